@@ -10,8 +10,6 @@ public enum ModelFormat {
     public static let headerSize = 128
     /// Every section starts at a multiple of this, so weights can be used in place.
     public static let sectionAlignment = 16
-    /// The checksum covers bytes [checksumStart, fileSize): everything after the checksum field.
-    public static let checksumStart = 20
     /// Sentinel for "no index / no offset" in 32-bit fields.
     public static let none: UInt32 = 0xFFFF_FFFF
     /// Largest file the reader accepts (offsets are 32-bit).

@@ -51,8 +51,6 @@ public struct ModelFileView {
                             size: Int(readU32(entry + 4) ?? 0))
     }
 
-    /// CRC-32 of the checksummed region (requires fileSize <= count).
-    public func computeChecksum(upTo end: Int) -> UInt32 {
-        crc32(UnsafeRawBufferPointer(rebasing: bytes[ModelFormat.checksumStart..<end]))
-    }
+    /// The checksum of the whole buffer (requires count >= headerSize).
+    public func computeChecksum() -> UInt32 { modelChecksum(bytes) }
 }

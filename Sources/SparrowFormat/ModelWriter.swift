@@ -112,7 +112,7 @@ public struct ModelWriter {
             for (i, e) in exits.enumerated() { e.encode(into: p + offsets[Int(Section.exits.rawValue)] + i * ExitRecord.size) }
             put(.sparse, sparse)
             put(.constants, constants)
-            let sum = crc32(UnsafeRawBufferPointer(rebasing: buf[ModelFormat.checksumStart..<fileSize]))
+            let sum = modelChecksum(UnsafeRawBufferPointer(buf))
             storeLE(p, HeaderField.checksum, sum)
         }
         return out

@@ -236,7 +236,12 @@ public struct ExitRecord: Equatable {
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF) — the
 /// same checksum as zlib's crc32, so files can be checked with standard tools.
 public func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
+    ~crc32Update(0xFFFF_FFFF, bytes)
+}
+
+/// Continues a CRC-32 over more bytes (state before the final XOR).
+public func crc32Update(_ state: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    var crc = state
     for byte in bytes {
         crc ^= UInt32(byte)
         for _ in 0..<8 {
@@ -244,5 +249,13 @@ public func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
             crc = (crc &>> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1)))
         }
     }
-    return ~crc
+    return crc
+}
+
+/// The model checksum: CRC-32 of the whole file except the 4-byte checksum field itself,
+/// i.e. of bytes [0, 16) followed by bytes [20, end).
+public func modelChecksum(_ file: UnsafeRawBufferPointer) -> UInt32 {
+    let head = UnsafeRawBufferPointer(rebasing: file[0..<HeaderField.checksum])
+    let tail = UnsafeRawBufferPointer(rebasing: file[(HeaderField.checksum + 4)...])
+    return ~crc32Update(crc32Update(0xFFFF_FFFF, head), tail)
 }

@@ -41,7 +41,7 @@ extension VerifiedModel {
         guard UInt(file.fileSize) == UInt(bytes.count) else {
             throw ModelError(.fileSizeMismatch, .strings, value: Int(bitPattern: UInt(file.fileSize)), limit: bytes.count)
         }
-        let sum = file.computeChecksum(upTo: bytes.count)
+        let sum = file.computeChecksum()
         guard sum == file.checksum else {
             throw ModelError(.checksumMismatch, .strings, value: Int(bitPattern: UInt(file.checksum)),
                              limit: Int(bitPattern: UInt(sum)))
