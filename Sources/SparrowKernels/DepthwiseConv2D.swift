@@ -1,0 +1,78 @@
+/// Channels accumulated together per pass (depthwise conv, average pool, mean): each tap then
+/// feeds a contiguous run of channels, a plain loop the compiler vectorizes, with the int32
+/// accumulators on the stack instead of heap scratch.
+let channelBlock = 32
+typealias ChannelAccumulators = (
+    Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32,
+    Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32,
+    Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32,
+    Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32)
+
+/// Runs `body` with `channelBlock` int32 accumulators on the stack.
+@inline(__always)
+func withChannelAccumulators(_ body: (UnsafeMutablePointer<Int32>) -> Void) {
+    var storage: ChannelAccumulators = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &storage) { raw in
+        body(raw.baseAddress!.assumingMemoryBound(to: Int32.self))
+    }
+}
+
+/// int8 depthwise convolution, NHWC input, filter `[1, kh, kw, inC·depthMultiplier]`;
+/// output channel oc = ic·depthMultiplier + m reads input channel ic = oc / depthMultiplier.
+/// Same parameters and preconditions as `conv2DS8`, with accumulation depth kh·kw.
+public func depthwiseConv2DS8(_ p: ConvParams, input: UnsafePointer<Int8>, inputShape: Shape4,
+                              filter: UnsafePointer<Int8>, filterShape: Shape4,
+                              bias: UnsafePointer<Int32>?, multipliers: UnsafePointer<Int32>, shifts: UnsafePointer<Int32>,
+                              output: UnsafeMutablePointer<Int8>, outputShape: Shape4) {
+    let inH = inputShape.h, inW = inputShape.w, inC = inputShape.c
+    let kH = filterShape.h, kW = filterShape.w
+    let outH = outputShape.h, outW = outputShape.w, outC = outputShape.c
+    let multiplier = p.depthMultiplier
+    let zx = p.inputZeroPoint
+    withChannelAccumulators { acc in
+        for b in 0..<outputShape.n {
+            for oy in 0..<outH {
+                let iyOrigin = oy * p.strideH - p.padTop
+                for ox in 0..<outW {
+                    let ixOrigin = ox * p.strideW - p.padLeft
+                    let out = output + ((b * outH + oy) * outW + ox) * outC
+                    var blockStart = 0
+                    while blockStart < outC {
+                        let blockCount = min(channelBlock, outC - blockStart)
+                        for j in 0..<blockCount { acc[j] = 0 }
+                        for ky in 0..<kH {
+                            let iy = iyOrigin + ky * p.dilationH
+                            if iy < 0 || iy >= inH { continue }
+                            for kx in 0..<kW {
+                                let ix = ixOrigin + kx * p.dilationW
+                                if ix < 0 || ix >= inW { continue }
+                                let x = input + ((b * inH + iy) * inW + ix) * inC
+                                let w = filter + (ky * kW + kx) * outC + blockStart
+                                if multiplier == 1 {
+                                    let xBlock = x + blockStart
+                                    for j in 0..<blockCount {
+                                        // ≤ kh·kw ≤ maxAccumulationDepth terms of |.| ≤ 255·127.
+                                        acc[j] &+= (Int32(xBlock[j]) &- zx) &* Int32(w[j])
+                                    }
+                                } else {
+                                    for j in 0..<blockCount {
+                                        // Same bound as above.
+                                        acc[j] &+= (Int32(x[(blockStart + j) / multiplier]) &- zx) &* Int32(w[j])
+                                    }
+                                }
+                            }
+                        }
+                        for j in 0..<blockCount {
+                            let oc = blockStart + j
+                            out[oc] = finishAccumulator(acc[j], bias: bias?[oc] ?? 0, multiplier: multipliers[oc],
+                                                        shift: shifts[oc], outputZeroPoint: p.outputZeroPoint,
+                                                        activationMin: p.activationMin, activationMax: p.activationMax)
+                        }
+                        blockStart += blockCount
+                    }
+                }
+            }
+        }
+    }
+}

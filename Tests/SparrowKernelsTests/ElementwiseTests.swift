@@ -1,0 +1,82 @@
+import Testing
+@testable import SparrowKernels
+
+/// Element of a broadcast operand at an output coordinate.
+func broadcastValue(_ data: [Int8], _ s: Shape4, _ n: Int, _ h: Int, _ w: Int, _ c: Int) -> Int8 {
+    data[index(s, s.n == 1 ? 0 : n, s.h == 1 ? 0 : h, s.w == 1 ? 0 : w, s.c == 1 ? 0 : c)]
+}
+
+enum BinaryKind: String, CaseIterable, Sendable { case add, sub, mul }
+
+@Suite struct ElementwiseTests {
+    static let shapePairs: [(Shape4, Shape4)] = [
+        (Shape4(1, 4, 5, 3), Shape4(1, 4, 5, 3)),
+        (Shape4(1, 6, 5, 40), Shape4(1, 1, 1, 40)),      // squeeze-excitation
+        (Shape4(1, 1, 1, 7), Shape4(1, 3, 4, 7)),
+        (Shape4(2, 3, 1, 4), Shape4(1, 1, 5, 1)),
+        (Shape4(1, 3, 3, 2), Shape4(1, 1, 1, 1)),        // scalar
+        (Shape4(1, 1, 1, 1), Shape4(2, 2, 3, 1)),
+        (Shape4(2, 1, 3, 5), Shape4(1, 4, 1, 5)),
+    ]
+
+    static func outputShape(_ a: Shape4, _ b: Shape4) -> Shape4 {
+        Shape4(max(a.n, b.n), max(a.h, b.h), max(a.w, b.w), max(a.c, b.c))
+    }
+
+    @Test(arguments: BinaryKind.allCases, Array(shapePairs.indices))
+    func matchesFloatReference(_ kind: BinaryKind, _ pairIndex: Int) {
+        let (s1, s2) = Self.shapePairs[pairIndex]
+        let out = Self.outputShape(s1, s2)
+        var rng = SplitMix64(seed: 300 + UInt64(pairIndex) * 7 + UInt64(kind.rawValue.count))
+        let zeroPointSets: [(Int32, Int32)] = [(-128, 127), (127, -128), (5, -20)]
+        for (z1, z2) in zeroPointSets {
+            for relu6 in [false, true] {
+                let a = rng.int8s(s1.count), b = rng.int8s(s2.count)
+                let sc1 = rng.double(0.01, 0.2), sc2 = rng.double(0.01, 0.2)
+                var reals = [Double]()
+                for n in 0..<out.n { for h in 0..<out.h { for w in 0..<out.w { for c in 0..<out.c {
+                    let x1 = Double(Int32(broadcastValue(a, s1, n, h, w, c)) - z1) * sc1
+                    let x2 = Double(Int32(broadcastValue(b, s2, n, h, w, c)) - z2) * sc2
+                    switch kind {
+                    case .add: reals.append(x1 + x2)
+                    case .sub: reals.append(x1 - x2)
+                    case .mul: reals.append(x1 * x2)
+                    }
+                } } } }
+                let (outScale, outZp) = outputQuantization(for: reals)
+                let actMin: Int32 = relu6 ? max(outZp, -128) : -128
+                let actMax: Int32 = relu6 ? min(127, outZp + Int32((6 / outScale).rounded())) : 127
+                let expected = reals.map { quantizeReference($0, scale: outScale, zeroPoint: outZp, min: actMin, max: actMax) }
+                var result = [Int8](repeating: 0, count: out.count)
+                switch kind {
+                case .add, .sub:
+                    let p = AddParams.prepare(input1Scale: sc1, input1ZeroPoint: z1, input2Scale: sc2, input2ZeroPoint: z2,
+                                              outputScale: outScale, outputZeroPoint: outZp,
+                                              activationMin: actMin, activationMax: actMax, subtract: kind == .sub)
+                    #expect(p.leftShift == 20)
+                    addS8(p, input1: a, shape1: s1, input2: b, shape2: s2, output: &result, outputShape: out)
+                case .mul:
+                    let p = MulParams.prepare(input1Scale: sc1, input1ZeroPoint: z1, input2Scale: sc2, input2ZeroPoint: z2,
+                                              outputScale: outScale, outputZeroPoint: outZp,
+                                              activationMin: actMin, activationMax: actMax)
+                    mulS8(p, input1: a, shape1: s1, input2: b, shape2: s2, output: &result, outputShape: out)
+                }
+                expectClose(result, expected, "\(kind) \(s1) \(s2) z \(z1),\(z2) relu6 \(relu6)")
+            }
+        }
+    }
+
+    @Test func handDerivedAdd() {
+        // Same scale 0.5 everywhere, zero points 0: real 1.5 + 2.0 = 3.5 → q 7.
+        // Prepare: twiceMax = 1, input multipliers 0.5 (2^30, 0), output 1/(2^20·0.5) = 2^−19 (2^30, −18).
+        let p = AddParams.prepare(input1Scale: 0.5, input1ZeroPoint: 0, input2Scale: 0.5, input2ZeroPoint: 0,
+                                  outputScale: 0.5, outputZeroPoint: 0, activationMin: -128, activationMax: 127,
+                                  subtract: false)
+        #expect(p.input1Multiplier == 1 << 30 && p.input1Shift == 0)
+        #expect(p.outputMultiplier == 1 << 30 && p.outputShift == -18)
+        var out: [Int8] = [0, 0]
+        addS8(p, input1: [3, 100], shape1: Shape4(1, 1, 1, 2), input2: [4, 100], shape2: Shape4(1, 1, 1, 2),
+              output: &out, outputShape: Shape4(1, 1, 1, 2))
+        #expect(out == [7, 127])   // 3 + 4; 100 + 100 saturates
+    }
+}
