@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "SparrowFormat"),
         .target(name: "SparrowKernels"),
         .target(name: "SparrowNPY"),
-        .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels"]),
+        .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .target(name: "SparrowONNX"),
         .target(name: "SparrowConverter",
                 dependencies: ["SparrowONNX", "SparrowFormat", "SparrowKernels", "SparrowRuntime", "SparrowNPY"]),

@@ -1,14 +1,22 @@
-// sparrow-device: the program that runs on the board. Placeholder command bodies: `info` prints
-// the file size until the runtime is wired in; `run` and `bench` report that they are not built yet.
+// sparrow-device: the program that runs on the board.
+//   run MODEL --input X.npy [--output Y.npy] [--exit-index E.npy] [--full-depth]
+//   info MODEL
+// Memory: the model file, the input file and the output buffer are each read/allocated once
+// at start (posix_memalign, sized from the files and the model header); the arena is ONE
+// allocation of exactly the header's arenaSize. The runtime modules themselves are compiled
+// with -no-allocations, so nothing allocates while inferences run.
+
+import SparrowFormat
+import SparrowNPY
+import SparrowRuntime
 
 let arguments = CommandArguments()
 let out = Console.standardOutput
 let err = Console.standardError
 
 func printUsage(to console: Console) {
-    console.writeLine("usage: sparrow-device run MODEL.sparrow --input X.npy --output Y.npy")
+    console.writeLine("usage: sparrow-device run MODEL.sparrow --input X.npy [--output Y.npy] [--exit-index E.npy] [--full-depth]")
     console.writeLine("       sparrow-device info MODEL.sparrow")
-    console.writeLine("       sparrow-device bench MODEL.sparrow [--input X.npy] [--iterations N]")
 }
 
 /// Reports a file error as `sparrow-device: PATH: what (errno N)` on stderr.
@@ -20,7 +28,7 @@ func report(_ error: PlatformError, path: UnsafePointer<CChar>) {
     switch error {
     case .openFailed(let code), .sizeUnavailable(let code):
         err.write(" (errno ")
-        err.write(Int64(code))
+        err.write(Int(code))
         err.write(")")
     default:
         break
@@ -28,28 +36,143 @@ func report(_ error: PlatformError, path: UnsafePointer<CChar>) {
     err.writeLine()
 }
 
+/// `invalid model: operators[3] strideH: parameter out of range (value 0, limit 65536)` — the same words as the host.
+func report(_ e: ModelError, path: UnsafePointer<CChar>) {
+    err.write("sparrow-device: ")
+    err.write(cString: path)
+    err.write(": invalid model: ")
+    err.write(e.section.name)
+    if e.index >= 0 { err.write("["); err.write(e.index); err.write("]") }
+    if e.field.utf8CodeUnitCount > 0 { err.write(" "); err.write(e.field) }
+    err.write(": ")
+    err.write(e.reason.message)
+    err.write(" (value ")
+    err.write(e.value)
+    if e.limit != 0 { err.write(", limit "); err.write(e.limit) }
+    err.writeLine(")")
+}
+
+/// Reads and verifies a model; exits with a message on failure.
+func loadModel(_ path: UnsafePointer<CChar>) -> VerifiedModel {
+    let bytes: UnsafeMutableRawBufferPointer
+    do { bytes = try Platform.readWholeFile(path: path) } catch { report(error, path: path); Platform.exit(1) }
+    do { return try VerifiedModel.verify(UnsafeRawBufferPointer(bytes)) } catch { report(error, path: path); Platform.exit(1) }
+}
+
 func infoCommand(path: UnsafePointer<CChar>) -> Int32 {
-    do {
-        let size = try Platform.fileSize(path: path)
-        out.write("file: ")
-        out.write(cString: path)
-        out.writeLine()
-        out.write("size: ")
-        out.write(size)
-        out.writeLine(" bytes")
-        return 0
-    } catch {
-        report(error, path: path)
+    let model = loadModel(path)
+    out.write("model: "); out.write(cString: path); out.writeLine(" (verified)")
+    out.write("size: "); out.write(model.file.count); out.writeLine(" bytes")
+    out.write("arena: "); out.write(model.arenaSize); out.writeLine(" bytes (one allocation at start)")
+    out.write("operators: "); out.write(model.operatorCount); out.writeLine()
+    out.write("tensors: "); out.write(model.tensorCount); out.writeLine()
+    out.write("MACs: "); out.write(model.totalMacs); out.writeLine()
+    out.write("exits: "); out.write(model.exitCount); out.writeLine()
+    for k in 0..<model.operatorCount {
+        out.write("  ["); out.write(k); out.write("] "); out.write(model.opcode(k).name)
+        out.write(" '"); out.write(bytes: model.opName(k)); out.write("' MACs ")
+        out.write(model.op(k).macs); out.writeLine()
+    }
+    return 0
+}
+
+func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
+    guard let inputPath = arguments.value(of: "--input") else { printUsage(to: err); return 2 }
+    let model = loadModel(modelPath)
+    let arena: UnsafeMutableRawBufferPointer
+    do { arena = try Platform.allocateAligned(byteCount: max(model.arenaSize, 16)) } catch {
+        report(error, path: modelPath); return 1
+    }
+    let interpreter: Interpreter
+    do { interpreter = try Interpreter(model: model, arena: arena) } catch {
+        err.write("sparrow-device: arena too small: need "); err.write(error.required); err.writeLine(" bytes")
         return 1
     }
+    let inputFile: UnsafeMutableRawBufferPointer
+    do { inputFile = try Platform.readWholeFile(path: inputPath) } catch { report(error, path: inputPath); return 1 }
+    let header: NPYHeader
+    do { header = try parseNPYHeader(UnsafeRawBufferPointer(inputFile)) } catch {
+        err.write("sparrow-device: "); err.write(cString: inputPath); err.write(": ")
+        err.write(error.reason); err.write(" (byte "); err.write(error.offset); err.writeLine(")")
+        return 1
+    }
+    let plan: BatchPlan
+    do { plan = try BatchPlan(model: model, input: header) } catch {
+        err.write("sparrow-device: "); err.write(cString: inputPath); err.write(": "); err.write(error.message)
+        err.write(" ("); err.write(error.expected); err.write(", "); err.write(error.found); err.writeLine(")")
+        return 1
+    }
+    guard let headerLength = plan.outputHeaderLength else { err.writeLine("sparrow-device: output shape too large"); return 1 }
+    let outputFile: UnsafeMutableRawBufferPointer
+    let exitFile: UnsafeMutableRawBufferPointer
+    let exitHeaderLength = plan.exitIndexHeaderLength
+    do {
+        outputFile = try Platform.allocateAligned(byteCount: headerLength + plan.sampleCount * plan.outputElements * 4)
+        exitFile = try Platform.allocateAligned(byteCount: exitHeaderLength + plan.sampleCount * 8)
+    } catch { report(error, path: inputPath); return 1 }
+    _ = plan.writeOutputHeader(into: UnsafeMutableRawBufferPointer(rebasing: outputFile[0..<headerLength]))
+    _ = plan.writeExitIndexHeader(into: UnsafeMutableRawBufferPointer(rebasing: exitFile[0..<exitHeaderLength]))
+    let x = (inputFile.baseAddress! + header.dataOffset).assumingMemoryBound(to: Float.self)
+    let y = (outputFile.baseAddress! + headerLength).assumingMemoryBound(to: Float.self)
+    let exits = (exitFile.baseAddress! + exitHeaderLength).assumingMemoryBound(to: Int64.self)
+    let fullDepth = arguments.firstIndex(of: "--full-depth") != nil
+    // Exit histogram: up to 8 exits counted on the stack (the format allows more; they fold into the last).
+    var histogram: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var macs: UInt64 = 0
+    let start = Platform.monotonicNanoseconds()
+    for i in 0..<plan.sampleCount {
+        let r = interpreter.runSample(plan, index: i, input: x, output: y, fullDepth: fullDepth)
+        macs &+= r.macs
+        let e = r.exitIndex < 0 ? 0 : r.exitIndex
+        exits[i] = Int64(e)
+        switch min(e, 7) {
+        case 0: histogram.0 += 1
+        case 1: histogram.1 += 1
+        case 2: histogram.2 += 1
+        case 3: histogram.3 += 1
+        case 4: histogram.4 += 1
+        case 5: histogram.5 += 1
+        case 6: histogram.6 += 1
+        default: histogram.7 += 1
+        }
+    }
+    let elapsed = Platform.monotonicNanoseconds() &- start
+    out.write("samples: "); out.write(plan.sampleCount); out.writeLine()
+    out.write("latency: ")
+    // microseconds per sample with 3 decimals = nanoseconds / samples as a fixed-point value
+    out.writeFixedPoint(Int64(elapsed / UInt64(plan.sampleCount)), fractionDigits: 6)
+    out.writeLine(" ms per sample (mean over the batch)")
+    out.write("average MACs: "); out.write(macs / UInt64(plan.sampleCount)); out.writeLine()
+    if model.exitCount > 0 {
+        out.write("exits:")
+        var h = histogram
+        withUnsafeBytes(of: &h) { raw in
+            let counts = raw.bindMemory(to: Int.self)
+            for e in 0..<min(model.exitCount, 8) {
+                out.write(" exit "); out.write(e); out.write(": "); out.write(counts[e])
+                if e + 1 < min(model.exitCount, 8) { out.write(",") }
+            }
+        }
+        out.writeLine()
+    }
+    if let outputPath = arguments.value(of: "--output") {
+        do { try Platform.writeFile(path: outputPath, bytes: UnsafeRawBufferPointer(outputFile)) } catch {
+            report(error, path: outputPath); return 1
+        }
+    }
+    if let exitPath = arguments.value(of: "--exit-index") {
+        do { try Platform.writeFile(path: exitPath, bytes: UnsafeRawBufferPointer(exitFile)) } catch {
+            report(error, path: exitPath); return 1
+        }
+    }
+    return 0
 }
 
 var status: Int32 = 2
 if arguments.argument(1, is: "info"), let path = arguments[2] {
     status = infoCommand(path: path)
-} else if arguments.argument(1, is: "run") || arguments.argument(1, is: "bench") {
-    err.writeLine("sparrow-device: this build has no runtime yet")
-    status = 70
+} else if arguments.argument(1, is: "run"), let path = arguments[2] {
+    status = runCommand(modelPath: path)
 } else if arguments.argument(1, is: "--help") || arguments.argument(1, is: "help") {
     printUsage(to: out)
     status = 0

@@ -1,0 +1,131 @@
+import Foundation
+import SparrowFormat
+import SparrowNPY
+import SparrowRuntime
+import SparrowConverter
+
+enum RunCommand {
+    static let usage = """
+    usage: sparrow run MODEL.sparrow --input X.npy [--output Y.npy] [--exit-index E.npy]
+                       [--labels L.npy] [--full-depth] [--compare MODEL.onnx]
+
+    Runs a converted model on the host with the same interpreter and kernels as the device.
+      --input X.npy        float32, N samples in the ONNX model's layout (e.g. [N,1,8,8])
+      --output Y.npy       float32 dequantized outputs, one row per sample
+      --exit-index E.npy   int64 index of the exit each sample took (0 = first exit)
+      --labels L.npy       int64 class labels: prints top-1 accuracy
+      --full-depth         never stop at an early exit
+      --compare M.onnx     also run the float ONNX model: max abs error and top-1 agreement
+    """
+
+    static func main(_ args: [String]) throws -> Int32 {
+        let a = try Arguments(args, valued: ["--input", "--output", "--exit-index", "--labels", "--compare"],
+                              switches: ["--full-depth"])
+        if a.has("--help") { print(usage); return 0 }
+        guard a.positional.count == 1, let inputPath = a.value("--input") else { throw CLIError(usage) }
+        let loaded = try LoadedModel(path: a.positional[0])
+        let inputBytes = try readFileBytes(inputPath, what: "input")
+        let header: NPYHeader
+        switch inputBytes.withUnsafeBytes({ raw in Result { () throws(NPYError) in try parseNPYHeader(raw) } }) {
+        case .success(let h): header = h
+        case .failure(let e): throw CLIError("\(inputPath): \(e.describe(in: inputBytes))")
+        }
+        let plan: BatchPlan
+        do { plan = try BatchPlan(model: loaded.model, input: header) } catch {
+            throw CLIError("\(inputPath): \(error.message) (\(error.expected), \(error.found))")
+        }
+        let floats = inputBytes.withUnsafeBytes { raw in
+            Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset...]).bindMemory(to: Float.self))
+        }
+        var output = [Float](repeating: 0, count: plan.sampleCount * plan.outputElements)
+        var exitIndices = [Int64](repeating: 0, count: plan.sampleCount)
+        var exitCounts = [Int](repeating: 0, count: max(loaded.model.exitCount, 1))
+        var macs: UInt64 = 0
+        let fullDepth = a.has("--full-depth")
+        let start = DispatchTime.now().uptimeNanoseconds
+        floats.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                for i in 0..<plan.sampleCount {
+                    let r = loaded.interpreter.runSample(plan, index: i, input: x.baseAddress!, output: y.baseAddress!,
+                                                         fullDepth: fullDepth)
+                    macs += r.macs
+                    exitIndices[i] = Int64(max(r.exitIndex, 0))
+                    exitCounts[max(r.exitIndex, 0)] += 1
+                }
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print("samples: \(plan.sampleCount)")
+        print(String(format: "latency: %.3f ms per sample (host, mean over the batch)", seconds * 1000 / Double(plan.sampleCount)))
+        print("average MACs: \(formatCount(macs / UInt64(plan.sampleCount)))")
+        if loaded.model.exitCount > 0 {
+            let histogram = exitCounts.enumerated().map { "exit \($0.offset): \($0.element)" }.joined(separator: ", ")
+            print("exits: \(histogram)")
+        }
+        if let outPath = a.value("--output") {
+            try writeFileBytes(encodeOutput(plan, output), to: outPath, what: "output")
+        }
+        if let exitPath = a.value("--exit-index") {
+            let headerLength = plan.exitIndexHeaderLength
+            var bytes = [UInt8](repeating: 0, count: headerLength + exitIndices.count * 8)
+            bytes.withUnsafeMutableBytes { raw in
+                _ = plan.writeExitIndexHeader(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<headerLength]))
+                exitIndices.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[headerLength...]).copyMemory(from: $0) }
+            }
+            try writeFileBytes(bytes, to: exitPath, what: "exit-index file")
+        }
+        if let labelsPath = a.value("--labels") {
+            let labels = try readLabels(labelsPath, count: plan.sampleCount)
+            let correct = (0..<plan.sampleCount).filter { argmax(output, row: $0, width: plan.outputElements) == labels[$0] }.count
+            print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(plan.sampleCount), correct, plan.sampleCount))
+        }
+        if let onnxPath = a.value("--compare") {
+            try compare(onnxPath: onnxPath, input: floats, header: header, int8Output: output, plan: plan)
+        }
+        return 0
+    }
+
+    /// The output file: the shared header writer, then the float rows — the same bytes the device writes.
+    static func encodeOutput(_ plan: BatchPlan, _ output: [Float]) throws -> [UInt8] {
+        guard let headerLength = plan.outputHeaderLength else { throw CLIError("output shape too large for .npy") }
+        var bytes = [UInt8](repeating: 0, count: headerLength + output.count * 4)
+        bytes.withUnsafeMutableBytes { raw in
+            _ = plan.writeOutputHeader(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<headerLength]))
+            output.withUnsafeBytes { src in
+                UnsafeMutableRawBufferPointer(rebasing: raw[headerLength...]).copyMemory(from: src)
+            }
+        }
+        return bytes
+    }
+
+    /// Runs the float model (our importer and float executor, which the tests check against
+    /// onnxruntime) on the same samples and compares with the int8 outputs.
+    static func compare(onnxPath: String, input: [Float], header: NPYHeader, int8Output: [Float], plan: BatchPlan) throws {
+        let graph = Passes.optimize(try ONNXImporter.importModel(path: onnxPath))
+        let reference = try FloatExecutor.run(graph: graph, onnxLayoutInput: input, batch: plan.sampleCount)[0]
+        guard reference.count == int8Output.count else {
+            throw CLIError("--compare: the ONNX model's first output has \(reference.count) values, the Sparrow model \(int8Output.count)")
+        }
+        var maxError: Float = 0
+        for i in 0..<reference.count { maxError = max(maxError, abs(reference[i] - int8Output[i])) }
+        let agree = (0..<plan.sampleCount).filter {
+            argmax(reference, row: $0, width: plan.outputElements) == argmax(int8Output, row: $0, width: plan.outputElements)
+        }.count
+        print(String(format: "compare with float %@: max abs error %.5f, top-1 agreement %.2f %% (%d / %d)",
+                     onnxPath, maxError, 100 * Double(agree) / Double(plan.sampleCount), agree, plan.sampleCount))
+    }
+
+    static func readLabels(_ path: String, count: Int) throws -> [Int64] {
+        let array: NPYArray
+        do { array = try NPYArray.read(path: path) } catch { throw CLIError("\(error)") }
+        guard let labels = array.int64s() else { throw CLIError("\(path): labels must be int64 (np.int64)") }
+        guard labels.count == count else { throw CLIError("\(path): \(labels.count) labels for \(count) samples") }
+        return labels
+    }
+
+    static func argmax(_ v: [Float], row: Int, width: Int) -> Int64 {
+        var best = 0
+        for j in 1..<max(width, 1) where v[row * width + j] > v[row * width + best] { best = j }
+        return Int64(best)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import SparrowToolchain
+
+// `sparrow`: the host tool. Converts ONNX models, inspects and runs Sparrow models, and builds
+// and emulates the device binary.
+
+let usage = """
+usage: sparrow COMMAND [ARGS...]   (sparrow COMMAND --help for details)
+
+commands:
+  convert       ONNX model -> int8 .sparrow file (calibrated post-training quantization)
+  inspect       print a .sparrow file's graph, tensors, quantization and memory plan
+  run           run a .sparrow file on the host (same interpreter and kernels as the device)
+  build-device  cross-build the sparrow-device binary for a board (Boards/*.json)
+  emulate       run the device binary under qemu with the board's CPU model
+  demo          the main job: convert the bundled digits model, build for a board, run it under qemu
+"""
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+let command = arguments.isEmpty ? "--help" : arguments.removeFirst()
+let status: Int32
+do {
+    switch command {
+    case "convert": status = try ConvertCommand.main(arguments)
+    case "inspect": status = try InspectCommand.main(arguments)
+    case "run": status = try RunCommand.main(arguments)
+    case "build-device": status = DeviceCommands.buildDevice(arguments: arguments)
+    case "emulate": status = DeviceCommands.emulate(arguments: arguments)
+    case "demo": status = try DemoCommand.main(arguments)
+    case "--help", "-h", "help": print(usage); status = 0
+    default:
+        FileHandle.standardError.write(Data("sparrow: unknown command '\(command)'\n\n\(usage)\n".utf8))
+        status = 2
+    }
+} catch {
+    FileHandle.standardError.write(Data("sparrow \(command): \(error)\n".utf8))
+    status = 1
+}
+exit(status)

@@ -1,0 +1,198 @@
+// Float implementations of each IR op (NHWC), as free functions over arrays and shapes.
+import Foundation
+
+enum FloatKernels {
+    static func compute(_ op: IROp, inputs: [[Float]], shapes: [[Int]], outShape: [Int]) -> [Float] {
+        switch op {
+        case .conv(let a):
+            return conv(inputs[0], shapes[0], filter: inputs[1], filterShape: shapes[1],
+                        bias: inputs[2].isEmpty ? nil : inputs[2], attrs: a, outShape: outShape)
+        case .fullyConnected(let act):
+            return fullyConnected(inputs[0], weights: inputs[1], weightShape: shapes[1],
+                                  bias: inputs[2].isEmpty ? nil : inputs[2], activation: act)
+        case .add(let act): return binary(inputs, shapes, act) { $0 + $1 }
+        case .sub(let act): return binary(inputs, shapes, act) { $0 - $1 }
+        case .mul(let act): return binary(inputs, shapes, act) { $0 * $1 }
+        case .div(let act): return binary(inputs, shapes, act) { $0 / $1 }
+        case .maxPool(let p): return pool(inputs[0], shapes[0], p, outShape: outShape, isMax: true)
+        case .averagePool(let p): return pool(inputs[0], shapes[0], p, outShape: outShape, isMax: false)
+        case .mean: return mean(inputs[0], shapes[0])
+        case .softmax: return softmax(inputs[0], axisSize: shapes[0].last ?? 1)
+        case .concat(let axis): return concat(inputs, shapes, axis: axis)
+        case .pad(let before, _, let value): return pad(inputs[0], shapes[0], before: before, value: value, outShape: outShape)
+        case .reshape: return inputs[0]
+        case .transpose(let perm): return TensorLayout.transpose(inputs[0], shape: shapes[0], perm: perm)
+        case .unary(let f): return inputs[0].map { f.apply($0) }
+        case .identity: return inputs[0]
+        }
+    }
+
+    static func conv(_ x: [Float], _ xShape: [Int], filter: [Float], filterShape: [Int], bias: [Float]?,
+                     attrs: ConvAttributes, outShape: [Int]) -> [Float] {
+        let (n, h, w, inC) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow, outC) = (outShape[1], outShape[2], outShape[3])
+        let (kh, kw) = (filterShape[1], filterShape[2])
+        let (sh, sw) = (attrs.strides[0], attrs.strides[1])
+        let (dh, dw) = (attrs.dilations[0], attrs.dilations[1])
+        let (pt, pl) = (attrs.pads[0], attrs.pads[1])
+        let mult = attrs.depthMultiplier
+        var out = [Float](repeating: 0, count: n * oh * ow * outC)
+        x.withUnsafeBufferPointer { xp in
+            filter.withUnsafeBufferPointer { fp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for b in 0..<n {
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                let outBase = ((b * oh + oy) * ow + ox) * outC
+                                for oc in 0..<outC { op[outBase + oc] = bias?[oc] ?? 0 }
+                                for ky in 0..<kh {
+                                    let iy = oy * sh - pt + ky * dh
+                                    if iy < 0 || iy >= h { continue }
+                                    for kx in 0..<kw {
+                                        let ix = ox * sw - pl + kx * dw
+                                        if ix < 0 || ix >= w { continue }
+                                        let inBase = ((b * h + iy) * w + ix) * inC
+                                        if attrs.isDepthwise {
+                                            let fBase = (ky * kw + kx) * outC
+                                            for oc in 0..<outC {
+                                                op[outBase + oc] += xp[inBase + oc / mult] * fp[fBase + oc]
+                                            }
+                                        } else {
+                                            for oc in 0..<outC {
+                                                let fBase = ((oc * kh + ky) * kw + kx) * inC
+                                                var acc: Float = 0
+                                                for ic in 0..<inC { acc += xp[inBase + ic] * fp[fBase + ic] }
+                                                op[outBase + oc] += acc
+                                            }
+                                        }
+                                    }
+                                }
+                                for oc in 0..<outC { op[outBase + oc] = attrs.activation.apply(op[outBase + oc]) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func fullyConnected(_ x: [Float], weights: [Float], weightShape: [Int], bias: [Float]?,
+                               activation: Activation) -> [Float] {
+        let (outF, inF) = (weightShape[0], weightShape[1])
+        let rows = inF == 0 ? 0 : x.count / inF
+        var out = [Float](repeating: 0, count: rows * outF)
+        x.withUnsafeBufferPointer { xp in
+            weights.withUnsafeBufferPointer { wp in
+                for r in 0..<rows {
+                    for o in 0..<outF {
+                        var acc: Float = 0
+                        for i in 0..<inF { acc += xp[r * inF + i] * wp[o * inF + i] }
+                        out[r * outF + o] = activation.apply(acc + (bias?[o] ?? 0))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func binary(_ inputs: [[Float]], _ shapes: [[Int]], _ act: Activation, _ f: (Float, Float) -> Float) -> [Float] {
+        // Shapes were checked at import; a mismatch here is a bug in a pass.
+        guard let r = TensorLayout.broadcast(inputs[0], shapes[0], inputs[1], shapes[1], f) else {
+            preconditionFailure("binary op: shapes \(shapes[0]) and \(shapes[1]) do not broadcast")
+        }
+        return act == .none ? r.data : r.data.map { act.apply($0) }
+    }
+
+    static func pool(_ x: [Float], _ xShape: [Int], _ p: PoolAttributes, outShape: [Int], isMax: Bool) -> [Float] {
+        let (n, h, w, c) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow) = (outShape[1], outShape[2])
+        var out = [Float](repeating: 0, count: n * oh * ow * c)
+        var acc = [Float](repeating: 0, count: c)
+        for b in 0..<n {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let y0 = oy * p.strides[0] - p.pads[0], x0 = ox * p.strides[1] - p.pads[1]
+                    for ch in 0..<c { acc[ch] = isMax ? -.infinity : 0 }
+                    var valid = 0
+                    for ky in 0..<p.kernel[0] {
+                        let iy = y0 + ky
+                        if iy < 0 || iy >= h { continue }
+                        for kx in 0..<p.kernel[1] {
+                            let ix = x0 + kx
+                            if ix < 0 || ix >= w { continue }
+                            valid += 1
+                            let base = ((b * h + iy) * w + ix) * c
+                            for ch in 0..<c {
+                                acc[ch] = isMax ? max(acc[ch], x[base + ch]) : acc[ch] + x[base + ch]
+                            }
+                        }
+                    }
+                    let divisor = Float(p.countIncludePad ? p.kernel[0] * p.kernel[1] : max(valid, 1))
+                    let outBase = ((b * oh + oy) * ow + ox) * c
+                    for ch in 0..<c { out[outBase + ch] = p.activation.apply(isMax ? acc[ch] : acc[ch] / divisor) }
+                }
+            }
+        }
+        return out
+    }
+
+    static func mean(_ x: [Float], _ shape: [Int]) -> [Float] {
+        let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+        var out = [Float](repeating: 0, count: n * c)
+        for b in 0..<n {
+            for i in 0..<(h * w) {
+                let base = (b * h * w + i) * c
+                for ch in 0..<c { out[b * c + ch] += x[base + ch] }
+            }
+        }
+        let count = Float(h * w)
+        return out.map { $0 / count }
+    }
+
+    static func softmax(_ x: [Float], axisSize: Int) -> [Float] {
+        guard axisSize > 0 else { return x }
+        var out = x
+        for start in stride(from: 0, to: x.count, by: axisSize) {
+            let row = start..<(start + axisSize)
+            let m = x[row].max() ?? 0
+            var sum: Float = 0
+            for i in row { out[i] = Foundation.exp(x[i] - m); sum += out[i] }
+            for i in row { out[i] /= sum }
+        }
+        return out
+    }
+
+    static func concat(_ inputs: [[Float]], _ shapes: [[Int]], axis: Int) -> [Float] {
+        let outer = shapes[0][..<axis].reduce(1, *)
+        var out: [Float] = []
+        out.reserveCapacity(inputs.reduce(0) { $0 + $1.count })
+        for o in 0..<outer {
+            for (data, shape) in zip(inputs, shapes) {
+                let block = shape[axis...].reduce(1, *)
+                out.append(contentsOf: data[(o * block)..<((o + 1) * block)])
+            }
+        }
+        return out
+    }
+
+    static func pad(_ x: [Float], _ shape: [Int], before: [Int], value: Float, outShape: [Int]) -> [Float] {
+        var out = [Float](repeating: value, count: outShape.reduce(1, *))
+        let rank = shape.count
+        let outStrides = TensorLayout.strides(outShape)
+        var index = [Int](repeating: 0, count: rank)
+        for i in 0..<x.count {
+            var offset = 0
+            for a in 0..<rank { offset += (index[a] + before[a]) * outStrides[a] }
+            out[offset] = x[i]
+            var a = rank - 1
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < shape[a] { break }
+                index[a] = 0
+                a -= 1
+            }
+        }
+        return out
+    }
+}

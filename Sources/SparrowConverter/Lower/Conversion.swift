@@ -1,0 +1,125 @@
+// The converter's front door: ONNX file → IR → passes → calibration (or QDQ scales) → int8
+// lowering → memory plan → verified Sparrow bytes, with a summary for the CLI.
+import Foundation
+import SparrowNPY
+
+public struct ConversionOptions: Sendable {
+    /// Where activation ranges come from.
+    public enum CalibrationSource: Sendable {
+        /// No data: the model must be a QDQ model carrying its own scales.
+        case none
+        /// One .npy file per graph input (float32, ONNX layout, leading dimension = samples).
+        case npyFiles([String])
+        /// The same, already loaded.
+        case samples([NPYArray])
+    }
+
+    public var calibration: CalibrationSource
+    public var activationRange: ActivationRangeMethod
+    /// The batch the model is converted for (the leading dimension of its inputs).
+    public var batch: Int
+
+    public init(calibration: CalibrationSource = .none, activationRange: ActivationRangeMethod = .minMax, batch: Int = 1) {
+        self.calibration = calibration
+        self.activationRange = activationRange
+        self.batch = batch
+    }
+
+    /// Convenience for the CLI: a single calibration file, or none.
+    public init(calibrationPath: String?, activationRange: ActivationRangeMethod = .minMax, batch: Int = 1) {
+        self.init(calibration: calibrationPath.map { .npyFiles([$0]) } ?? .none, activationRange: activationRange, batch: batch)
+    }
+}
+
+/// Where the activation scales of a conversion came from.
+public enum QuantizationSource: String, Sendable {
+    case calibration
+    /// The model's own QuantizeLinear/DequantizeLinear scales.
+    case qdq
+    /// QDQ scales where the model had them, calibration elsewhere.
+    case qdqAndCalibration = "qdq+calibration"
+}
+
+public struct ConversionSummary: Sendable, CustomStringConvertible {
+    /// Sparrow operators per opcode name.
+    public var opCounts: [String: Int]
+    public var operatorCount: Int
+    public var tensorCount: Int
+    /// Weights, biases and other constants of the model (elements).
+    public var parameterCount: Int
+    public var fileSize: Int
+    public var arenaBytes: Int
+    /// The most bytes alive at any one step: no plan can use a smaller arena.
+    public var arenaLowerBound: Int
+    public var totalMacs: UInt64
+    public var quantizationSource: QuantizationSource
+    /// Executor runs used for calibration (0 for pure QDQ).
+    public var calibrationRuns: Int
+    public var activationRange: ActivationRangeMethod
+
+    public var description: String {
+        let ops = opCounts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+        let overhead = arenaLowerBound > 0 ? Double(arenaBytes) / Double(arenaLowerBound) : 1
+        return """
+        operators:  \(operatorCount) (\(ops))
+        tensors:    \(tensorCount)
+        parameters: \(parameterCount)
+        file size:  \(fileSize) bytes
+        arena:      \(arenaBytes) bytes (lower bound \(arenaLowerBound), \(String(format: "%.2f", overhead))x)
+        MACs:       \(totalMacs)
+        quantization: \(quantizationSource.rawValue)\
+        \(calibrationRuns > 0 ? ", \(calibrationRuns) calibration runs, ranges by \(activationRange)" : "")
+        """
+    }
+}
+
+public struct ConversionResult: Sendable {
+    /// The verified Sparrow model file.
+    public var bytes: [UInt8]
+    public var summary: ConversionSummary
+    /// The optimized float graph the model was lowered from (ports give the layouts).
+    public var graph: IRGraph
+    /// int8 parameters of every activation value of `graph`.
+    public var quantization: [Int: ActivationQuant]
+    /// The memory plan's buffers and offsets (`MemoryPlanner.timeline` draws them).
+    public var planBuffers: [PlannerBuffer]
+    public var plan: MemoryPlan
+}
+
+/// ONNX file → Sparrow bytes. Errors: `ImportError` (the model), `NPYFileError` (calibration
+/// files), `ConversionError` (quantization and lowering).
+public func convert(onnxPath: String, options: ConversionOptions = ConversionOptions()) throws -> ConversionResult {
+    let imported = try ONNXImporter.importModel(path: onnxPath, options: ImportOptions(batchSize: options.batch))
+    return try convert(graph: Passes.optimize(imported), options: options)
+}
+
+/// An already imported and optimized graph → Sparrow bytes.
+public func convert(graph: IRGraph, options: ConversionOptions) throws -> ConversionResult {
+    var samples: [NPYArray] = []
+    switch options.calibration {
+    case .none: break
+    case .npyFiles(let paths): samples = try paths.map { path throws(NPYFileError) in try NPYArray.read(path: path) }
+    case .samples(let arrays): samples = arrays
+    }
+    let hasHints = graph.values.contains { !$0.isConstant && $0.quantization != nil }
+    var ranges: [Int: ValueRange] = [:]
+    var runs = 0
+    if !samples.isEmpty {
+        let stats = try Calibrator.calibrate(graph: graph, samples: samples)
+        ranges = stats.ranges(options.activationRange)
+        runs = stats.runs
+    } else if !hasHints {
+        throw ConversionError(.calibration, "the model carries no quantization scales (not a QDQ model): "
+            + "give calibration samples (.npy, float32, ONNX layout)")
+    }
+    let quant = try ActivationQuantizer.assign(graph: graph, ranges: ranges)
+    let lowered = try Lowering.lower(graph, quantization: quant)
+    let source: QuantizationSource = !hasHints ? .calibration : (runs > 0 ? .qdqAndCalibration : .qdq)
+    let summary = ConversionSummary(
+        opCounts: lowered.opCounts, operatorCount: lowered.operatorCount, tensorCount: lowered.tensorCount,
+        parameterCount: lowered.parameterCount, fileSize: lowered.bytes.count, arenaBytes: lowered.plan.arenaSize,
+        arenaLowerBound: lowered.plan.lowerBound, totalMacs: lowered.totalMacs, quantizationSource: source,
+        calibrationRuns: runs, activationRange: options.activationRange)
+    return ConversionResult(bytes: lowered.bytes, summary: summary, graph: graph, quantization: quant,
+                            planBuffers: lowered.planBuffers, plan: lowered.plan)
+}
