@@ -39,8 +39,9 @@ let package = Package(
                     dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .testTarget(name: "SparrowONNXTests", dependencies: ["SparrowONNX", "SparrowNPY"]),
         .testTarget(name: "SparrowConverterTests",
-                    dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowFormat", "SparrowNPY"]),
-        .testTarget(name: "SparrowDeviceTests", dependencies: ["SparrowConverter", "SparrowToolchain"]),
+                    dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowFormat", "SparrowNPY", "SparrowONNX"]),
+        .testTarget(name: "SparrowDeviceTests",
+                    dependencies: ["SparrowConverter", "SparrowToolchain", "SparrowRuntime", "SparrowNPY"]),
     ],
     swiftLanguageModes: [.v5]
 )

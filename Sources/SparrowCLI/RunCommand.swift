@@ -34,45 +34,25 @@ enum RunCommand {
         do { plan = try BatchPlan(model: loaded.model, input: header) } catch {
             throw CLIError("\(inputPath): \(error.message) (\(error.expected), \(error.found))")
         }
-        let floats = inputBytes.withUnsafeBytes { raw in
-            Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset...]).bindMemory(to: Float.self))
-        }
-        var output = [Float](repeating: 0, count: plan.sampleCount * plan.outputElements)
-        var exitIndices = [Int64](repeating: 0, count: plan.sampleCount)
-        var exitCounts = [Int](repeating: 0, count: max(loaded.model.exitCount, 1))
-        var macs: UInt64 = 0
         let fullDepth = a.has("--full-depth")
         let start = DispatchTime.now().uptimeNanoseconds
-        floats.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                for i in 0..<plan.sampleCount {
-                    let r = loaded.interpreter.runSample(plan, index: i, input: x.baseAddress!, output: y.baseAddress!,
-                                                         fullDepth: fullDepth)
-                    macs += r.macs
-                    exitIndices[i] = Int64(max(r.exitIndex, 0))
-                    exitCounts[max(r.exitIndex, 0)] += 1
-                }
-            }
-        }
+        let batch = try loaded.interpreter.runBatch(inputFile: inputBytes, fullDepth: fullDepth)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let output = batch.outputs
         print("samples: \(plan.sampleCount)")
         print(String(format: "latency: %.3f ms per sample (host, mean over the batch)", seconds * 1000 / Double(plan.sampleCount)))
-        print("average MACs: \(formatCount(macs / UInt64(plan.sampleCount)))")
+        print("average MACs: \(formatCount(batch.macs / UInt64(plan.sampleCount)))")
         if loaded.model.exitCount > 0 {
+            var exitCounts = [Int](repeating: 0, count: loaded.model.exitCount)
+            for e in batch.exitIndices { exitCounts[e] += 1 }
             let histogram = exitCounts.enumerated().map { "exit \($0.offset): \($0.element)" }.joined(separator: ", ")
             print("exits: \(histogram)")
         }
         if let outPath = a.value("--output") {
-            try writeFileBytes(encodeOutput(plan, output), to: outPath, what: "output")
+            try writeFileBytes(batch.outputFile, to: outPath, what: "output")
         }
         if let exitPath = a.value("--exit-index") {
-            let headerLength = plan.exitIndexHeaderLength
-            var bytes = [UInt8](repeating: 0, count: headerLength + exitIndices.count * 8)
-            bytes.withUnsafeMutableBytes { raw in
-                _ = plan.writeExitIndexHeader(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<headerLength]))
-                exitIndices.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[headerLength...]).copyMemory(from: $0) }
-            }
-            try writeFileBytes(bytes, to: exitPath, what: "exit-index file")
+            try writeFileBytes(batch.exitIndexFile, to: exitPath, what: "exit-index file")
         }
         if let labelsPath = a.value("--labels") {
             let labels = try readLabels(labelsPath, count: plan.sampleCount)
@@ -80,22 +60,13 @@ enum RunCommand {
             print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(plan.sampleCount), correct, plan.sampleCount))
         }
         if let onnxPath = a.value("--compare") {
+            let floats = inputBytes.withUnsafeBytes { raw in
+                Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
+                    .bindMemory(to: Float.self))
+            }
             try compare(onnxPath: onnxPath, input: floats, header: header, int8Output: output, plan: plan)
         }
         return 0
-    }
-
-    /// The output file: the shared header writer, then the float rows — the same bytes the device writes.
-    static func encodeOutput(_ plan: BatchPlan, _ output: [Float]) throws -> [UInt8] {
-        guard let headerLength = plan.outputHeaderLength else { throw CLIError("output shape too large for .npy") }
-        var bytes = [UInt8](repeating: 0, count: headerLength + output.count * 4)
-        bytes.withUnsafeMutableBytes { raw in
-            _ = plan.writeOutputHeader(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<headerLength]))
-            output.withUnsafeBytes { src in
-                UnsafeMutableRawBufferPointer(rebasing: raw[headerLength...]).copyMemory(from: src)
-            }
-        }
-        return bytes
     }
 
     /// Runs the float model (our importer and float executor, which the tests check against

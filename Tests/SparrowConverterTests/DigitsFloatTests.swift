@@ -39,3 +39,26 @@ import SparrowConverter
         #expect(correct == expected, "\(model): \(correct)/\(n) correct, onnxruntime \(expected)")
     }
 }
+
+@Suite struct DigitsQDQImportTests {
+    /// digits_cnn_qdq.onnx (onnxruntime quantize_static of digits_cnn, made by make_qdq_fixture.py).
+    /// onnxruntime runs it at 358/360 correct on the test split; our float executor skips the
+    /// rounding to int8 but keeps the Q/DQ clamps, so it must land within 1 point (3 samples).
+    @Test func qdqModelImportsWithItsScalesAndClamps() throws {
+        let g = Passes.optimize(try ONNXImporter.importModel(path: IRFixtures.digits("digits_cnn_qdq.onnx")))
+        // The Relus onnxruntime removed (relying on the zero point) come back as fused clamps.
+        let convActivations = g.nodes.compactMap { node -> Activation? in
+            if case .conv(let a) = node.op { return a.activation } else { return nil }
+        }
+        #expect(convActivations.count == 4)
+        #expect(convActivations.allSatisfy { $0.bounds.lower == 0 })
+        #expect(g.values[g.inputs[0]].quantization != nil)
+        #expect(g.nodes.allSatisfy { $0.outputs.allSatisfy { g.values[$0].quantization != nil } })
+        let x = try IRFixtures.floats(IRFixtures.digits("digits_test_x.npy"))
+        let y = try IRFixtures.int64s(IRFixtures.digits("digits_test_y.npy"))
+        let out = try FloatExecutor.run(graph: g, onnxLayoutInput: x.data, batch: x.shape[0])[0]
+        var correct = 0
+        for i in 0..<x.shape[0] where argmax(out[(i * 10)..<((i + 1) * 10)]) == Int(y[i]) { correct += 1 }
+        #expect(abs(correct - 358) <= 3, "\(correct)/360")
+    }
+}

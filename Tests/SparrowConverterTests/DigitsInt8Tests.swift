@@ -45,7 +45,8 @@ private func argmax<C: Collection>(_ v: C) -> Int where C.Element == Float, C.In
         var int8Correct = 0, floatCorrect = 0, agree = 0
         var maxError: Float = 0
         for (i, input) in runs.enumerated() {
-            let q = runner.run([input])[0]
+            // The file takes the ONNX layout; the float executor the IR layout.
+            let q = runner.run([port.toONNXLayout(input)])[0]
             let f = try executor.run(inputs: [input])[0]
             let qClass = argmax(q), fClass = argmax(f)
             if qClass == Int(labels[i]) { int8Correct += 1 }
@@ -78,7 +79,7 @@ private func argmax<C: Collection>(_ v: C) -> Int where C.Element == Float, C.In
         let runner = try Int8Runner(result.bytes)
         defer { runner.release() }
         var correct = 0
-        for (i, input) in try port.irLayoutRuns(from: x).enumerated() where argmax(runner.run([input])[0]) == Int(labels[i]) {
+        for (i, input) in try port.irLayoutRuns(from: x).enumerated() where argmax(runner.run([port.toONNXLayout(input)])[0]) == Int(labels[i]) {
             correct += 1
         }
         let accuracy = Double(correct) / Double(labels.count) * 100

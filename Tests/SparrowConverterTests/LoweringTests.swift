@@ -111,7 +111,9 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
         let quant = try ActivationQuantizer.assign(graph: m.graph, ranges: ranges)
         #expect(quant[m.flat] == quant[m.y], "reshape shares its input's parameters")
         let lowered = try Lowering.lower(m.graph, quantization: quant)
-        #expect(lowered.opCounts == ["Quantize": 1, "Conv2D": 1, "Reshape": 1, "FullyConnected": 1, "Dequantize": 1])
+        // The NCHW input is quantized in its ONNX layout, then transposed to NHWC in int8.
+        #expect(lowered.opCounts == ["Quantize": 1, "Transpose": 1, "Conv2D": 1, "Reshape": 1, "FullyConnected": 1,
+                                     "Dequantize": 1])
         // Conv: 48 outputs x (3·3·2) taps; FC: 5 x 48.
         let convMacs: UInt64 = 48 * 18, fcMacs: UInt64 = 5 * 48
         #expect(lowered.totalMacs == convMacs + fcMacs)
@@ -123,7 +125,8 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
         let outScale = quant[m.z]!.scale
         var worst: Float = 0
         for s in samples {
-            let got = runner.run([s])[0]
+            // Samples are in IR layout (NHWC); the file takes the ONNX layout (NCHW).
+            let got = runner.run([m.graph.inputPorts[0].toONNXLayout(s)])[0]
             let want = m.reference(s).z
             for i in 0..<5 { worst = max(worst, abs(got[i] - want[i]) / outScale) }
         }
@@ -138,19 +141,21 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
         let runner = try Int8Runner(lowered.bytes)
         defer { runner.release() }
         let model = runner.model
-        // Ops: 0 quantize, 1 conv, 2 reshape, 3 fc, 4 dequantize.
-        #expect((0..<model.operatorCount).map { model.opcode($0) } == [.quantize, .conv2D, .reshape, .fullyConnected, .dequantize])
+        // Ops: 0 quantize, 1 transpose (NCHW → NHWC), 2 conv, 3 reshape, 4 fc, 5 dequantize.
+        #expect((0..<model.operatorCount).map { model.opcode($0) }
+                    == [.quantize, .transpose, .conv2D, .reshape, .fullyConnected, .dequantize])
         let input = model.tensor(model.graphInput(0)), output = model.tensor(model.graphOutput(0))
         #expect(input.dtype == .float32 && input.liveFrom == -1 && input.liveTo == 0)
-        #expect(output.dtype == .float32 && output.liveFrom == 4 && output.liveTo == 5)
+        #expect(input.dims == (1, 2, 4, 4), "the file's input keeps the ONNX layout")
+        #expect(output.dtype == .float32 && output.liveFrom == 5 && output.liveTo == 6)
         #expect(Array(model.tensorName(model.graphInput(0))) == Array("x".utf8))
         // The reshape output aliases the conv output, which stays alive until the FC reads it.
-        let reshape = model.op(2)
+        let reshape = model.op(3)
         let alias = model.tensor(model.output(reshape, 0)), base = model.input(reshape, 0)
         #expect(alias.storage == .alias && Int(alias.location) == base)
-        #expect(model.tensor(base).liveFrom == 1 && model.tensor(base).liveTo == 3)
+        #expect(model.tensor(base).liveFrom == 2 && model.tensor(base).liveTo == 4)
         // Conv weights: per-channel over axis 0, and multipliers/shifts with one entry per filter.
-        let conv = model.op(1)
+        let conv = model.op(2)
         let w = model.tensor(model.input(conv, 1))
         #expect(w.quant == .perChannel && w.quantAxis == 0 && w.dims == (3, 3, 3, 2))
         #expect(model.tensor(model.input(conv, 3)).byteSize == 12)
@@ -240,8 +245,9 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
         #expect(q[id("pooled")] == q[id("sum")] && q[id("swapped")] == q[id("sum")])
         #expect(q[id("probs")] == .softmaxOutput)
         #expect(q[id("joined")] != q[id("halved")], "concat inputs differ, so the output has its own range")
+        // Two transposes: the graph's own, and NCHW → NHWC after quantizing the ONNX-layout input.
         #expect(result.summary.opCounts == ["Quantize": 1, "Pad": 1, "DepthwiseConv2D": 1, "Add": 1, "MaxPool": 1,
-                                            "Transpose": 1, "Lookup": 1, "Mul": 2, "AveragePool": 1, "Concat": 1,
+                                            "Transpose": 2, "Lookup": 1, "Mul": 2, "AveragePool": 1, "Concat": 1,
                                             "Mean": 1, "FullyConnected": 1, "Softmax": 1, "Dequantize": 1])
 
         let runner = try Int8Runner(result.bytes)
@@ -251,7 +257,7 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
         var worst: Float = 0, agree = 0
         for r in 0..<64 {
             let input = port.toIRLayout(Array(onnxSamples[(r * 144)..<((r + 1) * 144)]))
-            let got = runner.run([input])[0], want = try executor.run(inputs: [input])[0]
+            let got = runner.run([port.toONNXLayout(input)])[0], want = try executor.run(inputs: [input])[0]
             worst = max(worst, zip(got, want).map { abs($0 - $1) }.max()!)
             if got.firstIndex(of: got.max()!) == want.firstIndex(of: want.max()!) { agree += 1 }
         }

@@ -28,17 +28,24 @@ import Testing
 
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let input = directory.appendingPathComponent("input.bin")
-        let byteCount = 12_345
-        try Data((0..<byteCount).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: input)
+        let junk = directory.appendingPathComponent("junk.sparrow")
+        try Data((0..<12_345).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: junk)
 
         let emulator = Emulator(builder: cache.builder)
         #expect(emulator.command(board: board, binary: result.binaryPath, arguments: []).prefix(3)
                     == [board.qemu, "-cpu", board.qemuCPU][...])
-        let info = try emulator.run(board: board, arguments: ["info", input.path], binary: result.binaryPath)
+        // A file that is not a model: the device verifier names the problem, and nothing runs.
+        let rejected = try emulator.run(board: board, arguments: ["info", junk.path], binary: result.binaryPath)
+        #expect(rejected.exitCode == 1)
+        #expect(String(decoding: rejected.stderr, as: UTF8.self).contains("invalid model: strings: not a Sparrow model"),
+                "stderr: \(String(decoding: rejected.stderr, as: UTF8.self))")
+
+        // A real converted model: info reports what the header and tables say.
+        let model = try DigitsModel.shared.modelPath()
+        let info = try emulator.run(board: board, arguments: ["info", model], binary: result.binaryPath)
         let stdout = String(decoding: info.stdout, as: UTF8.self)
         #expect(info.exitCode == 0, "stderr: \(String(decoding: info.stderr, as: UTF8.self))")
-        #expect(stdout.contains("size: \(byteCount) bytes"), "stdout: \(stdout)")
+        #expect(stdout.contains("arena: \(DigitsModel.shared.arenaSize) bytes"), "stdout: \(stdout)")
 
         let missing = try emulator.run(board: board, arguments: ["info", directory.appendingPathComponent("nope").path],
                                        binary: result.binaryPath)
@@ -69,25 +76,26 @@ import Testing
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let manager = FileManager.default
-        for name in ["Boards", "Toolchains", "Sources/SparrowDevice"] {
+        let programSources = ["SparrowFormat", "SparrowKernels", "SparrowNPY", "SparrowRuntime", "SparrowDevice"]
+        for name in ["Boards", "Toolchains"] + programSources.map({ "Sources/" + $0 }) {
             try manager.createDirectory(at: root.appendingPathComponent(name).deletingLastPathComponent(),
                                         withIntermediateDirectories: true)
             try manager.copyItem(at: real.appendingPathComponent(name), to: root.appendingPathComponent(name))
         }
         try Data().write(to: root.appendingPathComponent("Package.swift"))
-        // Keep the real program module's flags; list one library (no sources here) before it.
+        // The real module list plus one library without sources, listed before the program.
         let modulesFile = root.appendingPathComponent("Toolchains/device-modules.json")
         var list = try JSONDecoder().decode(DeviceModuleList.self, from: Data(contentsOf: modulesFile))
-        var program = try #require(list.modules.first { $0.isProgram })
-        program.dependencies = ["SparrowFormat"]
         let format = try #require(list.modules.first { $0.name == "SparrowFormat" })
-        list.modules = [format, program]
+        var extra = format
+        extra.name = "SparrowNotYetWritten"
+        list.modules.insert(extra, at: 0)
         try JSONEncoder().encode(list).write(to: modulesFile)
 
         let builder = DeviceBuilder(catalog: try BoardCatalog(root: root))
         let first = try builder.build(boardNamed: "pi4b")
-        #expect(first.rebuiltModules == ["SparrowDevice"])
-        #expect(first.skippedModules == ["SparrowFormat"])
+        #expect(first.rebuiltModules == programSources)
+        #expect(first.skippedModules == ["SparrowNotYetWritten"])
         #expect(first.relinked)
 
         let second = try builder.build(boardNamed: "pi4b")

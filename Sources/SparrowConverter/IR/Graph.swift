@@ -16,7 +16,11 @@
 // - Weight layouts after import: conv filter OHWI [outC, kh, kw, inC]; depthwise filter
 //   [1, kh, kw, C*multiplier]; fully-connected weights [out, in]; biases [outC].
 // - QDQ models: QuantizeLinear/DequantizeLinear pairs are removed on import and their scale and
-//   zero point are kept as `IRValue.quantization` on the value they described.
+//   zero point are kept as `IRValue.quantization` on the value they described; the saturation of
+//   an activation's Q/DQ pair is kept as a Clip (usually fused into the producer's activation).
+// - BatchNormalization imports as a per-channel `.mul` + `.add`; `Passes.foldAffineIntoLinear`
+//   folds them into a preceding Conv/FullyConnected, otherwise they stay as Mul and Add.
+// - Pipeline: `ONNXImporter.importModel` → `Passes.optimize` → `FloatExecutor` / quantizer.
 import Foundation
 
 /// A tensor in the graph: an activation (computed at run time) or a constant.

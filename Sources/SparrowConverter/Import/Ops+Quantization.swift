@@ -81,7 +81,21 @@ extension ONNXImporter {
                 q.axis = irAxis(axis, rank: rank)
                 s.graph.values[a.id].quantization = q
             }
-            s.symbols[r.output] = .activation(a)
+            // The Q/DQ pair saturates to the integer range, and exporters rely on it: onnxruntime
+            // drops a Relu when the zero point makes the range start at 0. Keep that clamp as a
+            // Clip (fused into the producer by the passes). Graph inputs are clamped by the
+            // device's Quantize op anyway.
+            guard let q = s.graph.values[a.id].quantization, q.axis == nil, q.scales.count == 1,
+                  !s.graph.inputs.contains(a.id) else {
+                s.symbols[r.output] = .activation(a)
+                return
+            }
+            let (qmin, qmax): (Float, Float) = q.isSigned ? (-128, 127) : (0, 255)
+            let zp = Float(q.zeroPoints[0])
+            let id = s.emit(.unary(.clip((qmin - zp) * q.scales[0], (qmax - zp) * q.scales[0])), inputs: [a.id],
+                            irShape: s.graph.values[a.id].shape, name: r.name, outputName: r.output)
+            s.graph.values[id].quantization = q
+            s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: a.onnxShape))
         }
     }
 }
