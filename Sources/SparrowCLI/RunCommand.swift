@@ -16,10 +16,11 @@ enum RunCommand {
       --labels L.npy       int64 class labels: prints top-1 accuracy
       --full-depth         never stop at an early exit
       --compare M.onnx     also run the float ONNX model: max abs error and top-1 agreement
+      --dump-tensors DIR   write every int8 tensor of sample 0, dequantized, as .npy + manifest.json
     """
 
     static func main(_ args: [String]) throws -> Int32 {
-        let a = try Arguments(args, valued: ["--input", "--output", "--exit-index", "--labels", "--compare"],
+        let a = try Arguments(args, valued: ["--input", "--output", "--exit-index", "--labels", "--compare", "--dump-tensors"],
                               switches: ["--full-depth"])
         if a.has("--help") { print(usage); return 0 }
         guard a.positional.count == 1, let inputPath = a.value("--input") else { throw CLIError(usage) }
@@ -58,6 +59,13 @@ enum RunCommand {
             let labels = try readLabels(labelsPath, count: plan.sampleCount)
             let correct = (0..<plan.sampleCount).filter { argmax(output, row: $0, width: plan.outputElements) == labels[$0] }.count
             print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(plan.sampleCount), correct, plan.sampleCount))
+        }
+        if let dumpPath = a.value("--dump-tensors") {
+            let floats = inputBytes.withUnsafeBytes { raw in
+                Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
+                    .bindMemory(to: Float.self))
+            }
+            try TensorDumper.dump(loaded, firstSample: floats, to: dumpPath)
         }
         if let onnxPath = a.value("--compare") {
             let floats = inputBytes.withUnsafeBytes { raw in

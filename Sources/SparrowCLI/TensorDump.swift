@@ -1,0 +1,61 @@
+import Foundation
+import SparrowFormat
+import SparrowNPY
+import SparrowRuntime
+
+/// `sparrow run --dump-tensors DIR`: after each operator of the first sample, writes every
+/// int8 tensor it produced, dequantized to float32 in the file's layout (NHWC for 4-D), plus a
+/// manifest. Tests/Fixtures/check_against_onnxruntime.py compares them op by op with
+/// onnxruntime's intermediate values for the same input.
+struct TensorDumper: InvokeObserver {
+    let interpreter: Interpreter
+    let directory: URL
+    var manifest: [[String: Any]] = []
+    var failure: Error?
+
+    init(interpreter: Interpreter, directory: URL) {
+        self.interpreter = interpreter
+        self.directory = directory
+    }
+
+    mutating func willRun(op: Int, opcode: OpCode) {}
+
+    mutating func didRun(op: Int, opcode: OpCode) {
+        let m = interpreter.model
+        let o = m.op(op)
+        for k in 0..<Int(o.outputCount) {
+            let index = m.output(o, k)
+            let t = m.tensor(index)
+            guard t.dtype == .int8, t.quant == .perTensor else { continue }
+            let bytes = interpreter.tensorBytes(index)
+            let values = bytes.bindMemory(to: Int8.self).map { Float(Int32($0) - t.zeroPoint) * t.scale }
+            let shape = (0..<Int(t.rank)).map { Int(t.dim($0)) }
+            let file = String(format: "%03d_t%d.npy", op, index)
+            do {
+                try NPYArray(floats: values, shape: shape).write(path: directory.appendingPathComponent(file).path)
+            } catch {
+                failure = error
+            }
+            // Activation inputs (arena tensors), so a checker can replay this op alone on them.
+            let inputs = (0..<Int(o.inputCount)).map { m.input(o, $0) }.filter { $0 >= 0 && m.tensor($0).storage != .constant }
+            manifest.append(["op": op, "opcode": "\(opcode.name)", "opName": m.opNameString(op), "inputs": inputs,
+                             "tensor": index, "name": m.tensorNameString(index), "file": file, "shape": shape,
+                             "scale": Double(t.scale), "zeroPoint": Int(t.zeroPoint)])
+        }
+    }
+
+    /// Runs the first sample of `input` (floats in the model's input layout) with the dumper attached.
+    static func dump(_ loaded: LoadedModel, firstSample input: [Float], to path: String) throws {
+        let directory = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let x = loaded.interpreter.inputBuffer(0).bindMemory(to: Float.self)
+        guard input.count >= x.count else { throw CLIError("--dump-tensors: input has fewer values than one sample") }
+        for i in 0..<x.count { x[i] = input[i] }
+        var dumper = TensorDumper(interpreter: loaded.interpreter, directory: directory)
+        _ = loaded.interpreter.invoke(fullDepth: true, observer: &dumper)
+        if let failure = dumper.failure { throw CLIError("--dump-tensors: \(failure)") }
+        let json = try JSONSerialization.data(withJSONObject: ["tensors": dumper.manifest], options: [.prettyPrinted, .sortedKeys])
+        try json.write(to: directory.appendingPathComponent("manifest.json"))
+        print("dumped \(dumper.manifest.count) int8 tensors of sample 0 to \(path)")
+    }
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Op-by-op check of Sparrow's int8 execution against onnxruntime's float execution.
+
+For each digits model and a few test images, converts the ONNX model with `sparrow convert`,
+runs the int8 model on one image with `sparrow run --dump-tensors` (every int8 tensor after the
+operator that produced it, dequantized), and checks it two ways against onnxruntime:
+
+- per op: the ONNX subgraph that a Sparrow op implements (e.g. Conv+BatchNormalization+Relu,
+  cut out with onnx.utils.Extractor) is run by onnxruntime on exactly the int8 values Sparrow
+  fed that op (dequantized). The difference is then that one op's own error: weight rounding
+  plus output rounding. Bound: PER_OP_MAX_LSB quantization steps of the output tensor.
+- end to end: every intermediate tensor against onnxruntime's float run of the whole model on
+  the same image (accumulated error, reported; the top-1 class must agree).
+
+Usage: python3 Tests/Fixtures/check_against_onnxruntime.py [path/to/sparrow]
+Needs: numpy, onnx, onnxruntime (pip). Exit status 0 when every check passes.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DIGITS = os.path.join(HERE, "digits")
+MODELS = ["digits_cnn", "digits_mlp", "digits_mbv3", "digits_cnn_opset11", "digits_mbv3_opset18"]
+SAMPLES = [0, 1, 2, 3]
+# Ops without weights only round their output (plus fixed-point approximations such as
+# softmax's exp): 2 steps. Ops with int8 weights also carry weight rounding, which grows with
+# the accumulation depth (|Σ x·Δw| ≤ Σ|x|·s_w/2): 6 steps covers the depths in these models.
+PER_OP_MAX_LSB = {"Conv2D": 6.0, "DepthwiseConv2D": 6.0, "FullyConnected": 6.0}
+PER_OP_DEFAULT_MAX_LSB = 2.0
+
+
+def onnxruntime_intermediates(model_path, names, x):
+    model = onnx.load(model_path)
+    existing = {o.name for o in model.graph.output}
+    for name in names:
+        if name not in existing:
+            model.graph.output.append(onnx.ValueInfoProto(name=name))
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    wanted = [o.name for o in session.get_outputs()]
+    values = session.run(wanted, {session.get_inputs()[0].name: x})
+    return dict(zip(wanted, values))
+
+
+_extractors = {}
+
+
+def extract_subgraph(model_path, inputs, outputs):
+    if model_path not in _extractors:
+        # The extractor needs every intermediate's type: infer them first.
+        _extractors[model_path] = onnx.utils.Extractor(onnx.shape_inference.infer_shapes(onnx.load(model_path)))
+    return _extractors[model_path].extract_model(inputs, outputs)
+
+
+def run_model(model, feeds):
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return session.run(None, feeds)
+
+
+def to_onnx_layout(value, onnx_shape):
+    """The dumped layout (NHWC for 4-D) -> ONNX layout of rank len(onnx_shape)."""
+    if value.ndim == 4 and len(onnx_shape) == 4 and tuple(value.shape) != tuple(onnx_shape):
+        value = value.transpose(0, 3, 1, 2)
+    return value.reshape(onnx_shape).astype(np.float32)
+
+
+def to_sparrow_layout(value, shape):
+    """ONNX layout -> the dumped layout (NHWC for 4-D), when the element count matches."""
+    value = np.asarray(value, dtype=np.float32)
+    if value.size != int(np.prod(shape)):
+        return None
+    if value.ndim == 4 and len(shape) == 4 and tuple(value.shape) != tuple(shape):
+        value = value.transpose(0, 2, 3, 1)
+    return value.reshape(shape)
+
+
+def main():
+    sparrow = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", ".build", "debug", "sparrow")
+    test_x = np.load(os.path.join(DIGITS, "digits_test_x.npy"))
+    onnx_names = {}
+    failures, skipped, compared = [], [], 0
+    with tempfile.TemporaryDirectory() as work:
+        for name in MODELS:
+            onnx_path = os.path.join(DIGITS, name + ".onnx")
+            model_path = os.path.join(work, name + ".sparrow")
+            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path,
+                            "--calibration", os.path.join(DIGITS, "digits_calib.npy")],
+                           check=True, stdout=subprocess.DEVNULL)
+            graph = onnx.load(onnx_path).graph
+            onnx_names = {v for n in graph.node for v in n.output} | {o.name for o in graph.output}
+            worst_mean, worst_max, worst_op, worst_by_kind = 0.0, 0.0, 0.0, {}
+            for s in SAMPLES:
+                x = test_x[s:s + 1]
+                x_path = os.path.join(work, "x.npy")
+                np.save(x_path, x)
+                dump = os.path.join(work, f"{name}_{s}")
+                subprocess.run([sparrow, "run", model_path, "--input", x_path, "--dump-tensors", dump],
+                               check=True, stdout=subprocess.DEVNULL)
+                manifest = json.load(open(os.path.join(dump, "manifest.json")))["tensors"]
+                by_tensor = {t["tensor"]: t for t in manifest}
+                matched = [t for t in manifest if t["name"] in onnx_names]
+                reference = onnxruntime_intermediates(onnx_path, [t["name"] for t in matched], x)
+                for t in matched:
+                    ref = to_sparrow_layout(reference[t["name"]], t["shape"])
+                    if ref is None:
+                        continue
+                    got = np.load(os.path.join(dump, t["file"]))
+                    err = np.abs(got - ref) / t["scale"]
+                    worst_mean, worst_max = max(worst_mean, float(err.mean())), max(worst_max, float(err.max()))
+                    # Per op: replay the ONNX subgraph on the int8 values Sparrow fed this op.
+                    sources = [by_tensor.get(i) for i in t["inputs"]]
+                    if not sources or any(src is None or src["name"] not in onnx_names for src in sources):
+                        continue
+                    try:
+                        sub = extract_subgraph(onnx_path, [src["name"] for src in sources], [t["name"]])
+                    except Exception as e:  # a fused op whose inputs do not cut the ONNX graph cleanly
+                        skipped.append(f"{name} op {t['op']} {t['opcode']}: {e}")
+                        continue
+                    feeds = {}
+                    for src in sources:
+                        onnx_shape = np.asarray(reference[src["name"]]).shape if src["name"] in reference else None
+                        value = np.load(os.path.join(dump, src["file"]))
+                        feeds[src["name"]] = to_onnx_layout(value, onnx_shape if onnx_shape is not None else value.shape)
+                    replay = to_sparrow_layout(run_model(sub, feeds)[0], t["shape"])
+                    op_err = np.abs(got - replay) / t["scale"]
+                    compared += 1
+                    worst_op = max(worst_op, float(op_err.max()))
+                    kind = "weighted" if t["opcode"] in PER_OP_MAX_LSB else "other"
+                    worst_by_kind[kind] = max(worst_by_kind.get(kind, 0.0), float(op_err.max()))
+                    if op_err.max() > PER_OP_MAX_LSB.get(t["opcode"], PER_OP_DEFAULT_MAX_LSB):
+                        failures.append(f"{name} sample {s} op {t['op']} {t['opcode']} '{t['name']}': "
+                                        f"per-op error max {op_err.max():.2f} LSB (mean {op_err.mean():.2f})")
+                final = [t for t in manifest if t["name"] in {o.name for o in graph.output}]
+                if final:
+                    got = np.load(os.path.join(dump, final[-1]["file"]))
+                    ref = reference[final[-1]["name"]]
+                    if int(np.argmax(got)) != int(np.argmax(ref)):
+                        failures.append(f"{name} sample {s}: top-1 {np.argmax(got)} vs onnxruntime {np.argmax(ref)}")
+            kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(worst_by_kind.items()))
+            print(f"{name}: per op worst {worst_op:.2f} LSB ({kinds}); end to end worst mean {worst_mean:.2f} LSB, "
+                  f"worst element {worst_max:.2f} LSB ({len(matched)} tensors per sample)")
+    for f in skipped:
+        print("skipped", f)
+    for f in failures:
+        print("FAIL", f)
+    print(f"onnxruntime op-by-op check: {compared - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures or compared == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
