@@ -6,7 +6,8 @@ public enum ModelFormat {
     /// "SPRW" as the first four bytes of the file.
     public static let magic: (UInt8, UInt8, UInt8, UInt8) = (0x53, 0x50, 0x52, 0x57)
     public static let versionMajor: UInt16 = 1
-    public static let versionMinor: UInt16 = 0
+    /// 1: block-sparse weights (sparse section, opcodes 18 and 19).
+    public static let versionMinor: UInt16 = 1
     public static let headerSize = 128
     /// Every section starts at a multiple of this, so weights can be used in place.
     public static let sectionAlignment = 16
@@ -36,12 +37,14 @@ public enum HeaderField {
 /// The sections, in the order they appear in the section table and in the file.
 public enum Section: UInt8 {
     case strings = 0, tensors, operators, indices, params, inputs, outputs, exits, sparse, constants
+    /// Not a section: names the file header in errors.
+    case header = 0xFF
     public static let count = 10
 
     /// Size of one record; 1 for byte sections.
     public var recordSize: Int {
         switch self {
-        case .strings, .sparse, .constants: return 1
+        case .strings, .sparse, .constants, .header: return 1
         case .tensors: return TensorRecord.size
         case .operators: return OperatorRecord.size
         case .exits: return ExitRecord.size
@@ -61,6 +64,7 @@ public enum Section: UInt8 {
         case .exits: return "exits"
         case .sparse: return "sparse"
         case .constants: return "constants"
+        case .header: return "header"
         }
     }
 }

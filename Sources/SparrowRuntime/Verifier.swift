@@ -23,31 +23,31 @@ extension VerifiedModel {
     static func verifyHeader(_ bytes: UnsafeRawBufferPointer) throws(ModelError) -> VerifiedModel {
         let file = ModelFileView(bytes: bytes)
         guard let base = bytes.baseAddress, bytes.count >= ModelFormat.headerSize else {
-            throw ModelError(.fileTooSmall, .strings, value: bytes.count, limit: ModelFormat.headerSize)
+            throw ModelError(.fileTooSmall, .header, value: bytes.count, limit: ModelFormat.headerSize)
         }
         let misalignment = Int(bitPattern: base) & (ModelFormat.sectionAlignment - 1)
         guard misalignment == 0 else {
-            throw ModelError(.misalignedBuffer, .strings, value: misalignment, limit: ModelFormat.sectionAlignment)
+            throw ModelError(.misalignedBuffer, .header, value: misalignment, limit: ModelFormat.sectionAlignment)
         }
-        guard file.hasMagic else { throw ModelError(.badMagic, .strings, value: Int(bytes[0])) }
+        guard file.hasMagic else { throw ModelError(.badMagic, .header, value: Int(bytes[0])) }
         guard file.versionMajor == ModelFormat.versionMajor else {
-            throw ModelError(.unsupportedVersion, .strings, value: Int(file.versionMajor),
+            throw ModelError(.unsupportedVersion, .header, value: Int(file.versionMajor),
                              limit: Int(ModelFormat.versionMajor))
         }
         guard file.headerSize == UInt32(ModelFormat.headerSize) else {
-            throw ModelError(.badHeaderSize, .strings, value: Int(bitPattern: UInt(file.headerSize)),
+            throw ModelError(.badHeaderSize, .header, value: Int(bitPattern: UInt(file.headerSize)),
                              limit: ModelFormat.headerSize)
         }
         guard UInt(file.fileSize) == UInt(bytes.count) else {
-            throw ModelError(.fileSizeMismatch, .strings, value: Int(bitPattern: UInt(file.fileSize)), limit: bytes.count)
+            throw ModelError(.fileSizeMismatch, .header, value: Int(bitPattern: UInt(file.fileSize)), limit: bytes.count)
         }
         let sum = file.computeChecksum()
         guard sum == file.checksum else {
-            throw ModelError(.checksumMismatch, .strings, value: Int(bitPattern: UInt(file.checksum)),
+            throw ModelError(.checksumMismatch, .header, value: Int(bitPattern: UInt(file.checksum)),
                              limit: Int(bitPattern: UInt(sum)))
         }
         guard file.sectionCount == UInt32(Section.count) else {
-            throw ModelError(.badSectionCount, .strings, value: Int(bitPattern: UInt(file.sectionCount)), limit: Section.count)
+            throw ModelError(.badSectionCount, .header, value: Int(bitPattern: UInt(file.sectionCount)), limit: Section.count)
         }
         var previousEnd = ModelFormat.headerSize
         for raw in 0..<UInt8(Section.count) {
@@ -70,7 +70,7 @@ extension VerifiedModel {
         }
         let arena = file.arenaSize
         guard UInt(arena) <= UInt(Int.max) else {
-            throw ModelError(.arenaTooLarge, .strings, value: -1, limit: Int.max)
+            throw ModelError(.arenaTooLarge, .header, value: -1, limit: Int.max)
         }
         func at(_ s: Section) -> Int { file.sectionRange(s).offset }
         func records(_ s: Section) -> Int { file.sectionRange(s).size / s.recordSize }

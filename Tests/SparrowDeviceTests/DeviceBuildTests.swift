@@ -37,7 +37,7 @@ import Testing
         // A file that is not a model: the device verifier names the problem, and nothing runs.
         let rejected = try emulator.run(board: board, arguments: ["info", junk.path], binary: result.binaryPath)
         #expect(rejected.exitCode == 1)
-        #expect(String(decoding: rejected.stderr, as: UTF8.self).contains("invalid model: strings: not a Sparrow model"),
+        #expect(String(decoding: rejected.stderr, as: UTF8.self).contains("invalid model: header: not a Sparrow model"),
                 "stderr: \(String(decoding: rejected.stderr, as: UTF8.self))")
 
         // A real converted model: info reports what the header and tables say.

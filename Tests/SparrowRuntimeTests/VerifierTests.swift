@@ -50,7 +50,7 @@ import SparrowFormat
         var b = good; b[0] = 0x58
         #expect(verifyError(b)?.reason == .badMagic)
         b = good; b[HeaderField.versionMajor] = 2
-        #expect(verifyError(b) == ModelError(.unsupportedVersion, .strings, value: 2, limit: 1))
+        #expect(verifyError(b) == ModelError(.unsupportedVersion, .header, value: 2, limit: 1))
         b = good; b[HeaderField.checksum] ^= 1
         #expect(verifyError(b)?.reason == .checksumMismatch)
         b = good + [UInt8](repeating: 0, count: 16)
