@@ -17,24 +17,34 @@ public struct FullyConnectedParams: Equatable {
 /// Weights `[outputDepth, inputDepth]` row-major, input `[batches, inputDepth]`, per-channel
 /// multipliers/shifts with outputDepth entries. Preconditions (verifier):
 /// inputDepth ≤ maxAccumulationDepth, |bias| ≤ maxBiasMagnitude, weights in [−127, 127].
+///
+/// Computed as Σx·w − zx·Σw (see DotProduct.swift), four weight rows per pass so each input
+/// byte is loaded once for four outputs; Σw of a row is taken once and reused for every batch.
 public func fullyConnectedS8(_ p: FullyConnectedParams, input: UnsafePointer<Int8>, batches: Int, inputDepth: Int,
                              weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, outputDepth: Int,
                              multipliers: UnsafePointer<Int32>, shifts: UnsafePointer<Int32>,
                              output: UnsafeMutablePointer<Int8>) {
     let zx = p.inputZeroPoint
-    for b in 0..<batches {
-        let x = input + b * inputDepth
-        let out = output + b * outputDepth
-        for o in 0..<outputDepth {
-            let w = weights + o * inputDepth
-            var acc: Int32 = 0
-            for i in 0..<inputDepth {
-                // inputDepth ≤ maxAccumulationDepth terms of |.| ≤ 255·127: |acc| < 2^30.
-                acc &+= (Int32(x[i]) &- zx) &* Int32(w[i])
+    var o = 0
+    while o < outputDepth {
+        let lanes = min(4, outputDepth - o)
+        // A block past the last row repeats the last row; those lanes are computed, not stored.
+        let w0 = weights + o * inputDepth
+        let w1 = weights + (o + min(1, lanes - 1)) * inputDepth
+        let w2 = weights + (o + min(2, lanes - 1)) * inputDepth
+        let w3 = weights + (o + min(3, lanes - 1)) * inputDepth
+        let weightSums = sumS8x4(w0, w1, w2, w3, count: inputDepth)
+        for b in 0..<batches {
+            let products = dotS8x4(input + b * inputDepth, w0, w1, w2, w3, count: inputDepth)
+            let acc = products.subtractingZeroPoint(zx, times: weightSums)
+            let out = output + b * outputDepth
+            for lane in 0..<lanes {
+                out[o + lane] = finishAccumulator(acc[lane], bias: bias?[o + lane] ?? 0,
+                                                  multiplier: multipliers[o + lane], shift: shifts[o + lane],
+                                                  outputZeroPoint: p.outputZeroPoint,
+                                                  activationMin: p.activationMin, activationMax: p.activationMax)
             }
-            out[o] = finishAccumulator(acc, bias: bias?[o] ?? 0, multiplier: multipliers[o], shift: shifts[o],
-                                       outputZeroPoint: p.outputZeroPoint,
-                                       activationMin: p.activationMin, activationMax: p.activationMax)
         }
+        o += lanes
     }
 }

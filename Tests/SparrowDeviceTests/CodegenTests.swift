@@ -74,19 +74,13 @@ import Testing
         }
     }
 
-    /// The real kernels, built for the Pi 5, should use sdot.
+    /// The real kernels, built for the Pi 5, use sdot: conv and fully connected accumulate
+    /// Σx·w − zx·Σw, a plain int8 × int8 → int32 loop (Sources/SparrowKernels/DotProduct.swift).
     @Test func pi5KernelsUseDotProduct() throws {
         let board = try cache.catalog.board(named: "pi5")
         let result = try cache.build("pi5")
         let kernels = try #require(result.objectFiles["SparrowKernels"])
-        let kernelsContainSdot = mnemonics(try disassemble(kernels, board: board)).contains("sdot")
-        withKnownIssue("""
-            The kernels subtract the input zero point inside the multiply-accumulate loop \
-            ((x - zx) * w), which LLVM does not turn into sdot; the probe above shows the Pi 5 flags \
-            do produce sdot for a plain int8 x int8 -> int32 loop. Fix: sum(x*w) - zx*sum(w).
-            """) {
-            #expect(kernelsContainSdot)
-        }
+        #expect(mnemonics(try disassemble(kernels, board: board)).contains("sdot"))
     }
 
     /// A runtime module that allocates must fail the device build, not just a test.
