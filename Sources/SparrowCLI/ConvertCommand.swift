@@ -13,21 +13,36 @@ enum ConvertCommand {
                                Required unless the model is already QDQ-quantized.
       --range METHOD           activation ranges from calibration: minmax (default),
                                percentile:99.99, or mse
-    """
+    """ + "\n" + sparseUsage + "\n" + exitUsage
 
-    static func main(_ args: [String]) throws -> Int32 {
-        let a = try Arguments(args, valued: ["-o", "--output", "--calibration", "--range"], switches: [])
+    static func main(_ arguments: [String]) throws -> Int32 {
+        var args = arguments
+        let validation = try extractValidation(&args)
+        let exitValidation = try extractPair("--calibrate-exits", &args)
+        let exitTest = try extractPair("--exit-test", &args)
+        let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range"]).union(sparseValued).union(exitValued),
+                              switches: [])
         if a.has("--help") { print(usage); return 0 }
         guard a.positional.count == 1, let outPath = a.value("-o") ?? a.value("--output") else { throw CLIError(usage) }
         let range = try parseRange(a.value("--range") ?? "minmax")
         if let calibration = a.value("--calibration"), !FileManager.default.fileExists(atPath: calibration) {
             throw CLIError("calibration file '\(calibration)' not found: pass float32 samples in the model's input layout (.npy)")
         }
-        let options = ConversionOptions(calibrationPath: a.value("--calibration"), activationRange: range)
-        let result = try convert(onnxPath: a.positional[0], options: options)
+        var options = ConversionOptions(calibrationPath: a.value("--calibration"), activationRange: range)
+        options.sparsity = try sparsityOptions(a)
+        options.exits = try exitOptions(a)
+        var result = try convert(onnxPath: a.positional[0], options: options)
+        if let exitValidation {
+            guard !options.exits.outputs.isEmpty else { throw CLIError("--calibrate-exits needs --exit outputs") }
+            let budget = Double(a.value("--accuracy-budget") ?? "1") ?? -1
+            guard budget >= 0 else { throw CLIError("--accuracy-budget must be a number of points >= 0") }
+            try calibrateExits(&result.bytes, options: options.exits, validation: exitValidation, test: exitTest,
+                               budget: budget, guard: try exitGuard(a))
+        }
         try writeFileBytes(result.bytes, to: outPath, what: "model")
         print("wrote \(outPath)")
         print(result.summary.description)
+        try printSparsity(result, onnxPath: a.positional[0], options: options, validation: validation)
         return 0
     }
 

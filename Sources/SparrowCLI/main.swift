@@ -13,6 +13,7 @@ commands:
   run           run a .sparrow file on the host (same interpreter and kernels as the device)
   build-device  cross-build the sparrow-device binary for a board (Boards/*.json)
   emulate       run the device binary under qemu with the board's CPU model
+  bench-sparse  sparse vs dense FullyConnected / 1x1 Conv: time and bytes (Docs/sparsity.md)
   bench-kernels time the dense int8 kernels on MobileNet-like shapes (Docs/performance.md)
   demo          the main job: convert the bundled digits model, build for a board, run it under qemu
 """
@@ -29,6 +30,7 @@ do {
     case "emulate": status = DeviceCommands.emulate(arguments: arguments)
     case "demo": status = try DemoCommand.main(arguments)
     case "bench-kernels": status = try BenchKernelsCommand.main(arguments)
+    case "bench-sparse": status = try BenchSparseCommand.main(arguments)
     case "--help", "-h", "help": print(usage); status = 0
     default:
         FileHandle.standardError.write(Data("sparrow: unknown command '\(command)'\n\n\(usage)\n".utf8))

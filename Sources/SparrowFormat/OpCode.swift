@@ -33,6 +33,12 @@ public enum OpCode: UInt8 {
     case transpose = 16
     /// Rescale int8 to another scale/zero point.
     case requantize = 17
+    /// inputs: x[..., depth], bias[outDepth] int32 (or none), multipliers, shifts; the weights are a
+    /// block-sparse matrix [outDepth, depth] in the sparse section (SparseMatrix.swift). Format 1.1.
+    case sparseFullyConnected = 18
+    /// inputs: x[n,h,w,inC], bias[outC] (or none), multipliers, shifts; 1×1 filter [outC, inC] as a
+    /// block-sparse matrix in the sparse section; no padding. Format 1.1.
+    case sparseConv1x1 = 19
 
     public var name: StaticString {
         switch self {
@@ -54,6 +60,8 @@ public enum OpCode: UInt8 {
         case .lookup: return "Lookup"
         case .transpose: return "Transpose"
         case .requantize: return "Requantize"
+        case .sparseFullyConnected: return "SparseFullyConnected"
+        case .sparseConv1x1: return "SparseConv1x1"
         }
     }
 }
@@ -133,4 +141,20 @@ public enum TransposeParam {
 public enum RequantizeParam {
     public static let multiplier = 0, shift = 1
     public static let count = 2
+}
+
+/// SparseFullyConnected: clamps, then where the weight matrix lies in the sparse section.
+public enum SparseFullyConnectedParam {
+    public static let activationMin = 0, activationMax = 1
+    /// Byte offset (multiple of 16) and byte size of the matrix within the sparse section.
+    public static let matrixOffset = 2, matrixSize = 3
+    public static let count = 4
+}
+
+/// SparseConv1x1: strides, clamps, matrix location (no padding, no dilation: a 1×1 filter).
+public enum SparseConv1x1Param {
+    public static let strideH = 0, strideW = 1
+    public static let activationMin = 2, activationMax = 3
+    public static let matrixOffset = 4, matrixSize = 5
+    public static let count = 6
 }

@@ -199,15 +199,19 @@ public struct ExitRecord: Equatable {
     public var macsToHere: UInt64
     /// Index of the graph output this exit corresponds to.
     public var outputIndex: UInt32
+    /// Constant int32 [2, 256] tensor of the criterion's fixed-point tables (Docs/early-exit.md);
+    /// ModelFormat.none (or 0, as older writers left it) for the final exit, which ignores it.
+    public var table: UInt32
 
     public init(tensor: UInt32, afterOp: UInt32, criterion: ExitCriterion, threshold: Int32,
-                macsToHere: UInt64, outputIndex: UInt32) {
+                macsToHere: UInt64, outputIndex: UInt32, table: UInt32 = ModelFormat.none) {
         self.tensor = tensor
         self.afterOp = afterOp
         self.criterionRaw = criterion.rawValue
         self.threshold = threshold
         self.macsToHere = macsToHere
         self.outputIndex = outputIndex
+        self.table = table
     }
 
     public init(decodingFrom p: UnsafeRawPointer) {
@@ -217,6 +221,7 @@ public struct ExitRecord: Equatable {
         threshold = loadLE(p, 12, as: Int32.self)
         macsToHere = loadLE(p, 16, as: UInt64.self)
         outputIndex = loadLE(p, 24, as: UInt32.self)
+        table = loadLE(p, 28, as: UInt32.self)
     }
 
     public func encode(into p: UnsafeMutableRawPointer) {
@@ -227,7 +232,7 @@ public struct ExitRecord: Equatable {
         storeLE(p, 12, threshold)
         storeLE(p, 16, macsToHere)
         storeLE(p, 24, outputIndex)
-        storeLE(p, 28, UInt32(0))
+        storeLE(p, 28, table)
     }
 
     public var criterion: ExitCriterion? { ExitCriterion(rawValue: criterionRaw) }

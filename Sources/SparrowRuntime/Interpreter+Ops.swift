@@ -130,12 +130,19 @@ extension Interpreter {
             let p = RequantizeParams(inputZeroPoint: x.zeroPoint, outputZeroPoint: y.zeroPoint, multiplier: multiplier,
                                      shift: m.param(o, RequantizeParam.shift), isIdentity: multiplier == 0)
             requantizeS8(p, input: s8(x), count: Int(x.byteSize), output: outS8(y))
+        case .sparseFullyConnected, .sparseConv1x1:
+            runSparse(o, opcode, x, y)
         }
     }
 
-    /// Whether exit `e`'s confidence test passes on its logits. Only the final criterion is
-    /// defined in this version (the verifier rejects the others).
-    func exitCriterionHolds(_ e: ExitRecord) -> Bool {
-        e.criterionRaw == ExitCriterion.final.rawValue
+    /// Whether exit `e`'s confidence test passes on its logits against `threshold`
+    /// (ExitCriteria.swift; the verifier has checked the table and class count).
+    func exitCriterionHolds(_ e: ExitRecord, threshold: Int32) -> Bool {
+        let criterion = ExitCriterion(rawValue: e.criterionRaw)!
+        if criterion == .final { return true }
+        let t = model.tensor(Int(e.tensor))
+        let value = ExitCriteria.value(criterion, logits: s8(t), count: Int(t.byteSize),
+                                       table: s32(model.tensor(Int(e.table))))
+        return ExitCriteria.passes(criterion, value: value, threshold: threshold)
     }
 }

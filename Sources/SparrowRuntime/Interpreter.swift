@@ -91,10 +91,17 @@ public struct Interpreter {
         return invoke(fullDepth: fullDepth, observer: &observer)
     }
 
+    public func invoke<O: InvokeObserver>(fullDepth: Bool, observer: inout O) -> InvokeResult {
+        invoke(fullDepth: fullDepth, exitThresholds: nil, observer: &observer)
+    }
+
     /// Runs the operators in plan order. After each exit checkpoint's operator the exit's
     /// criterion is tested on its int8 logits; when it holds (and `fullDepth` is false) the
-    /// rest of the plan is skipped.
-    public func invoke<O: InvokeObserver>(fullDepth: Bool, observer: inout O) -> InvokeResult {
+    /// rest of the plan is skipped. `exitThresholds`, when given, holds one Q16 threshold per
+    /// exit (indexed like the exit table; the final exit's entry is ignored) used instead of
+    /// the file's, so a harness can sweep thresholds without rewriting the model.
+    public func invoke<O: InvokeObserver>(fullDepth: Bool, exitThresholds: UnsafePointer<Int32>?,
+                                          observer: inout O) -> InvokeResult {
         var macs: UInt64 = 0
         var nextExit = 0
         let exitCount = model.exitCount
@@ -109,7 +116,8 @@ public struct Interpreter {
             if k == nextExitOp {
                 let e = model.exit(nextExit)
                 let isLast = nextExit == exitCount - 1
-                if isLast || (!fullDepth && exitCriterionHolds(e)) {
+                let threshold = exitThresholds?[nextExit] ?? e.threshold
+                if isLast || (!fullDepth && exitCriterionHolds(e, threshold: threshold)) {
                     return InvokeResult(exitIndex: nextExit, macs: macs, operatorsRun: k + 1)
                 }
                 nextExit += 1

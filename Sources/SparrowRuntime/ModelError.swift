@@ -22,7 +22,10 @@ public struct ModelError: Error, Equatable {
         case tensorWrittenTwice, usedBeforeWritten, lifetimeTooShort, arenaOverlap, noInputs, noOutputs
         case badGraphInput, badGraphOutput
         // Exits
-        case badExitTensor, badExitOrder, unsupportedCriterion, badExitOutput
+        case badExitTensor, badExitOrder, unsupportedCriterion, badExitOutput, badExitTable, badExitThreshold
+        // Sparse matrices (format 1.1)
+        case sparseOutOfBounds, sparseMisaligned, badBlockShape, badIndexWidth, sparseSizeMismatch
+        case sparseCountMismatch, sparseIndexOutOfRange
     }
 
     public var reason: Reason
@@ -119,6 +122,15 @@ extension ModelError.Reason {
         case .badExitOrder: return "exits must be in increasing operator order, the last at the final operator"
         case .unsupportedCriterion: return "unknown exit criterion"
         case .badExitOutput: return "exit's graph output index is out of range"
+        case .badExitTable: return "exit criterion table must be a constant int32 [2,256] with E[0] = 65536, E non-increasing >= 0, G[0] = 0, 0 <= G <= 24110"
+        case .badExitThreshold: return "exit threshold out of range (probability and margin 0...65537, entropy >= -1; Q16)"
+        case .sparseOutOfBounds: return "sparse matrix lies outside the sparse section"
+        case .sparseMisaligned: return "sparse matrix offset is not a multiple of 16"
+        case .badBlockShape: return "sparse block shape must be R x C with R, C in {1, 2, 4, 8, 16} dividing the matrix"
+        case .badIndexWidth: return "sparse column index width must be 1 or 2 bytes"
+        case .sparseSizeMismatch: return "sparse matrix size differs from the size its header implies"
+        case .sparseCountMismatch: return "sparse block-row counts do not add up to the stored block count"
+        case .sparseIndexOutOfRange: return "sparse block column index out of range"
         }
     }
 }

@@ -59,6 +59,8 @@ extension VerifiedModel {
         case .lookup: try c.lookup()
         case .transpose: try c.transpose()
         case .requantize: try c.requantize()
+        case .sparseFullyConnected: try c.sparseFullyConnected()
+        case .sparseConv1x1: try c.sparseConv1x1()
         }
     }
 }

@@ -243,8 +243,7 @@ extension VerifiedModel {
         var previous = -1
         for e in 0..<exitCount {
             let x = exit(e)
-            // Confidence criteria arrive with the early-exit work; until then only `final` runs.
-            guard let criterion = x.criterion, criterion == .final else {
+            guard let criterion = x.criterion else {
                 throw ModelError(.unsupportedCriterion, .exits, index: e, value: Int(x.criterionRaw))
             }
             guard UInt(x.afterOp) < UInt(operatorCount), Int(x.afterOp) > previous else {
@@ -265,6 +264,7 @@ extension VerifiedModel {
             guard out.liveFrom <= Int32(x.afterOp) else {
                 throw ModelError(.badExitOutput, .exits, index: e, value: Int(x.outputIndex), field: "output written after the exit")
             }
+            if criterion != .final { try checkExitCriterion(e, x, logits: t) }
             let isLast = e == exitCount - 1
             if isLast {
                 guard criterion == .final, Int(x.afterOp) == operatorCount - 1 else {

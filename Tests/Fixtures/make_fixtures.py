@@ -313,11 +313,315 @@ def check_model(name, proto, path, torch_model, x_test, y_test, probs_output):
 
 
 # ----------------------------------------------------------------------------------------------
+# Multi-exit CNN (early exit, Docs/early-exit.md)
+# ----------------------------------------------------------------------------------------------
+
+MULTI_EXIT_NAMES = ("exit1", "exit2", "final")
+# Loss weight of each exit in both variants (deeper exits weigh more: they must stay accurate).
+MULTI_EXIT_WEIGHTS = (0.6, 0.8, 1.0)
+# Self-distillation ("Be Your Own Teacher", Zhang et al. 2019): each early exit's loss is
+# (1 - alpha) * CE(labels) + alpha * T^2 * KL(softmax(final / T) || softmax(exit / T)), the
+# deepest exit's output detached so it only teaches.
+DISTILL_ALPHA = 0.5
+DISTILL_TEMPERATURE = 3.0
+
+
+def conv_bn(cin, cout, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU())
+
+
+class ExitHead(nn.Module):
+    """1x1 Conv + ReLU -> global average pool -> Linear: a few hundred MACs on top of the trunk."""
+
+    def __init__(self, channels, width):
+        super().__init__()
+        self.mix = nn.Conv2d(channels, width, 1)
+        self.fc = nn.Linear(width, 10)
+
+    def forward(self, x):
+        x = F.relu(self.mix(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class DigitsMultiExit(nn.Module):
+    """Trunk of five 3x3 convs in three stages: exit 1 after the stem (8x8, ~2 % of the MACs; a
+    cheap but weak classifier), exit 2 after stage 2 (4x4, about half), the final classifier after
+    stage 3 (2x2). Returns the logits of all three exits."""
+
+    def __init__(self):
+        super().__init__()
+        self.stage1 = conv_bn(1, 16)                                                    # 8x8
+        self.head1 = ExitHead(16, 32)
+        self.stage2 = nn.Sequential(conv_bn(16, 16), nn.MaxPool2d(2), conv_bn(16, 32))  # 4x4
+        self.head2 = ExitHead(32, 32)
+        self.stage3 = nn.Sequential(conv_bn(32, 32), conv_bn(32, 64, stride=2))        # 2x2
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        a = self.stage1(x)
+        b = self.stage2(a)
+        c = self.stage3(b)
+        return self.head1(a), self.head2(b), self.fc(torch.flatten(F.adaptive_avg_pool2d(c, 1), 1))
+
+
+def multi_exit_loss(outputs, labels, distill):
+    final = outputs[-1]
+    loss = MULTI_EXIT_WEIGHTS[-1] * F.cross_entropy(final, labels)
+    teacher = F.softmax(final.detach() / DISTILL_TEMPERATURE, dim=1)
+    for w, logits in zip(MULTI_EXIT_WEIGHTS[:-1], outputs[:-1]):
+        ce = F.cross_entropy(logits, labels)
+        if distill:
+            kl = F.kl_div(F.log_softmax(logits / DISTILL_TEMPERATURE, dim=1), teacher, reduction="batchmean")
+            ce = (1 - DISTILL_ALPHA) * ce + DISTILL_ALPHA * DISTILL_TEMPERATURE ** 2 * kl
+        loss = loss + w * ce
+    return loss
+
+
+def train_multi_exit(model, x_train, y_train, *, distill, seed, epochs, lr):
+    gen = torch.Generator().manual_seed(seed)
+    xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    for _ in range(epochs):
+        model.train()
+        order = torch.randperm(len(xt), generator=gen)
+        for start in range(0, len(xt), 64):
+            idx = order[start:start + 64]
+            loss = multi_exit_loss(model(xt[idx]), yt[idx], distill)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+    model.eval()
+
+
+def make_multi_exit(x_train, y_train, x_val, y_val, x_test, y_test):
+    """Trains the multi-exit CNN twice from the same initial weights (weighted CE; CE +
+    self-distillation), exports each to ONNX opset 13 with one output per exit, and writes
+    digits_multiexit.json with per-exit float accuracies measured with onnxruntime."""
+    report = {
+        "generator": "Tests/Fixtures/make_fixtures.py --only multi-exit",
+        "outputs": list(MULTI_EXIT_NAMES),
+        "loss_weights": list(MULTI_EXIT_WEIGHTS),
+        "distillation": {"alpha": DISTILL_ALPHA, "temperature": DISTILL_TEMPERATURE,
+                         "teacher": "final exit, detached"},
+        "training": {"epochs": EPOCHS, "lr": LR, "optimizer": "Adam, cosine schedule, weight decay 1e-4",
+                     "label_smoothing": 0.0, "seed": SEED + 4},
+        "models": {},
+    }
+    for variant, distill in (("ce", False), ("sd", True)):
+        model = seeded(DigitsMultiExit, SEED + 4)
+        train_multi_exit(model, x_train, y_train, distill=distill, seed=SEED + 4, epochs=EPOCHS, lr=LR)
+        path = OUT_DIR / f"digits_multiexit_{variant}.onnx"
+        torch.onnx.export(
+            model, torch.zeros(1, 1, 8, 8), str(path), opset_version=13, dynamo=False,
+            do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL,
+            input_names=["input"], output_names=list(MULTI_EXIT_NAMES),
+            dynamic_axes={"input": {0: "N"}, **{n: {0: "N"} for n in MULTI_EXIT_NAMES}},
+        )
+        proto = onnx.load(str(path))
+        onnx.checker.check_model(proto, full_check=True)
+        assert [o.name for o in proto.graph.output] == list(MULTI_EXIT_NAMES)
+        sess = ort_session(path)
+        entry = {"file": path.name, "opset": 13, "op_types": op_histogram(proto),
+                 "parameters": int(sum(p.numel() for p in model.parameters())), "exits": {}}
+        with torch.no_grad():
+            torch_test = [t.numpy() for t in model(torch.from_numpy(x_test))]
+        for split, (x, y) in (("val", (x_val, y_val)), ("test", (x_test, y_test))):
+            outs = sess.run(None, {"input": x})
+            for name, out in zip(MULTI_EXIT_NAMES, outs):
+                e = entry["exits"].setdefault(name, {})
+                e[f"float_{split}_acc"] = float((out.argmax(1) == y).mean())
+            if split == "test":
+                diff = max(float(np.abs(a - b).max()) for a, b in zip(outs, torch_test))
+                assert diff < 1e-4, f"{path.name}: onnxruntime vs torch max |diff| {diff}"
+                entry["ort_vs_torch_max_abs_diff"] = diff
+        report["models"][variant] = entry
+        report.setdefault("files", {})[path.name] = {"bytes": path.stat().st_size, "sha256": sha256(path)}
+        accs = ", ".join(f"{n} {e['float_test_acc']*100:5.2f}%" for n, e in entry["exits"].items())
+        print(f"  {path.name:26s} test: {accs}")
+    (OUT_DIR / "digits_multiexit.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+# ----------------------------------------------------------------------------------------------
+# Pruned models (sparse weights, Docs/sparsity.md)
+# ----------------------------------------------------------------------------------------------
+
+# Gradual magnitude pruning (Zhu & Gupta 2017, "To prune, or not to prune"): dense training,
+# then the sparsity of each pruned layer rises along s(t) = s_f * (1 - (1 - t/T)^3) with the
+# mask recomputed from |w| every epoch, then fine-tuning with the final masks fixed.
+PRUNE_DENSE_EPOCHS = 60
+PRUNE_RAMP_EPOCHS = 40
+PRUNE_FINETUNE_EPOCHS = 40
+
+
+class DigitsMLPWide(nn.Module):
+    """MLP with enough weights for sparsity to matter: 64 -> 128 -> 64 -> 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(64, 128), nn.ReLU(),
+            nn.Linear(128, 64), nn.ReLU(),
+            nn.Linear(64, 10),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class DigitsPointwiseCNN(nn.Module):
+    """Small CNN whose weights are mostly 1x1 convolutions (MobileNet-style) and a Linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 16, 3, padding=1, bias=False)
+        self.stem_bn = nn.BatchNorm2d(16)
+        self.expand = nn.Conv2d(16, 64, 1, bias=False)
+        self.expand_bn = nn.BatchNorm2d(64)
+        self.dw = nn.Conv2d(64, 64, 3, padding=1, groups=64, bias=False)
+        self.dw_bn = nn.BatchNorm2d(64)
+        self.project = nn.Conv2d(64, 64, 1, bias=False)
+        self.project_bn = nn.BatchNorm2d(64)
+        self.pool = nn.MaxPool2d(2)                                   # 8x8 -> 4x4
+        self.mix = nn.Conv2d(64, 64, 1)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = F.relu(self.stem_bn(self.stem(x)))
+        x = F.relu(self.expand_bn(self.expand(x)))
+        x = F.relu6(self.dw_bn(self.dw(x)))
+        x = F.relu(self.project_bn(self.project(x)))
+        x = self.pool(x)
+        x = F.relu(self.mix(x))
+        x = torch.flatten(self.gap(x), 1)
+        return self.fc(x)
+
+
+def prunable(model):
+    """The weights Sparrow can store sparse: Linear and ungrouped 1x1 Conv."""
+    out = []
+    for name, m in model.named_modules():
+        if isinstance(m, nn.Linear) or (isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1) and m.groups == 1):
+            out.append((name, m))
+    return out
+
+
+def magnitude_masks(layers, sparsity):
+    masks = {}
+    for name, m in layers:
+        w = m.weight.detach().abs().flatten()
+        k = int(sparsity[name] * w.numel())
+        mask = torch.ones_like(w)
+        if k > 0:
+            mask[torch.argsort(w, stable=True)[:k]] = 0
+        masks[name] = mask.view_as(m.weight)
+    return masks
+
+
+def train_pruned(model, x_train, y_train, targets, *, seed, lr):
+    """Dense phase, cubic sparsity ramp with per-epoch magnitude masks, masked fine-tuning."""
+    gen = torch.Generator().manual_seed(seed)
+    xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train)
+    layers = prunable(model)
+    total = PRUNE_DENSE_EPOCHS + PRUNE_RAMP_EPOCHS + PRUNE_FINETUNE_EPOCHS
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
+    masks = None
+    for epoch in range(total):
+        if epoch >= PRUNE_DENSE_EPOCHS:
+            t = min(epoch - PRUNE_DENSE_EPOCHS + 1, PRUNE_RAMP_EPOCHS) / PRUNE_RAMP_EPOCHS
+            if epoch < PRUNE_DENSE_EPOCHS + PRUNE_RAMP_EPOCHS:
+                now = {name: targets[name] * (1 - (1 - t) ** 3) for name, _ in layers}
+                masks = magnitude_masks(layers, now)
+        model.train()
+        order = torch.randperm(len(xt), generator=gen)
+        for start in range(0, len(xt), 64):
+            idx = order[start:start + 64]
+            loss = F.cross_entropy(model(xt[idx]), yt[idx], label_smoothing=LABEL_SMOOTHING)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if masks is not None:
+                with torch.no_grad():
+                    for name, m in layers:
+                        m.weight.mul_(masks[name])
+        sched.step()
+    model.eval()
+
+
+def make_pruned(x_train, y_train, x_val, y_val, x_test, y_test):
+    """Trains the pruned MLP and CNN, exports them (opset 13) and writes digits_pruned.json with
+    each pruned layer's density and the float accuracy onnxruntime measures on the test split."""
+    report = {
+        "generator": "Tests/Fixtures/make_fixtures.py --only pruned",
+        "schedule": {"dense_epochs": PRUNE_DENSE_EPOCHS, "ramp_epochs": PRUNE_RAMP_EPOCHS,
+                     "finetune_epochs": PRUNE_FINETUNE_EPOCHS, "ramp": "s_f * (1 - (1 - t/T)^3), per-layer |w| masks",
+                     "lr": LR, "optimizer": "Adam, cosine schedule, weight decay 1e-4"},
+        "models": {}, "files": {},
+    }
+    specs = (
+        ("digits_mlp_pruned", DigitsMLPWide, SEED + 5,
+         {"net.1": 0.9, "net.3": 0.9, "net.5": 0.8}),
+        ("digits_cnn_pruned", DigitsPointwiseCNN, SEED + 6,
+         {"expand": 0.85, "project": 0.85, "mix": 0.85, "fc": 0.8}),
+    )
+    for name, make, seed, targets in specs:
+        model = seeded(make, seed)
+        assert set(targets) == {n for n, _ in prunable(model)}, name
+        train_pruned(model, x_train, y_train, targets, seed=seed, lr=LR)
+        path = OUT_DIR / f"{name}.onnx"
+        export(model, path, 13, "logits", constant_folding=False)
+        proto = onnx.load(str(path))
+        sess = ort_session(path)
+        out = sess.run(None, {"input": x_test})[0]
+        with torch.no_grad():
+            ref = model(torch.from_numpy(x_test)).numpy()
+        diff = float(np.abs(ref - out).max())
+        assert diff < 1e-4, f"{name}: onnxruntime vs torch max |diff| {diff}"
+        densities = {}
+        for layer, m in prunable(model):
+            w = m.weight.detach()
+            densities[layer] = float((w != 0).float().mean())
+            assert densities[layer] <= 1 - targets[layer] + 1e-3, (name, layer, densities[layer])
+        val = sess.run(None, {"input": x_val})[0]
+        entry = {"file": path.name, "opset": 13, "op_types": op_histogram(proto),
+                 "target_sparsity": targets, "density": densities,
+                 "float_test_acc": float((out.argmax(1) == y_test).mean()),
+                 "float_val_acc": float((val.argmax(1) == y_val).mean()),
+                 "ort_vs_torch_max_abs_diff": diff}
+        report["models"][name] = entry
+        report["files"][path.name] = {"bytes": path.stat().st_size, "sha256": sha256(path)}
+        dens = ", ".join(f"{k} {v*100:.0f}%" for k, v in densities.items())
+        print(f"  {path.name:24s} test {entry['float_test_acc']*100:5.2f}%  val {entry['float_val_acc']*100:5.2f}%  density: {dens}")
+    (OUT_DIR / "digits_pruned.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+# ----------------------------------------------------------------------------------------------
 
 def main():
     t0 = time.time()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     x_train, y_train, x_val, y_val, x_test, y_test = load_split()
+
+    # `--only multi-exit` trains and writes just the multi-exit models (and their JSON), leaving
+    # every other fixture, summary.json included, untouched.
+    if sys.argv[1:] == ["--only", "multi-exit"]:
+        make_multi_exit(x_train, y_train, x_val, y_val, x_test, y_test)
+        print(f"multi-exit fixtures written in {time.time() - t0:.1f}s")
+        return
+    # `--only pruned`: just the pruned models and digits_pruned.json (issue 5), nothing else.
+    if sys.argv[1:] == ["--only", "pruned"]:
+        make_pruned(x_train, y_train, x_val, y_val, x_test, y_test)
+        print(f"pruned fixtures written in {time.time() - t0:.1f}s")
+        return
+    if sys.argv[1:]:
+        sys.exit(f"usage: {sys.argv[0]} [--only multi-exit | --only pruned]")
 
     files = {
         "digits_calib.npy": x_train[:CALIB_COUNT],
@@ -359,6 +663,9 @@ def main():
         proto = export(mbv3, path, opset, "probs", constant_folding=True)
         models[name] = check_model(name, proto, path, mbv3, x_test, y_test, probs_output=True)
         models[name]["float_val_acc"] = mbv3_val
+
+    # --- 5: the multi-exit CNN (two training variants), after the others so their seeds are unchanged.
+    make_multi_exit(x_train, y_train, x_val, y_val, x_test, y_test)
 
     # --- summary
     all_files = sorted(p for p in OUT_DIR.iterdir() if p.is_file() and p.name != "summary.json")

@@ -18,6 +18,10 @@ public struct ConversionOptions: Sendable {
     public var activationRange: ActivationRangeMethod
     /// The batch the model is converted for (the leading dimension of its inputs).
     public var batch: Int
+    /// Magnitude pruning and dense/sparse storage of FC and 1×1 Conv layers (Sparse/).
+    public var sparsity = SparsityOptions()
+    /// Graph outputs to test as early exits (Lower/ExitLowering.swift); none by default.
+    public var exits = ExitOptions()
 
     public init(calibration: CalibrationSource = .none, activationRange: ActivationRangeMethod = .minMax, batch: Int = 1) {
         self.calibration = calibration
@@ -84,6 +88,10 @@ public struct ConversionResult: Sendable {
     /// The memory plan's buffers and offsets (`MemoryPlanner.timeline` draws them).
     public var planBuffers: [PlannerBuffer]
     public var plan: MemoryPlan
+    /// Per FC / 1×1 Conv layer: density, and dense or sparse storage with the reason.
+    public var sparseLayers: [SparseLayerReport] = []
+    /// Density before and after `--prune`, per pruned layer (empty without pruning).
+    public var pruning: [PruneLayerReport] = []
 }
 
 /// ONNX file → Sparrow bytes. Errors: `ImportError` (the model), `NPYFileError` (calibration
@@ -94,7 +102,9 @@ public func convert(onnxPath: String, options: ConversionOptions = ConversionOpt
 }
 
 /// An already imported and optimized graph → Sparrow bytes.
-public func convert(graph: IRGraph, options: ConversionOptions) throws -> ConversionResult {
+public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws -> ConversionResult {
+    // Pruning comes before calibration, so activation ranges are those of the pruned model.
+    let (graph, pruning) = Pruner.prune(unpruned, options.sparsity)
     var samples: [NPYArray] = []
     switch options.calibration {
     case .none: break
@@ -113,7 +123,7 @@ public func convert(graph: IRGraph, options: ConversionOptions) throws -> Conver
             + "give calibration samples (.npy, float32, ONNX layout)")
     }
     let quant = try ActivationQuantizer.assign(graph: graph, ranges: ranges)
-    let lowered = try Lowering.lower(graph, quantization: quant)
+    let lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity)
     let source: QuantizationSource = !hasHints ? .calibration : (runs > 0 ? .qdqAndCalibration : .qdq)
     let summary = ConversionSummary(
         opCounts: lowered.opCounts, operatorCount: lowered.operatorCount, tensorCount: lowered.tensorCount,
@@ -121,5 +131,6 @@ public func convert(graph: IRGraph, options: ConversionOptions) throws -> Conver
         arenaLowerBound: lowered.plan.lowerBound, totalMacs: lowered.totalMacs, quantizationSource: source,
         calibrationRuns: runs, activationRange: options.activationRange)
     return ConversionResult(bytes: lowered.bytes, summary: summary, graph: graph, quantization: quant,
-                            planBuffers: lowered.planBuffers, plan: lowered.plan)
+                            planBuffers: lowered.planBuffers, plan: lowered.plan, sparseLayers: lowered.sparseLayers,
+                            pruning: pruning)
 }

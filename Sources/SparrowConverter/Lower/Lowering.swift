@@ -27,11 +27,18 @@ public struct LoweredModel: Sendable {
     /// The arena buffers as planned (one per non-alias arena tensor) and the plan.
     public var planBuffers: [PlannerBuffer]
     public var plan: MemoryPlan
+    /// Dense-or-sparse decision of every FullyConnected / 1×1 Conv layer (Sparse/).
+    public var sparseLayers: [SparseLayerReport] = []
 }
 
 public enum Lowering {
-    public static func lower(_ graph: IRGraph, quantization: [Int: ActivationQuant]) throws(ConversionError) -> LoweredModel {
+    /// `exits` non-empty turns on early-exit scheduling and writes the exit table (ExitLowering.swift).
+    public static func lower(_ graph: IRGraph, quantization: [Int: ActivationQuant],
+                             exits: ExitOptions = ExitOptions(),
+                             sparsity: SparsityOptions = SparsityOptions()) throws(ConversionError) -> LoweredModel {
         var builder = ModelBuilder(graph: graph, quant: quantization)
+        builder.exits = exits
+        builder.sparsity = sparsity
         try builder.build()
         return try builder.finish()
     }
@@ -47,6 +54,11 @@ struct ModelBuilder {
     var opCounts: [String: Int] = [:]
     var parameterCount = 0
     var countedConstants: Set<Int> = []
+    /// Pruning/sparse-storage options and the per-layer decisions (Sparse/Lowering+Sparse.swift).
+    var sparsity = SparsityOptions()
+    var sparseLayers: [SparseLayerReport] = []
+    /// Early exits to schedule and record (none by default).
+    var exits = ExitOptions()
 
     init(graph: IRGraph, quant: [Int: ActivationQuant]) {
         self.graph = graph
@@ -186,31 +198,33 @@ struct ModelBuilder {
             }
         }
         writer.inputs = floatInputs
-        for node in graph.nodes { try lower(node) }
-        var floatOutputs: [Int32] = []
-        for port in graph.outputPorts {
-            let v = graph.values[port.value]
-            let source: Int32
-            if let t = tensorOfValue[port.value] {
-                source = t
-            } else {
-                throw ConversionError(.unsupported, "graph output '\(port.onnxName)' is a constant; nothing to compute")
-            }
-            let floatTensor = try addTensor(name: port.onnxName, dtype: .float32, shape: port.onnxShape, storage: .arena)
-            floatOutputs.append(floatTensor)
-            var int8Source = source
-            if port.isPermuted {
-                // Back to the ONNX layout: ONNX axis j is IR axis k where onnxToIR[k] == j.
-                var irToONNX = [Int](repeating: 0, count: port.onnxToIR.count)
-                for (k, j) in port.onnxToIR.enumerated() { irToONNX[j] = k }
-                int8Source = try addTensor(name: port.onnxName + "_int8_onnx_layout", dtype: .int8, shape: port.onnxShape,
-                                           storage: .arena, quant: try activationQuant(port.value, nil))
-                emit(.transpose, inputs: [source], outputs: [int8Source], params: Self.shape4Permutation(irToONNX),
-                     name: "to_onnx_layout_\(port.onnxName)")
-            }
-            emit(.dequantize, inputs: [int8Source], outputs: [floatTensor], params: [], name: "dequantize_\(port.onnxName)")
+        if !exits.outputs.isEmpty {
+            try buildWithExits()   // ExitLowering.swift: exit-scheduled order and the exit table
+            return
         }
-        writer.outputs = floatOutputs
+        for node in graph.nodes { try lower(node) }
+        writer.outputs = try graph.outputPorts.map { port throws(ConversionError) in try emitGraphOutput(port) }
+    }
+
+    /// Converts graph output `port` back to float in the ONNX layout (Transpose if permuted, then
+    /// Dequantize); returns its float tensor.
+    mutating func emitGraphOutput(_ port: IRGraphPort) throws(ConversionError) -> Int32 {
+        guard let source = tensorOfValue[port.value] else {
+            throw ConversionError(.unsupported, "graph output '\(port.onnxName)' is a constant; nothing to compute")
+        }
+        let floatTensor = try addTensor(name: port.onnxName, dtype: .float32, shape: port.onnxShape, storage: .arena)
+        var int8Source = source
+        if port.isPermuted {
+            // Back to the ONNX layout: ONNX axis j is IR axis k where onnxToIR[k] == j.
+            var irToONNX = [Int](repeating: 0, count: port.onnxToIR.count)
+            for (k, j) in port.onnxToIR.enumerated() { irToONNX[j] = k }
+            int8Source = try addTensor(name: port.onnxName + "_int8_onnx_layout", dtype: .int8, shape: port.onnxShape,
+                                       storage: .arena, quant: try activationQuant(port.value, nil))
+            emit(.transpose, inputs: [source], outputs: [int8Source], params: Self.shape4Permutation(irToONNX),
+                 name: "to_onnx_layout_\(port.onnxName)")
+        }
+        emit(.dequantize, inputs: [int8Source], outputs: [floatTensor], params: [], name: "dequantize_\(port.onnxName)")
+        return floatTensor
     }
 
     mutating func lower(_ node: IRNode) throws(ConversionError) {
@@ -366,7 +380,8 @@ struct ModelBuilder {
     /// Weights (per-channel int8 from the constant, or from its QDQ hint's scales), bias,
     /// multipliers and shifts of a conv or fully connected node.
     mutating func weightOperands(_ node: IRNode, channelAxis: Int, inQ: ActivationQuant, outQ: ActivationQuant)
-        throws(ConversionError) -> (weights: Int32, bias: Int32, multipliers: Int32, shifts: Int32, depthPerChannel: Int) {
+        throws(ConversionError) -> (weights: Int32, bias: Int32, multipliers: Int32, shifts: Int32, depthPerChannel: Int,
+                                    sparse: SparseStorage?) {
         guard node.inputs.count >= 2, node.inputs[1] >= 0, let w = graph.values[node.inputs[1]].constant else {
             throw ConversionError(.unsupported, node: node.name, op: node.op.name, "weights must be a constant")
         }
@@ -389,9 +404,11 @@ struct ModelBuilder {
             }
             quantized = ChannelQuantizedWeights(values: codes, scales: scales)
         }
-        let wTensor = try addConstantTensor(name: wValue.name, dtype: .int8, shape: wValue.shape,
-                                            data: Self.bytes(quantized.values), channelScales: quantized.scales,
-                                            quantAxis: channelAxis)
+        // Sparse layers keep their weights only in the sparse section (no dense tensor).
+        let sparse = sparseStorage(node, codes: quantized.values, shape: wValue.shape)
+        let wTensor: Int32 = sparse != nil ? -1 : try addConstantTensor(
+            name: wValue.name, dtype: .int8, shape: wValue.shape, data: Self.bytes(quantized.values),
+            channelScales: quantized.scales, quantAxis: channelAxis)
         var biasTensor: Int32 = -1
         if node.inputs.count >= 3, node.inputs[2] >= 0 {
             let bValue = graph.values[node.inputs[2]]
@@ -406,7 +423,7 @@ struct ModelBuilder {
         let m = QuantMath.channelMultipliers(inputScale: inQ.scale, weightScales: quantized.scales, outputScale: outQ.scale)
         let mt = try addConstantTensor(name: node.name + "_multipliers", dtype: .int32, shape: [channels], data: Self.bytes(m.multipliers))
         let st = try addConstantTensor(name: node.name + "_shifts", dtype: .int32, shape: [channels], data: Self.bytes(m.shifts))
-        return (wTensor, biasTensor, mt, st, w.count / max(channels, 1))
+        return (wTensor, biasTensor, mt, st, w.count / max(channels, 1), sparse)
     }
 
     static func weightScales(_ hint: IRQuantization, channels: Int, axis: Int) -> [Float]? {
@@ -429,6 +446,14 @@ struct ModelBuilder {
         if a.isDepthwise { words.append(Int32(a.depthMultiplier)) }
         let y8 = try outputTensor(out, node)
         let outElements = graph.values[out].elementCount
+        if let s = ops.sparse {
+            // MACs actually performed: stored weights per output pixel.
+            let pixels = outElements / max(graph.values[out].shape.last ?? 1, 1)
+            emit(.sparseConv1x1, inputs: [x, ops.bias, ops.multipliers, ops.shifts], outputs: [y8],
+                 params: [Int32(a.strides[0]), Int32(a.strides[1]), clamp.min, clamp.max, Int32(s.offset), Int32(s.size)],
+                 macs: UInt64(pixels * s.storedWeights), name: node.name)
+            return
+        }
         emit(a.isDepthwise ? .depthwiseConv2D : .conv2D, inputs: [x, ops.weights, ops.bias, ops.multipliers, ops.shifts],
              outputs: [y8], params: words, macs: UInt64(outElements * ops.depthPerChannel), name: node.name)
     }
@@ -440,6 +465,13 @@ struct ModelBuilder {
         let ops = try weightOperands(node, channelAxis: 0, inQ: inQ, outQ: outQ)
         let clamp = outQ.clamp(act)
         let y8 = try outputTensor(out, node)
+        if let s = ops.sparse {
+            let batches = graph.values[out].elementCount / max(graph.values[out].shape.last ?? 1, 1)
+            emit(.sparseFullyConnected, inputs: [x, ops.bias, ops.multipliers, ops.shifts], outputs: [y8],
+                 params: [clamp.min, clamp.max, Int32(s.offset), Int32(s.size)],
+                 macs: UInt64(batches * s.storedWeights), name: node.name)
+            return
+        }
         emit(.fullyConnected, inputs: [x, ops.weights, ops.bias, ops.multipliers, ops.shifts], outputs: [y8],
              params: [clamp.min, clamp.max], macs: UInt64(graph.values[out].elementCount * ops.depthPerChannel), name: node.name)
     }
@@ -488,7 +520,8 @@ struct ModelBuilder {
         let bytes = writer.serialize()
         try Self.verify(bytes)
         return LoweredModel(bytes: bytes, opCounts: opCounts, operatorCount: opCount, tensorCount: writer.tensors.count,
-                            parameterCount: parameterCount, totalMacs: writer.totalMacs, planBuffers: buffers, plan: plan)
+                            parameterCount: parameterCount, totalMacs: writer.totalMacs, planBuffers: buffers, plan: plan,
+                            sparseLayers: sparseLayers)
     }
 
     static func verify(_ bytes: [UInt8]) throws(ConversionError) {

@@ -1,0 +1,170 @@
+import Foundation
+import SparrowConverter
+import SparrowFormat
+import SparrowRuntime
+
+// `sparrow bench-sparse`: sparse against dense, same run, same inputs, through the real verifier
+// and interpreter (one-operator models), for FullyConnected and 1×1 Conv at several sparsities and
+// block shapes. Also checks every sparse output equals the dense one byte for byte.
+enum BenchSparseCommand {
+    static let usage = """
+    usage: sparrow bench-sparse [--fc ROWSxCOLS] [--conv HxWxCINxCOUT] [--sparsity 0.5,0.7,...]
+                                [--blocks 1x1,1x4,...] [--min-ms MS]
+
+    Times block-sparse against dense FullyConnected (batch 1) and 1x1 Conv on the host, and prints
+    time sparse / time dense, model bytes sparse / dense, and the sparse matrix bytes against
+    nonzeros + index bytes. Defaults: --fc 1024x1024, --conv 14x14x256x256,
+    --sparsity 0.5,0.7,0.8,0.9,0.95, --blocks 1x1,1x4,4x1,1x16, --min-ms 10. Build with
+    -c release for meaningful times.
+    """
+
+    struct Row {
+        var kind: String, block: String, sparsity: Double
+        var denseNs: Double, sparseNs: Double, denseFile: Int, sparseFile: Int
+        var matrixBytes: Int, nonzeroPlusIndex: Int, storedDensity: Double
+    }
+
+    static func main(_ args: [String]) throws -> Int32 {
+        let a = try Arguments(args, valued: ["--fc", "--conv", "--sparsity", "--blocks", "--min-ms"], switches: [])
+        if a.has("--help") { print(usage); return 0 }
+        func ints(_ text: String) -> [Int] { text.lowercased().split(separator: "x").compactMap { Int($0) } }
+        let fc = ints(a.value("--fc") ?? "1024x1024")
+        let conv = ints(a.value("--conv") ?? "14x14x256x256")
+        guard fc.count == 2, conv.count == 4 else { throw CLIError(usage) }
+        let sparsities = (a.value("--sparsity") ?? "0.5,0.7,0.8,0.9,0.95").split(separator: ",").compactMap { Double($0) }
+        let blocks = (a.value("--blocks") ?? "1x1,1x4,4x1,1x16").split(separator: ",").map { ints(String($0)) }
+        guard blocks.allSatisfy({ $0.count == 2 }) else { throw CLIError("--blocks takes RxC shapes") }
+        let minNs = (Double(a.value("--min-ms") ?? "10") ?? 10) * 1e6
+
+        var rows: [Row] = []
+        var rng = SystemRandomNumberGenerator()
+        var seed: UInt64 = 0x5EED
+        for (kind, r, c) in [("FC", fc[0], fc[1]), ("Conv1x1", conv[3], conv[2])] {
+            for block in blocks {
+                let (R, C) = (block[0], block[1])
+                guard r % R == 0, c % C == 0 else { continue }
+                for s in sparsities {
+                    seed &+= 1
+                    var gen = SeededGenerator(seed: seed)
+                    var m = SingleOpModel(kind: kind == "FC" ? .fullyConnected : .conv1x1,
+                                          weights: blockPruned(rows: r, cols: c, R: R, C: C, sparsity: s, &gen),
+                                          rows: r, cols: c, bias: (0..<r).map { _ in Int32.random(in: -5000...5000, using: &gen) },
+                                          multipliers: (0..<r).map { _ in Int32.random(in: (1 << 30)...(Int32.max - 1), using: &gen) },
+                                          shifts: [Int32](repeating: -9, count: r))
+                    if kind != "FC" { m.height = conv[0]; m.width = conv[1] }
+                    let input = (0..<m.inputCount).map { _ in Int8.random(in: -128...127, using: &rng) }
+                    let dense = try Runner(m.bytes(sparse: nil)), sparse = try Runner(m.bytes(sparse: (R, C)))
+                    let dOut = dense.run(input), sOut = sparse.run(input)
+                    guard dOut == sOut else { throw CLIError("sparse output differs from dense (\(kind) \(R)x\(C) at \(s))") }
+                    // Interleaved rounds, best of each: both see the same machine load.
+                    var dNs = Double.infinity, sNs = Double.infinity
+                    for _ in 0..<5 {
+                        dNs = min(dNs, dense.time(input, minNs: minNs))
+                        sNs = min(sNs, sparse.time(input, minNs: minNs))
+                    }
+                    let matrix = SparseMatrixCodec.encode(m.weights, rows: r, cols: c, blockRows: R, blockCols: C)
+                    let h = matrix.withUnsafeBytes { SparseMatrixHeader(decodingFrom: $0.baseAddress!) }
+                    let nonzeros = m.weights.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+                    let indexBytes = 2 * h.blockRowCount + Int(h.indexWidth) * Int(h.blockCount)
+                    rows.append(Row(kind: kind, block: "\(R)x\(C)", sparsity: s, denseNs: dNs, sparseNs: sNs,
+                                    denseFile: dense.fileSize, sparseFile: sparse.fileSize, matrixBytes: matrix.count,
+                                    nonzeroPlusIndex: nonzeros + indexBytes,
+                                    storedDensity: Double(Int(h.blockCount) * R * C) / Double(r * c)))
+                    dense.release(); sparse.release()
+                }
+            }
+        }
+        print("FC \(fc[0])x\(fc[1]) batch 1; Conv1x1 \(conv[0])x\(conv[1])x\(conv[2]) -> \(conv[3]); times are the best of repeated runs")
+        print("op       block sparsity  dense us  sparse us  sparse/dense  speedup  file sparse/dense  matrix B / (nnz+index B)")
+        for r in rows {
+            print(String(format: "%-8@ %-5@  %5.0f%%  %9.1f  %9.1f  %12.3f  %6.2fx  %17.3f  %8d / %8d = %.3f",
+                         r.kind as NSString, r.block as NSString, r.sparsity * 100, r.denseNs / 1e3, r.sparseNs / 1e3,
+                         r.sparseNs / r.denseNs, r.denseNs / r.sparseNs, Double(r.sparseFile) / Double(r.denseFile),
+                         r.matrixBytes, r.nonzeroPlusIndex, Double(r.matrixBytes) / Double(r.nonzeroPlusIndex)))
+        }
+        // Cost factor per stored weight (sparse time / dense time / stored density), for the cost model.
+        print("cost factor (sparse time per stored weight / dense time per weight), mean over sparsities:")
+        for kind in ["FC", "Conv1x1"] {
+            for block in Set(rows.map(\.block)).sorted() {
+                let sel = rows.filter { $0.kind == kind && $0.block == block }
+                guard !sel.isEmpty else { continue }
+                let f = sel.map { $0.sparseNs / $0.denseNs / $0.storedDensity }.reduce(0, +) / Double(sel.count)
+                print(String(format: "  %-8@ %-5@ %.2f  (density threshold %.2f)", kind as NSString, block as NSString, f, 1 / f))
+            }
+        }
+        return 0
+    }
+
+    /// Random nonzero int8 weights with exactly round(sparsity · blocks) whole R×C blocks zeroed.
+    static func blockPruned(rows: Int, cols: Int, R: Int, C: Int, sparsity: Double, _ gen: inout SeededGenerator) -> [Int8] {
+        var w = (0..<(rows * cols)).map { _ -> Int8 in
+            let v = Int8.random(in: 1...127, using: &gen)
+            return Bool.random(using: &gen) ? v : -v
+        }
+        let blockRows = rows / R, blockCols = cols / C
+        var order = Array(0..<(blockRows * blockCols))
+        order.shuffle(using: &gen)
+        for b in order.prefix(Int((Double(order.count) * sparsity).rounded())) {
+            let br = b / blockCols, bc = b % blockCols
+            for r in 0..<R { for c in 0..<C { w[(br * R + r) * cols + bc * C + c] = 0 } }
+        }
+        return w
+    }
+
+    /// A verified one-op model with its arena.
+    final class Runner {
+        let storage: UnsafeMutableRawBufferPointer
+        let arena: UnsafeMutableRawBufferPointer
+        let interpreter: Interpreter
+        let fileSize: Int
+
+        init(_ bytes: [UInt8]) throws {
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+            bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
+            self.storage = storage
+            let model = try VerifiedModel.verify(UnsafeRawBufferPointer(storage))
+            arena = .allocate(byteCount: max(model.arenaSize, 16), alignment: Interpreter.arenaAlignment)
+            interpreter = try Interpreter(model: model, arena: arena)
+            fileSize = bytes.count
+        }
+
+        func run(_ input: [Int8]) -> [Int8] {
+            input.withUnsafeBytes { interpreter.inputBuffer(0).copyMemory(from: $0) }
+            _ = interpreter.invoke()
+            return Array(interpreter.outputBuffer(0).bindMemory(to: Int8.self))
+        }
+
+        /// Nanoseconds per invoke over one round of at least `minNs`.
+        func time(_ input: [Int8], minNs: Double) -> Double {
+            input.withUnsafeBytes { interpreter.inputBuffer(0).copyMemory(from: $0) }
+            var best = Double.infinity
+            for _ in 0..<1 {
+                var n = 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                var elapsed = 0.0
+                repeat {
+                    _ = interpreter.invoke()
+                    n += 1
+                    elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+                } while elapsed < minNs
+                best = min(best, elapsed / Double(n))
+            }
+            return best
+        }
+
+        func release() { arena.deallocate(); storage.deallocate() }
+    }
+}
+
+/// SplitMix64, so the benchmark's weights are the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import SparrowConverter
+import SparrowNPY
+
+// `sparrow convert` options for early exits, threshold calibration and its printed report.
+extension ConvertCommand {
+    static let exitValued: Set<String> = ["--exit", "--exit-criterion", "--accuracy-budget", "--exit-guard"]
+
+    static let exitUsage = """
+      --exit NAME[=THRESHOLD]  mark graph output NAME as an exit; repeat in order, the last is the
+                               final output. THRESHOLD: probability (maxprob), probability margin
+                               (margin) or entropy in nats (entropy); default 0.9 / 0.8 / 0.3
+      --exit-criterion C       maxprob (default), margin or entropy, on the exit's int8 logits
+      --calibrate-exits X.npy Y.npy   choose the thresholds on labelled validation samples
+                               (float32 inputs, int64 labels) by running the int8 model
+      --accuracy-budget POINTS allowed top-1 loss against the final exit (default 1.0)
+      --exit-guard G           against overfitting the validation set: cp[:ALPHA] (default
+                               cp:0.05) the Clopper-Pearson upper bound on the loss must fit the
+                               budget; cv[:K] K-fold cross-validated search (default K 5);
+                               none: the validation loss itself (overfits small sets)
+      --exit-test X.npy Y.npy  held-out labelled samples: print the calibrated cascade on them
+    """
+
+    /// Removes `flag A B` (two values) from the arguments.
+    static func extractPair(_ flag: String, _ args: inout [String]) throws -> (x: String, y: String)? {
+        guard let i = args.firstIndex(of: flag) else { return nil }
+        guard i + 2 < args.count else { throw CLIError("\(flag) needs two files: samples X.npy and labels Y.npy") }
+        let pair = (args[i + 1], args[i + 2])
+        args.removeSubrange(i...(i + 2))
+        for path in [pair.0, pair.1] where !FileManager.default.fileExists(atPath: path) {
+            throw CLIError("\(flag): file '\(path)' not found")
+        }
+        return pair
+    }
+
+    static func exitOptions(_ a: Arguments) throws -> ExitOptions {
+        let names = a.options["--exit"] ?? []
+        let text = a.value("--exit-criterion") ?? "maxprob"
+        guard let criterion = ExitCriterionChoice(rawValue: text) else {
+            throw CLIError("--exit-criterion must be maxprob, margin or entropy (got '\(text)')")
+        }
+        if !names.isEmpty && names.count < 2 {
+            throw CLIError("--exit: give at least two exits, in order, the last being the final output")
+        }
+        return try ExitOptions(arguments: names, criterion: criterion)
+    }
+
+    static func exitGuard(_ a: Arguments) throws -> ExitGuard {
+        let text = a.value("--exit-guard") ?? "cp"
+        if text == "none" { return .none }
+        if text == "cp" { return .clopperPearson(alpha: 0.05) }
+        if text == "cv" { return .crossValidation(folds: 5) }
+        if text.hasPrefix("cv:"), let k = Int(text.dropFirst(3)), k >= 2 { return .crossValidation(folds: k) }
+        if text.hasPrefix("cp:"), let alpha = Double(text.dropFirst(3)), alpha > 0, alpha < 1 {
+            return .clopperPearson(alpha: alpha)
+        }
+        throw CLIError("--exit-guard must be none, cp[:ALPHA] (0 < ALPHA < 1) or cv[:K] (K >= 2) (got '\(text)')")
+    }
+
+    static func loadLabelled(_ pair: (x: String, y: String)) throws -> (NPYArray, [Int64]) {
+        let x: NPYArray, y: NPYArray
+        do { x = try NPYArray.read(path: pair.x); y = try NPYArray.read(path: pair.y) } catch { throw CLIError("\(error)") }
+        guard let labels = y.int64s() else { throw CLIError("\(pair.y): labels must be int64") }
+        return (x, labels)
+    }
+
+    /// Calibrates the exit thresholds of `bytes` in place and prints the per-exit report, then the
+    /// held-out result when `test` is given.
+    static func calibrateExits(_ bytes: inout [UInt8], options: ExitOptions, validation: (x: String, y: String),
+                               test: (x: String, y: String)?, budget: Double, guard g: ExitGuard) throws {
+        let (vx, vy) = try loadLabelled(validation)
+        let profile = try ExitCalibrator.profile(modelBytes: bytes, x: vx, labels: vy)
+        let result = ExitCalibrator.calibrate(profile, budgetPoints: budget, guard: g)
+        try ExitCalibrator.setThresholds(&bytes, result.thresholds)
+        let guardText: String
+        switch g {
+        case .none: guardText = "none (validation loss)"
+        case .clopperPearson(let alpha): guardText = String(format: "Clopper-Pearson, %.0f %% confidence", 100 * (1 - alpha))
+        case .crossValidation(let k): guardText = "\(k)-fold cross-validation"
+        }
+        print(String(format: "exit calibration: %d validation samples, budget %.2f points, guard %@, %d threshold sets tried",
+                     profile.sampleCount, budget, guardText, result.candidatesTried))
+        printEvaluation(result.validation, names: options.outputs, criterion: options.criterion, title: "validation")
+        if let inner = result.innerBudgetPoints {
+            print(String(format: "  cross-validation chose an internal budget of %.2f points (validation loss %.2f)",
+                         inner, result.validation.lossPoints))
+        } else {
+            print(String(format: "  loss bound %.2f points (validation loss %.2f)", result.lossBoundPoints, result.validation.lossPoints))
+        }
+        if let test {
+            let (tx, ty) = try loadLabelled(test)
+            let testProfile = try ExitCalibrator.profile(modelBytes: bytes, x: tx, labels: ty)
+            printEvaluation(ExitCalibrator.evaluate(testProfile, thresholds: result.thresholds), names: options.outputs,
+                            criterion: options.criterion, title: "held-out test")
+        }
+    }
+
+    static func printEvaluation(_ e: ExitEvaluation, names: [String], criterion: ExitCriterionChoice, title: String) {
+        print("  \(title) (\(e.sampleCount) samples):")
+        print("    exit      threshold (Q16 / real)   leaving   accuracy there   MACs there")
+        var macsAt: [Double] = []
+        for k in e.leaving.indices {
+            let isFinal = k == e.leaving.count - 1
+            let t = e.thresholds[k]
+            let tText = isFinal ? "final" : (t == criterion.neverThreshold ? "never" : String(format: "%6d / %.4f", t, Double(t) / 65536))
+            let fraction = Double(e.leaving[k]) / Double(max(e.sampleCount, 1))
+            let acc = e.leaving[k] > 0 ? String(format: "%6.2f %%", 100 * Double(e.correctLeaving[k]) / Double(e.leaving[k])) : "     -  "
+            macsAt.append(0)
+            print(String(format: "    %-9@ %-24@ %6.1f %%   %@", k < names.count ? names[k] : "exit \(k)", tText, 100 * fraction, acc))
+        }
+        print(String(format: "    accuracy %.2f %% (final exit alone %.2f %%, loss %.2f points)", 100 * e.accuracy,
+                     100 * e.finalAccuracy, e.lossPoints))
+        print(String(format: "    average MACs %.0f of %.0f at full depth: %.1f %% saved", e.averageMacs, e.fullDepthMacs,
+                     100 * e.macsSaved))
+    }
+}

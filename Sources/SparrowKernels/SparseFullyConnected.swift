@@ -1,0 +1,243 @@
+// Block-sparse int8 fully connected and 1×1 convolution. The weights are the sparse section's
+// matrix (Docs/format.md "Sparse matrices"): per block row a count, per stored block a delta-coded
+// block column, then the block's values. Outputs are bit-identical to `fullyConnectedS8` /
+// `conv2DS8` on the dense matrix: the int32 sum is exact (no term can overflow it, see below), so
+// leaving out the zero products and changing the summation order cannot change it, and the
+// requantization tail is the same `finishAccumulator`.
+
+/// A verified block-sparse matrix [rows, cols] in place in the model file.
+/// Invariants (the runtime's verifier proves them): rows % blockRows == 0, cols % blockCols == 0,
+/// the counts add up to the stored blocks, every decoded block column is < cols / blockCols,
+/// indexWidth is 1 or 2, values in [−127, 127], cols ≤ maxAccumulationDepth.
+public struct BlockSparseMatrix {
+    public var rows: Int
+    public var cols: Int
+    public var blockRows: Int
+    public var blockCols: Int
+    /// Bytes per column-index entry: 1 or 2 (little-endian).
+    public var indexWidth: Int
+    /// u16 little-endian stored-block count per block row (rows / blockRows entries).
+    public var counts: UnsafeRawPointer
+    /// Column-index entries: blockColumn − previousBlockColumn − 1, previous = −1 at each block row.
+    public var indices: UnsafeRawPointer
+    /// blockRows·blockCols int8 values per stored block, row-major within the block.
+    public var values: UnsafePointer<Int8>
+
+    public init(rows: Int, cols: Int, blockRows: Int, blockCols: Int, indexWidth: Int, counts: UnsafeRawPointer,
+                indices: UnsafeRawPointer, values: UnsafePointer<Int8>) {
+        self.rows = rows
+        self.cols = cols
+        self.blockRows = blockRows
+        self.blockCols = blockCols
+        self.indexWidth = indexWidth
+        self.counts = counts
+        self.indices = indices
+        self.values = values
+    }
+
+    @inline(__always)
+    func count(_ blockRow: Int) -> Int {
+        Int(UInt16(littleEndian: counts.loadUnaligned(fromByteOffset: 2 * blockRow, as: UInt16.self)))
+    }
+
+    /// Delta of column-index entry `i` (of any width).
+    @inline(__always)
+    func delta(_ i: Int) -> Int {
+        if indexWidth == 1 { return Int(indices.load(fromByteOffset: i, as: UInt8.self)) }
+        return Int(UInt16(littleEndian: indices.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+    }
+}
+
+/// Requantization constants shared by the sparse kernels.
+public struct SparseRequant {
+    public var bias: UnsafePointer<Int32>?
+    public var multipliers: UnsafePointer<Int32>
+    public var shifts: UnsafePointer<Int32>
+    public var inputZeroPoint: Int32
+    public var outputZeroPoint: Int32
+    public var activationMin: Int32
+    public var activationMax: Int32
+
+    public init(bias: UnsafePointer<Int32>?, multipliers: UnsafePointer<Int32>, shifts: UnsafePointer<Int32>,
+                inputZeroPoint: Int32, outputZeroPoint: Int32, activationMin: Int32, activationMax: Int32) {
+        self.bias = bias
+        self.multipliers = multipliers
+        self.shifts = shifts
+        self.inputZeroPoint = inputZeroPoint
+        self.outputZeroPoint = outputZeroPoint
+        self.activationMin = activationMin
+        self.activationMax = activationMax
+    }
+
+    @inline(__always)
+    func finish(_ acc: Int32, _ o: Int) -> Int8 {
+        finishAccumulator(acc, bias: bias?[o] ?? 0, multiplier: multipliers[o], shift: shifts[o],
+                          outputZeroPoint: outputZeroPoint, activationMin: activationMin, activationMax: activationMax)
+    }
+}
+
+// Accumulator proof for every loop below: a row's sum has at most `cols` ≤ maxAccumulationDepth
+// nonzero terms (x − zx)·w with |x − zx| ≤ 255 and |w| ≤ 127, so |acc| < 2^30 (Requantize.swift);
+// finishAccumulator adds a bias with |bias| ≤ 2^30. Column arithmetic stays below cols.
+
+/// out[o] = requant(Σ_i (x[i] − zx)·W[o, i]) for every output row `o` of the sparse matrix.
+@inline(__always)
+func sparseMatrixVectorS8(_ m: BlockSparseMatrix, _ q: SparseRequant, x: UnsafePointer<Int8>,
+                          out: UnsafeMutablePointer<Int8>) {
+    let zx = q.inputZeroPoint
+    let R = m.blockRows, C = m.blockCols
+    if R == 1 && C == 1 && m.indexWidth == 1 {
+        // Unstructured, 8-bit deltas: the common case, one pointer bump per nonzero.
+        let d = m.indices.assumingMemoryBound(to: UInt8.self)
+        let v = m.values
+        var block = 0
+        for row in 0..<m.rows {
+            let end = block &+ m.count(row)
+            var acc0: Int32 = 0, acc1: Int32 = 0
+            var column = -1
+            // Two independent accumulators hide the multiply latency; see the proof above.
+            while block &+ 1 < end {
+                column = column &+ Int(d[block]) &+ 1
+                acc0 &+= (Int32(x[column]) &- zx) &* Int32(v[block])
+                column = column &+ Int(d[block &+ 1]) &+ 1
+                acc1 &+= (Int32(x[column]) &- zx) &* Int32(v[block &+ 1])
+                block &+= 2
+            }
+            if block < end {
+                column = column &+ Int(d[block]) &+ 1
+                acc0 &+= (Int32(x[column]) &- zx) &* Int32(v[block])
+                block &+= 1
+            }
+            out[row] = q.finish(acc0 &+ acc1, row)
+        }
+        return
+    }
+    if R == 1 {
+        // 1×C blocks: C contiguous inputs per block (vectorizes for C = 16).
+        var block = 0
+        for row in 0..<m.rows {
+            let end = block &+ m.count(row)
+            var acc: Int32 = 0
+            var column = -1
+            while block < end {
+                column = column &+ m.delta(block) &+ 1
+                let xs = x + column &* C
+                let ws = m.values + block &* C
+                for c in 0..<C { acc &+= (Int32(xs[c]) &- zx) &* Int32(ws[c]) }
+                block &+= 1
+            }
+            out[row] = q.finish(acc, row)
+        }
+        return
+    }
+    if R == 4 && C == 1 {
+        // 4×1 blocks: each input value is loaded once for four output rows.
+        var block = 0
+        for br in 0..<(m.rows / 4) {
+            let end = block &+ m.count(br)
+            var a0: Int32 = 0, a1: Int32 = 0, a2: Int32 = 0, a3: Int32 = 0
+            var column = -1
+            while block < end {
+                column = column &+ m.delta(block) &+ 1
+                let xv = Int32(x[column]) &- zx
+                let ws = m.values + block &* 4
+                a0 &+= xv &* Int32(ws[0]); a1 &+= xv &* Int32(ws[1])
+                a2 &+= xv &* Int32(ws[2]); a3 &+= xv &* Int32(ws[3])
+                block &+= 1
+            }
+            let o = br &* 4
+            out[o] = q.finish(a0, o); out[o + 1] = q.finish(a1, o + 1)
+            out[o + 2] = q.finish(a2, o + 2); out[o + 3] = q.finish(a3, o + 3)
+        }
+        return
+    }
+    // Any other R×C: one row of the block row at a time, re-walking its indices.
+    var firstBlock = 0
+    for br in 0..<(m.rows / R) {
+        let n = m.count(br)
+        for r in 0..<R {
+            var acc: Int32 = 0
+            var column = -1
+            for j in firstBlock..<(firstBlock &+ n) {
+                column = column &+ m.delta(j) &+ 1
+                let xs = x + column &* C
+                let ws = m.values + (j &* R &+ r) &* C
+                for c in 0..<C { acc &+= (Int32(xs[c]) &- zx) &* Int32(ws[c]) }
+            }
+            let o = br &* R &+ r
+            out[o] = q.finish(acc, o)
+        }
+        firstBlock &+= n
+    }
+}
+
+/// Block-sparse int8 fully connected: output[b, o] = requant(Σ_i (x[b, i] − zx)·W[o, i] + bias[o]),
+/// bit-identical to `fullyConnectedS8` with the dense W. Input [batches, matrix.cols], output
+/// [batches, matrix.rows]. Preconditions: the matrix invariants above (verifier).
+public func sparseFullyConnectedS8(_ q: SparseRequant, input: UnsafePointer<Int8>, batches: Int,
+                                   weights m: BlockSparseMatrix, output: UnsafeMutablePointer<Int8>) {
+    for b in 0..<batches {
+        sparseMatrixVectorS8(m, q, x: input + b * m.cols, out: output + b * m.rows)
+    }
+}
+
+/// Block-sparse int8 1×1 convolution (no padding), NHWC: output[b, oy, ox, :] is the sparse
+/// matrix [outC, inC] times input[b, oy·strideH, ox·strideW, :], bit-identical to `conv2DS8` with
+/// the dense filter [outC, 1, 1, inC]. Preconditions (verifier): inputShape.c == matrix.cols,
+/// outputShape.c == matrix.rows, outputShape.h == (inputShape.h − 1) / strideH + 1 (and w alike).
+public func sparseConv1x1S8(_ q: SparseRequant, strideH: Int, strideW: Int, input: UnsafePointer<Int8>,
+                            inputShape: Shape4, weights m: BlockSparseMatrix,
+                            output: UnsafeMutablePointer<Int8>, outputShape: Shape4) {
+    let inH = inputShape.h, inW = inputShape.w, inC = inputShape.c
+    let outH = outputShape.h, outW = outputShape.w, outC = outputShape.c
+    let pixels = outputShape.n * outH * outW
+    /// Input row of output pixel `p` (pixels in NHW order).
+    @inline(__always) func inputRow(_ p: Int) -> UnsafePointer<Int8> {
+        let ox = p % outW, rest = p / outW
+        let oy = rest % outH, b = rest / outH
+        return input + ((b * inH + oy * strideH) * inW + ox * strideW) * inC
+    }
+    var p = 0
+    if m.blockRows == 1 && m.blockCols == 1 && m.indexWidth == 1 {
+        // Four pixels per pass over the indices: each decoded nonzero feeds four accumulators.
+        while p + 4 <= pixels {
+            sparseMatrix4PixelsS8(m, q, inputRow(p), inputRow(p + 1), inputRow(p + 2), inputRow(p + 3),
+                                  out: output + p * outC, outStride: outC)
+            p += 4
+        }
+    }
+    while p < pixels {
+        sparseMatrixVectorS8(m, q, x: inputRow(p), out: output + p * outC)
+        p += 1
+    }
+}
+
+/// Unstructured 8-bit-delta matrix times four input vectors (four output pixels of a 1×1 conv).
+@inline(__always)
+func sparseMatrix4PixelsS8(_ m: BlockSparseMatrix, _ q: SparseRequant, _ x0: UnsafePointer<Int8>,
+                           _ x1: UnsafePointer<Int8>, _ x2: UnsafePointer<Int8>, _ x3: UnsafePointer<Int8>,
+                           out: UnsafeMutablePointer<Int8>, outStride: Int) {
+    let zx = q.inputZeroPoint
+    let d = m.indices.assumingMemoryBound(to: UInt8.self)
+    let v = m.values
+    var block = 0
+    for row in 0..<m.rows {
+        let end = block &+ m.count(row)
+        var a0: Int32 = 0, a1: Int32 = 0, a2: Int32 = 0, a3: Int32 = 0
+        var column = -1
+        while block < end {
+            // Same bound as every sparse row sum (see the proof above).
+            column = column &+ Int(d[block]) &+ 1
+            let w = Int32(v[block])
+            a0 &+= (Int32(x0[column]) &- zx) &* w
+            a1 &+= (Int32(x1[column]) &- zx) &* w
+            a2 &+= (Int32(x2[column]) &- zx) &* w
+            a3 &+= (Int32(x3[column]) &- zx) &* w
+            block &+= 1
+        }
+        out[row] = q.finish(a0, row)
+        out[outStride + row] = q.finish(a1, row)
+        out[2 * outStride + row] = q.finish(a2, row)
+        out[3 * outStride + row] = q.finish(a3, row)
+    }
+}
