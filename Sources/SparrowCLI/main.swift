@@ -11,10 +11,11 @@ commands:
   convert       ONNX model -> int8 .sparrow file (calibrated post-training quantization)
   inspect       print a .sparrow file's graph, tensors, quantization and memory plan
   run           run a .sparrow file on the host (same interpreter and kernels as the device)
+  bench         latency, per-operator profile, accuracy, memory and energy of a model (Docs/harness.md)
+  report        Markdown table and SVG plots from bench JSON records
   build-device  cross-build the sparrow-device binary for a board (Boards/*.json)
   emulate       run the device binary under qemu with the board's CPU model
   bench-sparse  sparse vs dense FullyConnected / 1x1 Conv: time and bytes (Docs/sparsity.md)
-  bench-kernels time the dense int8 kernels on MobileNet-like shapes (Docs/performance.md)
   demo          the main job: convert the bundled digits model, build for a board, run it under qemu
 """
 
@@ -26,11 +27,13 @@ do {
     case "convert": status = try ConvertCommand.main(arguments)
     case "inspect": status = try InspectCommand.main(arguments)
     case "run": status = try RunCommand.main(arguments)
+    case "bench": status = try BenchCommand.main(arguments)
+    case "report": status = try ReportCommand.main(arguments)
     case "build-device": status = DeviceCommands.buildDevice(arguments: arguments)
     case "emulate": status = DeviceCommands.emulate(arguments: arguments)
     case "demo": status = try DemoCommand.main(arguments)
-    case "bench-kernels": status = try BenchKernelsCommand.main(arguments)
     case "bench-sparse": status = try BenchSparseCommand.main(arguments)
+    case "bench-kernels": status = try BenchKernelsCommand.main(arguments)
     case "--help", "-h", "help": print(usage); status = 0
     default:
         FileHandle.standardError.write(Data("sparrow: unknown command '\(command)'\n\n\(usage)\n".utf8))

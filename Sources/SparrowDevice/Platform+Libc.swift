@@ -25,6 +25,12 @@
 @_extern(c, "posix_memalign") func _c_posix_memalign(_ result: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: Int, _ size: Int) -> Int32
 @_extern(c, "exit") func _c_exit(_ status: Int32)
 @_extern(c, "__errno_location") func _c_errno_location() -> UnsafeMutablePointer<Int32>
+// Bench harness: a sensor-sampling thread, sleeping, the environment (SPARROW_SYSFS_ROOT).
+// pthread_t is `unsigned long` (a word) on both ABIs.
+@_extern(c, "pthread_create") func _c_pthread_create(_ thread: UnsafeMutablePointer<UInt>, _ attributes: UnsafeRawPointer?, _ entry: LibcThreadEntry, _ context: UnsafeMutableRawPointer?) -> Int32
+@_extern(c, "pthread_join") func _c_pthread_join(_ thread: UInt, _ result: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+@_extern(c, "nanosleep") func _c_nanosleep(_ request: UnsafeRawPointer, _ remaining: UnsafeMutableRawPointer?) -> Int32
+@_extern(c, "getenv") func _c_getenv(_ name: UnsafePointer<CChar>) -> UnsafeMutablePointer<CChar>?
 
 @inline(__always) func libcOpen(_ path: UnsafePointer<CChar>, _ mode: UnsafePointer<CChar>) -> OpaquePointer? { _c_fopen(path, mode) }
 @inline(__always) func libcClose(_ file: OpaquePointer) -> Int32 { _c_fclose(file) }
@@ -47,6 +53,16 @@
     fatalError()  // exit(3) does not return; `Never` cannot be spelled in an @_extern(c) type
 }
 @inline(__always) func libcErrno() -> Int32 { _c_errno_location().pointee }
+@inline(__always) func libcThreadStart(_ entry: LibcThreadEntry, _ context: UnsafeMutableRawPointer) -> UInt? {
+    var thread: UInt = 0
+    return _c_pthread_create(&thread, nil, entry, context) == 0 ? thread : nil
+}
+@inline(__always) func libcThreadJoin(_ thread: UInt) { _ = _c_pthread_join(thread, nil) }
+@inline(__always) func libcSleep(nanoseconds: UInt64) {
+    var request: (Int, Int) = (Int(truncatingIfNeeded: nanoseconds / 1_000_000_000), Int(truncatingIfNeeded: nanoseconds % 1_000_000_000))
+    _ = withUnsafeBytes(of: &request) { _c_nanosleep($0.baseAddress!, nil) }
+}
+@inline(__always) func libcGetenv(_ name: UnsafePointer<CChar>) -> UnsafePointer<CChar>? { _c_getenv(name).map { UnsafePointer($0) } }
 
 typealias CArgumentVector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 nonisolated(unsafe) private var capturedArgumentCount: Int32 = 0
@@ -93,11 +109,25 @@ import Glibc
 }
 @inline(__always) func libcExit(_ status: Int32) -> Never { exit(status) }
 @inline(__always) func libcErrno() -> Int32 { errno }
+@inline(__always) func libcThreadStart(_ entry: LibcThreadEntry, _ context: UnsafeMutableRawPointer) -> UInt? {
+    var thread: pthread_t = 0
+    return pthread_create(&thread, nil, entry, context) == 0 ? thread : nil
+}
+@inline(__always) func libcThreadJoin(_ thread: UInt) { _ = pthread_join(thread, nil) }
+@inline(__always) func libcSleep(nanoseconds: UInt64) {
+    var request = timespec(tv_sec: Int(truncatingIfNeeded: nanoseconds / 1_000_000_000),
+                           tv_nsec: Int(truncatingIfNeeded: nanoseconds % 1_000_000_000))
+    _ = nanosleep(&request, nil)
+}
+@inline(__always) func libcGetenv(_ name: UnsafePointer<CChar>) -> UnsafePointer<CChar>? { getenv(name).map { UnsafePointer($0) } }
 
 typealias CArgumentVector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 func libcArguments() -> (count: Int32, vector: CArgumentVector?) { (CommandLine.argc, CommandLine.unsafeArgv) }
 
 #endif
+
+/// A thread's entry point for libcThreadStart (pthread's start routine).
+typealias LibcThreadEntry = @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?
 
 /// CLOCK_MONOTONIC and SEEK_SET/SEEK_END have the same values on every Linux ABI we target.
 let libcClockMonotonic: Int32 = 1

@@ -17,6 +17,9 @@ let err = Console.standardError
 func printUsage(to console: Console) {
     console.writeLine("usage: sparrow-device run MODEL.sparrow --input X.npy [--output Y.npy] [--exit-index E.npy] [--full-depth]")
     console.writeLine("       sparrow-device info MODEL.sparrow")
+    console.writeLine("       sparrow-device bench MODEL.sparrow --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
+    console.writeLine("              [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none] [--board NAME]")
+    console.writeLine("              [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--quiet]  (Docs/harness.md)")
 }
 
 /// Reports a file error as `sparrow-device: PATH: what (errno N)` on stderr.
@@ -171,6 +174,8 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
 var status: Int32 = 2
 if arguments.argument(1, is: "info"), let path = arguments[2] {
     status = infoCommand(path: path)
+} else if arguments.argument(1, is: "bench"), let path = arguments[2] {
+    status = benchCommand(modelPath: path)
 } else if arguments.argument(1, is: "run"), let path = arguments[2] {
     status = runCommand(modelPath: path)
 } else if arguments.argument(1, is: "--help") || arguments.argument(1, is: "help") {

@@ -1,0 +1,115 @@
+import Foundation
+import SparrowFormat
+import SparrowNPY
+import SparrowRuntime
+import SparrowToolchain
+
+/// `sparrow bench`: the host side of the benchmark harness. The passes, statistics, energy
+/// arithmetic, sensor probing and JSON record are SparrowRuntime's Harness code, the same the
+/// device program runs; this file adds the host's clock, file reads and sampling thread.
+enum BenchCommand {
+    static let usage = """
+    usage: sparrow bench MODEL.sparrow --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]
+                         [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none]
+                         [--board NAME] [--idle-watts W --load-watts W --power-source TEXT]
+                         [--sysfs-root DIR] [--sample-ms N] [--idle-seconds S] [--max-iterations N]
+                         [--full-depth] [--sweep-exits] [--label TEXT] [--quiet]
+
+    Measures latency (min/p50/p90/p99/max/mean per inference), a per-operator time profile, the
+    exit histogram, accuracy (with --labels), peak resident memory and energy (Docs/harness.md).
+      --warmup N           unmeasured inferences first (default 5)
+      --iterations N       timed inferences (default 100), cycling through the samples
+      --duration S         time the run instead: as many inferences as fit in S seconds
+      --power SOURCE       auto (default): hwmon INA2xx sensor, else powercap/RAPL, else the
+                           board figures (estimate, labelled "estimated": true), else none
+      --board NAME         board profile (Boards/NAME.json) for the estimate's idle/load watts
+      --idle-watts W, --load-watts W, --power-source TEXT   the same figures given directly
+      --sysfs-root DIR     read sensors under DIR instead of /sys (also SPARROW_SYSFS_ROOT)
+      --idle-seconds S     idle-power window before the run when a sensor is read (default 1)
+      --sweep-exits        early-exit models: accuracy/MACs/latency/energy at a range of thresholds
+    """
+
+    static func main(_ args: [String]) throws -> Int32 {
+        let a = try Arguments(args, valued: ["--input", "--labels", "--warmup", "--iterations", "--duration", "--json", "--csv",
+                                             "--power", "--board", "--idle-watts", "--load-watts", "--power-source",
+                                             "--sysfs-root", "--sample-ms", "--idle-seconds", "--max-iterations", "--label"],
+                              switches: ["--full-depth", "--quiet", "--sweep-exits"])
+        if a.has("--help") { print(usage); return 0 }
+        guard a.positional.count == 1, let inputPath = a.value("--input") else { throw CLIError(usage) }
+        let modelPath = a.positional[0]
+        func count(_ name: String, _ fallback: Int) throws -> Int {
+            guard let text = a.value(name) else { return fallback }
+            guard let v = Int(text), v >= 0 else { throw CLIError("\(name) needs a non-negative integer, got '\(text)'") }
+            return v
+        }
+        func seconds(_ name: String) throws -> Double? {
+            guard let text = a.value(name) else { return nil }
+            guard let v = Double(text), v >= 0, v.isFinite else { throw CLIError("\(name) needs a non-negative number, got '\(text)'") }
+            return v
+        }
+        let warmup = try count("--warmup", 5)
+        let iterations = try count("--iterations", 100)
+        let durationNs = UInt64((try seconds("--duration") ?? 0) * 1e9)
+        let capacity = max(durationNs > 0 ? try count("--max-iterations", 100_000) : iterations, 1)
+        let sampleMs = max(try count("--sample-ms", 10), 1)
+        let idleNs = UInt64((try seconds("--idle-seconds") ?? 1) * 1e9)
+        let quiet = a.has("--quiet"), fullDepth = a.has("--full-depth")
+        let request: PowerRequest = try {
+            let text = a.value("--power") ?? "auto"
+            guard let r = Array(text.utf8).withUnsafeBytes({ PowerRequest($0) }) else {
+                throw CLIError("--power must be auto, hwmon, powercap, model or none, got '\(text)'")
+            }
+            return r
+        }()
+        let figures = try boardFigures(a)
+
+        let loaded = try LoadedModel(path: modelPath)
+        let model = loaded.model
+        let inputBytes = try readFileBytes(inputPath, what: "input")
+        let header: NPYHeader
+        switch inputBytes.withUnsafeBytes({ raw in Result { () throws(NPYError) in try parseNPYHeader(raw) } }) {
+        case .success(let h): header = h
+        case .failure(let e): throw CLIError("\(inputPath): \(e.describe(in: inputBytes))")
+        }
+        let plan: BatchPlan
+        do { plan = try BatchPlan(model: model, input: header) } catch {
+            throw CLIError("\(inputPath): \(error.message) (\(error.expected), \(error.found))")
+        }
+        let floats = inputBytes.withUnsafeBytes { raw in
+            Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)]).bindMemory(to: Float.self))
+        }
+        let labels: [Int64]? = try a.value("--labels").map { try RunCommand.readLabels($0, count: plan.sampleCount) }
+
+        let run = try HostBench(model: model, interpreter: loaded.interpreter, plan: plan, floats: floats, labels: labels,
+                                capacity: capacity, sysfsRoot: a.value("--sysfs-root") ?? ProcessInfo.processInfo.environment["SPARROW_SYSFS_ROOT"] ?? "/sys",
+                                sampleNanoseconds: UInt64(sampleMs) * 1_000_000)
+        return try run.execute(
+            HostBench.Settings(modelPath: modelPath, inputPath: inputPath, labelsPath: a.value("--labels"), warmup: warmup,
+                               iterations: iterations, durationNanoseconds: durationNs, idleNanoseconds: idleNs,
+                               fullDepth: fullDepth, quiet: quiet, request: request, figures: figures,
+                               label: a.value("--label"), sweep: a.has("--sweep-exits"),
+                               jsonPath: a.value("--json"), csvPath: a.value("--csv")))
+    }
+
+    /// Idle/load watts for the estimate: from --board's profile, overridden by explicit values.
+    static func boardFigures(_ a: Arguments) throws -> HostBench.Figures? {
+        var figures: HostBench.Figures?
+        if let name = a.value("--board") {
+            do {
+                let board = try BoardCatalog.locate().board(named: name)
+                figures = HostBench.Figures(board: board.name, idleWatts: board.power.idleWatts, loadWatts: board.power.perCoreLoadWatts,
+                                            source: "Boards/\(board.name).json (\(board.power.confidence)): \(board.power.source)")
+            } catch { throw CLIError("--board \(name): \(error)") }
+        }
+        if let idle = a.value("--idle-watts"), let load = a.value("--load-watts") {
+            guard let i = Double(idle), let l = Double(load), i >= 0, l >= 0 else {
+                throw CLIError("--idle-watts/--load-watts need non-negative numbers")
+            }
+            figures = HostBench.Figures(board: a.value("--board") ?? "", idleWatts: i, loadWatts: l,
+                                        source: a.value("--power-source") ?? "given on the command line")
+        } else if a.value("--idle-watts") != nil || a.value("--load-watts") != nil {
+            throw CLIError("--idle-watts and --load-watts go together")
+        }
+        return figures
+    }
+}

@@ -1,0 +1,324 @@
+import Foundation
+import SparrowFormat
+import SparrowRuntime
+
+/// CLOCK_MONOTONIC, like the device.
+struct HostClock: MonotonicClock {
+    func nanoseconds() -> UInt64 {
+        var spec = timespec()
+        _ = clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
+    }
+}
+
+/// Small-file reads for sysfs and /proc (their stat size is 0, so read up to the buffer).
+struct HostFileReader: SysfsFileReader {
+    func read(path: UnsafePointer<CChar>, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0, let file = fopen(path, "rb") else { return -1 }
+        defer { fclose(file) }
+        let got = fread(base, 1, buffer.count, file)
+        return got > 0 ? got : -1  // a directory opens but reads nothing (EISDIR)
+    }
+}
+
+/// Progress on stderr: `bench: 1200/5000 inferences, 3.2 s elapsed, ETA 9.1 s`.
+struct StderrProgress: BenchProgress {
+    mutating func update(done: Int, target: Int, elapsedNanoseconds: UInt64, durationNanoseconds: UInt64) {
+        let elapsed = Double(elapsedNanoseconds) / 1e9
+        var eta = 0.0
+        if durationNanoseconds > 0 { eta = max(Double(durationNanoseconds) / 1e9 - elapsed, 0) }
+        else if done > 0 && target > done { eta = elapsed / Double(done) * Double(target - done) }
+        let of = target > 0 ? "/\(target)" : ""
+        FileHandle.standardError.write(Data(String(format: "bench: %d%@ inferences, %.1f s elapsed, ETA %.1f s\n", done, of, elapsed, eta).utf8))
+    }
+}
+
+/// Samples a sysfs power meter on a Foundation thread. The meter is touched by the main thread
+/// only before `start` and after `stop` returns (which waits for the thread to finish).
+final class HostSampler: @unchecked Sendable {
+    let meter: UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>
+    let interval: UInt64
+    private let lock = NSLock()
+    private var stopRequested = false
+    private let finished = DispatchSemaphore(value: 0)
+    private var running = false
+
+    init(meter: UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>, intervalNanoseconds: UInt64) {
+        self.meter = meter
+        interval = intervalNanoseconds
+    }
+
+    func start() {
+        meter.pointee.resetWindow()
+        meter.pointee.sample(at: HostClock().nanoseconds())
+        lock.withLock { stopRequested = false }
+        running = true
+        let thread = Thread { [self] in
+            while !lock.withLock({ stopRequested }) {
+                Thread.sleep(forTimeInterval: Double(interval) / 1e9)
+                meter.pointee.sample(at: HostClock().nanoseconds())
+            }
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    func stop() {
+        if running {
+            lock.withLock { stopRequested = true }
+            finished.wait()
+            running = false
+        }
+        meter.pointee.sample(at: HostClock().nanoseconds())
+    }
+}
+
+/// One `sparrow bench` run: owns its buffers (allocated once, before the first inference).
+final class HostBench {
+    struct Figures {
+        var board: String
+        var idleWatts: Double
+        var loadWatts: Double
+        var source: String
+    }
+
+    struct Settings {
+        var modelPath: String, inputPath: String, labelsPath: String?
+        var warmup: Int, iterations: Int, durationNanoseconds: UInt64, idleNanoseconds: UInt64
+        var fullDepth: Bool, quiet: Bool
+        var request: PowerRequest
+        var figures: Figures?
+        var label: String?
+        var sweep: Bool
+        var jsonPath: String?, csvPath: String?
+    }
+
+    let model: VerifiedModel
+    let interpreter: Interpreter
+    let plan: BatchPlan
+    let floats: [Float]
+    let labels: [Int64]?
+    let capacity: Int
+    let rootBytes: [UInt8]
+    let sampleNanoseconds: UInt64
+
+    init(model: VerifiedModel, interpreter: Interpreter, plan: BatchPlan, floats: [Float], labels: [Int64]?,
+         capacity: Int, sysfsRoot: String, sampleNanoseconds: UInt64) throws {
+        self.model = model
+        self.interpreter = interpreter
+        self.plan = plan
+        self.floats = floats
+        self.labels = labels
+        self.capacity = capacity
+        rootBytes = Array(sysfsRoot.utf8)
+        self.sampleNanoseconds = sampleNanoseconds
+    }
+
+    /// Runs the passes and writes the outputs; returns the exit status.
+    func execute(_ s: Settings) throws -> Int32 {
+        let latencies = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: capacity)
+        let exits = UnsafeMutableBufferPointer<Int8>.allocate(capacity: capacity)
+        let opTotals = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(model.operatorCount, 1))
+        let opRuns = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.operatorCount, 1))
+        let exitCounts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.exitCount, 1))
+        let histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 40)
+        let root = UnsafeMutableRawBufferPointer.allocate(byteCount: max(rootBytes.count, 1), alignment: 8)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: rootBytes.count + SysfsPowerMeter<HostFileReader>.scratchOverhead, alignment: 8)
+        let meter = UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>.allocate(capacity: 1)
+        defer {
+            latencies.deallocate(); exits.deallocate(); opTotals.deallocate(); opRuns.deallocate(); exitCounts.deallocate()
+            histogram.deallocate(); root.deallocate(); scratch.deallocate(); meter.deallocate()
+        }
+        rootBytes.withUnsafeBytes { root.copyMemory(from: $0) }
+        meter.initialize(to: SysfsPowerMeter(reader: HostFileReader(), root: UnsafeRawBufferPointer(rebasing: root[0..<rootBytes.count]),
+                                             scratch: scratch))
+        var notes: UInt32 = 0
+        switch s.request {
+        case .auto, .hwmon, .powercap: meter.pointee.probe(s.request)
+        case .model: notes |= EnergyNote.modelRequested.bit
+        case .none: notes |= EnergyNote.noneRequested.bit
+        }
+        notes |= meter.pointee.notes
+        let sensor = meter.pointee.source
+        let sampler = HostSampler(meter: meter, intervalNanoseconds: sampleNanoseconds)
+
+        // C strings and bytes the record points at stay alive until the end of this function.
+        let boardBytes = Array((s.figures?.board ?? "").utf8), sourceBytes = Array((s.figures?.source ?? "").utf8)
+        let modelBytes = Array(s.modelPath.utf8), inputBytes = Array(s.inputPath.utf8)
+        let labelsBytes = s.labelsPath.map { Array($0.utf8) }, labelBytes = s.label.map { Array($0.utf8) }
+
+        return try floats.withUnsafeBufferPointer { x in
+            try withOptionalBuffer(labels) { y in
+                try boardBytes.withUnsafeBytes { board in
+                    try sourceBytes.withUnsafeBytes { source in
+                        let power = s.figures.map {
+                            BoardPower(idleMilliwatts: Int64(($0.idleWatts * 1000).rounded()), loadMilliwatts: Int64(($0.loadWatts * 1000).rounded()),
+                                       board: board, source: source)
+                        }
+                        let samples = BenchSamples(plan: plan, inputs: x.baseAddress!, labels: y?.baseAddress)
+                        let clock = HostClock()
+                        HarnessBench.warmUp(interpreter, samples: samples, count: s.warmup, fullDepth: s.fullDepth)
+                        let profile = HarnessBench.profilePass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock,
+                                                               operatorTotals: opTotals, operatorRuns: opRuns, exitCounts: exitCounts)
+                        var idleMicrowatts: Int64?
+                        if sensor != .none && s.idleNanoseconds > 0 {
+                            if !s.quiet { FileHandle.standardError.write(Data("bench: measuring idle power\n".utf8)) }
+                            sampler.start()
+                            Thread.sleep(forTimeInterval: Double(s.idleNanoseconds) / 1e9)
+                            sampler.stop()
+                            let covered = meter.pointee.coveredNanoseconds
+                            if covered > 0 { idleMicrowatts = EnergyMath.averageMicrowatts(nanojoules: meter.pointee.nanojoules, nanoseconds: covered) }
+                        }
+                        if sensor != .none { sampler.start() }
+                        var timed: TimedTotals
+                        if s.quiet {
+                            var silent = SilentProgress()
+                            timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock, iterations: s.iterations,
+                                                           durationNanoseconds: s.durationNanoseconds, latencies: latencies, exits: exits, progress: &silent)
+                        } else {
+                            var progress = StderrProgress()
+                            timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock, iterations: s.iterations,
+                                                           durationNanoseconds: s.durationNanoseconds, latencies: latencies, exits: exits, progress: &progress)
+                        }
+                        func finishEnergy(windowNs: UInt64, busyNs: UInt64, iterations: Int) -> BenchEnergy {
+                            if sensor != .none {
+                                sampler.stop()
+                                let m = meter.pointee
+                                var e = BenchEnergy()
+                                e.source = sensor
+                                e.notes = notes | m.notes | (m.failedReads > 0 ? EnergyNote.readFailuresDuringRun.bit : 0)
+                                e.nanojoules = m.nanojoules
+                                e.windowNanoseconds = max(m.coveredNanoseconds, 1)
+                                e.iterations = iterations
+                                e.samples = m.samples
+                                e.failedReads = m.failedReads
+                                e.hwmonIndex = m.hwmonIndex
+                                e.zoneMask = m.zoneMask
+                                e.power = power
+                                if let idleMicrowatts { e.idleMicrowatts = idleMicrowatts; e.idleMeasured = true }
+                                else if let power { e.idleMicrowatts = power.idleMilliwatts * 1000; e.notes |= EnergyNote.idleFromProfile.bit }
+                                return e
+                            }
+                            if s.request == .none {
+                                var e = BenchEnergy()
+                                e.notes = notes
+                                e.windowNanoseconds = windowNs
+                                e.iterations = iterations
+                                return e
+                            }
+                            return BenchEnergy.estimate(power: power, windowNanoseconds: windowNs, busyNanoseconds: busyNs,
+                                                        iterations: iterations, notes: notes)
+                        }
+                        let energy = finishEnergy(windowNs: timed.elapsedNanoseconds, busyNs: timed.busyNanoseconds, iterations: timed.iterations)
+
+                        // Sweep: one energy window per point.
+                        var sweepPoints: [SweepPoint]? = nil
+                        if s.sweep {
+                            guard model.exitCount > 1 else { throw CLIError("--sweep-exits: the model has no early exits") }
+                            guard y != nil else { throw CLIError("--sweep-exits needs --labels") }
+                            let thresholds = UnsafeMutablePointer<Int32>.allocate(capacity: model.exitCount)
+                            defer { thresholds.deallocate() }
+                            var points: [SweepPoint] = []
+                            for i in 0..<HarnessBench.sweepLevelCount {
+                                let level = HarnessBench.sweepLevel(i)
+                                HarnessBench.sweepThresholds(model: model, levelQ16: level, into: thresholds)
+                                if sensor != .none { sampler.start() }
+                                var p = HarnessBench.sweepPoint(interpreter, samples: samples, thresholds: thresholds, clock: clock, levelQ16: level)
+                                p.energy = finishEnergy(windowNs: p.windowNanoseconds, busyNs: p.busyNanoseconds, iterations: p.samples)
+                                points.append(p)
+                                if !s.quiet {
+                                    FileHandle.standardError.write(Data(String(format: "sweep: level %.2f accuracy %.4f average MACs %llu\n",
+                                        Double(level) / 65536, Double(p.correct) / Double(max(p.samples, 1)), p.macs / UInt64(max(p.samples, 1))).utf8))
+                                }
+                            }
+                            sweepPoints = points
+                        }
+
+                        let measured = UnsafeMutableBufferPointer(rebasing: latencies[0..<timed.iterations])
+                        if let csv = s.csvPath {
+                            var text = "iteration,sample,latency_ns,exit\n"
+                            for i in 0..<timed.iterations { text += "\(i),\(i % plan.sampleCount),\(measured[i]),\(exits[i])\n" }
+                            try writeFileBytes(Array(text.utf8), to: csv, what: "CSV")
+                        }
+                        let latency = HarnessStatistics.summarize(measured)
+                        let bins = HarnessStatistics.histogram(sorted: UnsafeBufferPointer(measured), bins: histogram)
+                        return try modelBytes.withUnsafeBytes { modelPath in
+                            try inputBytes.withUnsafeBytes { inputPath in
+                                try withOptionalBytes(labelsBytes) { labelsPath in
+                                    try withOptionalBytes(labelBytes) { label in
+                                        try withOptionalBuffer(sweepPoints) { sweep in
+                                            var record = BenchRecord(modelPath: modelPath, inputPath: inputPath, latency: latency, timed: timed,
+                                                                     histogram: UnsafeBufferPointer(histogram), profile: profile,
+                                                                     operatorTotals: UnsafeBufferPointer(opTotals), operatorRuns: UnsafeBufferPointer(opRuns),
+                                                                     exitCounts: UnsafeBufferPointer(exitCounts), energy: energy)
+                                            record.tool = "sparrow"
+                                            record.platformKind = "host"
+                                            record.label = label
+                                            record.labelsPath = labelsPath
+                                            record.warmup = s.warmup
+                                            record.requestedIterations = s.durationNanoseconds > 0 ? 0 : s.iterations
+                                            record.durationNanoseconds = s.durationNanoseconds
+                                            record.fullDepth = s.fullDepth
+                                            record.powerRequest = s.request
+                                            record.histogramLower = bins.lower
+                                            record.histogramWidth = bins.width
+                                            record.peakResidentKiB = HostBench.peakResidentKiB()
+                                            record.sweep = sweep
+                                            try HostBench.output(record, model: model, jsonPath: s.jsonPath)
+                                            return 0
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func peakResidentKiB() -> Int64? {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let got = buffer.withUnsafeMutableBytes { HostFileReader().read(path: "/proc/self/status", into: $0) }
+        guard got > 0 else { return nil }
+        return buffer.withUnsafeBytes { parseProcStatusKiB(UnsafeRawBufferPointer(rebasing: $0[0..<got]), field: "VmHWM:") }
+    }
+
+    /// Prints the summary and writes the JSON record (the shared writer, as on the device).
+    static func output(_ record: BenchRecord, model: VerifiedModel, jsonPath: String?) throws {
+        var size = 65536 + model.operatorCount * 512 + (record.sweep?.count ?? 0) * 512
+        while true {
+            var buffer = [UInt8](repeating: 0, count: size)
+            let (written, overflowed) = buffer.withUnsafeMutableBytes { raw in
+                var json = JSONWriter(buffer: raw)
+                BenchRecordWriter.write(record, model: model, into: &json)
+                return (json.count, json.overflowed)
+            }
+            if overflowed { size *= 2; continue }
+            let bytes = Array(buffer[0..<written])
+            if let jsonPath { try writeFileBytes(bytes, to: jsonPath, what: "JSON record") }
+            let l = record.latency
+            print("inferences: \(l.count)")
+            print(String(format: "latency ms: min %.3f p50 %.3f p90 %.3f p99 %.3f max %.3f mean %.3f",
+                         Double(l.minimum) / 1e6, Double(l.p50) / 1e6, Double(l.p90) / 1e6, Double(l.p99) / 1e6,
+                         Double(l.maximum) / 1e6, Double(l.mean) / 1e6))
+            if record.profile.labelled { print("accuracy: \(record.profile.correct) / \(record.profile.samples)") }
+            if let kib = record.peakResidentKiB { print("peak resident: \(kib) KiB") }
+            let e = record.energy
+            print("energy source: \(e.source.name)\(e.estimated ? " (estimated)" : "")")
+            if let nj = e.perInference(e.nanojoules) { print(String(format: "energy per inference: %.9f J", Double(nj) / 1e9)) }
+            if let uw = e.averageMicrowatts { print(String(format: "average power: %.3f W", Double(uw) / 1e6)) }
+            return
+        }
+    }
+}
+
+private func withOptionalBuffer<T, R>(_ array: [T]?, _ body: (UnsafeBufferPointer<T>?) throws -> R) rethrows -> R {
+    guard let array else { return try body(nil) }
+    return try array.withUnsafeBufferPointer { try body($0) }
+}
+
+private func withOptionalBytes<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+    guard let array else { return try body(nil) }
+    return try array.withUnsafeBytes { try body($0) }
+}

@@ -1,0 +1,306 @@
+// sparrow-device bench MODEL --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]
+//   [--json OUT] [--csv OUT] [--power auto|hwmon|powercap|model|none] [--board NAME]
+//   [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sample-ms N]
+//   [--idle-seconds S] [--max-iterations N] [--full-depth] [--label TEXT] [--quiet]
+// The measurement itself is SparrowRuntime's Harness (shared with `sparrow bench`); this file
+// loads the files, runs the sampling thread and writes the outputs. Every buffer is taken once
+// before the first inference.
+
+import SparrowFormat
+import SparrowNPY
+import SparrowRuntime
+
+/// The bytes of a C string (no NUL).
+func cStringBytes(_ text: UnsafePointer<CChar>) -> UnsafeRawBufferPointer {
+    var n = 0
+    while text[n] != 0 { n += 1 }
+    return UnsafeRawBufferPointer(start: text, count: n)
+}
+
+func staticBytes(_ text: StaticString) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+}
+
+/// Prints `bench: 1200/5000 inferences, 3.2 s elapsed, ETA 9.1 s` on stderr.
+struct ConsoleProgress: BenchProgress {
+    mutating func update(done: Int, target: Int, elapsedNanoseconds: UInt64, durationNanoseconds: UInt64) {
+        err.write("bench: "); err.write(done)
+        if target > 0 { err.write("/"); err.write(target) }
+        err.write(" inferences, ")
+        err.writeFixedPoint(Int64(bitPattern: elapsedNanoseconds / 100_000_000), fractionDigits: 1)
+        err.write(" s elapsed, ETA ")
+        var remaining: UInt64 = 0
+        if durationNanoseconds > 0 {
+            remaining = durationNanoseconds > elapsedNanoseconds ? durationNanoseconds - elapsedNanoseconds : 0
+        } else if done > 0 && target > done {
+            remaining = elapsedNanoseconds / UInt64(done) * UInt64(target - done)
+        }
+        err.writeFixedPoint(Int64(bitPattern: remaining / 100_000_000), fractionDigits: 1)
+        err.writeLine(" s")
+    }
+}
+
+/// Parses `--name VALUE` as a decimal scaled by 10^digits; exits with usage on a bad value.
+func scaledOption(_ name: StaticString, digits: Int) -> Int64?? {
+    guard let text = arguments.value(of: name) else { return .some(nil) }
+    guard let value = parseScaledDecimal(cStringBytes(text), fractionDigits: digits), value >= 0 else {
+        err.write("sparrow-device bench: "); err.write(name); err.write(" needs a non-negative number, got '")
+        err.write(cString: text); err.writeLine("'")
+        return nil
+    }
+    return .some(value)
+}
+
+func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
+    guard let inputPath = arguments.value(of: "--input") else { printUsage(to: err); return 2 }
+    let quiet = arguments.firstIndex(of: "--quiet") != nil
+    let fullDepth = arguments.firstIndex(of: "--full-depth") != nil
+    guard let warmupOption = scaledOption("--warmup", digits: 0),
+          let iterationsOption = scaledOption("--iterations", digits: 0),
+          let durationOption = scaledOption("--duration", digits: 9),
+          let maxIterationsOption = scaledOption("--max-iterations", digits: 0),
+          let sampleOption = scaledOption("--sample-ms", digits: 0),
+          let idleSecondsOption = scaledOption("--idle-seconds", digits: 9),
+          let idleWattsOption = scaledOption("--idle-watts", digits: 3),
+          let loadWattsOption = scaledOption("--load-watts", digits: 3) else { return 2 }
+    let warmup = Int(truncatingIfNeeded: warmupOption ?? 5)
+    let iterations = Int(truncatingIfNeeded: iterationsOption ?? 100)
+    let durationNanoseconds = UInt64(bitPattern: durationOption ?? 0)
+    let capacity = max(durationNanoseconds > 0 ? Int(truncatingIfNeeded: maxIterationsOption ?? 100_000) : iterations, 1)
+    var request = PowerRequest.auto
+    if let text = arguments.value(of: "--power") {
+        guard let parsed = PowerRequest(cStringBytes(text)) else {
+            err.write("sparrow-device bench: --power must be auto, hwmon, powercap, model or none, got '")
+            err.write(cString: text); err.writeLine("'")
+            return 2
+        }
+        request = parsed
+    }
+
+    // Files, model, interpreter.
+    let model = loadModel(modelPath)
+    let arena: UnsafeMutableRawBufferPointer
+    do { arena = try Platform.allocateAligned(byteCount: max(model.arenaSize, 16)) } catch { report(error, path: modelPath); return 1 }
+    let interpreter: Interpreter
+    do { interpreter = try Interpreter(model: model, arena: arena) } catch {
+        err.write("sparrow-device: arena too small: need "); err.write(error.required); err.writeLine(" bytes")
+        return 1
+    }
+    let inputFile: UnsafeMutableRawBufferPointer
+    do { inputFile = try Platform.readWholeFile(path: inputPath) } catch { report(error, path: inputPath); return 1 }
+    let header: NPYHeader
+    do { header = try parseNPYHeader(UnsafeRawBufferPointer(inputFile)) } catch {
+        err.write("sparrow-device: "); err.write(cString: inputPath); err.write(": ")
+        err.write(error.reason); err.write(" (byte "); err.write(error.offset); err.writeLine(")")
+        return 1
+    }
+    let plan: BatchPlan
+    do { plan = try BatchPlan(model: model, input: header) } catch {
+        err.write("sparrow-device: "); err.write(cString: inputPath); err.write(": "); err.write(error.message)
+        err.write(" ("); err.write(error.expected); err.write(", "); err.write(error.found); err.writeLine(")")
+        return 1
+    }
+    var labels: UnsafePointer<Int64>? = nil
+    let labelsPath = arguments.value(of: "--labels")
+    if let labelsPath {
+        let labelFile: UnsafeMutableRawBufferPointer
+        do { labelFile = try Platform.readWholeFile(path: labelsPath) } catch { report(error, path: labelsPath); return 1 }
+        let labelHeader: NPYHeader
+        do { labelHeader = try parseNPYHeader(UnsafeRawBufferPointer(labelFile)) } catch {
+            err.write("sparrow-device: "); err.write(cString: labelsPath); err.write(": ")
+            err.write(error.reason); err.write(" (byte "); err.write(error.offset); err.writeLine(")")
+            return 1
+        }
+        guard labelHeader.dtype == .int64, labelHeader.elementCount == plan.sampleCount else {
+            err.write("sparrow-device: "); err.write(cString: labelsPath)
+            err.write(": labels must be int64 with one per sample (samples "); err.write(plan.sampleCount)
+            err.write(", labels "); err.write(labelHeader.elementCount); err.writeLine(")")
+            return 1
+        }
+        // The payload of a numpy-written file starts 64-byte aligned, so int64 loads are aligned.
+        labels = UnsafePointer((labelFile.baseAddress! + labelHeader.dataOffset).assumingMemoryBound(to: Int64.self))
+    }
+    let samples = BenchSamples(plan: plan, inputs: UnsafePointer((inputFile.baseAddress! + header.dataOffset).assumingMemoryBound(to: Float.self)),
+                               labels: labels)
+
+    // Every buffer of the measurement, once.
+    let opCount = max(model.operatorCount, 1)
+    let exitSlots = max(model.exitCount, 1)
+    let histogramBins = 40
+    var rootBytes = staticBytes("/sys")
+    if let root = arguments.value(of: "--sysfs-root") ?? libcGetenv("SPARROW_SYSFS_ROOT") { rootBytes = cStringBytes(root) }
+    let latencyBlock, exitBlock, opTotalsBlock, opRunsBlock, exitCountBlock, histogramBlock, jsonBlock, scratchBlock, samplerBlock, statusBlock: UnsafeMutableRawBufferPointer
+    do {
+        latencyBlock = try Platform.allocateAligned(byteCount: capacity * 8)
+        exitBlock = try Platform.allocateAligned(byteCount: capacity)
+        opTotalsBlock = try Platform.allocateAligned(byteCount: opCount * 8)
+        opRunsBlock = try Platform.allocateAligned(byteCount: opCount * 4)
+        exitCountBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
+        histogramBlock = try Platform.allocateAligned(byteCount: histogramBins * 4)
+        jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512)
+        scratchBlock = try Platform.allocateAligned(byteCount: rootBytes.count + SysfsPowerMeter<DeviceFileReader>.scratchOverhead)
+        samplerBlock = try Platform.allocateAligned(byteCount: MemoryLayout<SamplerState>.stride)
+        statusBlock = try Platform.allocateAligned(byteCount: 8192)
+    } catch { report(error, path: modelPath); return 1 }
+    let latencies = latencyBlock.bindMemory(to: UInt64.self)
+    let exits = exitBlock.bindMemory(to: Int8.self)
+    let opTotals = opTotalsBlock.bindMemory(to: UInt64.self)
+    let opRuns = opRunsBlock.bindMemory(to: UInt32.self)
+    let exitCounts = exitCountBlock.bindMemory(to: UInt32.self)
+    let histogram = histogramBlock.bindMemory(to: UInt32.self)
+
+    // Power: a sysfs sensor, else the board figures given on the command line.
+    let sampler = samplerBlock.baseAddress!.bindMemory(to: SamplerState.self, capacity: 1)
+    let intervalMs = max(sampleOption ?? 10, 1)
+    sampler.initialize(to: SamplerState(meter: SysfsPowerMeter(reader: DeviceFileReader(), root: rootBytes, scratch: scratchBlock),
+                                        intervalNanoseconds: UInt64(bitPattern: intervalMs) &* 1_000_000))
+    var notes: UInt32 = 0
+    switch request {
+    case .auto, .hwmon, .powercap: sampler.pointee.meter.probe(request)
+    case .model: notes |= EnergyNote.modelRequested.bit
+    case .none: notes |= EnergyNote.noneRequested.bit
+    }
+    notes |= sampler.pointee.meter.notes
+    var power: BoardPower? = nil
+    if let idle = idleWattsOption, let load = loadWattsOption {
+        let board = arguments.value(of: "--board").map(cStringBytes) ?? staticBytes("")
+        let source = arguments.value(of: "--power-source").map(cStringBytes) ?? staticBytes("given on the command line")
+        power = BoardPower(idleMilliwatts: idle, loadMilliwatts: load, board: board, source: source)
+    }
+    let sensor = sampler.pointee.meter.source
+
+    // Pass 1 and 2.
+    HarnessBench.warmUp(interpreter, samples: samples, count: warmup, fullDepth: fullDepth)
+    let profile = HarnessBench.profilePass(interpreter, samples: samples, fullDepth: fullDepth, clock: DeviceClock(),
+                                           operatorTotals: opTotals, operatorRuns: opRuns, exitCounts: exitCounts)
+
+    // Idle window (measured sensors only), then the timed pass inside the sampling window.
+    var idleMicrowatts: Int64? = nil
+    if sensor != .none {
+        let idleNs = UInt64(bitPattern: idleSecondsOption ?? 1_000_000_000)
+        if idleNs > 0 {
+            if !quiet { err.writeLine("bench: measuring idle power") }
+            _ = PowerSampler.start(sampler)
+            libcSleep(nanoseconds: idleNs)
+            PowerSampler.stop(sampler)
+            let covered = sampler.pointee.meter.coveredNanoseconds
+            if covered > 0 { idleMicrowatts = EnergyMath.averageMicrowatts(nanojoules: sampler.pointee.meter.nanojoules, nanoseconds: covered) }
+        }
+        _ = PowerSampler.start(sampler)
+    }
+    var progress = ConsoleProgress()
+    var silent = SilentProgress()
+    let timed = quiet
+        ? HarnessBench.timedPass(interpreter, samples: samples, fullDepth: fullDepth, clock: DeviceClock(), iterations: iterations,
+                                 durationNanoseconds: durationNanoseconds, latencies: latencies, exits: exits, progress: &silent)
+        : HarnessBench.timedPass(interpreter, samples: samples, fullDepth: fullDepth, clock: DeviceClock(), iterations: iterations,
+                                 durationNanoseconds: durationNanoseconds, latencies: latencies, exits: exits, progress: &progress)
+    var energy: BenchEnergy
+    if sensor != .none {
+        PowerSampler.stop(sampler)
+        let meter = sampler.pointee.meter
+        energy = BenchEnergy()
+        energy.source = sensor
+        energy.notes = notes | meter.notes | (meter.failedReads > 0 ? EnergyNote.readFailuresDuringRun.bit : 0)
+        energy.nanojoules = meter.nanojoules
+        // The sensor's window: first to last sample, which brackets the timed pass.
+        energy.windowNanoseconds = max(meter.coveredNanoseconds, 1)
+        energy.iterations = timed.iterations
+        energy.samples = meter.samples
+        energy.failedReads = meter.failedReads
+        energy.hwmonIndex = meter.hwmonIndex
+        energy.zoneMask = meter.zoneMask
+        energy.power = power
+        if let idleMicrowatts { energy.idleMicrowatts = idleMicrowatts; energy.idleMeasured = true }
+        else if let power { energy.idleMicrowatts = power.idleMilliwatts &* 1000; energy.notes |= EnergyNote.idleFromProfile.bit }
+    } else if request == .none {
+        energy = BenchEnergy()
+        energy.notes = notes
+        energy.windowNanoseconds = timed.elapsedNanoseconds
+        energy.iterations = timed.iterations
+    } else {
+        energy = BenchEnergy.estimate(power: power, windowNanoseconds: timed.elapsedNanoseconds,
+                                      busyNanoseconds: timed.busyNanoseconds, iterations: timed.iterations, notes: notes)
+    }
+
+    // Outputs: CSV first (it needs the latencies in run order; the summary sorts them).
+    let measured = UnsafeMutableBufferPointer(rebasing: latencies[0..<timed.iterations])
+    if let csvPath = arguments.value(of: "--csv") {
+        if writeLatencyCSV(path: csvPath, latencies: UnsafeBufferPointer(measured), exits: exits, sampleCount: plan.sampleCount) != 0 { return 1 }
+    }
+    let latency = HarnessStatistics.summarize(measured)
+    let bins = HarnessStatistics.histogram(sorted: UnsafeBufferPointer(measured), bins: histogram)
+    var record = BenchRecord(modelPath: cStringBytes(modelPath), inputPath: cStringBytes(inputPath), latency: latency, timed: timed,
+                             histogram: UnsafeBufferPointer(histogram), profile: profile,
+                             operatorTotals: UnsafeBufferPointer(opTotals), operatorRuns: UnsafeBufferPointer(opRuns),
+                             exitCounts: UnsafeBufferPointer(exitCounts), energy: energy)
+    record.tool = "sparrow-device"
+    record.platformKind = "device"
+    record.label = arguments.value(of: "--label").map(cStringBytes)
+    record.labelsPath = labelsPath.map(cStringBytes)
+    record.warmup = warmup
+    record.requestedIterations = durationNanoseconds > 0 ? 0 : iterations
+    record.durationNanoseconds = durationNanoseconds
+    record.fullDepth = fullDepth
+    record.powerRequest = request
+    record.histogramLower = bins.lower
+    record.histogramWidth = bins.width
+    record.peakResidentKiB = peakResidentKiB(scratch: statusBlock)
+    printBenchSummary(record, model: model)
+    if let jsonPath = arguments.value(of: "--json") {
+        var json = JSONWriter(buffer: jsonBlock)
+        BenchRecordWriter.write(record, model: model, into: &json)
+        guard !json.overflowed else { err.writeLine("sparrow-device: JSON record larger than its buffer"); return 1 }
+        do { try Platform.writeFile(path: jsonPath, bytes: json.bytes) } catch { report(error, path: jsonPath); return 1 }
+    }
+    return 0
+}
+
+/// `iteration,sample,latency_ns,exit` rows, written in chunks through one small buffer.
+func writeLatencyCSV(path: UnsafePointer<CChar>, latencies: UnsafeBufferPointer<UInt64>, exits: UnsafeMutableBufferPointer<Int8>,
+                     sampleCount: Int) -> Int32 {
+    guard let file = libcOpen(path, "wb") else { report(.openFailed(errno: libcErrno()), path: path); return 1 }
+    var chunk: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var ok = true
+    withUnsafeMutableBytes(of: &chunk) { buffer in
+        var json = JSONWriter(buffer: buffer)  // reused as a number formatter; rows are flushed before it fills
+        func flush() {
+            if json.count > 0 && libcWrite(buffer.baseAddress!, json.count, file) != json.count { ok = false }
+            json = JSONWriter(buffer: buffer)
+        }
+        for c in staticBytes("iteration,sample,latency_ns,exit\n") { json.rawByte(c) }
+        for i in 0..<latencies.count {
+            if json.count > buffer.count - 64 { flush() }
+            json.int(i); json.rawByte(44)
+            json.int(i % sampleCount); json.rawByte(44)
+            json.uint(latencies[i]); json.rawByte(44)
+            json.int(Int(i < exits.count ? exits[i] : -1)); json.rawByte(10)
+        }
+        flush()
+    }
+    let closed = libcClose(file)
+    guard ok, closed == 0 else { report(.shortWrite(expected: 0, got: 0), path: path); return 1 }
+    return 0
+}
+
+/// A short human-readable summary on stdout.
+func printBenchSummary(_ r: BenchRecord, model: VerifiedModel) {
+    func ms(_ label: StaticString, _ ns: UInt64) { out.write(label); out.writeFixedPoint(Int64(bitPattern: ns / 1000), fractionDigits: 3) }
+    out.write("inferences: "); out.write(r.latency.count); out.writeLine()
+    ms("latency ms: min ", r.latency.minimum); ms(" p50 ", r.latency.p50); ms(" p90 ", r.latency.p90)
+    ms(" p99 ", r.latency.p99); ms(" max ", r.latency.maximum); ms(" mean ", r.latency.mean); out.writeLine()
+    if r.profile.labelled {
+        out.write("accuracy: "); out.write(r.profile.correct); out.write(" / "); out.write(r.profile.samples); out.writeLine()
+    }
+    if let kib = r.peakResidentKiB { out.write("peak resident: "); out.write(kib); out.writeLine(" KiB") }
+    out.write("energy source: "); out.write(r.energy.source.name)
+    if r.energy.estimated { out.write(" (estimated)") }
+    out.writeLine()
+    if let nj = r.energy.perInference(r.energy.nanojoules) {
+        out.write("energy per inference: "); out.writeFixedPoint(nj, fractionDigits: 9); out.writeLine(" J")
+    }
+    if let uw = r.energy.averageMicrowatts {
+        out.write("average power: "); out.writeFixedPoint(uw, fractionDigits: 6); out.writeLine(" W")
+    }
+}
