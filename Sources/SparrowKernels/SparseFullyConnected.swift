@@ -87,29 +87,7 @@ func sparseMatrixVectorS8(_ m: BlockSparseMatrix, _ q: SparseRequant, x: UnsafeP
     let zx = q.inputZeroPoint
     let R = m.blockRows, C = m.blockCols
     if R == 1 && C == 1 && m.indexWidth == 1 {
-        // Unstructured, 8-bit deltas: the common case, one pointer bump per nonzero.
-        let d = m.indices.assumingMemoryBound(to: UInt8.self)
-        let v = m.values
-        var block = 0
-        for row in 0..<m.rows {
-            let end = block &+ m.count(row)
-            var acc0: Int32 = 0, acc1: Int32 = 0
-            var column = -1
-            // Two independent accumulators hide the multiply latency; see the proof above.
-            while block &+ 1 < end {
-                column = column &+ Int(d[block]) &+ 1
-                acc0 &+= (Int32(x[column]) &- zx) &* Int32(v[block])
-                column = column &+ Int(d[block &+ 1]) &+ 1
-                acc1 &+= (Int32(x[column]) &- zx) &* Int32(v[block &+ 1])
-                block &+= 2
-            }
-            if block < end {
-                column = column &+ Int(d[block]) &+ 1
-                acc0 &+= (Int32(x[column]) &- zx) &* Int32(v[block])
-                block &+= 1
-            }
-            out[row] = q.finish(acc0 &+ acc1, row)
-        }
+        sparseRowsUnstructured8S8(m, q, x: x, out: out)
         return
     }
     if R == 1 {
@@ -171,6 +149,90 @@ func sparseMatrixVectorS8(_ m: BlockSparseMatrix, _ q: SparseRequant, x: UnsafeP
     }
 }
 
+/// Inputs up to this many columns get their zero point subtracted once, into a stack tile of
+/// int16 (8 KB); wider rows use Σx·w − zx·Σw on the raw bytes.
+let sparseShiftedInputCapacity = 4096
+
+/// Unstructured matrix with 8-bit deltas times one vector: the hot case of sparse FC.
+/// The input is first shifted once, x − zx (in [−255, 255]: zx is an int8 zero point, verifier),
+/// into a stack tile, so the per-nonzero work is one gather, one multiply and one add, with no
+/// zero-point correction and no Σw pass per row. Rows wider than the tile use Σx·w − zx·Σw.
+@inline(__always)
+func sparseRowsUnstructured8S8(_ m: BlockSparseMatrix, _ q: SparseRequant, x: UnsafePointer<Int8>,
+                               out: UnsafeMutablePointer<Int8>) {
+    let zx = q.inputZeroPoint
+    let deltas = m.indices.assumingMemoryBound(to: UInt8.self)
+    if m.cols <= sparseShiftedInputCapacity {
+        var tileStorage = InlineArray<4096, Int16>(repeating: 0)
+        withUnsafeMutableBytes(of: &tileStorage) { storage in
+            let shifted = storage.baseAddress!.assumingMemoryBound(to: Int16.self)
+            for i in 0..<m.cols { shifted[i] = Int16(truncatingIfNeeded: Int32(x[i]) &- zx) }
+            var block = 0
+            for row in 0..<m.rows {
+                let n = m.count(row)
+                let acc = unstructuredRowSum8(deltas: deltas + block, values: m.values + block, count: n,
+                                              input: UnsafePointer(shifted))
+                out[row] = q.finish(acc, row)
+                block &+= n
+            }
+        }
+        return
+    }
+    var block = 0
+    for row in 0..<m.rows {
+        let n = m.count(row)
+        let products = unstructuredRowSum8(deltas: deltas + block, values: m.values + block, count: n, input: x)
+        // Σx·w − zx·Σw = Σ(x − zx)·w exactly: the true value is below 2^30 (proof above the kernels).
+        out[row] = q.finish(products &- zx &* sumS8(m.values + block, count: n), row)
+        block &+= n
+    }
+}
+
+/// Σ input[column_k]·values[k] over one row's `count` nonzeros with 8-bit deltas `deltas`
+/// (`Element` is Int8 for raw input bytes or Int16 for zero-point-shifted ones).
+/// Eight nonzeros per step: the columns are running sums of the raw deltas, the "+1" per entry a
+/// constant folded into the load address, so the only loop-carried index work is one add per
+/// eight nonzeros instead of a dependent add per nonzero (measured 1.4× faster on the host).
+/// Each of the four partial sums has ≤ cols ≤ maxAccumulationDepth terms of magnitude
+/// ≤ 255·127, so |sum| < 2^30 and no wrapping add actually wraps (proof above the kernels).
+@inline(__always)
+func unstructuredRowSum8<Element: FixedWidthInteger & SignedInteger>(
+    deltas d: UnsafePointer<UInt8>, values v: UnsafePointer<Int8>, count n: Int, input: UnsafePointer<Element>
+) -> Int32 {
+    @inline(__always) func wide(_ e: Element) -> Int32 { Int32(truncatingIfNeeded: e) }
+    var a0: Int32 = 0, a1: Int32 = 0, a2: Int32 = 0, a3: Int32 = 0
+    var xs = input                   // input at the column after the previous nonzero
+    var k = 0
+    while k &+ 8 <= n {
+        // t_j = Σ_{i≤j} delta_i; entry j is at xs[t_j + j] (column < cols, verifier).
+        let t0 = Int(d[k])
+        let t1 = t0 &+ Int(d[k &+ 1])
+        let t2 = t1 &+ Int(d[k &+ 2])
+        let t3 = t2 &+ Int(d[k &+ 3])
+        let t4 = t3 &+ Int(d[k &+ 4])
+        let t5 = t4 &+ Int(d[k &+ 5])
+        let t6 = t5 &+ Int(d[k &+ 6])
+        let t7 = t6 &+ Int(d[k &+ 7])
+        a0 &+= wide(xs[t0]) &* Int32(v[k])
+        a1 &+= wide(xs[t1 &+ 1]) &* Int32(v[k &+ 1])
+        a2 &+= wide(xs[t2 &+ 2]) &* Int32(v[k &+ 2])
+        a3 &+= wide(xs[t3 &+ 3]) &* Int32(v[k &+ 3])
+        a0 &+= wide(xs[t4 &+ 4]) &* Int32(v[k &+ 4])
+        a1 &+= wide(xs[t5 &+ 5]) &* Int32(v[k &+ 5])
+        a2 &+= wide(xs[t6 &+ 6]) &* Int32(v[k &+ 6])
+        a3 &+= wide(xs[t7 &+ 7]) &* Int32(v[k &+ 7])
+        xs += t7 &+ 8
+        k &+= 8
+    }
+    while k < n {
+        xs += Int(d[k])
+        a0 &+= wide(xs[0]) &* Int32(v[k])
+        xs += 1
+        k &+= 1
+    }
+    return (a0 &+ a1) &+ (a2 &+ a3)
+}
+
 /// Block-sparse int8 fully connected: output[b, o] = requant(Σ_i (x[b, i] − zx)·W[o, i] + bias[o]),
 /// bit-identical to `fullyConnectedS8` with the dense W. Input [batches, matrix.cols], output
 /// [batches, matrix.rows]. Preconditions: the matrix invariants above (verifier).
@@ -196,6 +258,11 @@ public func sparseConv1x1S8(_ q: SparseRequant, strideH: Int, strideW: Int, inpu
         let ox = p % outW, rest = p / outW
         let oy = rest % outH, b = rest / outH
         return input + ((b * inH + oy * strideH) * inW + ox * strideW) * inC
+    }
+    if pixels > 0 && sparsePixelTileFits(inputChannels: inC) {
+        // Any block shape: 16 pixels per pass over the indices (SparseConv1x1+PixelTile.swift).
+        sparseConv1x1PixelTileS8(m, q, pixels: pixels, inputRow: inputRow, output: output, outStride: outC)
+        return
     }
     var p = 0
     if m.blockRows == 1 && m.blockCols == 1 && m.indexWidth == 1 {

@@ -32,7 +32,8 @@ extension ModelBuilder {
         let header = encoded.withUnsafeBytes { SparseMatrixHeader(decodingFrom: $0.baseAddress!) }
         let stored = Int(header.blockCount) * R * C
         let storedDensity = Double(stored) / Double(max(codes.count, 1))
-        let threshold = SparseCostModel.densityThreshold(kind: kind, blockRows: R, blockCols: C)
+        let threshold = SparseCostModel.densityThreshold(kind: SparseCostModel.costKind(kind, cols: cols),
+                                                         blockRows: R, blockCols: C)
         var useSparse: Bool
         var reason: String
         switch sparsity.mode {
