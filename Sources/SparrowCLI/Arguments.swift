@@ -1,7 +1,8 @@
 import Foundation
 
 /// Minimal command-line parsing: positional arguments and `--flag VALUE` options, with an error
-/// for anything unknown. (No third-party packages by the client's rule.)
+/// for anything unknown. (No third-party packages by the client's rule.) Every `sparrow`
+/// subcommand parses with this, including `build-device` and `emulate`.
 struct Arguments {
     var positional: [String] = []
     var options: [String: [String]] = [:]
@@ -15,13 +16,13 @@ struct Arguments {
             if a == "--help" || a == "-h" {
                 flags.insert("--help")
             } else if valued.contains(a) {
-                guard i + 1 < args.count else { throw CLIError("option \(a) needs a value") }
+                guard i + 1 < args.count else { throw CLIError.usage("option \(a) needs a value") }
                 options[a, default: []].append(args[i + 1])
                 i += 1
             } else if switches.contains(a) {
                 flags.insert(a)
             } else if a.hasPrefix("-") && a.count > 1 {
-                throw CLIError("unknown option \(a) (see --help)")
+                throw CLIError.usage("unknown option \(a) (see --help)")
             } else {
                 positional.append(a)
             }
@@ -31,23 +32,41 @@ struct Arguments {
 
     func value(_ name: String) -> String? { options[name]?.last }
     func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// A usage error unless there are `allowed` positional arguments: the first extra one is
+    /// named; too few prints the usage.
+    func expectPositional(_ allowed: ClosedRange<Int>, usage: String) throws {
+        if positional.count > allowed.upperBound {
+            throw CLIError.usage("unexpected argument '\(positional[allowed.upperBound])' (see --help)")
+        }
+        guard positional.count >= allowed.lowerBound else { throw CLIError.usage(usage) }
+    }
+
+    /// Removes `flag A B` (an option with two values, e.g. `--validation X.npy Y.npy`) from `args`
+    /// before parsing; both files must exist.
+    static func extractPair(_ flag: String, from args: inout [String]) throws -> (x: String, y: String)? {
+        guard let i = args.firstIndex(of: flag) else { return nil }
+        guard i + 2 < args.count else { throw CLIError.usage("\(flag) needs two files: samples X.npy and labels Y.npy") }
+        let pair = (args[i + 1], args[i + 2])
+        args.removeSubrange(i...(i + 2))
+        for path in [pair.0, pair.1] where !FileManager.default.fileExists(atPath: path) {
+            throw CLIError("\(flag): file '\(path)' not found")
+        }
+        return pair
+    }
 }
 
+/// A failure the command reports as `sparrow COMMAND: message`. Usage errors (bad or missing
+/// arguments) exit with status 2, everything else with 1.
 struct CLIError: Error, CustomStringConvertible {
     var description: String
+    var exitStatus: Int32 = 1
     init(_ message: String) { description = message }
-}
 
-func readFileBytes(_ path: String, what: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIError("cannot read \(what) '\(path)': no such file or not readable")
-    }
-    return [UInt8](data)
-}
-
-func writeFileBytes(_ bytes: [UInt8], to path: String, what: String) throws {
-    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-        throw CLIError("cannot write \(what) '\(path)'")
+    static func usage(_ message: String) -> CLIError {
+        var e = CLIError(message)
+        e.exitStatus = 2
+        return e
     }
 }
 

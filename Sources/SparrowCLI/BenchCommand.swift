@@ -35,7 +35,8 @@ enum BenchCommand {
                                              "--sysfs-root", "--sample-ms", "--idle-seconds", "--max-iterations", "--label"],
                               switches: ["--full-depth", "--quiet", "--sweep-exits"])
         if a.has("--help") { print(usage); return 0 }
-        guard a.positional.count == 1, let inputPath = a.value("--input") else { throw CLIError(usage) }
+        try a.expectPositional(1...1, usage: usage)
+        guard let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
         let modelPath = a.positional[0]
         func count(_ name: String, _ fallback: Int) throws -> Int {
             guard let text = a.value(name) else { return fallback }
@@ -65,20 +66,14 @@ enum BenchCommand {
 
         let loaded = try LoadedModel(path: modelPath)
         let model = loaded.model
-        let inputBytes = try readFileBytes(inputPath, what: "input")
-        let header: NPYHeader
-        switch inputBytes.withUnsafeBytes({ raw in Result { () throws(NPYError) in try parseNPYHeader(raw) } }) {
-        case .success(let h): header = h
-        case .failure(let e): throw CLIError("\(inputPath): \(e.describe(in: inputBytes))")
+        let input = try InputBatch(path: inputPath, model: model)
+        let plan = input.plan, floats = input.floats
+        let labels: [Int64]? = try a.value("--labels").map { try readLabels($0, count: plan.sampleCount) }
+        if a.has("--sweep-exits") {
+            // Checked before anything runs (as on the device).
+            guard model.exitCount > 1 else { throw CLIError("--sweep-exits: the model has no early exits") }
+            guard labels != nil else { throw CLIError("--sweep-exits needs --labels") }
         }
-        let plan: BatchPlan
-        do { plan = try BatchPlan(model: model, input: header) } catch {
-            throw CLIError("\(inputPath): \(error.message) (\(error.expected), \(error.found))")
-        }
-        let floats = inputBytes.withUnsafeBytes { raw in
-            Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)]).bindMemory(to: Float.self))
-        }
-        let labels: [Int64]? = try a.value("--labels").map { try RunCommand.readLabels($0, count: plan.sampleCount) }
 
         let run = try HostBench(model: model, interpreter: loaded.interpreter, plan: plan, floats: floats, labels: labels,
                                 capacity: capacity, sysfsRoot: a.value("--sysfs-root") ?? ProcessInfo.processInfo.environment["SPARROW_SYSFS_ROOT"] ?? "/sys",
@@ -98,7 +93,7 @@ enum BenchCommand {
             do {
                 let board = try BoardCatalog.locate().board(named: name)
                 figures = HostBench.Figures(board: board.name, idleWatts: board.power.idleWatts, loadWatts: board.power.perCoreLoadWatts,
-                                            source: "Boards/\(board.name).json (\(board.power.confidence)): \(board.power.source)")
+                                            source: board.powerFiguresSource)
             } catch { throw CLIError("--board \(name): \(error)") }
         }
         if let idle = a.value("--idle-watts"), let load = a.value("--load-watts") {

@@ -22,6 +22,7 @@ enum BenchKernelsCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["--repeats", "--only"], switches: [])
         if a.has("--help") { print(usage); return 0 }
+        try a.expectPositional(0...0, usage: usage)
         let repeats = Int(a.value("--repeats") ?? "15") ?? 15
         let only = a.value("--only")
         print("case                              MACs        median ns     best ns   GMAC/s   checksum")

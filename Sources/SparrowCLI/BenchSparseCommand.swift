@@ -27,10 +27,11 @@ enum BenchSparseCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["--fc", "--conv", "--sparsity", "--blocks", "--min-ms"], switches: [])
         if a.has("--help") { print(usage); return 0 }
+        try a.expectPositional(0...0, usage: usage)
         func ints(_ text: String) -> [Int] { text.lowercased().split(separator: "x").compactMap { Int($0) } }
         let fc = ints(a.value("--fc") ?? "1024x1024")
         let conv = ints(a.value("--conv") ?? "14x14x256x256")
-        guard fc.count == 2, conv.count == 4 else { throw CLIError(usage) }
+        guard fc.count == 2, conv.count == 4 else { throw CLIError.usage(usage) }
         let sparsities = (a.value("--sparsity") ?? "0.5,0.7,0.8,0.9,0.95").split(separator: ",").compactMap { Double($0) }
         let blocks = (a.value("--blocks") ?? "1x1,1x4,4x1,1x16").split(separator: ",").map { ints(String($0)) }
         guard blocks.allSatisfy({ $0.count == 2 }) else { throw CLIError("--blocks takes RxC shapes") }
@@ -70,7 +71,6 @@ enum BenchSparseCommand {
                                     denseFile: dense.fileSize, sparseFile: sparse.fileSize, matrixBytes: matrix.count,
                                     nonzeroPlusIndex: nonzeros + indexBytes,
                                     storedDensity: Double(Int(h.blockCount) * R * C) / Double(r * c)))
-                    dense.release(); sparse.release()
                 }
             }
         }
@@ -113,18 +113,12 @@ enum BenchSparseCommand {
 
     /// A verified one-op model with its arena.
     final class Runner {
-        let storage: UnsafeMutableRawBufferPointer
-        let arena: UnsafeMutableRawBufferPointer
-        let interpreter: Interpreter
+        let loaded: LoadedModel
         let fileSize: Int
+        var interpreter: Interpreter { loaded.interpreter }
 
         init(_ bytes: [UInt8]) throws {
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
-            bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
-            self.storage = storage
-            let model = try VerifiedModel.verify(UnsafeRawBufferPointer(storage))
-            arena = .allocate(byteCount: max(model.arenaSize, 16), alignment: Interpreter.arenaAlignment)
-            interpreter = try Interpreter(model: model, arena: arena)
+            loaded = try LoadedModel(bytes: bytes, name: "one-operator model")
             fileSize = bytes.count
         }
 
@@ -151,8 +145,6 @@ enum BenchSparseCommand {
             }
             return best
         }
-
-        func release() { arena.deallocate(); storage.deallocate() }
     }
 }
 

@@ -21,18 +21,6 @@ extension ConvertCommand {
       --exit-test X.npy Y.npy  held-out labelled samples: print the calibrated cascade on them
     """
 
-    /// Removes `flag A B` (two values) from the arguments.
-    static func extractPair(_ flag: String, _ args: inout [String]) throws -> (x: String, y: String)? {
-        guard let i = args.firstIndex(of: flag) else { return nil }
-        guard i + 2 < args.count else { throw CLIError("\(flag) needs two files: samples X.npy and labels Y.npy") }
-        let pair = (args[i + 1], args[i + 2])
-        args.removeSubrange(i...(i + 2))
-        for path in [pair.0, pair.1] where !FileManager.default.fileExists(atPath: path) {
-            throw CLIError("\(flag): file '\(path)' not found")
-        }
-        return pair
-    }
-
     static func exitOptions(_ a: Arguments) throws -> ExitOptions {
         let names = a.options["--exit"] ?? []
         let text = a.value("--exit-criterion") ?? "maxprob"
@@ -58,10 +46,9 @@ extension ConvertCommand {
     }
 
     static func loadLabelled(_ pair: (x: String, y: String)) throws -> (NPYArray, [Int64]) {
-        let x: NPYArray, y: NPYArray
-        do { x = try NPYArray.read(path: pair.x); y = try NPYArray.read(path: pair.y) } catch { throw CLIError("\(error)") }
-        guard let labels = y.int64s() else { throw CLIError("\(pair.y): labels must be int64") }
-        return (x, labels)
+        let x: NPYArray
+        do { x = try NPYArray.read(path: pair.x) } catch { throw CLIError("\(error)") }
+        return (x, try readLabels(pair.y))
     }
 
     /// Calibrates the exit thresholds of `bytes` in place and prints the per-exit report, then the

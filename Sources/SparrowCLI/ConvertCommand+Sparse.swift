@@ -19,20 +19,6 @@ extension ConvertCommand {
                                top-1 accuracy with and without pruning
     """
 
-    /// Removes `--validation X Y` (two values) from the arguments.
-    static func extractValidation(_ args: inout [String]) throws -> (x: String, y: String)? {
-        guard let i = args.firstIndex(of: "--validation") else { return nil }
-        guard i + 2 < args.count else {
-            throw CLIError("--validation needs two files: samples X.npy and labels Y.npy")
-        }
-        let pair = (args[i + 1], args[i + 2])
-        args.removeSubrange(i...(i + 2))
-        for path in [pair.0, pair.1] where !FileManager.default.fileExists(atPath: path) {
-            throw CLIError("validation file '\(path)' not found")
-        }
-        return pair
-    }
-
     static func sparsityOptions(_ a: Arguments) throws -> SparsityOptions {
         var o = SparsityOptions()
         if let text = a.value("--prune") {
@@ -78,9 +64,7 @@ extension ConvertCommand {
         }
         guard let validation else { return }
         let x = try readFileBytes(validation.x, what: "validation samples")
-        guard let labels = try NPYArray.read(path: validation.y).int64s() else {
-            throw CLIError("validation labels '\(validation.y)' must be int64 class indices")
-        }
+        let labels = try readLabels(validation.y)
         let accuracy = try ModelEvaluation.top1Accuracy(model: result.bytes, inputFile: x, labels: labels)
         if options.sparsity.prune != nil {
             var baseline = options

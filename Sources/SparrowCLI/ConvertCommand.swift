@@ -17,13 +17,14 @@ enum ConvertCommand {
 
     static func main(_ arguments: [String]) throws -> Int32 {
         var args = arguments
-        let validation = try extractValidation(&args)
-        let exitValidation = try extractPair("--calibrate-exits", &args)
-        let exitTest = try extractPair("--exit-test", &args)
+        let validation = try Arguments.extractPair("--validation", from: &args)
+        let exitValidation = try Arguments.extractPair("--calibrate-exits", from: &args)
+        let exitTest = try Arguments.extractPair("--exit-test", from: &args)
         let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range"]).union(sparseValued).union(exitValued),
                               switches: [])
         if a.has("--help") { print(usage); return 0 }
-        guard a.positional.count == 1, let outPath = a.value("-o") ?? a.value("--output") else { throw CLIError(usage) }
+        try a.expectPositional(1...1, usage: usage)
+        guard let outPath = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
         let range = try parseRange(a.value("--range") ?? "minmax")
         if let calibration = a.value("--calibration"), !FileManager.default.fileExists(atPath: calibration) {
             throw CLIError("calibration file '\(calibration)' not found: pass float32 samples in the model's input layout (.npy)")

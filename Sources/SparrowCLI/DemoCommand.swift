@@ -18,6 +18,7 @@ enum DemoCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["--board"], switches: [])
         if a.has("--help") { print(usage); return 0 }
+        try a.expectPositional(0...0, usage: usage)
         let catalog = try BoardCatalog.locate()
         let board = try a.value("--board").map { n throws(ToolchainError) in try catalog.board(named: n) } ?? catalog.defaultBoard
         let root = catalog.root
@@ -56,10 +57,10 @@ enum DemoCommand {
         let hostBytes = try readFileBytes(output("host_y.npy"), what: "host output")
         let deviceBytes = try readFileBytes(output("device_y.npy"), what: "device output")
         let device = try NPYArray(bytes: deviceBytes)
-        let labels = try RunCommand.readLabels(fixture("digits_test_y.npy"), count: device.shape[0])
+        let labels = try readLabels(fixture("digits_test_y.npy"), count: device.shape[0])
         let logits = device.floats() ?? []
         let width = logits.count / max(labels.count, 1)
-        let correct = (0..<labels.count).filter { RunCommand.argmax(logits, row: $0, width: width) == labels[$0] }.count
+        let correct = (0..<labels.count).filter { argmax(logits, row: $0, width: width) == labels[$0] }.count
         print(String(format: "device accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(labels.count), correct, labels.count))
         print("device output vs host output: \(hostBytes == deviceBytes ? "byte-identical" : "DIFFERENT") (\(deviceBytes.count) bytes)")
         return hostBytes == deviceBytes ? 0 : 1

@@ -35,28 +35,29 @@ struct StderrProgress: BenchProgress {
 
 /// Samples a sysfs power meter on a Foundation thread. The meter is touched by the main thread
 /// only before `start` and after `stop` returns (which waits for the thread to finish).
-final class HostSampler: @unchecked Sendable {
-    let meter: UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>
+final class HostSampler: PowerSampling, @unchecked Sendable {
+    let storage: UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>
     let interval: UInt64
+    var meter: SysfsPowerMeter<HostFileReader> { storage.pointee }
     private let lock = NSLock()
     private var stopRequested = false
     private let finished = DispatchSemaphore(value: 0)
     private var running = false
 
     init(meter: UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>, intervalNanoseconds: UInt64) {
-        self.meter = meter
+        storage = meter
         interval = intervalNanoseconds
     }
 
     func start() {
-        meter.pointee.resetWindow()
-        meter.pointee.sample(at: HostClock().nanoseconds())
+        storage.pointee.resetWindow()
+        storage.pointee.sample(at: HostClock().nanoseconds())
         lock.withLock { stopRequested = false }
         running = true
         let thread = Thread { [self] in
             while !lock.withLock({ stopRequested }) {
                 Thread.sleep(forTimeInterval: Double(interval) / 1e9)
-                meter.pointee.sample(at: HostClock().nanoseconds())
+                storage.pointee.sample(at: HostClock().nanoseconds())
             }
             finished.signal()
         }
@@ -69,7 +70,7 @@ final class HostSampler: @unchecked Sendable {
             finished.wait()
             running = false
         }
-        meter.pointee.sample(at: HostClock().nanoseconds())
+        storage.pointee.sample(at: HostClock().nanoseconds())
     }
 }
 
@@ -169,7 +170,9 @@ final class HostBench {
                             let covered = meter.pointee.coveredNanoseconds
                             if covered > 0 { idleMicrowatts = EnergyMath.averageMicrowatts(nanojoules: meter.pointee.nanojoules, nanoseconds: covered) }
                         }
-                        if sensor != .none { sampler.start() }
+                        var window = EnergyWindow(sampler: sampler, sensor: sensor, request: s.request, power: power,
+                                                  notes: notes, idleMicrowatts: idleMicrowatts)
+                        window.begin()
                         var timed: TimedTotals
                         if s.quiet {
                             var silent = SilentProgress()
@@ -180,58 +183,22 @@ final class HostBench {
                             timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock, iterations: s.iterations,
                                                            durationNanoseconds: s.durationNanoseconds, latencies: latencies, exits: exits, progress: &progress)
                         }
-                        func finishEnergy(windowNs: UInt64, busyNs: UInt64, iterations: Int) -> BenchEnergy {
-                            if sensor != .none {
-                                sampler.stop()
-                                let m = meter.pointee
-                                var e = BenchEnergy()
-                                e.source = sensor
-                                e.notes = notes | m.notes | (m.failedReads > 0 ? EnergyNote.readFailuresDuringRun.bit : 0)
-                                e.nanojoules = m.nanojoules
-                                e.windowNanoseconds = max(m.coveredNanoseconds, 1)
-                                e.iterations = iterations
-                                e.samples = m.samples
-                                e.failedReads = m.failedReads
-                                e.hwmonIndex = m.hwmonIndex
-                                e.zoneMask = m.zoneMask
-                                e.power = power
-                                if let idleMicrowatts { e.idleMicrowatts = idleMicrowatts; e.idleMeasured = true }
-                                else if let power { e.idleMicrowatts = power.idleMilliwatts * 1000; e.notes |= EnergyNote.idleFromProfile.bit }
-                                return e
-                            }
-                            if s.request == .none {
-                                var e = BenchEnergy()
-                                e.notes = notes
-                                e.windowNanoseconds = windowNs
-                                e.iterations = iterations
-                                return e
-                            }
-                            return BenchEnergy.estimate(power: power, windowNanoseconds: windowNs, busyNanoseconds: busyNs,
-                                                        iterations: iterations, notes: notes)
-                        }
-                        let energy = finishEnergy(windowNs: timed.elapsedNanoseconds, busyNs: timed.busyNanoseconds, iterations: timed.iterations)
+                        let energy = window.end(windowNanoseconds: timed.elapsedNanoseconds, busyNanoseconds: timed.busyNanoseconds,
+                                                iterations: timed.iterations)
 
-                        // Sweep: one energy window per point.
+                        // Sweep: the shared core (as on the device), one energy window per point.
                         var sweepPoints: [SweepPoint]? = nil
                         if s.sweep {
-                            guard model.exitCount > 1 else { throw CLIError("--sweep-exits: the model has no early exits") }
-                            guard y != nil else { throw CLIError("--sweep-exits needs --labels") }
-                            let thresholds = UnsafeMutablePointer<Int32>.allocate(capacity: model.exitCount)
-                            defer { thresholds.deallocate() }
-                            var points: [SweepPoint] = []
-                            for i in 0..<HarnessBench.sweepLevelCount {
-                                let level = HarnessBench.sweepLevel(i)
-                                HarnessBench.sweepThresholds(model: model, levelQ16: level, into: thresholds)
-                                if sensor != .none { sampler.start() }
-                                var p = HarnessBench.sweepPoint(interpreter, samples: samples, thresholds: thresholds, clock: clock, levelQ16: level)
-                                p.energy = finishEnergy(windowNs: p.windowNanoseconds, busyNs: p.busyNanoseconds, iterations: p.samples)
-                                points.append(p)
-                                if !s.quiet {
-                                    FileHandle.standardError.write(Data(String(format: "sweep: level %.2f accuracy %.4f average MACs %llu\n",
-                                        Double(level) / 65536, Double(p.correct) / Double(max(p.samples, 1)), p.macs / UInt64(max(p.samples, 1))).utf8))
-                                }
+                            let thresholds = UnsafeMutablePointer<Int32>.allocate(capacity: max(model.exitCount, 1))
+                            let points = UnsafeMutableBufferPointer<SweepPoint>.allocate(capacity: HarnessBench.sweepLevelCount)
+                            defer { thresholds.deallocate(); points.deallocate() }
+                            let written = HarnessBench.sweep(interpreter, samples: samples, clock: clock, thresholds: thresholds,
+                                                             points: points, window: &window) { p in
+                                guard !s.quiet else { return }
+                                FileHandle.standardError.write(Data(String(format: "sweep: level %.2f accuracy %.4f average MACs %llu\n",
+                                    Double(p.levelQ16) / 65536, Double(p.correct) / Double(max(p.samples, 1)), p.macs / UInt64(max(p.samples, 1))).utf8))
                             }
-                            sweepPoints = points
+                            sweepPoints = Array(points[0..<written])
                         }
 
                         let measured = UnsafeMutableBufferPointer(rebasing: latencies[0..<timed.iterations])

@@ -9,8 +9,12 @@ final class LoadedModel {
     let arena: UnsafeMutableRawBufferPointer
     let interpreter: Interpreter
 
-    init(path: String) throws {
-        let bytes = try readFileBytes(path, what: "model")
+    convenience init(path: String) throws {
+        try self.init(bytes: try readFileBytes(path, what: "model"), name: path)
+    }
+
+    /// `name` prefixes a verification error (the file's path).
+    init(bytes: [UInt8], name: String) throws {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 16), alignment: 16)
         bytes.withUnsafeBytes { src in
             if src.count > 0 { storage.baseAddress!.copyMemory(from: src.baseAddress!, byteCount: src.count) }
@@ -20,7 +24,7 @@ final class LoadedModel {
             model = try VerifiedModel.verify(UnsafeRawBufferPointer(rebasing: storage[0..<bytes.count]))
         } catch {
             storage.deallocate()
-            throw CLIError("\(path): \(error)")
+            throw CLIError("\(name): \(error)")
         }
         let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(model.arenaSize, 16),
                                                            alignment: Interpreter.arenaAlignment)

@@ -147,7 +147,7 @@ enum Plots {
         c.right = 90
         let xTicks = niceTicks(low: 0, high: max(shown.first?.ms ?? 1, 1e-6))
         let x1 = xTicks.last!
-        let (gl, gt, gw, gh) = (c.left, c.top, c.plotWidth, c.plotHeight)  // closures must not capture the mutating canvas
+        let (gl, gw) = (c.left, c.plotWidth)  // closures must not capture the mutating canvas
         let px = { (v: Double) in gl + v / x1 * gw }
         c.frame(title: "Time per operator (profile pass) — \(run)", xLabel: "total time over the labelled set (ms)", yLabel: "",
                 xTicks: xTicks, yTicks: [], x: px, y: { _ in 0 })

@@ -20,7 +20,8 @@ enum ReportCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["-o", "--output"], switches: [])
         if a.has("--help") { print(usage); return 0 }
-        guard !a.positional.isEmpty, let outDir = a.value("-o") ?? a.value("--output") else { throw CLIError(usage) }
+        try a.expectPositional(1...Int.max, usage: usage)
+        guard let outDir = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
         var runs: [Run] = []
         var usedNames: Set<String> = []
         for path in a.positional {

@@ -23,21 +23,14 @@ enum RunCommand {
         let a = try Arguments(args, valued: ["--input", "--output", "--exit-index", "--labels", "--compare", "--dump-tensors"],
                               switches: ["--full-depth"])
         if a.has("--help") { print(usage); return 0 }
-        guard a.positional.count == 1, let inputPath = a.value("--input") else { throw CLIError(usage) }
+        try a.expectPositional(1...1, usage: usage)
+        guard let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
         let loaded = try LoadedModel(path: a.positional[0])
-        let inputBytes = try readFileBytes(inputPath, what: "input")
-        let header: NPYHeader
-        switch inputBytes.withUnsafeBytes({ raw in Result { () throws(NPYError) in try parseNPYHeader(raw) } }) {
-        case .success(let h): header = h
-        case .failure(let e): throw CLIError("\(inputPath): \(e.describe(in: inputBytes))")
-        }
-        let plan: BatchPlan
-        do { plan = try BatchPlan(model: loaded.model, input: header) } catch {
-            throw CLIError("\(inputPath): \(error.message) (\(error.expected), \(error.found))")
-        }
+        let input = try InputBatch(path: inputPath, model: loaded.model)
+        let plan = input.plan
         let fullDepth = a.has("--full-depth")
         let start = DispatchTime.now().uptimeNanoseconds
-        let batch = try loaded.interpreter.runBatch(inputFile: inputBytes, fullDepth: fullDepth)
+        let batch = try loaded.interpreter.runBatch(inputFile: input.bytes, fullDepth: fullDepth)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let output = batch.outputs
         print("samples: \(plan.sampleCount)")
@@ -61,25 +54,17 @@ enum RunCommand {
             print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(plan.sampleCount), correct, plan.sampleCount))
         }
         if let dumpPath = a.value("--dump-tensors") {
-            let floats = inputBytes.withUnsafeBytes { raw in
-                Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
-                    .bindMemory(to: Float.self))
-            }
-            try TensorDumper.dump(loaded, firstSample: floats, to: dumpPath)
+            try TensorDumper.dump(loaded, firstSample: input.floats, to: dumpPath)
         }
         if let onnxPath = a.value("--compare") {
-            let floats = inputBytes.withUnsafeBytes { raw in
-                Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
-                    .bindMemory(to: Float.self))
-            }
-            try compare(onnxPath: onnxPath, input: floats, header: header, int8Output: output, plan: plan)
+            try compare(onnxPath: onnxPath, input: input.floats, int8Output: output, plan: plan)
         }
         return 0
     }
 
     /// Runs the float model (our importer and float executor, which the tests check against
     /// onnxruntime) on the same samples and compares with the int8 outputs.
-    static func compare(onnxPath: String, input: [Float], header: NPYHeader, int8Output: [Float], plan: BatchPlan) throws {
+    static func compare(onnxPath: String, input: [Float], int8Output: [Float], plan: BatchPlan) throws {
         let graph = Passes.optimize(try ONNXImporter.importModel(path: onnxPath))
         let reference = try FloatExecutor.run(graph: graph, onnxLayoutInput: input, batch: plan.sampleCount)[0]
         guard reference.count == int8Output.count else {
@@ -92,19 +77,5 @@ enum RunCommand {
         }.count
         print(String(format: "compare with float %@: max abs error %.5f, top-1 agreement %.2f %% (%d / %d)",
                      onnxPath, maxError, 100 * Double(agree) / Double(plan.sampleCount), agree, plan.sampleCount))
-    }
-
-    static func readLabels(_ path: String, count: Int) throws -> [Int64] {
-        let array: NPYArray
-        do { array = try NPYArray.read(path: path) } catch { throw CLIError("\(error)") }
-        guard let labels = array.int64s() else { throw CLIError("\(path): labels must be int64 (np.int64)") }
-        guard labels.count == count else { throw CLIError("\(path): \(labels.count) labels for \(count) samples") }
-        return labels
-    }
-
-    static func argmax(_ v: [Float], row: Int, width: Int) -> Int64 {
-        var best = 0
-        for j in 1..<max(width, 1) where v[row * width + j] > v[row * width + best] { best = j }
-        return Int64(best)
     }
 }

@@ -16,6 +16,7 @@ commands:
   build-device  cross-build the sparrow-device binary for a board (Boards/*.json)
   emulate       run the device binary under qemu with the board's CPU model
   bench-sparse  sparse vs dense FullyConnected / 1x1 Conv: time and bytes (Docs/sparsity.md)
+  bench-kernels time the dense int8 conv / depthwise / FC kernels on fixed shapes (Docs/performance.md)
   demo          the main job: convert the bundled digits model, build for a board, run it under qemu
 """
 
@@ -29,8 +30,8 @@ do {
     case "run": status = try RunCommand.main(arguments)
     case "bench": status = try BenchCommand.main(arguments)
     case "report": status = try ReportCommand.main(arguments)
-    case "build-device": status = DeviceCommands.buildDevice(arguments: arguments)
-    case "emulate": status = DeviceCommands.emulate(arguments: arguments)
+    case "build-device": status = try BuildDeviceCommand.main(arguments)
+    case "emulate": status = try EmulateCommand.main(arguments)
     case "demo": status = try DemoCommand.main(arguments)
     case "bench-sparse": status = try BenchSparseCommand.main(arguments)
     case "bench-kernels": status = try BenchKernelsCommand.main(arguments)
@@ -41,6 +42,6 @@ do {
     }
 } catch {
     FileHandle.standardError.write(Data("sparrow \(command): \(error)\n".utf8))
-    status = 1
+    status = (error as? CLIError)?.exitStatus ?? 1
 }
 exit(status)

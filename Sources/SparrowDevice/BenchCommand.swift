@@ -1,7 +1,7 @@
 // sparrow-device bench MODEL --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]
 //   [--json OUT] [--csv OUT] [--power auto|hwmon|powercap|model|none] [--board NAME]
 //   [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sample-ms N]
-//   [--idle-seconds S] [--max-iterations N] [--full-depth] [--label TEXT] [--quiet]
+//   [--idle-seconds S] [--max-iterations N] [--full-depth] [--sweep-exits] [--label TEXT] [--quiet]
 // The measurement itself is SparrowRuntime's Harness (shared with `sparrow bench`); this file
 // loads the files, runs the sampling thread and writes the outputs. Every buffer is taken once
 // before the first inference.
@@ -55,6 +55,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     guard let inputPath = arguments.value(of: "--input") else { printUsage(to: err); return 2 }
     let quiet = arguments.firstIndex(of: "--quiet") != nil
     let fullDepth = arguments.firstIndex(of: "--full-depth") != nil
+    let sweepExits = arguments.firstIndex(of: "--sweep-exits") != nil
     guard let warmupOption = scaledOption("--warmup", digits: 0),
           let iterationsOption = scaledOption("--iterations", digits: 0),
           let durationOption = scaledOption("--duration", digits: 9),
@@ -76,52 +77,28 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         }
         request = parsed
     }
+    guard (idleWattsOption == nil) == (loadWattsOption == nil) else {
+        err.writeLine("sparrow-device bench: --idle-watts and --load-watts go together")
+        return 2
+    }
 
-    // Files, model, interpreter.
-    let model = loadModel(modelPath)
-    let arena: UnsafeMutableRawBufferPointer
-    do { arena = try Platform.allocateAligned(byteCount: max(model.arenaSize, 16)) } catch { report(error, path: modelPath); return 1 }
-    let interpreter: Interpreter
-    do { interpreter = try Interpreter(model: model, arena: arena) } catch {
-        err.write("sparrow-device: arena too small: need "); err.write(error.required); err.writeLine(" bytes")
-        return 1
-    }
-    let inputFile: UnsafeMutableRawBufferPointer
-    do { inputFile = try Platform.readWholeFile(path: inputPath) } catch { report(error, path: inputPath); return 1 }
-    let header: NPYHeader
-    do { header = try parseNPYHeader(UnsafeRawBufferPointer(inputFile)) } catch {
-        err.write("sparrow-device: "); err.write(cString: inputPath); err.write(": ")
-        err.write(error.reason); err.write(" (byte "); err.write(error.offset); err.writeLine(")")
-        return 1
-    }
-    let plan: BatchPlan
-    do { plan = try BatchPlan(model: model, input: header) } catch {
-        err.write("sparrow-device: "); err.write(cString: inputPath); err.write(": "); err.write(error.message)
-        err.write(" ("); err.write(error.expected); err.write(", "); err.write(error.found); err.writeLine(")")
-        return 1
-    }
+    // Files, model, interpreter; output paths are checked before anything runs.
+    let batch: LoadedBatch
     var labels: UnsafePointer<Int64>? = nil
     let labelsPath = arguments.value(of: "--labels")
-    if let labelsPath {
-        let labelFile: UnsafeMutableRawBufferPointer
-        do { labelFile = try Platform.readWholeFile(path: labelsPath) } catch { report(error, path: labelsPath); return 1 }
-        let labelHeader: NPYHeader
-        do { labelHeader = try parseNPYHeader(UnsafeRawBufferPointer(labelFile)) } catch {
-            err.write("sparrow-device: "); err.write(cString: labelsPath); err.write(": ")
-            err.write(error.reason); err.write(" (byte "); err.write(error.offset); err.writeLine(")")
-            return 1
-        }
-        guard labelHeader.dtype == .int64, labelHeader.elementCount == plan.sampleCount else {
-            err.write("sparrow-device: "); err.write(cString: labelsPath)
-            err.write(": labels must be int64 with one per sample (samples "); err.write(plan.sampleCount)
-            err.write(", labels "); err.write(labelHeader.elementCount); err.writeLine(")")
-            return 1
-        }
-        // The payload of a numpy-written file starts 64-byte aligned, so int64 loads are aligned.
-        labels = UnsafePointer((labelFile.baseAddress! + labelHeader.dataOffset).assumingMemoryBound(to: Int64.self))
+    do {
+        batch = try loadBatch(modelPath: modelPath, inputPath: inputPath)
+        if let labelsPath { labels = try readLabels(path: labelsPath, sampleCount: batch.plan.sampleCount) }
+        try checkWritable(arguments.value(of: "--json"))
+        try checkWritable(arguments.value(of: "--csv"))
+    } catch { return 1 }
+    let model = batch.model, interpreter = batch.interpreter, plan = batch.plan
+    if sweepExits {
+        // The same conditions and words as `sparrow bench --sweep-exits`.
+        guard model.exitCount > 1 else { err.writeLine("sparrow-device bench: --sweep-exits: the model has no early exits"); return 1 }
+        guard labels != nil else { err.writeLine("sparrow-device bench: --sweep-exits needs --labels"); return 1 }
     }
-    let samples = BenchSamples(plan: plan, inputs: UnsafePointer((inputFile.baseAddress! + header.dataOffset).assumingMemoryBound(to: Float.self)),
-                               labels: labels)
+    let samples = BenchSamples(plan: plan, inputs: batch.inputs, labels: labels)
 
     // Every buffer of the measurement, once.
     let opCount = max(model.operatorCount, 1)
@@ -129,7 +106,9 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     let histogramBins = 40
     var rootBytes = staticBytes("/sys")
     if let root = arguments.value(of: "--sysfs-root") ?? libcGetenv("SPARROW_SYSFS_ROOT") { rootBytes = cStringBytes(root) }
+    let sweepSlots = sweepExits ? HarnessBench.sweepLevelCount : 0
     let latencyBlock, exitBlock, opTotalsBlock, opRunsBlock, exitCountBlock, histogramBlock, jsonBlock, scratchBlock, samplerBlock, statusBlock: UnsafeMutableRawBufferPointer
+    let thresholdBlock, sweepBlock: UnsafeMutableRawBufferPointer
     do {
         latencyBlock = try Platform.allocateAligned(byteCount: capacity * 8)
         exitBlock = try Platform.allocateAligned(byteCount: capacity)
@@ -137,10 +116,12 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         opRunsBlock = try Platform.allocateAligned(byteCount: opCount * 4)
         exitCountBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
         histogramBlock = try Platform.allocateAligned(byteCount: histogramBins * 4)
-        jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512)
+        jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512 + sweepSlots * 512)
         scratchBlock = try Platform.allocateAligned(byteCount: rootBytes.count + SysfsPowerMeter<DeviceFileReader>.scratchOverhead)
         samplerBlock = try Platform.allocateAligned(byteCount: MemoryLayout<SamplerState>.stride)
         statusBlock = try Platform.allocateAligned(byteCount: 8192)
+        thresholdBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
+        sweepBlock = try Platform.allocateAligned(byteCount: max(sweepSlots, 1) * MemoryLayout<SweepPoint>.stride)
     } catch { report(error, path: modelPath); return 1 }
     let latencies = latencyBlock.bindMemory(to: UInt64.self)
     let exits = exitBlock.bindMemory(to: Int8.self)
@@ -186,8 +167,10 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
             let covered = sampler.pointee.meter.coveredNanoseconds
             if covered > 0 { idleMicrowatts = EnergyMath.averageMicrowatts(nanojoules: sampler.pointee.meter.nanojoules, nanoseconds: covered) }
         }
-        _ = PowerSampler.start(sampler)
     }
+    var window = EnergyWindow(sampler: DeviceSampler(state: sampler), sensor: sensor, request: request, power: power, notes: notes,
+                              idleMicrowatts: idleMicrowatts)
+    window.begin()
     var progress = ConsoleProgress()
     var silent = SilentProgress()
     let timed = quiet
@@ -195,32 +178,19 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
                                  durationNanoseconds: durationNanoseconds, latencies: latencies, exits: exits, progress: &silent)
         : HarnessBench.timedPass(interpreter, samples: samples, fullDepth: fullDepth, clock: DeviceClock(), iterations: iterations,
                                  durationNanoseconds: durationNanoseconds, latencies: latencies, exits: exits, progress: &progress)
-    var energy: BenchEnergy
-    if sensor != .none {
-        PowerSampler.stop(sampler)
-        let meter = sampler.pointee.meter
-        energy = BenchEnergy()
-        energy.source = sensor
-        energy.notes = notes | meter.notes | (meter.failedReads > 0 ? EnergyNote.readFailuresDuringRun.bit : 0)
-        energy.nanojoules = meter.nanojoules
-        // The sensor's window: first to last sample, which brackets the timed pass.
-        energy.windowNanoseconds = max(meter.coveredNanoseconds, 1)
-        energy.iterations = timed.iterations
-        energy.samples = meter.samples
-        energy.failedReads = meter.failedReads
-        energy.hwmonIndex = meter.hwmonIndex
-        energy.zoneMask = meter.zoneMask
-        energy.power = power
-        if let idleMicrowatts { energy.idleMicrowatts = idleMicrowatts; energy.idleMeasured = true }
-        else if let power { energy.idleMicrowatts = power.idleMilliwatts &* 1000; energy.notes |= EnergyNote.idleFromProfile.bit }
-    } else if request == .none {
-        energy = BenchEnergy()
-        energy.notes = notes
-        energy.windowNanoseconds = timed.elapsedNanoseconds
-        energy.iterations = timed.iterations
-    } else {
-        energy = BenchEnergy.estimate(power: power, windowNanoseconds: timed.elapsedNanoseconds,
-                                      busyNanoseconds: timed.busyNanoseconds, iterations: timed.iterations, notes: notes)
+    let energy = window.end(windowNanoseconds: timed.elapsedNanoseconds, busyNanoseconds: timed.busyNanoseconds,
+                            iterations: timed.iterations)
+
+    // Exit-threshold sweep: each level its own energy window (Docs/harness.md).
+    var sweep: UnsafeBufferPointer<SweepPoint>? = nil
+    if sweepExits {
+        let points = sweepBlock.bindMemory(to: SweepPoint.self)
+        let written = HarnessBench.sweep(interpreter, samples: samples, clock: DeviceClock(),
+                                         thresholds: thresholdBlock.bindMemory(to: Int32.self).baseAddress!,
+                                         points: UnsafeMutableBufferPointer(rebasing: points[0..<sweepSlots]), window: &window) { p in
+            if !quiet { printSweepProgress(p) }
+        }
+        sweep = UnsafeBufferPointer(rebasing: points[0..<written])
     }
 
     // Outputs: CSV first (it needs the latencies in run order; the summary sorts them).
@@ -246,6 +216,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     record.histogramLower = bins.lower
     record.histogramWidth = bins.width
     record.peakResidentKiB = peakResidentKiB(scratch: statusBlock)
+    record.sweep = sweep
     printBenchSummary(record, model: model)
     if let jsonPath = arguments.value(of: "--json") {
         var json = JSONWriter(buffer: jsonBlock)
@@ -259,7 +230,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
 /// `iteration,sample,latency_ns,exit` rows, written in chunks through one small buffer.
 func writeLatencyCSV(path: UnsafePointer<CChar>, latencies: UnsafeBufferPointer<UInt64>, exits: UnsafeMutableBufferPointer<Int8>,
                      sampleCount: Int) -> Int32 {
-    guard let file = libcOpen(path, "wb") else { report(.openFailed(errno: libcErrno()), path: path); return 1 }
+    guard let file = libcOpen(path, "wb") else { report(.createFailed(errno: libcErrno()), path: path); return 1 }
     var chunk: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
         (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     var ok = true

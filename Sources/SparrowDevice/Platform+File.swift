@@ -4,6 +4,8 @@
 /// What went wrong with a file, with the C errno where libc reported one.
 enum PlatformError: Error {
     case openFailed(errno: Int32)
+    /// The file could not be created or opened for writing (missing directory, no permission).
+    case createFailed(errno: Int32)
     case sizeUnavailable(errno: Int32)
     /// The file changed size or ended early: `expected` bytes were wanted, `got` arrived.
     case shortRead(expected: Int, got: Int)
@@ -16,6 +18,7 @@ enum PlatformError: Error {
     var summary: StaticString {
         switch self {
         case .openFailed: return "cannot open file"
+        case .createFailed: return "cannot create or write file"
         case .sizeUnavailable: return "cannot determine file size"
         case .shortRead: return "file ended before its reported size"
         case .shortWrite: return "could not write the whole file"
@@ -63,12 +66,19 @@ enum Platform {
 
     /// Creates or truncates the file at `path` and writes `bytes` to it.
     static func writeFile(path: UnsafePointer<CChar>, bytes: UnsafeRawBufferPointer) throws(PlatformError) {
-        guard let file = libcOpen(path, "wb") else { throw .openFailed(errno: libcErrno()) }
+        guard let file = libcOpen(path, "wb") else { throw .createFailed(errno: libcErrno()) }
         var written = 0
         if let base = bytes.baseAddress, bytes.count > 0 { written = libcWrite(base, bytes.count, file) }
         // fclose flushes; a failure there is a failed write too (e.g. disk full).
         let closed = libcClose(file)
         guard written == bytes.count, closed == 0 else { throw .shortWrite(expected: bytes.count, got: written) }
+    }
+
+    /// Throws if the file at `path` cannot be opened for writing; creates it (empty) if missing
+    /// but leaves an existing file's contents alone ("ab").
+    static func checkWritable(path: UnsafePointer<CChar>) throws(PlatformError) {
+        guard let file = libcOpen(path, "ab") else { throw .createFailed(errno: libcErrno()) }
+        _ = libcClose(file)
     }
 
     private static func size(of file: OpaquePointer) throws(PlatformError) -> Int {

@@ -19,7 +19,8 @@ func printUsage(to console: Console) {
     console.writeLine("       sparrow-device info MODEL.sparrow")
     console.writeLine("       sparrow-device bench MODEL.sparrow --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
     console.writeLine("              [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none] [--board NAME]")
-    console.writeLine("              [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--quiet]  (Docs/harness.md)")
+    console.writeLine("              [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sweep-exits] [--quiet]")
+    console.writeLine("              (all options: Docs/harness.md)")
 }
 
 /// Reports a file error as `sparrow-device: PATH: what (errno N)` on stderr.
@@ -29,7 +30,7 @@ func report(_ error: PlatformError, path: UnsafePointer<CChar>) {
     err.write(": ")
     err.write(error.summary)
     switch error {
-    case .openFailed(let code), .sizeUnavailable(let code):
+    case .openFailed(let code), .createFailed(let code), .sizeUnavailable(let code):
         err.write(" (errno ")
         err.write(Int(code))
         err.write(")")
@@ -81,30 +82,13 @@ func infoCommand(path: UnsafePointer<CChar>) -> Int32 {
 
 func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     guard let inputPath = arguments.value(of: "--input") else { printUsage(to: err); return 2 }
-    let model = loadModel(modelPath)
-    let arena: UnsafeMutableRawBufferPointer
-    do { arena = try Platform.allocateAligned(byteCount: max(model.arenaSize, 16)) } catch {
-        report(error, path: modelPath); return 1
-    }
-    let interpreter: Interpreter
-    do { interpreter = try Interpreter(model: model, arena: arena) } catch {
-        err.write("sparrow-device: arena too small: need "); err.write(error.required); err.writeLine(" bytes")
-        return 1
-    }
-    let inputFile: UnsafeMutableRawBufferPointer
-    do { inputFile = try Platform.readWholeFile(path: inputPath) } catch { report(error, path: inputPath); return 1 }
-    let header: NPYHeader
-    do { header = try parseNPYHeader(UnsafeRawBufferPointer(inputFile)) } catch {
-        err.write("sparrow-device: "); err.write(cString: inputPath); err.write(": ")
-        err.write(error.reason); err.write(" (byte "); err.write(error.offset); err.writeLine(")")
-        return 1
-    }
-    let plan: BatchPlan
-    do { plan = try BatchPlan(model: model, input: header) } catch {
-        err.write("sparrow-device: "); err.write(cString: inputPath); err.write(": "); err.write(error.message)
-        err.write(" ("); err.write(error.expected); err.write(", "); err.write(error.found); err.writeLine(")")
-        return 1
-    }
+    let batch: LoadedBatch
+    do {
+        batch = try loadBatch(modelPath: modelPath, inputPath: inputPath)
+        try checkWritable(arguments.value(of: "--output"))
+        try checkWritable(arguments.value(of: "--exit-index"))
+    } catch { return 1 }
+    let model = batch.model, interpreter = batch.interpreter, plan = batch.plan
     guard let headerLength = plan.outputHeaderLength else { err.writeLine("sparrow-device: output shape too large"); return 1 }
     let outputFile: UnsafeMutableRawBufferPointer
     let exitFile: UnsafeMutableRawBufferPointer
@@ -115,7 +99,7 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     } catch { report(error, path: inputPath); return 1 }
     _ = plan.writeOutputHeader(into: UnsafeMutableRawBufferPointer(rebasing: outputFile[0..<headerLength]))
     _ = plan.writeExitIndexHeader(into: UnsafeMutableRawBufferPointer(rebasing: exitFile[0..<exitHeaderLength]))
-    let x = (inputFile.baseAddress! + header.dataOffset).assumingMemoryBound(to: Float.self)
+    let x = batch.inputs
     let y = (outputFile.baseAddress! + headerLength).assumingMemoryBound(to: Float.self)
     let exits = (exitFile.baseAddress! + exitHeaderLength).assumingMemoryBound(to: Int64.self)
     let fullDepth = arguments.firstIndex(of: "--full-depth") != nil

@@ -75,4 +75,25 @@ extension HarnessBench {
         point.windowNanoseconds = clock.nanoseconds() &- start
         return point
     }
+
+    /// The whole sweep, as `sparrow bench --sweep-exits` and `sparrow-device bench --sweep-exits`
+    /// both run it: one point per level into `points` (at most `sweepLevelCount` slots are used),
+    /// each its own energy window. `thresholds` needs `model.exitCount` slots. `afterEach` sees
+    /// every finished point (progress lines). Returns the number of points written.
+    public static func sweep<Clock: MonotonicClock, Sampler: PowerSampling>(
+        _ interpreter: Interpreter, samples: BenchSamples, clock: Clock, thresholds: UnsafeMutablePointer<Int32>,
+        points: UnsafeMutableBufferPointer<SweepPoint>, window: inout EnergyWindow<Sampler>, afterEach: (SweepPoint) -> Void
+    ) -> Int {
+        let count = min(sweepLevelCount, points.count)
+        for i in 0..<count {
+            let level = sweepLevel(i)
+            sweepThresholds(model: interpreter.model, levelQ16: level, into: thresholds)
+            window.begin()
+            var p = sweepPoint(interpreter, samples: samples, thresholds: thresholds, clock: clock, levelQ16: level)
+            p.energy = window.end(windowNanoseconds: p.windowNanoseconds, busyNanoseconds: p.busyNanoseconds, iterations: p.samples)
+            points[i] = p
+            afterEach(p)
+        }
+        return count
+    }
 }

@@ -47,6 +47,10 @@ public struct BoardProfile: Codable, Equatable, Sendable {
         }
     }
 
+    /// Where the energy estimate's figures come from, as bench records label them:
+    /// `Boards/pi4b.json (measured elsewhere): <source text>`.
+    public var powerFiguresSource: String { "Boards/\(name).json (\(power.confidence)): \(power.source)" }
+
     /// Where a power reading can come from on this board.
     public struct PowerSensor: Codable, Equatable, Sendable {
         /// `ina2xx-hwmon` (sysfs files) or `pi5-pmic-vcgencmd` (a command).

@@ -1,35 +1,12 @@
 import Foundation
 
-/// The `sparrow build-device` and `sparrow emulate` commands, ready for SparrowCLI to forward to:
-/// `case "build-device": exit(DeviceCommands.buildDevice(arguments: Array(args.dropFirst(2))))`.
-/// Both print to stdout/stderr and return the process exit status.
+/// What `sparrow build-device` and `sparrow emulate` do once SparrowCLI has parsed their
+/// arguments (BuildDeviceCommand.swift, EmulateCommand.swift). Both print to stdout/stderr and
+/// return the process exit status.
 public enum DeviceCommands {
-    public static let buildDeviceUsage = "usage: sparrow build-device [--board NAME] [-o DIR] [--list]"
-    public static let emulateUsage = "usage: sparrow emulate [--board NAME] -- ARGS..."
-
-    /// `sparrow build-device [--board NAME] [-o DIR] [--list]`: builds sparrow-device for the board
-    /// (default: the profile with isDefault) and prints the binary's path and sizes.
-    public static func buildDevice(arguments: [String]) -> Int32 {
-        var boardName: String?
-        var outputDirectory: URL?
-        var list = false
-        var index = 0
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--board" where index + 1 < arguments.count:
-                boardName = arguments[index + 1]; index += 1
-            case "-o", "--output":
-                guard index + 1 < arguments.count else { return usageError(buildDeviceUsage) }
-                outputDirectory = URL(fileURLWithPath: arguments[index + 1]); index += 1
-            case "--list":
-                list = true
-            case "-h", "--help":
-                print(buildDeviceUsage); return 0
-            default:
-                return usageError(buildDeviceUsage)
-            }
-            index += 1
-        }
+    /// Builds sparrow-device for the board (default: the profile with isDefault) and prints the
+    /// binary's path and sizes; with `list`, prints the boards instead.
+    public static func buildDevice(boardName: String?, outputDirectory: URL?, list: Bool) -> Int32 {
         do throws(ToolchainError) {
             let catalog = try BoardCatalog.locate()
             if list {
@@ -53,27 +30,15 @@ public enum DeviceCommands {
         }
     }
 
-    /// `sparrow emulate [--board NAME] -- ARGS...`: runs sparrow-device ARGS under qemu-user with
-    /// the board's CPU model, passing its output and exit status through.
-    public static func emulate(arguments: [String]) -> Int32 {
-        var boardName: String?
-        var index = 0
-        while index < arguments.count, arguments[index] != "--" {
-            switch arguments[index] {
-            case "--board" where index + 1 < arguments.count:
-                boardName = arguments[index + 1]; index += 1
-            case "-h", "--help":
-                print(emulateUsage); return 0
-            default:
-                return usageError(emulateUsage)
-            }
-            index += 1
-        }
-        let deviceArguments = index < arguments.count ? Array(arguments[(index + 1)...]) : []
+    /// Runs `sparrow-device DEVICEARGUMENTS` under qemu-user with the board's CPU model, passing
+    /// its output and exit status through. A `bench` gets the board profile's power figures
+    /// (`deviceArguments(_:for:)`).
+    public static func emulate(boardName: String?, deviceArguments: [String]) -> Int32 {
         do throws(ToolchainError) {
             let catalog = try BoardCatalog.locate()
             let board = try boardName.map { name throws(ToolchainError) in try catalog.board(named: name) } ?? catalog.defaultBoard
-            let result = try Emulator(builder: DeviceBuilder(catalog: catalog)).run(board: board, arguments: deviceArguments)
+            let result = try Emulator(builder: DeviceBuilder(catalog: catalog))
+                .run(board: board, arguments: Self.deviceArguments(deviceArguments, for: board))
             FileHandle.standardOutput.write(result.stdout)
             FileHandle.standardError.write(result.stderr)
             return result.exitCode
@@ -83,9 +48,21 @@ public enum DeviceCommands {
         }
     }
 
-    private static func usageError(_ usage: String) -> Int32 {
-        printError(usage)
-        return 2
+    /// The device program has no board profiles, so an emulated `bench` is given the board's
+    /// figures for the energy estimate — `--idle-watts`, `--load-watts` (per-core load: the
+    /// interpreter is single-threaded), `--power-source` and `--board` — unless the user gave
+    /// watts of their own (then nothing is added) or a source or board name (those are kept).
+    /// Other commands pass through unchanged.
+    public static func deviceArguments(_ arguments: [String], for board: BoardProfile) -> [String] {
+        guard arguments.first == "bench", !arguments.contains("--idle-watts"), !arguments.contains("--load-watts") else {
+            return arguments
+        }
+        // Three decimals: the device reads watts as milliwatts, as `sparrow bench --board` rounds them.
+        var result = arguments + ["--idle-watts", String(format: "%.3f", board.power.idleWatts),
+                                  "--load-watts", String(format: "%.3f", board.power.perCoreLoadWatts)]
+        if !arguments.contains("--power-source") { result += ["--power-source", board.powerFiguresSource] }
+        if !arguments.contains("--board") { result += ["--board", board.name] }
+        return result
     }
 
     private static func printError(_ text: String) {

@@ -187,14 +187,7 @@ func readRecord(_ url: URL) throws -> [String: Any] {
     /// Host `sparrow bench` (the built executable) and `sparrow report`: the record validates,
     /// the board profile fills the estimate, and the report writes Markdown and well-formed SVG.
     @Test func hostBenchAndReport() throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sparrow")
-        var sparrow = executable.path
-        if !FileManager.default.fileExists(atPath: sparrow) {
-            // swift test's runner lives inside the .xctest bundle on some setups.
-            sparrow = executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("sparrow").path
-        }
-        try #require(FileManager.default.fileExists(atPath: sparrow), "built sparrow executable next to the tests")
+        let sparrow = try sparrowExecutable()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (labelsPath, labels) = try digitsLabels(in: directory)
@@ -227,8 +220,7 @@ func readRecord(_ url: URL) throws -> [String: Any] {
 
     /// A model without labels or exits rejects --sweep-exits with a message, never a crash.
     @Test func hostSweepNeedsAnEarlyExitModel() throws {
-        let sparrow = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sparrow").path
-        try #require(FileManager.default.fileExists(atPath: sparrow))
+        let sparrow = try sparrowExecutable()
         let r = try runTool([sparrow, "bench", try DigitsModel.shared.modelPath(), "--input", try DigitsModel.shared.inputPath(),
                              "--iterations", "5", "--sweep-exits", "--quiet", "--power", "none"])
         #expect(r.exitCode == 1)

@@ -1,0 +1,72 @@
+import Foundation
+import SparrowNPY
+import SparrowRuntime
+
+// The files every `sparrow` command reads and writes, in one place: raw bytes, int64 labels, and
+// a float32 .npy input laid out for a model's batch run; plus the arg-max used on the outputs.
+
+func readFileBytes(_ path: String, what: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CLIError("cannot read \(what) '\(path)': no such file or not readable")
+    }
+    return [UInt8](data)
+}
+
+func writeFileBytes(_ bytes: [UInt8], to path: String, what: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+        throw CLIError("cannot write \(what) '\(path)'")
+    }
+}
+
+/// int64 class labels (`np.save(path, y.astype(np.int64))`); with `count`, exactly one per sample.
+func readLabels(_ path: String, count: Int? = nil) throws -> [Int64] {
+    let array: NPYArray
+    do { array = try NPYArray.read(path: path) } catch { throw CLIError("\(error)") }
+    guard let labels = array.int64s() else {
+        throw CLIError("\(path): labels must be int64 (np.int64) (found dtype \(array.dtype.descr))")
+    }
+    if let count, labels.count != count { throw CLIError("\(path): \(labels.count) labels for \(count) samples") }
+    return labels
+}
+
+/// A float32 .npy input file checked against a model: its bytes, header and batch layout.
+struct InputBatch {
+    let path: String
+    let bytes: [UInt8]
+    let header: NPYHeader
+    let plan: BatchPlan
+
+    init(path: String, model: VerifiedModel) throws {
+        self.path = path
+        bytes = try readFileBytes(path, what: "input")
+        switch bytes.withUnsafeBytes({ raw in Result { () throws(NPYError) in try parseNPYHeader(raw) } }) {
+        case .success(let h): header = h
+        case .failure(let e): throw CLIError("\(path): \(e.describe(in: bytes))")
+        }
+        do { plan = try BatchPlan(model: model, input: header) } catch {
+            // The same words as sparrow-device: the dtype found, or elements per sample expected and found.
+            switch error.reason {
+            case .inputNotFloat32: throw CLIError("\(path): \(error.message) (found dtype \(header.dtype.descr))")
+            case .inputShapeMismatch: throw CLIError("\(path): \(error.message) (\(error.expected), \(error.found))")
+            case .emptyInput: throw CLIError("\(path): \(error.message) (first dimension 0)")
+            case .outputBufferTooSmall: throw CLIError("\(path): \(error.message)")
+            }
+        }
+    }
+
+    /// All samples' floats, in the file's order.
+    var floats: [Float] {
+        bytes.withUnsafeBytes { raw in
+            Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
+                .bindMemory(to: Float.self))
+        }
+    }
+}
+
+/// Index of the largest value of row `row` (of `width` values); ties go to the lowest index, like
+/// numpy's argmax.
+func argmax(_ v: [Float], row: Int, width: Int) -> Int64 {
+    var best = 0
+    for j in 1..<max(width, 1) where v[row * width + j] > v[row * width + best] { best = j }
+    return Int64(best)
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// The built `sparrow` executable: every subcommand's `--help` works, and bad subcommands, bad
+/// options and missing arguments fail with a clear message and a non-zero status.
+@Suite struct CLIUsageTests {
+    static let commands = ["convert", "inspect", "run", "bench", "report", "build-device", "emulate",
+                           "bench-sparse", "bench-kernels", "demo"]
+
+    @Test func everySubcommandHasHelp() throws {
+        let sparrow = try sparrowExecutable()
+        let overview = try runTool([sparrow, "--help"])
+        #expect(overview.exitCode == 0 && overview.stderr.isEmpty)
+        for command in Self.commands {
+            #expect(overview.stdout.contains("\n  \(command) "), "`sparrow --help` lists \(command)")
+            let help = try runTool([sparrow, command, "--help"])
+            #expect(help.exitCode == 0, "\(command) --help: exit \(help.exitCode), \(help.stderr)")
+            #expect(help.stdout.hasPrefix("usage: sparrow \(command)"), "\(command) --help: \(help.stdout)")
+            #expect(help.stderr.isEmpty, "\(command) --help: \(help.stderr)")
+        }
+        // And the README documents every command the tool has.
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../README.md"), encoding: .utf8)
+        for command in Self.commands where command != "demo" {
+            #expect(readme.contains("sparrow \(command)"), "README mentions `sparrow \(command)`")
+        }
+    }
+
+    @Test func badUsageFailsWithAMessage() throws {
+        let sparrow = try sparrowExecutable()
+        let unknown = try runTool([sparrow, "frobnicate"])
+        #expect(unknown.exitCode == 2)
+        #expect(unknown.stderr.hasPrefix("sparrow: unknown command 'frobnicate'"))
+        #expect(unknown.stdout.isEmpty)
+        for command in Self.commands {
+            let r = try runTool([sparrow, command, "--no-such-option"])
+            #expect(r.exitCode == 2, "\(command): exit \(r.exitCode)")
+            #expect(r.stderr.hasPrefix("sparrow \(command): unknown option --no-such-option"), "\(command): \(r.stderr)")
+        }
+        // A missing value, a missing required argument, and a stray argument.
+        let noValue = try runTool([sparrow, "build-device", "--board"])
+        #expect(noValue.exitCode == 2 && noValue.stderr.contains("option --board needs a value"), "\(noValue.stderr)")
+        let noInput = try runTool([sparrow, "run", "model.sparrow"])
+        #expect(noInput.exitCode == 2 && noInput.stderr.contains("usage: sparrow run"), "\(noInput.stderr)")
+        let stray = try runTool([sparrow, "emulate", "stray", "--", "info", "m.sparrow"])
+        #expect(stray.exitCode == 2 && stray.stderr.contains("unexpected argument 'stray'"), "\(stray.stderr)")
+        // A failure that is not about usage exits 1.
+        let missing = try runTool([sparrow, "inspect", "/no/such/model.sparrow"])
+        #expect(missing.exitCode == 1 && missing.stderr.contains("cannot read model '/no/such/model.sparrow'"), "\(missing.stderr)")
+    }
+}
