@@ -19,6 +19,8 @@ final class AlignedBytes {
     deinit { buffer.deallocate() }
 }
 
+/// Verifies a copy of `bytes`. The copy is freed on return, so only the model's counts (not its
+/// records, which point into the bytes) may be read from the result.
 func verify(_ bytes: [UInt8]) -> Result<VerifiedModel, ModelError> {
     let aligned = AlignedBytes(bytes)
     defer { withExtendedLifetime(aligned) {} }
