@@ -8,7 +8,9 @@ operator that produced it, dequantized), and checks it two ways against onnxrunt
 - per op: the ONNX subgraph that a Sparrow op implements (e.g. Conv+BatchNormalization+Relu,
   cut out with onnx.utils.Extractor) is run by onnxruntime on exactly the int8 values Sparrow
   fed that op (dequantized). The difference is then that one op's own error: weight rounding
-  plus output rounding. Bound: PER_OP_MAX_LSB quantization steps of the output tensor.
+  plus output rounding. Bound: PER_OP_MAX_LSB quantization steps of the output tensor. Where the
+  float result lies outside the output's calibrated int8 range the op must saturate, so it is
+  compared with the nearest representable value; such elements are counted and reported.
 - end to end: every intermediate tensor against onnxruntime's float run of the whole model on
   the same image (accumulated error, reported; the top-1 class must agree).
 
@@ -27,7 +29,10 @@ import onnxruntime as ort
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIGITS = os.path.join(HERE, "digits")
-MODELS = ["digits_cnn", "digits_mlp", "digits_mbv3", "digits_cnn_opset11", "digits_mbv3_opset18"]
+MODELS = ["digits_cnn", "digits_mlp", "digits_mbv3", "digits_cnn_opset11", "digits_mbv3_opset18",
+          # MobileNet/EfficientNet-class exports (realistic/make_realistic.py): PyTorch, tf2onnx-
+          # and paddle2onnx-style.
+          "realistic/effnet_pt13", "realistic/tf_mbv2", "realistic/pd_mbv3s"]
 SAMPLES = [0, 1, 2, 3]
 # Ops without weights only round their output (plus fixed-point approximations such as
 # softmax's exp): 2 steps. Ops with int8 weights also carry weight rounding, which grows with
@@ -84,21 +89,34 @@ def to_sparrow_layout(value, shape):
     return value.reshape(shape)
 
 
+def model_files(name):
+    """(ONNX path, calibration .npy, test inputs) of a MODELS entry: a digits model, or
+    'realistic/<model>' from Tests/Fixtures/realistic (tf_* models take NHWC inputs)."""
+    if name.startswith("realistic/"):
+        base = name.split("/", 1)[1]
+        suffix = "_nhwc" if base.startswith("tf_") else ""
+        folder = os.path.join(HERE, "realistic")
+        return (os.path.join(folder, base + ".onnx"), os.path.join(folder, f"calib{suffix}.npy"),
+                np.load(os.path.join(folder, f"test_x{suffix}.npy")))
+    return (os.path.join(DIGITS, name + ".onnx"), os.path.join(DIGITS, "digits_calib.npy"),
+            np.load(os.path.join(DIGITS, "digits_test_x.npy")))
+
+
 def main():
     sparrow = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", ".build", "debug", "sparrow")
-    test_x = np.load(os.path.join(DIGITS, "digits_test_x.npy"))
     onnx_names = {}
     failures, skipped, compared = [], [], 0
     with tempfile.TemporaryDirectory() as work:
         for name in MODELS:
-            onnx_path = os.path.join(DIGITS, name + ".onnx")
+            onnx_path, calib_path, test_x = model_files(name)
+            name = name.replace("/", "_")
             model_path = os.path.join(work, name + ".sparrow")
-            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path,
-                            "--calibration", os.path.join(DIGITS, "digits_calib.npy")],
+            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path, "--calibration", calib_path],
                            check=True, stdout=subprocess.DEVNULL)
             graph = onnx.load(onnx_path).graph
             onnx_names = {v for n in graph.node for v in n.output} | {o.name for o in graph.output}
             worst_mean, worst_max, worst_op, worst_by_kind = 0.0, 0.0, 0.0, {}
+            saturated, elements = 0, 0
             for s in SAMPLES:
                 x = test_x[s:s + 1]
                 x_path = os.path.join(work, "x.npy")
@@ -132,7 +150,15 @@ def main():
                         value = np.load(os.path.join(dump, src["file"]))
                         feeds[src["name"]] = to_onnx_layout(value, onnx_shape if onnx_shape is not None else value.shape)
                     replay = to_sparrow_layout(run_model(sub, feeds)[0], t["shape"])
-                    op_err = np.abs(got - replay) / t["scale"]
+                    # An int8 tensor holds only [scale·(-128-zp), scale·(127-zp)]: where the float
+                    # replay leaves the calibrated range, the op can only saturate. Compare with the
+                    # representable value and count those elements separately.
+                    low, high = (-128 - t["zeroPoint"]) * t["scale"], (127 - t["zeroPoint"]) * t["scale"]
+                    # (Counted beyond half a step: min/max ranges end within a step of the grid.)
+                    half = t["scale"] / 2
+                    saturated += int(np.count_nonzero((replay < low - half) | (replay > high + half)))
+                    elements += replay.size
+                    op_err = np.abs(got - np.clip(replay, low, high)) / t["scale"]
                     compared += 1
                     worst_op = max(worst_op, float(op_err.max()))
                     kind = "weighted" if t["opcode"] in PER_OP_MAX_LSB else "other"
@@ -148,7 +174,8 @@ def main():
                         failures.append(f"{name} sample {s}: top-1 {np.argmax(got)} vs onnxruntime {np.argmax(ref)}")
             kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(worst_by_kind.items()))
             print(f"{name}: per op worst {worst_op:.2f} LSB ({kinds}); end to end worst mean {worst_mean:.2f} LSB, "
-                  f"worst element {worst_max:.2f} LSB ({len(matched)} tensors per sample)")
+                  f"worst element {worst_max:.2f} LSB ({len(matched)} tensors per sample); "
+                  f"{saturated} of {elements} per-op outputs saturated (> 0.5 LSB outside the calibrated range)")
     for f in skipped:
         print("skipped", f)
     for f in failures:

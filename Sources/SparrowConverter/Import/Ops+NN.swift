@@ -273,8 +273,9 @@ extension ONNXImporter {
             return
         }
         guard x.rank == 4 && normalized == [2, 3] else {
-            throw r.attributeError("axes", "\(axes.map { "\($0)" } ?? "all") on a tensor of shape \(x.onnxShape) is not supported "
-                                   + "(Sparrow reduces over H and W, axes [2, 3], of a 4-D NCHW tensor)")
+            // Any other axes (e.g. tf2onnx's ReduceMean over [1, 2] of an NHWC tensor).
+            s.symbols[r.output] = .activation(try s.meanOverAxes(x, axes: normalized, keepDims: keepDims, r))
+            return
         }
         let outShape = keepDims ? [x.onnxShape[0], x.onnxShape[1], 1, 1] : [x.onnxShape[0], x.onnxShape[1]]
         let id = s.emit(.mean(keepDims: keepDims), inputs: [x.id], irShape: TensorLayout.irShape(ofONNX: outShape),
