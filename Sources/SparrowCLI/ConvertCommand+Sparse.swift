@@ -4,7 +4,7 @@ import SparrowNPY
 
 // `sparrow convert` options for pruning and sparse storage, and their printed report.
 extension ConvertCommand {
-    static let sparseValued: Set<String> = ["--prune", "--block", "--prune-layers", "--prune-scope", "--sparse"]
+    static let sparseValued: Set<String> = ["--prune", "--block", "--prune-layers", "--prune-scope", "--sparse", "--board"]
 
     static let sparseUsage = """
       --prune SPARSITY         magnitude-prune FC and 1x1 Conv weights to this fraction of zeros
@@ -14,10 +14,16 @@ extension ConvertCommand {
       --prune-layers PATTERN   only layers whose node name matches the glob (* and ?)
       --prune-scope layer|global  each layer to the target (default) or one global threshold
       --sparse auto|always|never  store FC / 1x1 Conv weights sparse where the measured cost
-                               model predicts a speedup (auto, default), always, or never
+                               rule of the --board's CPU predicts a speedup (auto, default),
+                               always, or never. auto: sparse when the stored density is at most
+                               the break-even density measured for the layer's class (FC; 1x1 Conv
+                               by input channels <=64, <=128, <=256, <=512, >512) and block shape
+                               (1x1, 1x4, 4x1, 1x16; others: the class's lowest); some are never,
+                               e.g. unstructured FC and every >512-channel 1x1 Conv on cortex-a76.
+                               Table: Docs/sparsity.md "Cost rule per CPU".
       --validation X.npy Y.npy labelled samples (float32 inputs, int64 labels): print the int8
                                top-1 accuracy with and without pruning
-    """
+    """ + "\n" + boardUsage
 
     static func sparsityOptions(_ a: Arguments) throws -> SparsityOptions {
         var o = SparsityOptions()
@@ -45,6 +51,7 @@ extension ConvertCommand {
             guard let m = SparsityOptions.Mode(rawValue: text) else { throw CLIError("--sparse must be auto, always or never") }
             o.mode = m
         }
+        o.costCore = try costCore(a)
         return o
     }
 

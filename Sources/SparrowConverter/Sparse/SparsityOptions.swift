@@ -27,15 +27,19 @@ public struct SparsityOptions: Sendable {
     public var layerPattern: String?
     public var scope: Scope
     public var mode: Mode
+    /// Whose measured break-even densities `auto` uses (SparseCostModel). `sparrow convert` sets
+    /// the core of `--board` (default board pi4b: Cortex-A72); library callers get the host table.
+    public var costCore: SparseCostCore
 
     public init(prune: Double? = nil, blockRows: Int = 1, blockCols: Int = 1, layerPattern: String? = nil,
-                scope: Scope = .layer, mode: Mode = .auto) {
+                scope: Scope = .layer, mode: Mode = .auto, costCore: SparseCostCore = .host) {
         self.prune = prune
         self.blockRows = blockRows
         self.blockCols = blockCols
         self.layerPattern = layerPattern
         self.scope = scope
         self.mode = mode
+        self.costCore = costCore
     }
 
     /// Block edges the format allows.
@@ -64,42 +68,6 @@ func globMatch(_ pattern: String, _ text: String) -> Bool {
     }
     while pi < p.count && p[pi] == "*" { pi += 1 }
     return pi == p.count
-}
-
-/// The measured cost of sparse against dense (Docs/sparsity.md, `sparrow bench-sparse`): time of
-/// the sparse kernel per *stored* weight relative to the dense kernel per weight. Sparse is
-/// predicted faster when storedDensity × costFactor < 1, i.e. below a density threshold of
-/// 1 / costFactor.
-public enum SparseCostModel {
-    /// "KIND RxC" → cost factor, measured with `sparrow bench-sparse` (host x86-64, release build,
-    /// FC 1024×1024 batch 1 and Conv1x1 14×14×256→256, mean over 50–95 % sparsity, median of 3
-    /// runs; Docs/sparsity.md). "Conv1x1wide" is a 1×1 conv with more input channels than the
-    /// 16-pixel tile holds (> 512), which runs the per-pixel kernel (factors of that kernel at 256).
-    public static let costFactors: [String: Double] = [
-        "FC 1x1": 2.3, "FC 1x4": 3.8, "FC 4x1": 2.2, "FC 1x16": 2.0,
-        "Conv1x1 1x1": 1.5, "Conv1x1 1x4": 1.6, "Conv1x1 4x1": 1.9, "Conv1x1 1x16": 1.4,
-        "Conv1x1wide 1x1": 3.9, "Conv1x1wide 1x4": 6.1, "Conv1x1wide 4x1": 3.4, "Conv1x1wide 1x16": 3.2,
-    ]
-
-    /// Input channels up to which the sparse 1×1 conv runs its 16-pixel tile kernel
-    /// (SparrowKernels, SparseConv1x1+PixelTile.swift).
-    public static let conv1x1TileMaxInputChannels = 512
-
-    /// Cost-table kind of a layer: wide 1×1 convs have their own (slower) row.
-    public static func costKind(_ kind: String, cols: Int) -> String {
-        kind == "Conv1x1" && cols > conv1x1TileMaxInputChannels ? "Conv1x1wide" : kind
-    }
-
-    /// Unmeasured shapes use the largest (most conservative) factor of their kind.
-    public static func costFactor(kind: String, blockRows: Int, blockCols: Int) -> Double {
-        if let f = costFactors["\(kind) \(blockRows)x\(blockCols)"] { return f }
-        return costFactors.filter { $0.key.hasPrefix(kind + " ") }.map(\.value).max() ?? 6.6
-    }
-
-    /// Largest stored density at which the sparse kernel is predicted to win.
-    public static func densityThreshold(kind: String, blockRows: Int, blockCols: Int) -> Double {
-        1 / costFactor(kind: kind, blockRows: blockRows, blockCols: blockCols)
-    }
 }
 
 /// What happened to one eligible layer.

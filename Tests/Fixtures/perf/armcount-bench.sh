@@ -12,6 +12,7 @@
 # region 5 = empty pair (29). Model driver: region0 = invokes 2..N (N=11), region1 = first invoke,
 # region 10+k = operator k. Each kernel case also prints an FNV-1a checksum of its output; it equals
 # `sparrow bench-kernels`' checksum on the host.
+# Sparse against dense FC / 1x1 conv per board (the converter's cost table): armcount-sparse.sh.
 set -euo pipefail
 CPU=$1
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)

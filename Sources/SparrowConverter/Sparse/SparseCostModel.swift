@@ -1,0 +1,101 @@
+// When a block-sparse layer beats the dense one, per CPU: break-even densities measured per core
+// (Docs/sparsity.md "Cost rule per CPU"). A layer is stored sparse when its stored density (weights
+// inside stored blocks / all weights) is at most its class's threshold on the selected core.
+
+/// The CPU whose measurements decide dense or sparse storage. Raw values are a board profile's
+/// `targetCPU` (Boards/*.json), plus `host` for the x86-64 development machine.
+public enum SparseCostCore: String, Sendable, Equatable {
+    case cortexA53 = "cortex-a53"
+    case cortexA72 = "cortex-a72"
+    case cortexA76 = "cortex-a76"
+    case host
+
+    public static let all: [SparseCostCore] = [.cortexA53, .cortexA72, .cortexA76, .host]
+
+    /// The core of a board profile's `targetCPU`; nil when no table was measured for that CPU.
+    public init?(targetCPU: String) {
+        guard let core = SparseCostCore(rawValue: targetCPU), core != .host else { return nil }
+        self = core
+    }
+}
+
+public enum SparseCostModel {
+    /// Input-channel classes of the 1×1 conv rows: a layer uses the first class ≥ its input channels
+    /// ("Conv1x1<=N"), or "Conv1x1>512" beyond the 16-pixel tile (SparseConv1x1+PixelTile.swift),
+    /// where the per-pixel kernel runs. Each class's thresholds were measured at its upper bound,
+    /// the least favourable width in the class (break-even falls as channels grow: the dense
+    /// kernel's fixed per-output requantization is spread over more MACs).
+    public static let conv1x1InputChannelClasses = [64, 128, 256, 512]
+
+    /// Input channels up to which the sparse 1×1 conv runs its 16-pixel tile kernel.
+    public static let conv1x1TileMaxInputChannels = 512
+
+    /// Per core: "CLASS RxC" → largest stored density at which sparse is chosen; 0 = never.
+    ///
+    /// ARM cores: exact guest-instruction counts under qemu 7.2 (armcount), sparse and dense kernel
+    /// on the same pruned weights, SparrowKernels built with the board's device flags;
+    /// `Tests/Fixtures/perf/armcount-sparse.sh` prints these rows. Break-even = where sparse / dense
+    /// crosses 1, interpolated between measured densities 5, 10, 20, 30, 50, 70, 90 %; the FC row is
+    /// the smallest over FC 64→128, 128→64, 256→256, 1024→1000 and 4096→1024; each conv class is
+    /// measured at 28×28 64→128, 28×28 128→128, 14×14 256→256, 14×14 512→512, 7×7 1024→1024. Floored
+    /// to a whole percent; 0.90 or more means sparse was faster at every measured density.
+    /// Instructions are not cycles (no cache or pipeline effects): see Docs/sparsity.md.
+    ///
+    /// Host: 1 / cost factor of `sparrow bench-sparse` wall time (x86-64, FC 1024×1024 and Conv1x1
+    /// 14×14×256→256, mean over 50–95 % sparsity); its conv factor covers every class ≤ 512.
+    public static let thresholds: [SparseCostCore: [String: Double]] = [
+        .cortexA53: table(fc: [0.12, 0.08, 0.18, 0.20],
+                          conv: [[0.90, 0.90, 0.49, 0.91], [0.78, 0.69, 0.33, 0.90], [0.58, 0.51, 0.24, 0.66],
+                                 [0.49, 0.44, 0.21, 0.57]],
+                          wide: [0.12, 0.05, 0.10, 0.12]),
+        .cortexA72: table(fc: [0.15, 0.08, 0.18, 0.20],
+                          conv: [[0.90, 0.88, 0.53, 0.91], [0.75, 0.60, 0.36, 0.73], [0.56, 0.45, 0.27, 0.54],
+                                 [0.47, 0.38, 0.23, 0.46]],
+                          wide: [0.12, 0.05, 0.11, 0.12]),
+        // Cortex-A76 has sdot: the dense FC and wide 1×1 conv run ~0.4 instructions per MAC, and
+        // sparse never pays for unstructured / 1×4 FC or for any conv wider than 512 channels.
+        .cortexA76: table(fc: [0.00, 0.00, 0.06, 0.07],
+                          conv: [[0.85, 0.65, 0.38, 0.80], [0.48, 0.37, 0.21, 0.45], [0.29, 0.22, 0.13, 0.28],
+                                 [0.21, 0.16, 0.09, 0.20]],
+                          wide: [0.00, 0.00, 0.00, 0.00]),
+        .host: table(fc: [1 / 2.3, 1 / 3.8, 1 / 2.2, 1 / 2.0],
+                     conv: Array(repeating: [1 / 1.5, 1 / 1.6, 1 / 1.9, 1 / 1.4], count: 4),
+                     wide: [1 / 3.9, 1 / 6.1, 1 / 3.4, 1 / 3.2]),
+    ]
+
+    /// Block shapes the tables were measured for, in the order of `table`'s rows.
+    public static let measuredBlocks = ["1x1", "1x4", "4x1", "1x16"]
+
+    private static func table(fc: [Double], conv: [[Double]], wide: [Double]) -> [String: Double] {
+        var t: [String: Double] = [:]
+        func add(_ kind: String, _ row: [Double]) {
+            for (block, v) in zip(measuredBlocks, row) { t[kind + " " + block] = v }
+        }
+        add("FC", fc)
+        for (n, row) in zip(conv1x1InputChannelClasses, conv) { add("Conv1x1<=\(n)", row) }
+        add("Conv1x1>\(conv1x1TileMaxInputChannels)", wide)
+        return t
+    }
+
+    /// Cost-table class of a layer: "FC", "Conv1x1<=N" or "Conv1x1>512" (`cols` = input channels).
+    public static func costKind(_ kind: String, cols: Int) -> String {
+        guard kind == "Conv1x1" else { return kind }
+        if let n = conv1x1InputChannelClasses.first(where: { cols <= $0 }) { return "Conv1x1<=\(n)" }
+        return "Conv1x1>\(conv1x1TileMaxInputChannels)"
+    }
+
+    /// Largest stored density at which `core` stores a layer of class `kind` sparse (0 = never).
+    /// Unmeasured block shapes use the smallest (most conservative) threshold of their class.
+    public static func densityThreshold(core: SparseCostCore, kind: String, blockRows: Int, blockCols: Int) -> Double {
+        let table = thresholds[core] ?? [:]
+        if let t = table["\(kind) \(blockRows)x\(blockCols)"] { return t }
+        return table.filter { $0.key.hasPrefix(kind + " ") }.map(\.value).min() ?? 0
+    }
+
+    /// Whether `core` stores a layer of class `kind` sparse at this stored density.
+    public static func prefersSparse(core: SparseCostCore, kind: String, blockRows: Int, blockCols: Int,
+                                     storedDensity: Double) -> Bool {
+        let t = densityThreshold(core: core, kind: kind, blockRows: blockRows, blockCols: blockCols)
+        return t > 0 && storedDensity <= t
+    }
+}
