@@ -151,19 +151,25 @@ struct OperandCheck {
         guard depth <= maxAccumulationDepth else { throw fail(.accumulatorBound, depth, limit: maxAccumulationDepth, "depth") }
         let weights = model.constantData(w).assumingMemoryBound(to: Int8.self)
         for i in 0..<Int(w.byteSize) where weights[i] == -128 { throw fail(.weightOutOfRange, i, "weights") }
-        // The kernels' proof: |bias| <= maxBiasMagnitude and depth * 32385 < 2^30 keep |acc| < 2^31.
-        let headroom = Int(maxBiasMagnitude)
-        let biasIndex = model.input(op, 2)
-        if biasIndex >= 0 {
-            let b = try constant(2, .int32, "bias")
+        try requantOperands(firstInput: 2, outChannels: outChannels)
+    }
+
+    /// Bias (input `firstInput`, optional), multipliers and shifts (the next two inputs): constant
+    /// int32 arrays of `outChannels` entries, within the bounds of the kernels' accumulator proof
+    /// (|bias| <= maxBiasMagnitude, with depth * 32385 < 2^30, keeps |acc| < 2^31). Shared by the
+    /// dense and the sparse conv/FC operators.
+    func requantOperands(firstInput: Int, outChannels: Int) throws(ModelError) {
+        if model.input(op, firstInput) >= 0 {
+            let b = try constant(firstInput, .int32, "bias")
             guard Int(b.byteSize) == outChannels * 4 else { throw fail(.notPerChannelLength, Int(b.byteSize) / 4, limit: outChannels, "bias") }
             let bias = model.constantData(b).assumingMemoryBound(to: Int32.self)
+            let headroom = Int(maxBiasMagnitude)
             for i in 0..<outChannels {
                 let v = Int32(littleEndian: bias[i])
                 guard v != Int32.min, Int(v.magnitude) <= headroom else { throw fail(.biasOutOfRange, Int(v), limit: headroom, "bias") }
             }
         }
-        let m = try constant(3, .int32, "multipliers"), s = try constant(4, .int32, "shifts")
+        let m = try constant(firstInput + 1, .int32, "multipliers"), s = try constant(firstInput + 2, .int32, "shifts")
         guard Int(m.byteSize) == outChannels * 4 else { throw fail(.notPerChannelLength, Int(m.byteSize) / 4, limit: outChannels, "multipliers") }
         guard Int(s.byteSize) == outChannels * 4 else { throw fail(.notPerChannelLength, Int(s.byteSize) / 4, limit: outChannels, "shifts") }
         let mp = model.constantData(m).assumingMemoryBound(to: Int32.self)

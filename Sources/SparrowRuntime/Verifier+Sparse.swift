@@ -29,7 +29,7 @@ extension OperandCheck {
         let depth = Int(x.dim(Int(x.rank) - 1)), outDepth = Int(y.dim(Int(y.rank) - 1))
         try sparseMatrix(offsetParam: SparseFullyConnectedParam.matrixOffset, rows: outDepth, cols: depth)
         try same(Int(y.byteSize) / outDepth, Int(x.byteSize) / depth, "batches")
-        try sparseRequantOperands(outChannels: outDepth)
+        try requantOperands(firstInput: 1, outChannels: outDepth)
     }
 
     mutating func sparseConv1x1() throws(ModelError) {
@@ -45,29 +45,7 @@ extension OperandCheck {
         try same(ys.n, xs.n, "output batch")
         try same(ys.h, (xs.h - 1) / strideH + 1, "output height")
         try same(ys.w, (xs.w - 1) / strideW + 1, "output width")
-        try sparseRequantOperands(outChannels: ys.c)
-    }
-
-    /// Bias (input 1, optional), multipliers (2) and shifts (3), with the bounds of the accumulator proof.
-    func sparseRequantOperands(outChannels: Int) throws(ModelError) {
-        if model.input(op, 1) >= 0 {
-            let b = try constant(1, .int32, "bias")
-            guard Int(b.byteSize) == outChannels * 4 else { throw fail(.notPerChannelLength, Int(b.byteSize) / 4, limit: outChannels, "bias") }
-            let bias = model.constantData(b).assumingMemoryBound(to: Int32.self)
-            let headroom = Int(maxBiasMagnitude)
-            for i in 0..<outChannels {
-                let v = Int32(littleEndian: bias[i])
-                guard v != Int32.min, Int(v.magnitude) <= headroom else { throw fail(.biasOutOfRange, Int(v), limit: headroom, "bias") }
-            }
-        }
-        let m = try constant(2, .int32, "multipliers"), s = try constant(3, .int32, "shifts")
-        guard Int(m.byteSize) == outChannels * 4 else { throw fail(.notPerChannelLength, Int(m.byteSize) / 4, limit: outChannels, "multipliers") }
-        guard Int(s.byteSize) == outChannels * 4 else { throw fail(.notPerChannelLength, Int(s.byteSize) / 4, limit: outChannels, "shifts") }
-        let mp = model.constantData(m).assumingMemoryBound(to: Int32.self)
-        let sp = model.constantData(s).assumingMemoryBound(to: Int32.self)
-        for i in 0..<outChannels {
-            try requant(multiplier: Int32(littleEndian: mp[i]), shift: Int32(littleEndian: sp[i]), "multipliers/shifts")
-        }
+        try requantOperands(firstInput: 1, outChannels: ys.c)
     }
 
     /// The matrix named by parameter words (offset, size): inside the sparse section, aligned, a
