@@ -64,9 +64,13 @@ public func conv2DS8(_ p: ConvParams, input: UnsafePointer<Int8>, inputShape: Sh
     let filterSize = kH * kW * inC
     let rowRun = kW * inC                                  // one kernel row, contiguous when dilationW = 1
     let spanH = (kH - 1) * p.dilationH, spanW = (kW - 1) * p.dilationW
+    // Requantization is batched over 8 pixels × 4 channels so it vectorizes (Requantize+Block.swift).
+    withPendingRequantization(output: output, stride: outC, outputZeroPoint: p.outputZeroPoint,
+                              activationMin: p.activationMin, activationMax: p.activationMax) { pending in
     var oc = 0
     while oc < outC {
         let lanes = min(4, outC - oc)
+        pending.startBlock(channel: oc, lanes: lanes, bias: bias, multipliers: multipliers, shifts: shifts)
         // A block past the last channel repeats the last filter; those lanes are computed, not stored.
         let w0 = filter + oc * filterSize
         let w1 = filter + (oc + min(1, lanes - 1)) * filterSize
@@ -111,17 +115,13 @@ public func conv2DS8(_ p: ConvParams, input: UnsafePointer<Int8>, inputShape: Sh
                             }
                         }
                     }
-                    let acc = products.subtractingZeroPoint(zx, times: weightSums)
-                    let out = output + ((b * outH + oy) * outW + ox) * outC + oc
-                    for lane in 0..<lanes {
-                        out[lane] = finishAccumulator(acc[lane], bias: bias?[oc + lane] ?? 0,
-                                                      multiplier: multipliers[oc + lane], shift: shifts[oc + lane],
-                                                      outputZeroPoint: p.outputZeroPoint,
-                                                      activationMin: p.activationMin, activationMax: p.activationMax)
-                    }
+                    pending.append(products.subtractingZeroPoint(zx, times: weightSums),
+                                   pixel: (b * outH + oy) * outW + ox)
                 }
             }
         }
+        pending.flush()
         oc += lanes
+    }
     }
 }
