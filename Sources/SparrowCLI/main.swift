@@ -16,6 +16,7 @@ commands:
   build-device  cross-build the sparrow-device binary for a board (Boards/*.json)
   emulate       run the device binary under qemu with the board's CPU model
   bench-sparse  sparse vs dense FullyConnected / 1x1 Conv: time and bytes (Docs/sparsity.md)
+  bench-exits   early-exit model: accuracy, MACs and time at full depth vs with exits (Docs/early-exit.md)
   bench-kernels time the dense int8 conv / depthwise / FC kernels on fixed shapes (Docs/performance.md)
   demo          the main job: convert the bundled digits model, build for a board, run it under qemu
 """
@@ -35,6 +36,7 @@ do {
     case "demo": status = try DemoCommand.main(arguments)
     case "bench-sparse": status = try BenchSparseCommand.main(arguments)
     case "bench-kernels": status = try BenchKernelsCommand.main(arguments)
+    case "bench-exits": status = try BenchExitsCommand.main(arguments)
     case "--help", "-h", "help": print(usage); status = 0
     default:
         FileHandle.standardError.write(Data("sparrow: unknown command '\(command)'\n\n\(usage)\n".utf8))
