@@ -90,6 +90,10 @@ func sparseMatrixVectorS8(_ m: BlockSparseMatrix, _ q: SparseRequant, x: UnsafeP
         sparseRowsUnstructured8S8(m, q, x: x, out: out)
         return
     }
+    if R == 1 && C == 4 {
+        sparseRows1x4S8(m, q, x: x, out: out)
+        return
+    }
     if R == 1 {
         // 1×C blocks: C contiguous inputs per block (vectorizes for C = 16).
         var block = 0
@@ -147,6 +151,96 @@ func sparseMatrixVectorS8(_ m: BlockSparseMatrix, _ q: SparseRequant, x: UnsafeP
         }
         firstBlock &+= n
     }
+}
+
+/// Blocks gathered per pass of the 1×4 kernel (a 1 KB stack tile; a multiple of 8).
+let sparse1x4GatherCapacity = 256
+
+/// 1×4 blocks times one vector. Per row, 8·k stored blocks at a time (up to 256): each block's
+/// four input bytes are copied with one 32-bit load and store into a stack tile, in stored order,
+/// so the tile lines up with the row's values (stored contiguously, four per block); the sum is then
+/// the plain vectorized `dotS8` (sdot on the A76, smlal on the A53/A72) of tile and values, minus
+/// zx·Σw (`sumS8`, also vectorized) — the dense kernel's own zero-point split. The last < 8 blocks
+/// of a row (all of a short row) are summed directly, four multiply-adds per decoded index: below
+/// 32 bytes the vector loops would run only their scalar remainders, twice.
+@inline(__always)
+func sparseRows1x4S8(_ m: BlockSparseMatrix, _ q: SparseRequant, x: UnsafePointer<Int8>,
+                     out: UnsafeMutablePointer<Int8>) {
+    let zx = q.inputZeroPoint
+    let input = UnsafeRawPointer(x)
+    var tileStorage = InlineArray<256, UInt32>(repeating: 0)
+    withUnsafeMutableBytes(of: &tileStorage) { storage in
+        let tile = storage.baseAddress!
+        var block = 0
+        for row in 0..<m.rows {
+            let end = block &+ m.count(row)
+            var acc: Int32 = 0
+            var xs = input   // input at the block column after the previous stored block (× 4 bytes)
+            while end &- block >= 8 {
+                let len = min((end &- block) & ~7, sparse1x4GatherCapacity)
+                if m.indexWidth == 1 {
+                    xs = gather1x4Deltas8(m.indices.assumingMemoryBound(to: UInt8.self) + block, count: len,
+                                          from: xs, into: tile)
+                } else {
+                    for k in 0..<len {
+                        xs += 4 &* m.delta(block &+ k)
+                        tile.storeBytes(of: xs.loadUnaligned(as: UInt32.self), toByteOffset: 4 &* k, as: UInt32.self)
+                        xs += 4
+                    }
+                }
+                let values = m.values + 4 &* block
+                let gathered = UnsafePointer(tile.assumingMemoryBound(to: Int8.self))
+                // Σx·w − zx·Σw = Σ(x − zx)·w per pass; the row's true sum and every partial sum
+                // are below 2^30 (proof above the kernels), so the wrapping arithmetic is exact.
+                acc &+= dotS8(gathered, values, count: 4 &* len) &- zx &* sumS8(values, count: 4 &* len)
+                block &+= len
+            }
+            let xb = xs.assumingMemoryBound(to: Int8.self)
+            var column = -1   // block column relative to xb
+            while block < end {
+                column = column &+ m.delta(block) &+ 1
+                let xc = xb + 4 &* column
+                let w = m.values + 4 &* block
+                // Same bound as every sparse row sum (proof above the kernels).
+                acc &+= (Int32(xc[0]) &- zx) &* Int32(w[0]) &+ (Int32(xc[1]) &- zx) &* Int32(w[1])
+                    &+ (Int32(xc[2]) &- zx) &* Int32(w[2]) &+ (Int32(xc[3]) &- zx) &* Int32(w[3])
+                block &+= 1
+            }
+            out[row] = q.finish(acc, row)
+        }
+    }
+}
+
+/// Copies the four input bytes of each of `count` 1×4 blocks with 8-bit deltas `d` into `tile`,
+/// starting from `xs` (the input at the block column after the previous block); returns the input
+/// after the last block. Four blocks per step with running sums of the deltas, as in
+/// `unstructuredRowSum8`: one loop-carried add per four blocks.
+@inline(__always)
+func gather1x4Deltas8(_ d: UnsafePointer<UInt8>, count n: Int, from start: UnsafeRawPointer,
+                      into tile: UnsafeMutableRawPointer) -> UnsafeRawPointer {
+    var xs = start
+    var k = 0
+    while k &+ 4 <= n {
+        // t_j = Σ_{i≤j} delta_i (block columns); block j starts at byte 4·(t_j + j) (< cols, verifier).
+        let t0 = Int(d[k])
+        let t1 = t0 &+ Int(d[k &+ 1])
+        let t2 = t1 &+ Int(d[k &+ 2])
+        let t3 = t2 &+ Int(d[k &+ 3])
+        let o = tile + 4 &* k
+        o.storeBytes(of: xs.loadUnaligned(fromByteOffset: 4 &* t0, as: UInt32.self), as: UInt32.self)
+        o.storeBytes(of: xs.loadUnaligned(fromByteOffset: 4 &* t1 &+ 4, as: UInt32.self), toByteOffset: 4, as: UInt32.self)
+        o.storeBytes(of: xs.loadUnaligned(fromByteOffset: 4 &* t2 &+ 8, as: UInt32.self), toByteOffset: 8, as: UInt32.self)
+        o.storeBytes(of: xs.loadUnaligned(fromByteOffset: 4 &* t3 &+ 12, as: UInt32.self), toByteOffset: 12, as: UInt32.self)
+        xs += 4 &* (t3 &+ 4)
+        k &+= 4
+    }
+    while k < n {
+        xs += 4 &* Int(d[k])
+        tile.storeBytes(of: xs.loadUnaligned(as: UInt32.self), toByteOffset: 4 &* k, as: UInt32.self)
+        xs += 4
+        k &+= 1
+    }
+    return xs
 }
 
 /// Inputs up to this many columns get their zero point subtracted once, into a stack tile of

@@ -44,21 +44,21 @@ public enum SparseCostModel {
     /// Host: 1 / cost factor of `sparrow bench-sparse` wall time (x86-64, FC 1024×1024 and Conv1x1
     /// 14×14×256→256, mean over 50–95 % sparsity); its conv factor covers every class ≤ 512.
     public static let thresholds: [SparseCostCore: [String: Double]] = [
-        .cortexA53: table(fc: [0.12, 0.08, 0.18, 0.20],
+        .cortexA53: table(fc: [0.12, 0.25, 0.18, 0.20],
                           conv: [[0.90, 0.90, 0.49, 0.91], [0.78, 0.69, 0.33, 0.90], [0.58, 0.51, 0.24, 0.66],
                                  [0.49, 0.44, 0.21, 0.57]],
                           wide: [0.12, 0.05, 0.10, 0.12]),
-        .cortexA72: table(fc: [0.15, 0.08, 0.18, 0.20],
+        .cortexA72: table(fc: [0.15, 0.25, 0.18, 0.20],
                           conv: [[0.90, 0.88, 0.53, 0.91], [0.75, 0.60, 0.36, 0.73], [0.56, 0.45, 0.27, 0.54],
                                  [0.47, 0.38, 0.23, 0.46]],
                           wide: [0.12, 0.05, 0.11, 0.12]),
         // Cortex-A76 has sdot: the dense FC and wide 1×1 conv run ~0.4 instructions per MAC, and
-        // sparse never pays for unstructured / 1×4 FC or for any conv wider than 512 channels.
-        .cortexA76: table(fc: [0.00, 0.00, 0.06, 0.07],
+        // sparse never pays for unstructured FC or for any conv wider than 512 channels.
+        .cortexA76: table(fc: [0.00, 0.09, 0.06, 0.07],
                           conv: [[0.85, 0.65, 0.38, 0.80], [0.48, 0.37, 0.21, 0.45], [0.29, 0.22, 0.13, 0.28],
                                  [0.21, 0.16, 0.09, 0.20]],
                           wide: [0.00, 0.00, 0.00, 0.00]),
-        .host: table(fc: [1 / 2.3, 1 / 3.8, 1 / 2.2, 1 / 2.0],
+        .host: table(fc: [1 / 2.3, 1 / 1.7, 1 / 2.2, 1 / 2.0],
                      conv: Array(repeating: [1 / 1.5, 1 / 1.6, 1 / 1.9, 1 / 1.4], count: 4),
                      wide: [1 / 3.9, 1 / 6.1, 1 / 3.4, 1 / 3.2]),
     ]
