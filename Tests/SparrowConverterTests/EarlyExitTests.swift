@@ -8,25 +8,14 @@ import SparrowNPY
 import SparrowRuntime
 @testable import SparrowConverter
 
-/// A verified model and its interpreter over owned, aligned memory.
+/// An `Int8Runner` (LoweringTests.swift) that frees its memory when the last reference goes.
 private final class LoadedSparrow {
-    let buffer: UnsafeMutableRawBufferPointer
-    let arena: UnsafeMutableRawBufferPointer
-    let model: VerifiedModel
-    let interpreter: Interpreter
-
-    init(_ bytes: [UInt8]) throws {
-        let file = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
-        bytes.withUnsafeBytes { file.copyMemory(from: $0) }
-        let model = try VerifiedModel.verify(UnsafeRawBufferPointer(file))
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(model.arenaSize, 16), alignment: 16)
-        buffer = file
-        self.arena = arena
-        self.model = model
-        interpreter = try Interpreter(model: model, arena: arena)
-    }
-
-    deinit { buffer.deallocate(); arena.deallocate() }
+    let runner: Int8Runner
+    init(_ bytes: [UInt8]) throws { runner = try Int8Runner(bytes) }
+    var model: VerifiedModel { runner.model }
+    var interpreter: Interpreter { runner.interpreter }
+    var buffer: UnsafeMutableRawBufferPointer { runner.file }
+    deinit { runner.release() }
 }
 
 private func digits(_ name: String) -> String { IRFixtures.digits(name) }
