@@ -6,6 +6,7 @@
 //   SparrowKernels  int8 fixed-point kernels, free functions         (device-clean)
 //   SparrowNPY      .npy header parse/emit over raw bytes            (device-clean)
 //   SparrowRuntime  verifier + static-arena interpreter              (device-clean)
+//   SparrowHarness  bench session: passes, statistics, energy, record (device-clean)
 //   SparrowONNX     ONNX protobuf reader                             (host)
 //   SparrowConverter float IR, passes, quantizer, planner, writer    (host)
 //   SparrowToolchain board profiles + cross-build/qemu driver         (host)
@@ -25,18 +26,20 @@ let package = Package(
         .target(name: "SparrowKernels"),
         .target(name: "SparrowNPY"),
         .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
+        .target(name: "SparrowHarness", dependencies: ["SparrowRuntime", "SparrowFormat"]),
         .target(name: "SparrowONNX"),
         .target(name: "SparrowConverter",
                 dependencies: ["SparrowONNX", "SparrowFormat", "SparrowKernels", "SparrowRuntime", "SparrowNPY"]),
         .target(name: "SparrowToolchain"),
         .executableTarget(name: "SparrowCLI",
-                          dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowNPY", "SparrowFormat",
-                                         "SparrowToolchain"]),
+                          dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowHarness", "SparrowNPY",
+                                         "SparrowFormat", "SparrowToolchain"]),
         .executableTarget(name: "SparrowDevice",
-                          dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowNPY"]),
+                          dependencies: ["SparrowRuntime", "SparrowHarness", "SparrowFormat", "SparrowNPY"]),
         .testTarget(name: "SparrowKernelsTests", dependencies: ["SparrowKernels"]),
         .testTarget(name: "SparrowRuntimeTests",
                     dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowKernels", "SparrowNPY"]),
+        .testTarget(name: "SparrowHarnessTests", dependencies: ["SparrowHarness"]),
         .testTarget(name: "SparrowONNXTests", dependencies: ["SparrowONNX", "SparrowNPY"]),
         .testTarget(name: "SparrowConverterTests",
                     dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowFormat", "SparrowNPY", "SparrowONNX"]),

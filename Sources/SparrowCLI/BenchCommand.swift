@@ -1,12 +1,13 @@
 import Foundation
 import SparrowFormat
+import SparrowHarness
 import SparrowNPY
 import SparrowRuntime
 import SparrowToolchain
 
-/// `sparrow bench`: the host side of the benchmark harness. The passes, statistics, energy
-/// arithmetic, sensor probing and JSON record are SparrowRuntime's Harness code, the same the
-/// device program runs; this file adds the host's clock, file reads and sampling thread.
+/// `sparrow bench`: the host side of the benchmark harness. The session (passes, statistics,
+/// energy arithmetic, sensor probing, JSON record) is SparrowHarness's, the same the device
+/// program runs; HostBench.swift adds the host's clock, file reads and sampling thread.
 enum BenchCommand {
     static let usage = """
     usage: sparrow bench MODEL.sparrow --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]
@@ -64,7 +65,7 @@ enum BenchCommand {
         }()
         let figures = try boardFigures(a)
 
-        let loaded = try LoadedModel(path: modelPath)
+        let loaded = try loadModel(path: modelPath)
         let model = loaded.model
         let input = try InputBatch(path: inputPath, model: model)
         let plan = input.plan, floats = input.floats
@@ -75,15 +76,21 @@ enum BenchCommand {
             guard labels != nil else { throw CLIError("--sweep-exits needs --labels") }
         }
 
-        let run = try HostBench(model: model, interpreter: loaded.interpreter, plan: plan, floats: floats, labels: labels,
+        var bench = BenchSettings()
+        bench.warmup = warmup
+        bench.iterations = iterations
+        bench.durationNanoseconds = durationNs
+        bench.idleNanoseconds = idleNs
+        bench.fullDepth = fullDepth
+        bench.quiet = quiet
+        bench.sweepExits = a.has("--sweep-exits")
+        bench.request = request
+        let run = try HostBench(loaded, plan: plan, floats: floats, labels: labels,
                                 capacity: capacity, sysfsRoot: a.value("--sysfs-root") ?? ProcessInfo.processInfo.environment["SPARROW_SYSFS_ROOT"] ?? "/sys",
                                 sampleNanoseconds: UInt64(sampleMs) * 1_000_000)
         return try run.execute(
-            HostBench.Settings(modelPath: modelPath, inputPath: inputPath, labelsPath: a.value("--labels"), warmup: warmup,
-                               iterations: iterations, durationNanoseconds: durationNs, idleNanoseconds: idleNs,
-                               fullDepth: fullDepth, quiet: quiet, request: request, figures: figures,
-                               label: a.value("--label"), sweep: a.has("--sweep-exits"),
-                               jsonPath: a.value("--json"), csvPath: a.value("--csv")))
+            HostBench.Settings(modelPath: modelPath, inputPath: inputPath, labelsPath: a.value("--labels"), bench: bench,
+                               figures: figures, label: a.value("--label"), jsonPath: a.value("--json"), csvPath: a.value("--csv")))
     }
 
     /// Idle/load watts for the estimate: from --board's profile, overridden by explicit values.

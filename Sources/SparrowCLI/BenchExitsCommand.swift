@@ -29,7 +29,7 @@ enum BenchExitsCommand {
         guard let repeats = Int(a.value("--repeats") ?? "5"), repeats >= 1 else {
             throw CLIError.usage("--repeats needs a positive integer")
         }
-        let loaded = try LoadedModel(path: a.positional[0])
+        let loaded = try loadModel(path: a.positional[0])
         guard loaded.model.exitCount > 1 else {
             throw CLIError("\(a.positional[0]) has no early exits: convert with --exit NAME … and --calibrate-exits (Docs/early-exit.md)")
         }
@@ -41,7 +41,7 @@ enum BenchExitsCommand {
             var last: HostBatchResult?
             for _ in 0..<repeats {
                 let start = DispatchTime.now().uptimeNanoseconds
-                last = try loaded.interpreter.runBatch(inputFile: input.bytes, fullDepth: fullDepth)
+                last = try loaded.runBatch(inputFile: input.bytes, fullDepth: fullDepth)
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             let batch = last!

@@ -46,12 +46,8 @@ enum BenchSparseCommand {
                 guard r % R == 0, c % C == 0 else { continue }
                 for s in sparsities {
                     seed &+= 1
-                    var gen = SeededGenerator(seed: seed)
-                    var m = SingleOpModel(kind: kind == "FC" ? .fullyConnected : .conv1x1,
-                                          weights: blockPruned(rows: r, cols: c, R: R, C: C, sparsity: s, &gen),
-                                          rows: r, cols: c, bias: (0..<r).map { _ in Int32.random(in: -5000...5000, using: &gen) },
-                                          multipliers: (0..<r).map { _ in Int32.random(in: (1 << 30)...(Int32.max - 1), using: &gen) },
-                                          shifts: [Int32](repeating: -9, count: r))
+                    var m = SingleOpModel.random(kind: kind == "FC" ? .fullyConnected : .conv1x1, rows: r, cols: c,
+                                                 block: (R, C), sparsity: s, seed: seed)
                     if kind != "FC" { m.height = conv[0]; m.width = conv[1] }
                     let input = (0..<m.inputCount).map { _ in Int8.random(in: -128...127, using: &rng) }
                     let dense = try Runner(m.bytes(sparse: nil)), sparse = try Runner(m.bytes(sparse: (R, C)))
@@ -95,68 +91,34 @@ enum BenchSparseCommand {
         return 0
     }
 
-    /// Random nonzero int8 weights with exactly round(sparsity · blocks) whole R×C blocks zeroed.
-    static func blockPruned(rows: Int, cols: Int, R: Int, C: Int, sparsity: Double, _ gen: inout SeededGenerator) -> [Int8] {
-        var w = (0..<(rows * cols)).map { _ -> Int8 in
-            let v = Int8.random(in: 1...127, using: &gen)
-            return Bool.random(using: &gen) ? v : -v
-        }
-        let blockRows = rows / R, blockCols = cols / C
-        var order = Array(0..<(blockRows * blockCols))
-        order.shuffle(using: &gen)
-        for b in order.prefix(Int((Double(order.count) * sparsity).rounded())) {
-            let br = b / blockCols, bc = b % blockCols
-            for r in 0..<R { for c in 0..<C { w[(br * R + r) * cols + bc * C + c] = 0 } }
-        }
-        return w
-    }
-
-    /// A verified one-op model with its arena.
+    /// A verified one-op model with its arena (SparrowRuntime's HostModel).
     final class Runner {
-        let loaded: LoadedModel
+        let model: HostModel
         let fileSize: Int
-        var interpreter: Interpreter { loaded.interpreter }
 
         init(_ bytes: [UInt8]) throws {
-            loaded = try LoadedModel(bytes: bytes, name: "one-operator model")
+            model = try loadModel(bytes: bytes, name: "one-operator model")
             fileSize = bytes.count
         }
 
         func run(_ input: [Int8]) -> [Int8] {
-            input.withUnsafeBytes { interpreter.inputBuffer(0).copyMemory(from: $0) }
-            _ = interpreter.invoke()
-            return Array(interpreter.outputBuffer(0).bindMemory(to: Int8.self))
+            model.setInput(0, input)
+            _ = model.invoke()
+            return model.output(0, as: Int8.self)
         }
 
         /// Nanoseconds per invoke over one round of at least `minNs`.
         func time(_ input: [Int8], minNs: Double) -> Double {
-            input.withUnsafeBytes { interpreter.inputBuffer(0).copyMemory(from: $0) }
-            var best = Double.infinity
-            for _ in 0..<1 {
-                var n = 0
-                let start = DispatchTime.now().uptimeNanoseconds
-                var elapsed = 0.0
-                repeat {
-                    _ = interpreter.invoke()
-                    n += 1
-                    elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
-                } while elapsed < minNs
-                best = min(best, elapsed / Double(n))
-            }
-            return best
+            model.setInput(0, input)
+            var n = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            var elapsed = 0.0
+            repeat {
+                _ = model.invoke()
+                n += 1
+                elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+            } while elapsed < minNs
+            return elapsed / Double(n)
         }
-    }
-}
-
-/// SplitMix64, so the benchmark's weights are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

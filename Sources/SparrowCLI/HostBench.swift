@@ -1,5 +1,6 @@
 import Foundation
 import SparrowFormat
+import SparrowHarness
 import SparrowRuntime
 
 /// CLOCK_MONOTONIC, like the device.
@@ -18,18 +19,6 @@ struct HostFileReader: SysfsFileReader {
         defer { fclose(file) }
         let got = fread(base, 1, buffer.count, file)
         return got > 0 ? got : -1  // a directory opens but reads nothing (EISDIR)
-    }
-}
-
-/// Progress on stderr: `bench: 1200/5000 inferences, 3.2 s elapsed, ETA 9.1 s`.
-struct StderrProgress: BenchProgress {
-    mutating func update(done: Int, target: Int, elapsedNanoseconds: UInt64, durationNanoseconds: UInt64) {
-        let elapsed = Double(elapsedNanoseconds) / 1e9
-        var eta = 0.0
-        if durationNanoseconds > 0 { eta = max(Double(durationNanoseconds) / 1e9 - elapsed, 0) }
-        else if done > 0 && target > done { eta = elapsed / Double(done) * Double(target - done) }
-        let of = target > 0 ? "/\(target)" : ""
-        FileHandle.standardError.write(Data(String(format: "bench: %d%@ inferences, %.1f s elapsed, ETA %.1f s\n", done, of, elapsed, eta).utf8))
     }
 }
 
@@ -74,7 +63,34 @@ final class HostSampler: PowerSampling, @unchecked Sendable {
     }
 }
 
-/// One `sparrow bench` run: owns its buffers (allocated once, before the first inference).
+/// The host's side of a bench session: CLOCK_MONOTONIC, Thread.sleep, the Foundation sampler and
+/// progress lines on stderr.
+struct HostPlatform: BenchPlatform {
+    let clock = HostClock()
+    let sampler: HostSampler
+
+    func sleep(nanoseconds: UInt64) { Thread.sleep(forTimeInterval: Double(nanoseconds) / 1e9) }
+
+    mutating func measuringIdlePower() { FileHandle.standardError.write(Data("bench: measuring idle power\n".utf8)) }
+
+    mutating func finishedSweepPoint(_ p: SweepPoint) {
+        FileHandle.standardError.write(Data(String(format: "sweep: level %.2f accuracy %.4f average MACs %llu\n",
+            Double(p.levelQ16) / 65536, Double(p.correct) / Double(max(p.samples, 1)), p.macs / UInt64(max(p.samples, 1))).utf8))
+    }
+
+    /// `bench: 1200/5000 inferences, 3.2 s elapsed, ETA 9.1 s`.
+    mutating func update(done: Int, target: Int, elapsedNanoseconds: UInt64, durationNanoseconds: UInt64) {
+        let elapsed = Double(elapsedNanoseconds) / 1e9
+        var eta = 0.0
+        if durationNanoseconds > 0 { eta = max(Double(durationNanoseconds) / 1e9 - elapsed, 0) }
+        else if done > 0 && target > done { eta = elapsed / Double(done) * Double(target - done) }
+        let of = target > 0 ? "/\(target)" : ""
+        FileHandle.standardError.write(Data(String(format: "bench: %d%@ inferences, %.1f s elapsed, ETA %.1f s\n", done, of, elapsed, eta).utf8))
+    }
+}
+
+/// One `sparrow bench` run: owns its buffers (allocated once, before the first inference) and
+/// drives the harness's BenchSession, the same session `sparrow-device bench` runs.
 final class HostBench {
     struct Figures {
         var board: String
@@ -85,17 +101,16 @@ final class HostBench {
 
     struct Settings {
         var modelPath: String, inputPath: String, labelsPath: String?
-        var warmup: Int, iterations: Int, durationNanoseconds: UInt64, idleNanoseconds: UInt64
-        var fullDepth: Bool, quiet: Bool
-        var request: PowerRequest
+        var bench: BenchSettings
         var figures: Figures?
         var label: String?
-        var sweep: Bool
         var jsonPath: String?, csvPath: String?
     }
 
-    let model: VerifiedModel
-    let interpreter: Interpreter
+    /// Held for the whole run: `model` and `interpreter` point into its buffers.
+    let handle: HostModel
+    var model: VerifiedModel { handle.model }
+    var interpreter: Interpreter { handle.interpreter }
     let plan: BatchPlan
     let floats: [Float]
     let labels: [Int64]?
@@ -103,10 +118,9 @@ final class HostBench {
     let rootBytes: [UInt8]
     let sampleNanoseconds: UInt64
 
-    init(model: VerifiedModel, interpreter: Interpreter, plan: BatchPlan, floats: [Float], labels: [Int64]?,
+    init(_ handle: HostModel, plan: BatchPlan, floats: [Float], labels: [Int64]?,
          capacity: Int, sysfsRoot: String, sampleNanoseconds: UInt64) throws {
-        self.model = model
-        self.interpreter = interpreter
+        self.handle = handle
         self.plan = plan
         self.floats = floats
         self.labels = labels
@@ -115,33 +129,32 @@ final class HostBench {
         self.sampleNanoseconds = sampleNanoseconds
     }
 
-    /// Runs the passes and writes the outputs; returns the exit status.
+    /// Runs the session and writes the outputs; returns the exit status.
     func execute(_ s: Settings) throws -> Int32 {
+        let sweepExits = s.bench.sweepExits
         let latencies = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: capacity)
         let exits = UnsafeMutableBufferPointer<Int8>.allocate(capacity: capacity)
         let opTotals = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(model.operatorCount, 1))
         let opRuns = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.operatorCount, 1))
         let exitCounts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.exitCount, 1))
-        let histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 40)
+        let histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: BenchBuffers.histogramBins)
+        let thresholds = sweepExits ? UnsafeMutablePointer<Int32>.allocate(capacity: max(model.exitCount, 1)) : nil
+        let points = sweepExits ? UnsafeMutableBufferPointer<SweepPoint>.allocate(capacity: HarnessBench.sweepLevelCount) : nil
         let root = UnsafeMutableRawBufferPointer.allocate(byteCount: max(rootBytes.count, 1), alignment: 8)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: rootBytes.count + SysfsPowerMeter<HostFileReader>.scratchOverhead, alignment: 8)
         let meter = UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>.allocate(capacity: 1)
         defer {
             latencies.deallocate(); exits.deallocate(); opTotals.deallocate(); opRuns.deallocate(); exitCounts.deallocate()
-            histogram.deallocate(); root.deallocate(); scratch.deallocate(); meter.deallocate()
+            histogram.deallocate(); thresholds?.deallocate(); points?.deallocate(); root.deallocate(); scratch.deallocate()
+            meter.deallocate()
         }
         rootBytes.withUnsafeBytes { root.copyMemory(from: $0) }
         meter.initialize(to: SysfsPowerMeter(reader: HostFileReader(), root: UnsafeRawBufferPointer(rebasing: root[0..<rootBytes.count]),
                                              scratch: scratch))
-        var notes: UInt32 = 0
-        switch s.request {
-        case .auto, .hwmon, .powercap: meter.pointee.probe(s.request)
-        case .model: notes |= EnergyNote.modelRequested.bit
-        case .none: notes |= EnergyNote.noneRequested.bit
-        }
-        notes |= meter.pointee.notes
-        let sensor = meter.pointee.source
-        let sampler = HostSampler(meter: meter, intervalNanoseconds: sampleNanoseconds)
+        let notes = meter.pointee.prepare(for: s.bench.request)
+        let platform = HostPlatform(sampler: HostSampler(meter: meter, intervalNanoseconds: sampleNanoseconds))
+        let buffers = BenchBuffers(latencies: latencies, exits: exits, operatorTotals: opTotals, operatorRuns: opRuns,
+                                   exitCounts: exitCounts, histogram: histogram, thresholds: thresholds, sweepPoints: points)
 
         // C strings and bytes the record points at stay alive until the end of this function.
         let boardBytes = Array((s.figures?.board ?? "").utf8), sourceBytes = Array((s.figures?.source ?? "").utf8)
@@ -157,83 +170,28 @@ final class HostBench {
                                        board: board, source: source)
                         }
                         let samples = BenchSamples(plan: plan, inputs: x.baseAddress!, labels: y?.baseAddress)
-                        let clock = HostClock()
-                        HarnessBench.warmUp(interpreter, samples: samples, count: s.warmup, fullDepth: s.fullDepth)
-                        let profile = HarnessBench.profilePass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock,
-                                                               operatorTotals: opTotals, operatorRuns: opRuns, exitCounts: exitCounts)
-                        var idleMicrowatts: Int64?
-                        if sensor != .none && s.idleNanoseconds > 0 {
-                            if !s.quiet { FileHandle.standardError.write(Data("bench: measuring idle power\n".utf8)) }
-                            sampler.start()
-                            Thread.sleep(forTimeInterval: Double(s.idleNanoseconds) / 1e9)
-                            sampler.stop()
-                            let covered = meter.pointee.coveredNanoseconds
-                            if covered > 0 { idleMicrowatts = EnergyMath.averageMicrowatts(nanojoules: meter.pointee.nanojoules, nanoseconds: covered) }
-                        }
-                        var window = EnergyWindow(sampler: sampler, sensor: sensor, request: s.request, power: power,
-                                                  notes: notes, idleMicrowatts: idleMicrowatts)
-                        window.begin()
-                        var timed: TimedTotals
-                        if s.quiet {
-                            var silent = SilentProgress()
-                            timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock, iterations: s.iterations,
-                                                           durationNanoseconds: s.durationNanoseconds, latencies: latencies, exits: exits, progress: &silent)
-                        } else {
-                            var progress = StderrProgress()
-                            timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock, iterations: s.iterations,
-                                                           durationNanoseconds: s.durationNanoseconds, latencies: latencies, exits: exits, progress: &progress)
-                        }
-                        let energy = window.end(windowNanoseconds: timed.elapsedNanoseconds, busyNanoseconds: timed.busyNanoseconds,
-                                                iterations: timed.iterations)
-
-                        // Sweep: the shared core (as on the device), one energy window per point.
-                        var sweepPoints: [SweepPoint]? = nil
-                        if s.sweep {
-                            let thresholds = UnsafeMutablePointer<Int32>.allocate(capacity: max(model.exitCount, 1))
-                            let points = UnsafeMutableBufferPointer<SweepPoint>.allocate(capacity: HarnessBench.sweepLevelCount)
-                            defer { thresholds.deallocate(); points.deallocate() }
-                            let written = HarnessBench.sweep(interpreter, samples: samples, clock: clock, thresholds: thresholds,
-                                                             points: points, window: &window) { p in
-                                guard !s.quiet else { return }
-                                FileHandle.standardError.write(Data(String(format: "sweep: level %.2f accuracy %.4f average MACs %llu\n",
-                                    Double(p.levelQ16) / 65536, Double(p.correct) / Double(max(p.samples, 1)), p.macs / UInt64(max(p.samples, 1))).utf8))
-                            }
-                            sweepPoints = Array(points[0..<written])
-                        }
-
-                        let measured = UnsafeMutableBufferPointer(rebasing: latencies[0..<timed.iterations])
+                        var session = BenchSession(platform: platform, interpreter: interpreter, samples: samples,
+                                                   settings: s.bench, buffers: buffers)
+                        let measured = session.run(power: power, notes: notes)
                         if let csv = s.csvPath {
                             var text = "iteration,sample,latency_ns,exit\n"
-                            for i in 0..<timed.iterations { text += "\(i),\(i % plan.sampleCount),\(measured[i]),\(exits[i])\n" }
+                            for i in 0..<measured.latencies.count {
+                                text += "\(i),\(i % plan.sampleCount),\(measured.latencies[i]),\(measured.exits[i])\n"
+                            }
                             try writeFileBytes(Array(text.utf8), to: csv, what: "CSV")
                         }
-                        let latency = HarnessStatistics.summarize(measured)
-                        let bins = HarnessStatistics.histogram(sorted: UnsafeBufferPointer(measured), bins: histogram)
                         return try modelBytes.withUnsafeBytes { modelPath in
                             try inputBytes.withUnsafeBytes { inputPath in
                                 try withOptionalBytes(labelsBytes) { labelsPath in
                                     try withOptionalBytes(labelBytes) { label in
-                                        try withOptionalBuffer(sweepPoints) { sweep in
-                                            var record = BenchRecord(modelPath: modelPath, inputPath: inputPath, latency: latency, timed: timed,
-                                                                     histogram: UnsafeBufferPointer(histogram), profile: profile,
-                                                                     operatorTotals: UnsafeBufferPointer(opTotals), operatorRuns: UnsafeBufferPointer(opRuns),
-                                                                     exitCounts: UnsafeBufferPointer(exitCounts), energy: energy)
-                                            record.tool = "sparrow"
-                                            record.platformKind = "host"
-                                            record.label = label
-                                            record.labelsPath = labelsPath
-                                            record.warmup = s.warmup
-                                            record.requestedIterations = s.durationNanoseconds > 0 ? 0 : s.iterations
-                                            record.durationNanoseconds = s.durationNanoseconds
-                                            record.fullDepth = s.fullDepth
-                                            record.powerRequest = s.request
-                                            record.histogramLower = bins.lower
-                                            record.histogramWidth = bins.width
-                                            record.peakResidentKiB = HostBench.peakResidentKiB()
-                                            record.sweep = sweep
-                                            try HostBench.output(record, model: model, jsonPath: s.jsonPath)
-                                            return 0
-                                        }
+                                        var record = session.record(measured, modelPath: modelPath, inputPath: inputPath)
+                                        record.tool = "sparrow"
+                                        record.platformKind = "host"
+                                        record.label = label
+                                        record.labelsPath = labelsPath
+                                        record.peakResidentKiB = HostBench.peakResidentKiB()
+                                        try HostBench.output(record, model: model, jsonPath: s.jsonPath)
+                                        return 0
                                     }
                                 }
                             }

@@ -13,7 +13,8 @@ enum InspectCommand {
         let a = try Arguments(args, valued: [], switches: [])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
-        let loaded = try LoadedModel(path: a.positional[0])
+        let loaded = try loadModel(path: a.positional[0])
+        defer { withExtendedLifetime(loaded) {} }  // `m` points into its buffer
         let m = loaded.model
         print("model: \(a.positional[0]) (format \(m.file.versionMajor).\(m.file.versionMinor), \(formatBytes(m.file.count)), verified)")
         print("operators: \(m.operatorCount), tensors: \(m.tensorCount), MACs: \(formatCount(m.totalMacs)), arena: \(formatBytes(m.arenaSize))")

@@ -25,12 +25,12 @@ enum RunCommand {
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
         guard let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
-        let loaded = try LoadedModel(path: a.positional[0])
+        let loaded = try loadModel(path: a.positional[0])
         let input = try InputBatch(path: inputPath, model: loaded.model)
         let plan = input.plan
         let fullDepth = a.has("--full-depth")
         let start = DispatchTime.now().uptimeNanoseconds
-        let batch = try loaded.interpreter.runBatch(inputFile: input.bytes, fullDepth: fullDepth)
+        let batch = try loaded.runBatch(inputFile: input.bytes, fullDepth: fullDepth)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let output = batch.outputs
         print("samples: \(plan.sampleCount)")

@@ -45,14 +45,14 @@ struct TensorDumper: InvokeObserver {
     }
 
     /// Runs the first sample of `input` (floats in the model's input layout) with the dumper attached.
-    static func dump(_ loaded: LoadedModel, firstSample input: [Float], to path: String) throws {
+    static func dump(_ loaded: HostModel, firstSample input: [Float], to path: String) throws {
         let directory = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let x = loaded.interpreter.inputBuffer(0).bindMemory(to: Float.self)
         guard input.count >= x.count else { throw CLIError("--dump-tensors: input has fewer values than one sample") }
         for i in 0..<x.count { x[i] = input[i] }
         var dumper = TensorDumper(interpreter: loaded.interpreter, directory: directory)
-        _ = loaded.interpreter.invoke(fullDepth: true, observer: &dumper)
+        _ = loaded.invoke(fullDepth: true, observer: &dumper)
         if let failure = dumper.failure { throw CLIError("--dump-tensors: \(failure)") }
         let json = try JSONSerialization.data(withJSONObject: ["tensors": dumper.manifest], options: [.prettyPrinted, .sortedKeys])
         try json.write(to: directory.appendingPathComponent("manifest.json"))

@@ -2,11 +2,13 @@
 //   [--json OUT] [--csv OUT] [--power auto|hwmon|powercap|model|none] [--board NAME]
 //   [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sample-ms N]
 //   [--idle-seconds S] [--max-iterations N] [--full-depth] [--sweep-exits] [--label TEXT] [--quiet]
-// The measurement itself is SparrowRuntime's Harness (shared with `sparrow bench`); this file
-// loads the files, runs the sampling thread and writes the outputs. Every buffer is taken once
-// before the first inference.
+// The measurement itself is SparrowHarness's BenchSession (shared with `sparrow bench`); this
+// file loads the files, takes the buffers and writes the outputs; BenchCommand+Platform.swift is
+// the device's clock, sleep, sampler and progress lines. Every buffer is taken once before the
+// first inference.
 
 import SparrowFormat
+import SparrowHarness
 import SparrowNPY
 import SparrowRuntime
 
@@ -19,25 +21,6 @@ func cStringBytes(_ text: UnsafePointer<CChar>) -> UnsafeRawBufferPointer {
 
 func staticBytes(_ text: StaticString) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-}
-
-/// Prints `bench: 1200/5000 inferences, 3.2 s elapsed, ETA 9.1 s` on stderr.
-struct ConsoleProgress: BenchProgress {
-    mutating func update(done: Int, target: Int, elapsedNanoseconds: UInt64, durationNanoseconds: UInt64) {
-        err.write("bench: "); err.write(done)
-        if target > 0 { err.write("/"); err.write(target) }
-        err.write(" inferences, ")
-        err.writeFixedPoint(Int64(bitPattern: elapsedNanoseconds / 100_000_000), fractionDigits: 1)
-        err.write(" s elapsed, ETA ")
-        var remaining: UInt64 = 0
-        if durationNanoseconds > 0 {
-            remaining = durationNanoseconds > elapsedNanoseconds ? durationNanoseconds - elapsedNanoseconds : 0
-        } else if done > 0 && target > done {
-            remaining = elapsedNanoseconds / UInt64(done) * UInt64(target - done)
-        }
-        err.writeFixedPoint(Int64(bitPattern: remaining / 100_000_000), fractionDigits: 1)
-        err.writeLine(" s")
-    }
 }
 
 /// Parses `--name VALUE` as a decimal scaled by 10^digits; exits with usage on a bad value.
@@ -103,7 +86,6 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     // Every buffer of the measurement, once.
     let opCount = max(model.operatorCount, 1)
     let exitSlots = max(model.exitCount, 1)
-    let histogramBins = 40
     var rootBytes = staticBytes("/sys")
     if let root = arguments.value(of: "--sysfs-root") ?? libcGetenv("SPARROW_SYSFS_ROOT") { rootBytes = cStringBytes(root) }
     let sweepSlots = sweepExits ? HarnessBench.sweepLevelCount : 0
@@ -115,7 +97,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         opTotalsBlock = try Platform.allocateAligned(byteCount: opCount * 8)
         opRunsBlock = try Platform.allocateAligned(byteCount: opCount * 4)
         exitCountBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
-        histogramBlock = try Platform.allocateAligned(byteCount: histogramBins * 4)
+        histogramBlock = try Platform.allocateAligned(byteCount: BenchBuffers.histogramBins * 4)
         jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512 + sweepSlots * 512)
         scratchBlock = try Platform.allocateAligned(byteCount: rootBytes.count + SysfsPowerMeter<DeviceFileReader>.scratchOverhead)
         samplerBlock = try Platform.allocateAligned(byteCount: MemoryLayout<SamplerState>.stride)
@@ -123,100 +105,51 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         thresholdBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
         sweepBlock = try Platform.allocateAligned(byteCount: max(sweepSlots, 1) * MemoryLayout<SweepPoint>.stride)
     } catch { report(error, path: modelPath); return 1 }
-    let latencies = latencyBlock.bindMemory(to: UInt64.self)
-    let exits = exitBlock.bindMemory(to: Int8.self)
-    let opTotals = opTotalsBlock.bindMemory(to: UInt64.self)
-    let opRuns = opRunsBlock.bindMemory(to: UInt32.self)
-    let exitCounts = exitCountBlock.bindMemory(to: UInt32.self)
-    let histogram = histogramBlock.bindMemory(to: UInt32.self)
+    let thresholds = sweepExits ? thresholdBlock.bindMemory(to: Int32.self).baseAddress : nil
+    let points = sweepExits ? UnsafeMutableBufferPointer(rebasing: sweepBlock.bindMemory(to: SweepPoint.self)[0..<sweepSlots]) : nil
+    let buffers = BenchBuffers(latencies: latencyBlock.bindMemory(to: UInt64.self), exits: exitBlock.bindMemory(to: Int8.self),
+                               operatorTotals: opTotalsBlock.bindMemory(to: UInt64.self), operatorRuns: opRunsBlock.bindMemory(to: UInt32.self),
+                               exitCounts: exitCountBlock.bindMemory(to: UInt32.self), histogram: histogramBlock.bindMemory(to: UInt32.self),
+                               thresholds: thresholds, sweepPoints: points)
 
     // Power: a sysfs sensor, else the board figures given on the command line.
     let sampler = samplerBlock.baseAddress!.bindMemory(to: SamplerState.self, capacity: 1)
     let intervalMs = max(sampleOption ?? 10, 1)
     sampler.initialize(to: SamplerState(meter: SysfsPowerMeter(reader: DeviceFileReader(), root: rootBytes, scratch: scratchBlock),
                                         intervalNanoseconds: UInt64(bitPattern: intervalMs) &* 1_000_000))
-    var notes: UInt32 = 0
-    switch request {
-    case .auto, .hwmon, .powercap: sampler.pointee.meter.probe(request)
-    case .model: notes |= EnergyNote.modelRequested.bit
-    case .none: notes |= EnergyNote.noneRequested.bit
-    }
-    notes |= sampler.pointee.meter.notes
+    let notes = sampler.pointee.meter.prepare(for: request)
     var power: BoardPower? = nil
     if let idle = idleWattsOption, let load = loadWattsOption {
         let board = arguments.value(of: "--board").map(cStringBytes) ?? staticBytes("")
         let source = arguments.value(of: "--power-source").map(cStringBytes) ?? staticBytes("given on the command line")
         power = BoardPower(idleMilliwatts: idle, loadMilliwatts: load, board: board, source: source)
     }
-    let sensor = sampler.pointee.meter.source
 
-    // Pass 1 and 2.
-    HarnessBench.warmUp(interpreter, samples: samples, count: warmup, fullDepth: fullDepth)
-    let profile = HarnessBench.profilePass(interpreter, samples: samples, fullDepth: fullDepth, clock: DeviceClock(),
-                                           operatorTotals: opTotals, operatorRuns: opRuns, exitCounts: exitCounts)
-
-    // Idle window (measured sensors only), then the timed pass inside the sampling window.
-    var idleMicrowatts: Int64? = nil
-    if sensor != .none {
-        let idleNs = UInt64(bitPattern: idleSecondsOption ?? 1_000_000_000)
-        if idleNs > 0 {
-            if !quiet { err.writeLine("bench: measuring idle power") }
-            _ = PowerSampler.start(sampler)
-            libcSleep(nanoseconds: idleNs)
-            PowerSampler.stop(sampler)
-            let covered = sampler.pointee.meter.coveredNanoseconds
-            if covered > 0 { idleMicrowatts = EnergyMath.averageMicrowatts(nanojoules: sampler.pointee.meter.nanojoules, nanoseconds: covered) }
-        }
-    }
-    var window = EnergyWindow(sampler: DeviceSampler(state: sampler), sensor: sensor, request: request, power: power, notes: notes,
-                              idleMicrowatts: idleMicrowatts)
-    window.begin()
-    var progress = ConsoleProgress()
-    var silent = SilentProgress()
-    let timed = quiet
-        ? HarnessBench.timedPass(interpreter, samples: samples, fullDepth: fullDepth, clock: DeviceClock(), iterations: iterations,
-                                 durationNanoseconds: durationNanoseconds, latencies: latencies, exits: exits, progress: &silent)
-        : HarnessBench.timedPass(interpreter, samples: samples, fullDepth: fullDepth, clock: DeviceClock(), iterations: iterations,
-                                 durationNanoseconds: durationNanoseconds, latencies: latencies, exits: exits, progress: &progress)
-    let energy = window.end(windowNanoseconds: timed.elapsedNanoseconds, busyNanoseconds: timed.busyNanoseconds,
-                            iterations: timed.iterations)
-
-    // Exit-threshold sweep: each level its own energy window (Docs/harness.md).
-    var sweep: UnsafeBufferPointer<SweepPoint>? = nil
-    if sweepExits {
-        let points = sweepBlock.bindMemory(to: SweepPoint.self)
-        let written = HarnessBench.sweep(interpreter, samples: samples, clock: DeviceClock(),
-                                         thresholds: thresholdBlock.bindMemory(to: Int32.self).baseAddress!,
-                                         points: UnsafeMutableBufferPointer(rebasing: points[0..<sweepSlots]), window: &window) { p in
-            if !quiet { printSweepProgress(p) }
-        }
-        sweep = UnsafeBufferPointer(rebasing: points[0..<written])
-    }
+    // The passes: the harness's session, the same `sparrow bench` runs.
+    var settings = BenchSettings()
+    settings.warmup = warmup
+    settings.iterations = iterations
+    settings.durationNanoseconds = durationNanoseconds
+    settings.idleNanoseconds = UInt64(bitPattern: idleSecondsOption ?? 1_000_000_000)
+    settings.fullDepth = fullDepth
+    settings.quiet = quiet
+    settings.sweepExits = sweepExits
+    settings.request = request
+    var session = BenchSession(platform: DevicePlatform(sampler: DeviceSampler(state: sampler)), interpreter: interpreter,
+                               samples: samples, settings: settings, buffers: buffers)
+    let measured = session.run(power: power, notes: notes)
 
     // Outputs: CSV first (it needs the latencies in run order; the summary sorts them).
-    let measured = UnsafeMutableBufferPointer(rebasing: latencies[0..<timed.iterations])
     if let csvPath = arguments.value(of: "--csv") {
-        if writeLatencyCSV(path: csvPath, latencies: UnsafeBufferPointer(measured), exits: exits, sampleCount: plan.sampleCount) != 0 { return 1 }
+        if writeLatencyCSV(path: csvPath, latencies: UnsafeBufferPointer(measured.latencies), exits: measured.exits,
+                           sampleCount: plan.sampleCount) != 0 { return 1 }
     }
-    let latency = HarnessStatistics.summarize(measured)
-    let bins = HarnessStatistics.histogram(sorted: UnsafeBufferPointer(measured), bins: histogram)
-    var record = BenchRecord(modelPath: cStringBytes(modelPath), inputPath: cStringBytes(inputPath), latency: latency, timed: timed,
-                             histogram: UnsafeBufferPointer(histogram), profile: profile,
-                             operatorTotals: UnsafeBufferPointer(opTotals), operatorRuns: UnsafeBufferPointer(opRuns),
-                             exitCounts: UnsafeBufferPointer(exitCounts), energy: energy)
+    var record = session.record(measured, modelPath: cStringBytes(modelPath), inputPath: cStringBytes(inputPath))
     record.tool = "sparrow-device"
     record.platformKind = "device"
     record.label = arguments.value(of: "--label").map(cStringBytes)
     record.labelsPath = labelsPath.map(cStringBytes)
-    record.warmup = warmup
-    record.requestedIterations = durationNanoseconds > 0 ? 0 : iterations
-    record.durationNanoseconds = durationNanoseconds
-    record.fullDepth = fullDepth
-    record.powerRequest = request
-    record.histogramLower = bins.lower
-    record.histogramWidth = bins.width
     record.peakResidentKiB = peakResidentKiB(scratch: statusBlock)
-    record.sweep = sweep
     printBenchSummary(record, model: model)
     if let jsonPath = arguments.value(of: "--json") {
         var json = JSONWriter(buffer: jsonBlock)
@@ -228,7 +161,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
 }
 
 /// `iteration,sample,latency_ns,exit` rows, written in chunks through one small buffer.
-func writeLatencyCSV(path: UnsafePointer<CChar>, latencies: UnsafeBufferPointer<UInt64>, exits: UnsafeMutableBufferPointer<Int8>,
+func writeLatencyCSV(path: UnsafePointer<CChar>, latencies: UnsafeBufferPointer<UInt64>, exits: UnsafeBufferPointer<Int8>,
                      sampleCount: Int) -> Int32 {
     guard let file = libcOpen(path, "wb") else { report(.createFailed(errno: libcErrno()), path: path); return 1 }
     var chunk: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =

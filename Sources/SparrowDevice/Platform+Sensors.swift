@@ -1,7 +1,7 @@
 // Sensor access for `sparrow-device bench`: small-file reads for sysfs and /proc, and the
-// second thread that samples the power sensor while inferences run.
+// second thread that samples the power sensor while inferences run (SparrowHarness's SysfsPowerMeter).
 
-import SparrowRuntime
+import SparrowHarness
 
 /// Reads sysfs and /proc files with fopen/fread. Their reported size is 0 (fseek/ftell do not
 /// work on them), so this reads up to the buffer's size instead of the file's size.

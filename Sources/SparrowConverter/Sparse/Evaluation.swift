@@ -9,13 +9,7 @@ public enum ModelEvaluation {
     /// Fraction of samples whose largest output is the label. `inputFile` is a float32 .npy of
     /// samples in the model's input layout; labels are class indices, one per sample.
     public static func top1Accuracy(model bytes: [UInt8], inputFile: [UInt8], labels: [Int64]) throws -> Double {
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 16), alignment: ModelFormat.sectionAlignment)
-        defer { storage.deallocate() }
-        bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
-        let model = try VerifiedModel.verify(UnsafeRawBufferPointer(rebasing: storage[0..<bytes.count]))
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(model.arenaSize, 16), alignment: Interpreter.arenaAlignment)
-        defer { arena.deallocate() }
-        let result = try Interpreter(model: model, arena: arena).runBatch(inputFile: inputFile)
+        let result = try HostModel(bytes: bytes).runBatch(inputFile: inputFile)
         guard !labels.isEmpty, result.outputs.count % labels.count == 0 else {
             throw ConversionError(.unsupported, "\(labels.count) labels for \(result.outputs.count) outputs")
         }

@@ -1,7 +1,7 @@
-// One energy window of a bench (the timed pass, each sweep point) turned into a BenchEnergy the
-// same way on the host and on the device: each program only provides its sampling thread
-// (`PowerSampling`: pthread on the device, a Foundation Thread on the host); what a window's
-// energy is, is decided here.
+// One energy window of a bench (the idle window, the timed pass, each sweep point) turned into a
+// BenchEnergy the same way on the host and on the device: each program only provides its sampling
+// thread (`PowerSampling`: pthread on the device, a Foundation Thread on the host); what a
+// window's energy is, is decided here.
 
 /// A program's sensor sampling on a second thread.
 public protocol PowerSampling {
@@ -24,7 +24,7 @@ public struct EnergyWindow<Sampler: PowerSampling> {
     /// Notes from probing (which sources were skipped and why).
     public let notes: UInt32
     /// Measured idle power, when an idle window was sampled.
-    public let idleMicrowatts: Int64?
+    public private(set) var idleMicrowatts: Int64?
 
     public init(sampler: Sampler, sensor: EnergySource, request: PowerRequest, power: BoardPower?, notes: UInt32,
                 idleMicrowatts: Int64?) {
@@ -34,6 +34,16 @@ public struct EnergyWindow<Sampler: PowerSampling> {
         self.power = power
         self.notes = notes
         self.idleMicrowatts = idleMicrowatts
+    }
+
+    /// Samples an idle window while `wait` sleeps (no inference runs) and keeps its average
+    /// power as the idle figure of every later window.
+    public mutating func measureIdle(_ wait: () -> Void) {
+        sampler.start()
+        wait()
+        sampler.stop()
+        let covered = sampler.meter.coveredNanoseconds
+        if covered > 0 { idleMicrowatts = EnergyMath.averageMicrowatts(nanojoules: sampler.meter.nanojoules, nanoseconds: covered) }
     }
 
     public mutating func begin() {

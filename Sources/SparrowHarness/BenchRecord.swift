@@ -1,4 +1,5 @@
 import SparrowFormat
+import SparrowRuntime
 
 // The bench run record (schema "sparrow-bench/1", Docs/harness.md): the energy summary and the
 // JSON writer for the whole record, shared by `sparrow bench` and `sparrow-device bench` so the

@@ -1,4 +1,5 @@
 import SparrowFormat
+import SparrowRuntime
 
 // The benchmark loops shared by `sparrow bench` (host) and `sparrow-device bench` (board): both
 // call these with their own clock and buffers, so the two measure exactly the same thing.

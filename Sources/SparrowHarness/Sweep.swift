@@ -1,4 +1,5 @@
 import SparrowFormat
+import SparrowRuntime
 
 // Exit-threshold sweep for early-exit models: the labelled set is run once per "level" with
 // every non-final exit's threshold derived from that level, so one knob orders the points from

@@ -1,5 +1,5 @@
 import Foundation
-import SparrowRuntime
+import SparrowHarness
 import Testing
 
 /// Reads files with Foundation, as any program's reader would.
