@@ -3,6 +3,7 @@
 // split within 1.0 point of the float accuracy onnxruntime measured (summary.json).
 import Foundation
 import SparrowNPY
+import SparrowRuntime
 import Testing
 @testable import SparrowConverter
 
@@ -39,8 +40,8 @@ private func argmax<C: Collection>(_ v: C) -> Int where C.Element == Float, C.In
         let runs = try port.irLayoutRuns(from: x)
         #expect(runs.count == labels.count)
 
-        let runner = try Int8Runner(result.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: result.bytes)
+        defer { withExtendedLifetime(runner) {} }
         let executor = FloatExecutor(graph: result.graph)
         var int8Correct = 0, floatCorrect = 0, agree = 0
         var maxError: Float = 0
@@ -76,8 +77,8 @@ private func argmax<C: Collection>(_ v: C) -> Int where C.Element == Float, C.In
 
         let x = try NPYArray.read(path: DigitsData.path("digits_test_x.npy"))
         let labels = try #require(try NPYArray.read(path: DigitsData.path("digits_test_y.npy")).int64s())
-        let runner = try Int8Runner(result.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: result.bytes)
+        defer { withExtendedLifetime(runner) {} }
         var correct = 0
         for (i, input) in try port.irLayoutRuns(from: x).enumerated() where argmax(runner.run([port.toONNXLayout(input)])[0]) == Int(labels[i]) {
             correct += 1

@@ -6,17 +6,8 @@ import Testing
 import SparrowFormat
 import SparrowNPY
 import SparrowRuntime
+import SparrowTestSupport
 @testable import SparrowConverter
-
-/// An `Int8Runner` (LoweringTests.swift) that frees its memory when the last reference goes.
-private final class LoadedSparrow {
-    let runner: Int8Runner
-    init(_ bytes: [UInt8]) throws { runner = try Int8Runner(bytes) }
-    var model: VerifiedModel { runner.model }
-    var interpreter: Interpreter { runner.interpreter }
-    var buffer: UnsafeMutableRawBufferPointer { runner.file }
-    deinit { runner.release() }
-}
 
 private func digits(_ name: String) -> String { IRFixtures.digits(name) }
 
@@ -31,13 +22,15 @@ private func convertMultiExit(_ variant: String, exits: [String] = ["exit1", "ex
 
 /// Verifies `bytes` after `patch` edits them (the checksum is recomputed), returning the error.
 private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPointer, VerifiedModel) -> Void) throws -> ModelError? {
-    let original = try LoadedSparrow(bytes)
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
-    defer { buffer.deallocate() }
-    bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
-    patch(buffer, original.model)
-    buffer.storeBytes(of: modelChecksum(UnsafeRawBufferPointer(buffer)).littleEndian, toByteOffset: HeaderField.checksum, as: UInt32.self)
-    do { _ = try VerifiedModel.verify(UnsafeRawBufferPointer(buffer)); return nil } catch { return error }
+    let original = try HostModel(bytes: bytes)
+    var patched = bytes
+    withExtendedLifetime(original) {
+        patched.withUnsafeMutableBytes { raw in
+            patch(raw, original.model)
+            reseal(raw)
+        }
+    }
+    return HostModel.verificationError(patched)
 }
 
 @Suite(.serialized) struct EarlyExitTests {
@@ -72,7 +65,8 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
     /// ancestor of exit k's output (computed here from the operator table, independently of the
     /// scheduler), and the exits' tests follow their segments.
     @Test func loweredModelRunsNoLaterOnlyOpBeforeAnEarlierExit() throws {
-        let loaded = try LoadedSparrow(try convertMultiExit("sd").bytes)
+        let loaded = try HostModel(bytes: try convertMultiExit("sd").bytes)
+        defer { withExtendedLifetime(loaded) {} }
         let m = loaded.model
         #expect(m.exitCount == 3)
         var producer: [Int: Int] = [:]
@@ -156,13 +150,15 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
     /// With --full-depth every sample takes the final exit, and its output equals the final
     /// output of the same model converted without exits (same calibration, different op order).
     @Test func forcedFullDepthEqualsTheFinalOutputWithoutExits() throws {
-        let withExits = try LoadedSparrow(try convertMultiExit("sd").bytes)
+        let withExits = try HostModel(bytes: try convertMultiExit("sd").bytes)
+        defer { withExtendedLifetime(withExits) {} }
         let plain = try convert(onnxPath: digits("digits_multiexit_sd.onnx"),
                                 options: ConversionOptions(calibrationPath: digits("digits_calib.npy")))
-        let reference = try LoadedSparrow(plain.bytes)
+        let reference = try HostModel(bytes: plain.bytes)
+        defer { withExtendedLifetime(reference) {} }
         #expect(reference.model.exitCount == 0)
         let input = try fileBytes(digits("digits_test_x.npy"))
-        let batch = try withExits.interpreter.runBatch(inputFile: input, fullDepth: true)
+        let batch = try withExits.runBatch(inputFile: input, fullDepth: true)
         #expect(batch.exitIndices.allSatisfy { $0 == 2 })
         #expect(batch.macs == UInt64(batch.exitIndices.count) * withExits.model.exit(2).macsToHere)
         let x = try IRFixtures.floats(digits("digits_test_x.npy")).data
@@ -179,7 +175,8 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
     }
 
     @Test func thresholdOverrideWithoutRewritingTheFile() throws {
-        let loaded = try LoadedSparrow(try convertMultiExit("sd").bytes)
+        let loaded = try HostModel(bytes: try convertMultiExit("sd").bytes)
+        defer { withExtendedLifetime(loaded) {} }
         let it = loaded.interpreter
         let x = try IRFixtures.floats(digits("digits_test_x.npy")).data
         x.withUnsafeBytes { it.inputBuffer(0).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<256])) }
@@ -208,11 +205,12 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
         #expect(calibration.lossBoundPoints <= budget)
         try ExitCalibrator.setThresholds(&bytes, calibration.thresholds)
 
-        let loaded = try LoadedSparrow(bytes)
+        let loaded = try HostModel(bytes: bytes)
+        defer { withExtendedLifetime(loaded) {} }
         let input = try fileBytes(digits("digits_test_x.npy"))
         let labels = try IRFixtures.int64s(digits("digits_test_y.npy"))
-        let early = try loaded.interpreter.runBatch(inputFile: input)
-        let full = try loaded.interpreter.runBatch(inputFile: input, fullDepth: true)
+        let early = try loaded.runBatch(inputFile: input)
+        let full = try loaded.runBatch(inputFile: input, fullDepth: true)
         func accuracy(_ outputs: [Float]) -> Double {
             let n = labels.count
             return 100 * Double((0..<n).filter { argmax(outputs[($0 * 10)..<($0 * 10 + 10)]) == Int(labels[$0]) }.count) / Double(n)

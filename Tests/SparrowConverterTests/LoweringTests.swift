@@ -4,48 +4,7 @@ import SparrowNPY
 import SparrowRuntime
 import Testing
 @testable import SparrowConverter
-
-/// Runs a Sparrow model through the verifier and the interpreter (what the device does).
-struct Int8Runner {
-    let model: VerifiedModel
-    let file: UnsafeMutableRawBufferPointer
-    let arena: UnsafeMutableRawBufferPointer
-    let interpreter: Interpreter
-
-    init(_ bytes: [UInt8]) throws {
-        let file = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
-        bytes.withUnsafeBytes { file.copyMemory(from: $0) }
-        let model = try VerifiedModel.verify(UnsafeRawBufferPointer(file))
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(model.arenaSize, 16), alignment: 16)
-        self.file = file
-        self.model = model
-        self.arena = arena
-        interpreter = try Interpreter(model: model, arena: arena)
-    }
-
-    func release() {
-        file.deallocate()
-        arena.deallocate()
-    }
-
-    /// Inputs and outputs in IR layout.
-    func run(_ inputs: [[Float]]) -> [[Float]] {
-        for (i, x) in inputs.enumerated() {
-            let buffer = interpreter.inputBuffer(i)
-            x.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        }
-        _ = interpreter.invoke()
-        return (0..<model.outputCount).map { i in
-            let b = interpreter.outputBuffer(i)
-            return Array(b.bindMemory(to: Float.self))
-        }
-    }
-}
-
-/// Deterministic floats in [lo, hi).
-func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
-    (0..<n).map { _ in lo + (hi - lo) * Float(rng.next() >> 40) / Float(1 << 24) }
-}
+import SparrowTestSupport
 
 @Suite struct LoweringTests {
     /// x [1,4,4,2] -> Conv 3x3 pad 1 (3 filters) + ReLU -> Reshape [1,48] -> FC 5.
@@ -56,10 +15,10 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
 
         init() {
             var rng = SplitMix64(seed: 42)
-            filter = randomFloats(3 * 3 * 3 * 2, &rng, -0.5, 0.5)
-            bias = randomFloats(3, &rng, -0.2, 0.2)
-            weights = randomFloats(5 * 48, &rng, -0.3, 0.3)
-            fcBias = randomFloats(5, &rng, -0.1, 0.1)
+            filter = rng.floats(3 * 3 * 3 * 2, -0.5, 0.5)
+            bias = rng.floats(3, -0.2, 0.2)
+            weights = rng.floats(5 * 48, -0.3, 0.3)
+            fcBias = rng.floats(5, -0.1, 0.1)
             x = graph.addValue(IRValue(name: "x", shape: [1, 4, 4, 2]))
             let f = graph.addValue(IRValue(name: "conv.weight", shape: [3, 3, 3, 2], constant: filter))
             let b = graph.addValue(IRValue(name: "conv.bias", shape: [3], constant: bias))
@@ -97,7 +56,7 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
     @Test func convReluFullyConnectedMatchesFloat() throws {
         let m = ConvFC()
         var rng = SplitMix64(seed: 7)
-        let samples = (0..<16).map { _ in randomFloats(32, &rng) }
+        let samples = (0..<16).map { _ in rng.floats(32) }
         // Calibrate from the float reference: per-value min/max over the samples.
         var ranges: [Int: ValueRange] = [:]
         func widen(_ v: Int, _ data: [Float]) {
@@ -120,8 +79,8 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
         let parameters = 54 + 3 + 240 + 5   // filter, bias, fc weights, fc bias
         #expect(lowered.parameterCount == parameters)
 
-        let runner = try Int8Runner(lowered.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: lowered.bytes)
+        defer { withExtendedLifetime(runner) {} }
         let outScale = quant[m.z]!.scale
         var worst: Float = 0
         for s in samples {
@@ -138,8 +97,8 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
         let ranges = [m.x: ValueRange(min: -1, max: 1), m.y: ValueRange(min: 0, max: 2),
                       m.flat: ValueRange(min: 0, max: 2), m.z: ValueRange(min: -3, max: 3)]
         let lowered = try Lowering.lower(m.graph, quantization: try ActivationQuantizer.assign(graph: m.graph, ranges: ranges))
-        let runner = try Int8Runner(lowered.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: lowered.bytes)
+        defer { withExtendedLifetime(runner) {} }
         let model = runner.model
         // Ops: 0 quantize, 1 transpose (NCHW → NHWC), 2 conv, 3 reshape, 4 fc, 5 dequantize.
         #expect((0..<model.operatorCount).map { model.opcode($0) }
@@ -188,7 +147,7 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
         var rng = SplitMix64(seed: 99)
         var g = IRGraph()
         func constant(_ name: String, _ shape: [Int], _ lo: Float, _ hi: Float) -> Int {
-            g.addValue(IRValue(name: name, shape: shape, constant: randomFloats(shape.reduce(1, *), &rng, lo, hi)))
+            g.addValue(IRValue(name: name, shape: shape, constant: rng.floats(shape.reduce(1, *), lo, hi)))
         }
         func value(_ name: String, _ shape: [Int]) -> Int { g.addValue(IRValue(name: name, shape: shape)) }
         let x = value("x", [1, 6, 6, 4])
@@ -236,7 +195,7 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
 
         // 64 samples in the ONNX layout [N, 4, 6, 6], as a user would give them.
         var rng = SplitMix64(seed: 5)
-        let onnxSamples = randomFloats(64 * 144, &rng, -2, 2)
+        let onnxSamples = rng.floats(64 * 144, -2, 2)
         let npy = NPYArray(floats: onnxSamples, shape: [64, 4, 6, 6])
         let result = try convert(graph: g, options: ConversionOptions(calibration: .samples([npy])))
         let q = result.quantization
@@ -250,8 +209,8 @@ func randomFloats(_ n: Int, _ rng: inout SplitMix64, _ lo: Float = -1, _ hi: Flo
                                             "Transpose": 2, "Lookup": 1, "Mul": 2, "AveragePool": 1, "Concat": 1,
                                             "Mean": 1, "FullyConnected": 1, "Softmax": 1, "Dequantize": 1])
 
-        let runner = try Int8Runner(result.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: result.bytes)
+        defer { withExtendedLifetime(runner) {} }
         let executor = FloatExecutor(graph: g)
         let port = g.inputPorts[0]
         var worst: Float = 0, agree = 0

@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowConverter
+import SparrowTestSupport
 
 // Offsets below are worked out by hand from the algorithm in MemoryPlanner.swift: place in
 // order of decreasing size; each buffer takes the lowest 16-aligned gap among the already
@@ -155,15 +156,3 @@ private func programOrderFirstFitArena(_ buffers: [PlannerBuffer]) -> Int {
     return (buffers.indices.map { offsets[$0] + buffers[$0].size }.max()! + 15) / 16 * 16
 }
 
-/// Deterministic generator for property tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

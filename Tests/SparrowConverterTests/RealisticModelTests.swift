@@ -4,6 +4,7 @@
 // (<model>_ref.npy). Figures are recorded in Docs/results.md ("Realistic models").
 import Foundation
 import SparrowNPY
+import SparrowRuntime
 import Testing
 @testable import SparrowConverter
 
@@ -52,8 +53,8 @@ enum RealisticFixtures {
         let ref = try IRFixtures.floats(RealisticFixtures.path("\(model)_ref.npy"))
         let n = x.shape[0], k = RealisticFixtures.classes
         let perSample = x.data.count / n
-        let runner = try Int8Runner(result.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: result.bytes)
+        defer { withExtendedLifetime(runner) {} }
         var agree = 0
         var maxError: Float = 0, sumError: Float = 0
         for i in 0..<n {

@@ -4,15 +4,9 @@ import Foundation
 import SparrowFormat
 import SparrowNPY
 import SparrowRuntime
+import SparrowTestSupport
 import Testing
 @testable import SparrowConverter
-
-private func verifyBytes(_ bytes: [UInt8]) -> ModelError? {
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 16), alignment: 16)
-    defer { buffer.deallocate() }
-    bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
-    do { _ = try VerifiedModel.verify(UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count])); return nil } catch { return error }
-}
 
 /// Applies `edit` to the sparse matrix bytes (at sparse-section offset 0) and the params, and re-seals the checksum.
 private func corrupt(_ file: [UInt8], params: (inout [Int32]) -> Void = { _ in }, matrix: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
@@ -26,8 +20,7 @@ private func corrupt(_ file: [UInt8], params: (inout [Int32]) -> Void = { _ in }
         var words = (0..<(paramsRange.size / 4)).map { raw.loadUnaligned(fromByteOffset: paramsRange.offset + 4 * $0, as: Int32.self) }
         params(&words)
         for (i, w) in words.enumerated() { raw.storeBytes(of: w, toByteOffset: paramsRange.offset + 4 * i, as: Int32.self) }
-        let sum = modelChecksum(UnsafeRawBufferPointer(raw))
-        raw.storeBytes(of: sum.littleEndian, toByteOffset: HeaderField.checksum, as: UInt32.self)
+        reseal(raw)
     }
     return bytes
 }
@@ -55,42 +48,42 @@ private enum Pruned {
 
     // Matrix layout of `model()`: header 16 B, counts u16[8] at 16, indices u8[4] at 32, values at 36.
     @Test func validSparseModelVerifies() {
-        #expect(verifyBytes(Self.model()) == nil)
+        #expect(HostModel.verificationError(Self.model()) == nil)
     }
 
     @Test func columnIndexOutOfRangeIsRejected() {
         // Row 0's second delta 56 → column 3 + 56 + 1 = 60; 60 more → 120 ≥ 64.
         let bad = corrupt(Self.model(), matrix: { $0[33] = 116 })
-        let e = verifyBytes(bad)
+        let e = HostModel.verificationError(bad)
         #expect(e?.reason == .sparseIndexOutOfRange)
         #expect(e?.value == 120 && e?.limit == 64)
     }
 
     @Test func countsThatDoNotAddUpAreRejected() {
-        let e = verifyBytes(corrupt(Self.model(), matrix: { $0[16 + 2 * 5] = 1 }))   // row 5 claims a block
+        let e = HostModel.verificationError(corrupt(Self.model(), matrix: { $0[16 + 2 * 5] = 1 }))   // row 5 claims a block
         #expect(e?.reason == .sparseCountMismatch)
-        let tooMany = verifyBytes(corrupt(Self.model(), matrix: { $0[16 + 2 * 7] = 200 }))   // more than 64 columns
+        let tooMany = HostModel.verificationError(corrupt(Self.model(), matrix: { $0[16 + 2 * 7] = 200 }))   // more than 64 columns
         #expect(tooMany?.reason == .sparseCountMismatch && tooMany?.value == 200 && tooMany?.limit == 64)
     }
 
     @Test func headerFieldsAreChecked() {
-        #expect(verifyBytes(corrupt(Self.model(), matrix: { $0[8] = 3 }))?.reason == .badBlockShape)
-        #expect(verifyBytes(corrupt(Self.model(), matrix: { $0[9] = 32 }))?.reason == .badBlockShape)
+        #expect(HostModel.verificationError(corrupt(Self.model(), matrix: { $0[8] = 3 }))?.reason == .badBlockShape)
+        #expect(HostModel.verificationError(corrupt(Self.model(), matrix: { $0[9] = 32 }))?.reason == .badBlockShape)
         // 16-row blocks do not divide 8 rows.
-        #expect(verifyBytes(corrupt(Self.model(), matrix: { $0[8] = 16 }))?.reason == .badBlockShape)
-        #expect(verifyBytes(corrupt(Self.model(), matrix: { $0[10] = 3 }))?.reason == .badIndexWidth)
-        #expect(verifyBytes(corrupt(Self.model(), matrix: { $0[12] = 5 }))?.reason == .sparseSizeMismatch)
-        #expect(verifyBytes(corrupt(Self.model(), matrix: { $0[0] = 9 }))?.reason == .shapeMismatch)
-        #expect(verifyBytes(corrupt(Self.model(), matrix: { $0[36] = 0x80 }))?.reason == .weightOutOfRange)
+        #expect(HostModel.verificationError(corrupt(Self.model(), matrix: { $0[8] = 16 }))?.reason == .badBlockShape)
+        #expect(HostModel.verificationError(corrupt(Self.model(), matrix: { $0[10] = 3 }))?.reason == .badIndexWidth)
+        #expect(HostModel.verificationError(corrupt(Self.model(), matrix: { $0[12] = 5 }))?.reason == .sparseSizeMismatch)
+        #expect(HostModel.verificationError(corrupt(Self.model(), matrix: { $0[0] = 9 }))?.reason == .shapeMismatch)
+        #expect(HostModel.verificationError(corrupt(Self.model(), matrix: { $0[36] = 0x80 }))?.reason == .weightOutOfRange)
     }
 
     @Test func matrixLocationIsChecked() {
         // Params: actMin, actMax, offset, size.
-        #expect(verifyBytes(corrupt(Self.model(), params: { $0[2] = 1 << 20 }))?.reason == .sparseOutOfBounds)
-        #expect(verifyBytes(corrupt(Self.model(), params: { $0[3] -= 1 }))?.reason == .sparseSizeMismatch)
-        #expect(verifyBytes(corrupt(Self.model(), params: { $0[3] += 1 }))?.reason == .sparseOutOfBounds)
-        #expect(verifyBytes(corrupt(Self.model(), params: { $0[3] = 8 }))?.reason == .sparseOutOfBounds)
-        #expect(verifyBytes(corrupt(Self.model(), params: { $0[2] = -16 }))?.reason == .sparseOutOfBounds)
+        #expect(HostModel.verificationError(corrupt(Self.model(), params: { $0[2] = 1 << 20 }))?.reason == .sparseOutOfBounds)
+        #expect(HostModel.verificationError(corrupt(Self.model(), params: { $0[3] -= 1 }))?.reason == .sparseSizeMismatch)
+        #expect(HostModel.verificationError(corrupt(Self.model(), params: { $0[3] += 1 }))?.reason == .sparseOutOfBounds)
+        #expect(HostModel.verificationError(corrupt(Self.model(), params: { $0[3] = 8 }))?.reason == .sparseOutOfBounds)
+        #expect(HostModel.verificationError(corrupt(Self.model(), params: { $0[2] = -16 }))?.reason == .sparseOutOfBounds)
     }
 
     @Test func globPatterns() {
@@ -111,15 +104,7 @@ private enum Pruned {
         #expect(dense.summary.opCounts["FullyConnected"] == 3 && dense.summary.opCounts["SparseFullyConnected"] == nil)
         for p in sparse.pruning { #expect(abs(p.densityAfter - 0.1) < 0.02, "\(p.name) density \(p.densityAfter)") }
         let x = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Pruned.path("digits_test_x.npy"))))
-        func outputs(_ bytes: [UInt8]) throws -> [Float] {
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
-            defer { storage.deallocate() }
-            bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
-            let m = try VerifiedModel.verify(UnsafeRawBufferPointer(storage))
-            let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(m.arenaSize, 16), alignment: 16)
-            defer { arena.deallocate() }
-            return try Interpreter(model: m, arena: arena).runBatch(inputFile: x).outputs
-        }
+        func outputs(_ bytes: [UInt8]) throws -> [Float] { try HostModel(bytes: bytes).runBatch(inputFile: x).outputs }
         #expect(try outputs(sparse.bytes) == outputs(dense.bytes))
         #expect(sparse.bytes.count < dense.bytes.count)
     }

@@ -3,6 +3,7 @@ import SparrowConverter
 import SparrowFormat
 import SparrowRuntime
 import Testing
+import SparrowTestSupport
 
 /// Structured fuzzing of the verifier on real converted models. Random bit flips alone only
 /// exercise the checksum, so each mutation here rewrites a random 1–4 byte field inside the
@@ -12,25 +13,13 @@ import Testing
 /// exactly the arena its header declares (reads and writes stay inside the model bytes and the
 /// arena; run this suite under `swift test --sanitize=address` to have that checked byte by byte).
 @Suite struct VerifierFuzzTests {
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     static func converted(_ name: String, extra: [String] = []) throws -> [UInt8] {
         let options = ConversionOptions(calibrationPath: IRFixtures.digits("digits_calib.npy"))
         return try convert(onnxPath: IRFixtures.digits(name + ".onnx"), options: options).bytes
     }
 
     /// Overwrites a random field in a random non-empty table section, then reseals the checksum.
-    static func mutate(_ bytes: [UInt8], _ g: inout Generator) -> [UInt8] {
+    static func mutate(_ bytes: [UInt8], _ g: inout SplitMix64) -> [UInt8] {
         var b = bytes
         let view = b.withUnsafeBytes { raw in
             (0..<10).map { ModelFileView(bytes: raw).sectionRange(Section(rawValue: UInt8($0))!) }
@@ -42,32 +31,23 @@ import Testing
         let interesting: [UInt32] = [0, 1, 0xFF, 0x7F, 0x80, 0xFFFF, 0xFFFF_FFFF, 0x7FFF_FFFF, 0x8000_0000, 16, 255, 256]
         let value = g.below(2) == 0 ? interesting[g.below(interesting.count)] : UInt32(truncatingIfNeeded: g.next())
         for i in 0..<width { b[at + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
-        let sum = b.withUnsafeBytes { modelChecksum($0) }
-        for i in 0..<4 { b[HeaderField.checksum + i] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(i))) }
-        return b
+        return resealed(b)
     }
 
     @Test(arguments: ["digits_cnn", "digits_mbv3"])
     func mutatedModelsAreRejectedOrRunSafely(model: String) throws {
         let original = try Self.converted(model)
-        var g = Generator(state: 0x5EED ^ UInt64(model.count))
+        var g = SplitMix64(seed: 0x5EED ^ UInt64(model.count))
         var rejected = 0, accepted = 0
         var reasons: Set<String> = []
         for _ in 0..<1500 {
             let bytes = Self.mutate(original, &g)
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
-            defer { storage.deallocate() }
-            bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
             do {
-                let verified = try VerifiedModel.verify(UnsafeRawBufferPointer(storage))
+                // Still valid: it must run in exactly its declared arena (HostModel allocates that).
+                let loaded = try HostModel(bytes: bytes)
                 accepted += 1
-                // Still valid: it must run in exactly its declared arena.
-                let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(verified.arenaSize, 16), alignment: 16)
-                defer { arena.deallocate() }
-                let interpreter = try Interpreter(model: verified, arena: arena)
-                let input = interpreter.inputBuffer(0)
-                input.initializeMemory(as: UInt8.self, repeating: 0)
-                let result = interpreter.invoke()
+                loaded.interpreter.inputBuffer(0).initializeMemory(as: UInt8.self, repeating: 0)
+                let result = loaded.invoke()
                 #expect(result.operatorsRun >= 1)
             } catch let error as ModelError {
                 rejected += 1

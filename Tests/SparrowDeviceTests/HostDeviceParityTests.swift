@@ -26,13 +26,9 @@ final class DigitsModel: @unchecked Sendable {
             let inputBytes = try #require(subset.encoded())
             try Data(inputBytes).write(to: directory.appendingPathComponent("x.npy"))
             // The host side: the same interpreter and batch code `sparrow run` uses.
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: result.bytes.count, alignment: 16)
-            result.bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
-            let model = try VerifiedModel.verify(UnsafeRawBufferPointer(storage))
-            let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: model.arenaSize, alignment: 16)
-            defer { arena.deallocate(); storage.deallocate() }
-            let host = try Interpreter(model: model, arena: arena).runBatch(inputFile: inputBytes)
-            prepared = (directory, model.arenaSize, host)
+            let model = try HostModel(bytes: result.bytes)
+            let host = try model.runBatch(inputFile: inputBytes)
+            prepared = (directory, model.model.arenaSize, host)
             return prepared!
         }
     }

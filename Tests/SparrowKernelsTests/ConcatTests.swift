@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 @Suite struct ConcatTests {
     @Test(arguments: 0...3)

@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 /// One convolution case; depthwise when `depthMultiplier > 0`.
 struct ConvCase: CustomStringConvertible, Sendable {

@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 // Tolerance-0 checks of the restructured dense kernels (Σx·w − zx·Σw, four-channel blocks,
 // three-tap depthwise passes) against the textbook definition evaluated here in 64-bit integers:

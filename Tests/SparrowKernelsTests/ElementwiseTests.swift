@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 /// Element of a broadcast operand at an output coordinate.
 func broadcastValue(_ data: [Int8], _ s: Shape4, _ n: Int, _ h: Int, _ w: Int, _ c: Int) -> Int8 {

@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 @Suite struct FullyConnectedTests {
     @Test(arguments: [(1, 1, 1, Int32(0)), (1, 17, 5, Int32(-128)), (3, 64, 10, Int32(127)), (2, 300, 33, Int32(9))])

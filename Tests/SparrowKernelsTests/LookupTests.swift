@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 @Suite struct LookupTests {
     @Test func identityTableWithSameQuantization() {

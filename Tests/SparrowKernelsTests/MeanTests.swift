@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 @Suite struct MeanTests {
     @Test(arguments: [Shape4(1, 7, 7, 40), Shape4(2, 3, 5, 3), Shape4(1, 1, 1, 4), Shape4(1, 13, 11, 33)],

@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 struct PoolCase: Sendable {
     var input: Shape4

@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 // The branch-free block requantizer must equal the definition in Docs/quantization.md bit for
 // bit. The reference below is that definition evaluated in host Int (64-bit) arithmetic, written

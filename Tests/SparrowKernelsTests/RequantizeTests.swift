@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 // Expected values are derived by hand from the definitions in Docs/quantization.md:
 // SRDHM(a, b) = floor((a·b + 2^30) / 2^31) (saturating min·min), RDBPOT rounds half away from 0.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 @Suite struct SoftmaxTests {
     @Test(arguments: [1, 2, 5, 10, 33, 100, 1000], [0.02, 0.0625, 0.1, 0.25])

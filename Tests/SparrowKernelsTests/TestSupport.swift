@@ -1,30 +1,6 @@
 import Testing
 @testable import SparrowKernels
 
-/// SplitMix64: a tiny deterministic generator so every run sees the same "random" data.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform integer in range (inclusive).
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
-    }
-    /// Uniform double in [lo, hi).
-    mutating func double(_ lo: Double, _ hi: Double) -> Double {
-        lo + (hi - lo) * Double(next() >> 11) / Double(UInt64(1) << 53)
-    }
-    mutating func int8s(_ count: Int, _ range: ClosedRange<Int> = -128...127) -> [Int8] {
-        (0..<count).map { _ in Int8(int(range)) }
-    }
-}
-
 /// Float-reference quantization: round half away from zero, add zero point, clamp.
 func quantizeReference(_ real: Double, scale: Double, zeroPoint: Int32, min lo: Int32 = -128, max hi: Int32 = 127) -> Int32 {
     let q = (real / scale).rounded(.toNearestOrAwayFromZero) + Double(zeroPoint)

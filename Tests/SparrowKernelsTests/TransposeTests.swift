@@ -1,5 +1,6 @@
 import Testing
 @testable import SparrowKernels
+import SparrowTestSupport
 
 @Suite struct TransposeTests {
     @Test func handDerived2D() {

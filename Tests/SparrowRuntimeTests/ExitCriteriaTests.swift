@@ -10,6 +10,7 @@ import Foundation
 import Testing
 import SparrowFormat
 @testable import SparrowRuntime
+import SparrowTestSupport
 
 /// E and G built from their definitions (Docs/early-exit.md) — the test's own copy.
 private func tables(scale: Double) -> [Int32] {
@@ -41,22 +42,10 @@ private func value(_ c: ExitCriterion, _ q: [Int8], _ table: [Int32]) -> Int32 {
     }
 }
 
-/// Deterministic generator so failures reproduce.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct ExitCriteriaTests {
     @Test(arguments: [2, 10, 100, 1000])
     func criteriaMatchFloatSoftmaxWithinTolerance(classes: Int) {
-        var rng = SplitMix(state: UInt64(classes))
+        var rng = SplitMix64(seed: UInt64(classes))
         let probTolerance = Double(classes) / 2 + 2, entropyTolerance = Double(classes) + 4
         var worst = (0.0, 0.0, 0.0)
         var decisionsChecked = 0
@@ -131,7 +120,7 @@ struct ExitCriteriaTests {
 
     @Test func log2MatchesFloat() {
         for k in 0...30 { #expect(ExitCriteria.log2Q16(Int32(1) << Int32(k)) == Int32(k) << 16) }
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<2000 {
             let z = Int32.random(in: 1...(1 << 30), using: &rng)
             let exact = log2(Double(z)) * 65536

@@ -2,24 +2,20 @@ import Testing
 import SparrowFormat
 import SparrowKernels
 @testable import SparrowRuntime
+import SparrowTestSupport
 
 @Suite struct InterpreterTests {
     @Test func tinyConvNetMatchesFloatReference() throws {
         let net = TinyConvNet(seed: 7)
-        let aligned = AlignedBytes(net.bytes())
-        let model = try VerifiedModel.verify(aligned.raw)
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: model.arenaSize, alignment: 16)
-        defer { arena.deallocate() }
-        let interpreter = try Interpreter(model: model, arena: arena)
-        var rng = SplitMix64(state: 99)
+        let loaded = try HostModel(bytes: net.bytes())
+        var rng = SplitMix64(seed: 99)
         for _ in 0..<20 {
             let x = (0..<50).map { _ in rng.uniform(-1.5, 2.0) }
-            let input = interpreter.inputBuffer(0).bindMemory(to: Float.self)
-            for i in 0..<50 { input[i] = x[i] }
-            let result = interpreter.invoke()
+            loaded.setInput(0, x)
+            let result = loaded.invoke()
             #expect(result.operatorsRun == 5)
             #expect(result.macs == 25 * 3 * 18 + 75 + 12)
-            let out = Array(interpreter.outputBuffer(0).bindMemory(to: Float.self))
+            let out = loaded.output(0, as: Float.self)
             let expected = net.floatForward(x)
             // Quantization error budget: a few output LSBs (1/16) from input, weight and
             // intermediate rounding through three requantizations.
@@ -30,8 +26,9 @@ import SparrowKernels
     }
 
     @Test func rejectsTooSmallArenaWithExactSize() throws {
-        let aligned = AlignedBytes(TinyConvNet(seed: 1).bytes())
-        let model = try VerifiedModel.verify(aligned.raw)
+        let loaded = try HostModel(bytes: TinyConvNet(seed: 1).bytes())
+        defer { withExtendedLifetime(loaded) {} }
+        let model = loaded.model
         let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: 100, alignment: 16)
         defer { arena.deallocate() }
         #expect(throws: ArenaError(.tooSmall, required: 272, provided: 100)) {
@@ -40,8 +37,9 @@ import SparrowKernels
     }
 
     @Test func rejectsMisalignedArena() throws {
-        let aligned = AlignedBytes(TinyConvNet(seed: 1).bytes())
-        let model = try VerifiedModel.verify(aligned.raw)
+        let loaded = try HostModel(bytes: TinyConvNet(seed: 1).bytes())
+        defer { withExtendedLifetime(loaded) {} }
+        let model = loaded.model
         let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: 400, alignment: 16)
         defer { arena.deallocate() }
         let shifted = UnsafeMutableRawBufferPointer(rebasing: arena[4..<400])
@@ -57,13 +55,9 @@ import SparrowKernels
             mutating func willRun(op: Int, opcode: OpCode) { events.append("will \(op)") }
             mutating func didRun(op: Int, opcode: OpCode) { events.append("did \(op) \(opcode)") }
         }
-        let aligned = AlignedBytes(TinyConvNet(seed: 3).bytes())
-        let model = try VerifiedModel.verify(aligned.raw)
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: model.arenaSize, alignment: 16)
-        defer { arena.deallocate() }
-        let interpreter = try Interpreter(model: model, arena: arena)
+        let loaded = try HostModel(bytes: TinyConvNet(seed: 3).bytes())
         var recorder = Recorder()
-        _ = interpreter.invoke(fullDepth: false, observer: &recorder)
+        _ = loaded.invoke(fullDepth: false, observer: &recorder)
         #expect(recorder.events == ["will 0", "did 0 quantize", "will 1", "did 1 conv2D", "will 2", "did 2 mean",
                                     "will 3", "did 3 fullyConnected", "will 4", "did 4 dequantize"])
     }

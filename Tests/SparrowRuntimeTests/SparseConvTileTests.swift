@@ -4,6 +4,7 @@
 import SparrowFormat
 import SparrowKernels
 import Testing
+import SparrowTestSupport
 
 struct SparseConvTileTests {
     /// Dense conv2DS8 and sparseConv1x1S8 on the same weights; returns (dense, sparse).
@@ -32,7 +33,7 @@ struct SparseConvTileTests {
     /// Pixel counts below, at and around multiples of the 16-pixel tile, one and two images.
     @Test(arguments: [(1, 1, 1), (1, 3, 5), (1, 4, 4), (1, 1, 17), (2, 3, 11), (1, 5, 7)])
     func tileEdgesMatchDense(shape: (Int, Int, Int)) {
-        var rng = SplitMix64(state: UInt64(shape.0 * 100 + shape.1 * 10 + shape.2))
+        var rng = SplitMix64(seed: UInt64(shape.0 * 100 + shape.1 * 10 + shape.2))
         for (R, C) in [(1, 1), (1, 4), (4, 1), (1, 16), (2, 2)] {
             for zx: Int32 in [-128, 0, 127] {
                 let (d, s) = Self.run(n: shape.0, h: shape.1, w: shape.2, inC: 48, outC: 32, R: R, C: C, density: 0.3,
@@ -45,7 +46,7 @@ struct SparseConvTileTests {
     /// The widest input the tile holds (512 channels) and one block wider (per-pixel fallback).
     @Test(arguments: [512, 528])
     func widestTileAndFallbackMatchDense(inC: Int) {
-        var rng = SplitMix64(state: UInt64(inC))
+        var rng = SplitMix64(seed: UInt64(inC))
         for (R, C) in [(1, 1), (1, 16), (4, 1)] {
             let (d, s) = Self.run(n: 1, h: 3, w: 7, inC: inC, outC: 16, R: R, C: C, density: 0.2, stride: 2, zx: -3, &rng)
             #expect(s == d, "inC \(inC) block \(R)x\(C)")
@@ -54,7 +55,7 @@ struct SparseConvTileTests {
 
     /// Gaps over 255 columns force 16-bit deltas; the tile path decodes them too.
     @Test func sixteenBitIndicesMatchDense() {
-        var rng = SplitMix64(state: 77)
+        var rng = SplitMix64(seed: 77)
         let inC = 400, outC = 8
         var w = [Int8](repeating: 0, count: outC * inC)
         for o in 0..<outC {

@@ -4,6 +4,7 @@
 import SparrowFormat
 import SparrowKernels
 import Testing
+import SparrowTestSupport
 
 struct SparseFC1x4Tests {
     /// Dense and sparse FC on the same int8 weights; returns (dense, sparse, indexWidth).
@@ -39,7 +40,7 @@ struct SparseFC1x4Tests {
     /// Rows with 0…19 blocks and one full row (1024 blocks = 4 gather passes), 8-bit deltas.
     @Test(arguments: [0.0, 0.05, 0.2, 0.5, 0.9, 1.0])
     func eightBitIndicesMatchDense(density: Double) {
-        var rng = SplitMix64(state: UInt64(density * 100) + 41)
+        var rng = SplitMix64(seed: UInt64(density * 100) + 41)
         let rows = 24, cols = 4096
         var w = blockSparseWeights(rows: rows, cols: cols, R: 1, C: 4, density: density, &rng)
         // Rows 2…21: exactly (row − 2) blocks, every 3rd block column (the < 8-block tail and 8 + tail).
@@ -55,7 +56,7 @@ struct SparseFC1x4Tests {
     /// A gap of more than 255 block columns: 16-bit deltas, through both the gather and the tail.
     @Test(arguments: [0.0, 0.01, 0.3, 1.0])
     func sixteenBitIndicesMatchDense(density: Double) {
-        var rng = SplitMix64(state: UInt64(density * 100) + 97)
+        var rng = SplitMix64(seed: UInt64(density * 100) + 97)
         let rows = 16, cols = 2048   // 512 block columns
         var w = blockSparseWeights(rows: rows, cols: cols, R: 1, C: 4, density: density, &rng)
         // Row 2: first and last block column only (delta 510); row 3: 9 blocks with one gap of 400.

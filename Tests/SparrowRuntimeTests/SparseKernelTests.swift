@@ -3,6 +3,7 @@
 import SparrowFormat
 import SparrowKernels
 import Testing
+import SparrowTestSupport
 
 /// The matrix view of encoded bytes (what the interpreter builds after verification).
 func sparseView(_ bytes: UnsafeRawPointer) -> BlockSparseMatrix {
@@ -56,7 +57,7 @@ struct SparseKernelTests {
 
     @Test(arguments: [0.0, 0.02, 0.1, 0.3, 0.5, 0.8, 1.0])
     func fullyConnectedMatchesDenseExactly(density: Double) {
-        var rng = SplitMix64(state: UInt64(density * 1000) + 7)
+        var rng = SplitMix64(seed: UInt64(density * 1000) + 7)
         for (R, C) in Self.blocks {
             for (rows, cols, batches) in [(16, 16, 1), (32, 48, 3), (64, 320, 2), (16, 1024, 1)] where rows % R == 0 && cols % C == 0 {
                 let w = blockSparseWeights(rows: rows, cols: cols, R: R, C: C, density: density, &rng)
@@ -89,7 +90,7 @@ struct SparseKernelTests {
 
     @Test(arguments: [(1, 1), (2, 2)])
     func conv1x1MatchesDenseConvExactly(stride: (Int, Int)) {
-        var rng = SplitMix64(state: 99)
+        var rng = SplitMix64(seed: 99)
         for (R, C) in Self.blocks {
             for density in [0.0, 0.15, 0.6, 1.0] {
                 let (h, wd, inC, outC) = (5, 7, 32, 48)
@@ -116,7 +117,7 @@ struct SparseKernelTests {
     }
 
     @Test func encodingRoundTripsAndHasTheSpecifiedSize() {
-        var rng = SplitMix64(state: 3)
+        var rng = SplitMix64(seed: 3)
         for (R, C) in Self.blocks {
             for density in [0.0, 0.05, 0.5, 1.0] {
                 let w = blockSparseWeights(rows: 32, cols: 64, R: R, C: C, density: density, &rng)

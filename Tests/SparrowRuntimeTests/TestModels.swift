@@ -1,54 +1,10 @@
 import SparrowFormat
 import SparrowKernels
 import SparrowRuntime
+import SparrowTestSupport
 
-/// Aligned copy of model bytes, as the device would load them.
-final class AlignedBytes {
-    let buffer: UnsafeMutableRawBufferPointer
-    let count: Int
-    init(_ bytes: [UInt8]) {
-        let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
-        b.initializeMemory(as: UInt8.self, repeating: 0)
-        bytes.withUnsafeBytes { src in
-            if src.count > 0 { b.baseAddress!.copyMemory(from: src.baseAddress!, byteCount: src.count) }
-        }
-        buffer = b
-        count = bytes.count
-    }
-    var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: buffer[0..<count]) }
-    deinit { buffer.deallocate() }
-}
-
-/// Verifies a copy of `bytes`. The copy is freed on return, so only the model's counts (not its
-/// records, which point into the bytes) may be read from the result.
-func verify(_ bytes: [UInt8]) -> Result<VerifiedModel, ModelError> {
-    let aligned = AlignedBytes(bytes)
-    defer { withExtendedLifetime(aligned) {} }
-    do { return .success(try VerifiedModel.verify(aligned.raw)) } catch { return .failure(error) }
-}
-
-func verifyError(_ bytes: [UInt8]) -> ModelError? {
-    if case .failure(let e) = verify(bytes) { return e }
-    return nil
-}
-
-/// Deterministic generator for test data (SplitMix64).
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ lo: Float, _ hi: Float) -> Float {
-        lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24)
-    }
-    mutating func int8(_ lo: Int8 = -127, _ hi: Int8 = 127) -> Int8 {
-        Int8(Int(lo) + Int(next() % UInt64(Int(hi) - Int(lo) + 1)))
-    }
-}
+/// The verifier's error for `bytes`, nil when they verify.
+func verifyError(_ bytes: [UInt8]) -> ModelError? { HostModel.verificationError(bytes) }
 
 func quantize(_ x: Float, scale: Float, zeroPoint: Int32) -> Int8 {
     Int8(clamping: Int32((x / scale).rounded(.toNearestOrEven)) + zeroPoint)
@@ -70,7 +26,7 @@ struct TinyConvNet {
     var convWScale: [Float] = [], fcWScale: [Float] = []
 
     init(seed: UInt64) {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         convW = (0..<54).map { _ in rng.uniform(-0.5, 0.5) }
         convB = (0..<3).map { _ in rng.uniform(-0.2, 0.5) }
         fcW = (0..<12).map { _ in rng.uniform(-1, 1) }

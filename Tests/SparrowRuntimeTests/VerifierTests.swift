@@ -1,25 +1,20 @@
 import Testing
 import SparrowFormat
 @testable import SparrowRuntime
+import SparrowTestSupport
 
 /// Each corruption gives its own specific error, naming the section, the record and the value.
 @Suite struct VerifierTests {
     let good = TinyConvNet(seed: 11).bytes()
-
-    /// Rewrites the checksum after a deliberate edit, so the check under test is the one that fires.
-    func resealed(_ bytes: [UInt8]) -> [UInt8] {
-        var b = bytes
-        let sum = b.withUnsafeBytes { modelChecksum($0) }
-        withUnsafeBytes(of: sum.littleEndian) { for i in 0..<4 { b[HeaderField.checksum + i] = $0[i] } }
-        return b
-    }
 
     func sectionOffset(_ bytes: [UInt8], _ s: Section) -> Int {
         bytes.withUnsafeBytes { ModelFileView(bytes: $0).sectionRange(s).offset }
     }
 
     @Test func goodModelVerifies() throws {
-        let model = try verify(good).get()
+        let loaded = try HostModel(bytes: good)
+        defer { withExtendedLifetime(loaded) {} }
+        let model = loaded.model
         #expect(model.tensorCount == 14)
         #expect(model.operatorCount == 5)
         #expect(model.arenaSize == 272)
@@ -175,10 +170,9 @@ import SparrowFormat
         #expect(verifyError(bytes) == ModelError(.arenaOverlap, .tensors, index: 0, value: 1))
         // Sharing bytes is fine when lifetimes are disjoint: the FC output (ops 3...4) sits on
         // the conv output (ops 1...2) in the good plan — prove the good plan really does that.
-        let aligned = AlignedBytes(TinyConvNet(seed: 11).bytes())
-        let model = try? VerifiedModel.verify(aligned.raw)
-        #expect(model != nil && model?.tensor(2).location == model?.tensor(4).location)
-        withExtendedLifetime(aligned) {}
+        let loaded = try? HostModel(bytes: TinyConvNet(seed: 11).bytes())
+        #expect(loaded != nil && loaded?.model.tensor(2).location == loaded?.model.tensor(4).location)
+        withExtendedLifetime(loaded) {}
         // One byte of overlap in time and space is enough.
         bytes = TinyConvNet(seed: 11).bytes { $0.tensors[3].location = 64; $0.tensors[2].byteSize = 75 }
         #expect(verifyError(bytes) == ModelError(.arenaOverlap, .tensors, index: 2, value: 3))
