@@ -5,7 +5,8 @@
 //   SparrowFormat   file layout shared by writer and reader          (device-clean)
 //   SparrowKernels  int8 fixed-point kernels, free functions         (device-clean)
 //   SparrowNPY      .npy header parse/emit over raw bytes            (device-clean)
-//   SparrowRuntime  verifier + static-arena interpreter              (device-clean)
+//   SparrowRuntime  verifier + static-arena interpreter              (device-clean;
+//                   HostModel, the host's load-verify-run handle, is compiled out of Embedded)
 //   SparrowHarness  bench session: passes, statistics, energy, record (device-clean)
 //   SparrowONNX     ONNX protobuf reader                             (host)
 //   SparrowConverter float IR, passes, quantizer, planner, writer    (host)
@@ -13,6 +14,7 @@
 //   SparrowCLI      the `sparrow` command                            (host)
 //   SparrowDevice   the `sparrow-device` program                     (device; also builds on host)
 // "Device-clean" modules also compile as Embedded Swift with -no-allocations (Toolchains/).
+// Tests/SparrowTestSupport (seeded data, fixture helpers) is for test targets only.
 import PackageDescription
 
 let package = Package(

@@ -1,10 +1,10 @@
 import SparrowFormat
 import SparrowRuntime
 
-// The benchmark loops shared by `sparrow bench` (host) and `sparrow-device bench` (board): both
-// call these with their own clock and buffers, so the two measure exactly the same thing.
+// The benchmark loops that BenchSession runs for `sparrow bench` (host) and `sparrow-device
+// bench` (board) with each program's clock and buffers, so the two measure exactly the same thing.
 //
-// A bench is three passes over a loaded sample set:
+// The three measuring passes over a loaded sample set:
 //   1. warm-up: `warmup` inferences, not measured (caches, page faults, branch predictors);
 //   2. profile pass: every sample once, with per-operator timing through the interpreter's
 //      `InvokeObserver` hook; gives the operator profile, the exit histogram, average MACs and

@@ -4,13 +4,12 @@
 import Foundation
 import SparrowNPY
 import SparrowRuntime
+import SparrowTestSupport
 import Testing
 @testable import SparrowConverter
 
 private enum DigitsData {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/digits")
-    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    static func path(_ name: String) -> String { TestFixtures.digits(name) }
 
     static func floatAccuracy(_ model: String) throws -> Double {
         let data = try Data(contentsOf: URL(fileURLWithPath: path("summary.json")))

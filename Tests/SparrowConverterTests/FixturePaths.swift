@@ -2,11 +2,11 @@
 import Foundation
 import SparrowNPY
 import SparrowConverter
+import SparrowTestSupport
 
 enum IRFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
-    static func digits(_ name: String) -> String { root.appendingPathComponent("digits").appendingPathComponent(name).path }
+    static let root = TestFixtures.root
+    static func digits(_ name: String) -> String { TestFixtures.digits(name) }
 
     static func floats(_ path: String) throws -> (data: [Float], shape: [Int]) {
         let array = try NPYArray.read(path: path)

@@ -26,9 +26,7 @@ private func corrupt(_ file: [UInt8], params: (inout [Int32]) -> Void = { _ in }
 }
 
 private enum Pruned {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/digits")
-    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    static func path(_ name: String) -> String { TestFixtures.digits(name) }
     static func entry(_ model: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path("digits_pruned.json")))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

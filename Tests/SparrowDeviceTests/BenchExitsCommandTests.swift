@@ -1,4 +1,5 @@
 import Foundation
+import SparrowTestSupport
 import Testing
 
 /// `sparrow bench-exits` on the self-distilled multi-exit digits model: calibrated exits save at
@@ -7,8 +8,7 @@ import Testing
 @Suite struct BenchExitsCommandTests {
     @Test func multiExitModelMeetsTheTarget() throws {
         let sparrow = try sparrowExecutable()
-        let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/digits")
-        func d(_ name: String) -> String { digits.appendingPathComponent(name).path }
+        func d(_ name: String) -> String { TestFixtures.digits(name) }
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = directory.appendingPathComponent("me.sparrow").path

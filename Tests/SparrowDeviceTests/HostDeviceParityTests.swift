@@ -2,6 +2,7 @@ import Foundation
 import SparrowConverter
 import SparrowNPY
 import SparrowRuntime
+import SparrowTestSupport
 import SparrowToolchain
 import Testing
 
@@ -11,7 +12,7 @@ final class DigitsModel: @unchecked Sendable {
     private let lock = NSLock()
     private var prepared: (directory: URL, arena: Int, host: HostBatchResult)?
 
-    var fixtures: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/digits") }
+    var fixtures: URL { TestFixtures.digitsDirectory }
 
     private func prepare() throws -> (directory: URL, arena: Int, host: HostBatchResult) {
         try lock.withLock {

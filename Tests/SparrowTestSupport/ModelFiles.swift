@@ -9,10 +9,11 @@ public enum TestFixtures {
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
 
-    /// A file of the digits fixtures (Tests/Fixtures/digits).
-    public static func digits(_ name: String) -> String {
-        root.appendingPathComponent("digits").appendingPathComponent(name).path
-    }
+    /// Tests/Fixtures/digits: the digits models, their data and the pruned variants.
+    public static let digitsDirectory = root.appendingPathComponent("digits")
+
+    /// A file of the digits fixtures.
+    public static func digits(_ name: String) -> String { digitsDirectory.appendingPathComponent(name).path }
 }
 
 /// Writes the checksum of the file in `raw` into its header.
