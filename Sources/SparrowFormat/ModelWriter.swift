@@ -51,6 +51,13 @@ public struct ModelWriter {
         return operators.count - 1
     }
 
+    /// Appends an operator whose parameters are a typed record (Params/); returns its index.
+    @discardableResult
+    public mutating func addOperator(_ opcode: OpCode, inputs: [Int32], outputs: [Int32], params: some ParamRecord,
+                                     macs: UInt64 = 0, name: String = "") -> Int {
+        addOperator(opcode, inputs: inputs, outputs: outputs, params: params.words, macs: macs, name: name)
+    }
+
     /// The file's bytes.
     public func serialize() -> [UInt8] {
         func align(_ n: Int) -> Int { (n + ModelFormat.sectionAlignment - 1) / ModelFormat.sectionAlignment * ModelFormat.sectionAlignment }
