@@ -22,20 +22,6 @@ public struct ParamWords {
     subscript(_ i: Int) -> Int32 { loadLE(base.unsafelyUnwrapped, 4 * i, as: Int32.self) }
 }
 
-/// In order, for dumps (`sparrow inspect`); records are the way to read them by meaning.
-extension ParamWords: Sequence {
-    public struct Iterator: IteratorProtocol {
-        let words: ParamWords
-        var position = 0
-        public mutating func next() -> Int32? {
-            guard position < words.count else { return nil }
-            defer { position += 1 }
-            return words[position]
-        }
-    }
-    public func makeIterator() -> Iterator { Iterator(words: self) }
-}
-
 /// Why a parameter record was rejected: the field, its value and the limit it broke. The
 /// reasons share their names with the verifier's `ModelError.Reason`, which adds the operator.
 public struct ParamError: Error {
@@ -144,5 +130,10 @@ extension ParamRecord {
         words.withUnsafeMutableBytes { encode(into: $0.baseAddress!) }
         return words.map { Int32(littleEndian: $0) }
     }
+}
+
+extension ParamWords {
+    /// The raw words in order, for dumps (`sparrow inspect`); records are the way to read them.
+    public var dump: [Int32] { (0..<count).map { self[$0] } }
 }
 #endif
