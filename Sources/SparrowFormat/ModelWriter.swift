@@ -89,7 +89,9 @@ public struct ModelWriter {
             p.storeBytes(of: m.2, toByteOffset: 2, as: UInt8.self)
             p.storeBytes(of: m.3, toByteOffset: 3, as: UInt8.self)
             storeLE(p, HeaderField.versionMajor, ModelFormat.versionMajor)
-            storeLE(p, HeaderField.versionMinor, ModelFormat.versionMinor)
+            storeLE(p, HeaderField.versionMinor, operators.reduce(UInt16(1)) { v, o in
+                max(v, o.opcode.map(ModelFormat.minorVersion(introducing:)) ?? ModelFormat.versionMinor)
+            })
             storeLE(p, HeaderField.headerSize, UInt32(ModelFormat.headerSize))
             storeLE(p, HeaderField.fileSize, UInt32(fileSize))
             storeLE(p, HeaderField.flags, flags)

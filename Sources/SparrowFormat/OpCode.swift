@@ -45,6 +45,9 @@ public enum OpCode: UInt8 {
     /// inputs: x[n,h,w,inC], bias[outC] (or none), multipliers, shifts; 1×1 filter [outC, inC] as a
     /// block-sparse matrix in the sparse section; no padding. Format 1.1. params: SparseConv1x1ParamRecord
     case sparseConv1x1 = 19
+    /// inputs: x, alpha int8 const [C] or [1] (C = x's innermost dim; zero point 0). Format 1.2.
+    /// params: PReluParamRecord
+    case prelu = 20
 
     public var name: StaticString {
         switch self {
@@ -68,6 +71,7 @@ public enum OpCode: UInt8 {
         case .requantize: return "Requantize"
         case .sparseFullyConnected: return "SparseFullyConnected"
         case .sparseConv1x1: return "SparseConv1x1"
+        case .prelu: return "PRelu"
         }
     }
 }

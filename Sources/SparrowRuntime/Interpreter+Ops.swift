@@ -28,6 +28,7 @@ extension Interpreter {
         case .requantize: runRequantize(o)
         case .sparseFullyConnected: runSparseFullyConnected(o)
         case .sparseConv1x1: runSparseConv1x1(o)
+        case .prelu: runPRelu(o)
         }
     }
 

@@ -45,6 +45,11 @@ extension VerifiedModel {
             }
         }
         // One line per opcode; each family's rules live in Ops/<Family>.swift.
+        // Strict versioning: an opcode newer than the file's declared minor version is unknown to it.
+        guard ModelFormat.minorVersion(introducing: opcode) <= file.versionMinor else {
+            throw ModelError(.badOpcode, .operators, index: k, value: Int(o.opcodeRaw), limit: Int(file.versionMinor),
+                             field: "opcode newer than the file's minor version")
+        }
         var c = OperandCheck(model: self, op: o, index: k)
         switch opcode {
         case .conv2D: try c.convolution(depthwise: false)
@@ -65,6 +70,7 @@ extension VerifiedModel {
         case .requantize: try c.requantize()
         case .sparseFullyConnected: try c.sparseFullyConnected()
         case .sparseConv1x1: try c.sparseConv1x1()
+        case .prelu: try c.prelu()
         }
     }
 }

@@ -248,6 +248,7 @@ struct ModelBuilder {
         case .reshape, .identity: try lowerReshape(node)
         case .transpose(let perm): try lowerTranspose(node, perm: perm)
         case .unary(let f): try lowerUnary(node, f)
+        case .prelu: try lowerPRelu(node)
         }
     }
 

@@ -1,4 +1,5 @@
-// Records of the elementwise and reduction operators: Add/Sub, Mul, Mean, Softmax, Requantize.
+// Records of the elementwise and reduction operators: Add/Sub, Mul, Mean, Softmax, Requantize,
+// PRelu.
 
 /// Add and Sub (9 words): the integer parameters of the left-shift-20 scheme (Docs/quantization.md).
 /// Words: 0 leftShift, 1-2 input 1 rescale, 3-4 input 2 rescale, 5-6 output rescale,
@@ -122,5 +123,34 @@ public struct SoftmaxParamRecord: ParamRecord, Equatable {
 
     public func encode(into p: UnsafeMutableRawPointer) {
         storeWord(p, 0, input.multiplier); storeWord(p, 1, input.shift); storeWord(p, 2, diffMin)
+    }
+}
+
+/// PRelu (4 words): one rescale per sign of x − zx. Words: 0-1 identity rescale (inputScale /
+/// outputScale, for x >= zx), 2-3 alpha rescale (inputScale · alphaScale / outputScale, applied
+/// to (x − zx) · alpha code, for x < zx).
+public struct PReluParamRecord: ParamRecord, Equatable {
+    public var identity: Rescale
+    public var alpha: Rescale
+
+    public static let wordCount = 4
+    public var wordCount: Int { Self.wordCount }
+
+    public init(identity: Rescale, alpha: Rescale) {
+        self.identity = identity
+        self.alpha = alpha
+    }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { self.init(identity: w.rescale(at: 0), alpha: w.rescale(at: 2)) }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        self.init(identity: try w.checkedRescale(at: 0, "identityMultiplier"), alpha: try w.checkedRescale(at: 2, "alphaMultiplier"))
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        storeWord(p, 0, identity.multiplier); storeWord(p, 1, identity.shift)
+        storeWord(p, 2, alpha.multiplier); storeWord(p, 3, alpha.shift)
     }
 }
