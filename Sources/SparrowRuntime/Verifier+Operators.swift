@@ -11,6 +11,11 @@ extension VerifiedModel {
     func checkOperator(_ k: Int) throws(ModelError) {
         let o = op(k)
         guard let opcode = o.opcode else { throw ModelError(.badOpcode, .operators, index: k, value: Int(o.opcodeRaw)) }
+        // Strict versioning: an opcode newer than the file's declared minor version is unknown to it.
+        guard ModelFormat.minorVersion(introducing: opcode) <= file.versionMinor else {
+            throw ModelError(.badOpcode, .operators, index: k, value: Int(o.opcodeRaw), limit: Int(file.versionMinor),
+                             field: "opcode newer than the file's minor version")
+        }
         let operandCount = Int(o.inputCount) + Int(o.outputCount)
         guard UInt(o.indicesStart) <= UInt(indexCount), operandCount <= indexCount - Int(o.indicesStart) else {
             throw ModelError(.indicesOutOfBounds, .operators, index: k, value: Int(bitPattern: UInt(o.indicesStart)), limit: indexCount)
@@ -45,11 +50,6 @@ extension VerifiedModel {
             }
         }
         // One line per opcode; each family's rules live in Ops/<Family>.swift.
-        // Strict versioning: an opcode newer than the file's declared minor version is unknown to it.
-        guard ModelFormat.minorVersion(introducing: opcode) <= file.versionMinor else {
-            throw ModelError(.badOpcode, .operators, index: k, value: Int(o.opcodeRaw), limit: Int(file.versionMinor),
-                             field: "opcode newer than the file's minor version")
-        }
         var c = OperandCheck(model: self, op: o, index: k)
         switch opcode {
         case .conv2D: try c.convolution(depthwise: false)
