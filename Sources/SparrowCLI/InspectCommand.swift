@@ -34,7 +34,7 @@ enum InspectCommand {
             let o = m.op(k)
             let ins = (0..<Int(o.inputCount)).map { m.input(o, $0) }.map { $0 < 0 ? "-" : "t\($0)" }.joined(separator: ", ")
             let outs = (0..<Int(o.outputCount)).map { "t\(m.output(o, $0))" }.joined(separator: ", ")
-            let params = (0..<Int(o.paramCount)).map { String(m.param(o, $0)) }.joined(separator: " ")
+            let params = m.paramWords(o).dump.map { String($0) }.joined(separator: " ")
             print("  [\(k)] \(m.opcode(k).name) '\(m.opNameString(k))' (\(ins)) -> \(outs)  params: [\(params)]  MACs: \(o.macs)")
         }
         print("\ntensors:")

@@ -51,6 +51,13 @@ public struct ModelWriter {
         return operators.count - 1
     }
 
+    /// Appends an operator whose parameters are a typed record (Params/); returns its index.
+    @discardableResult
+    public mutating func addOperator(_ opcode: OpCode, inputs: [Int32], outputs: [Int32], params: some ParamRecord,
+                                     macs: UInt64 = 0, name: String = "") -> Int {
+        addOperator(opcode, inputs: inputs, outputs: outputs, params: params.words, macs: macs, name: name)
+    }
+
     /// The file's bytes.
     public func serialize() -> [UInt8] {
         func align(_ n: Int) -> Int { (n + ModelFormat.sectionAlignment - 1) / ModelFormat.sectionAlignment * ModelFormat.sectionAlignment }
@@ -82,7 +89,9 @@ public struct ModelWriter {
             p.storeBytes(of: m.2, toByteOffset: 2, as: UInt8.self)
             p.storeBytes(of: m.3, toByteOffset: 3, as: UInt8.self)
             storeLE(p, HeaderField.versionMajor, ModelFormat.versionMajor)
-            storeLE(p, HeaderField.versionMinor, ModelFormat.versionMinor)
+            storeLE(p, HeaderField.versionMinor, operators.reduce(UInt16(1)) { v, o in
+                max(v, o.opcode.map(ModelFormat.minorVersion(introducing:)) ?? ModelFormat.versionMinor)
+            })
             storeLE(p, HeaderField.headerSize, UInt32(ModelFormat.headerSize))
             storeLE(p, HeaderField.fileSize, UInt32(fileSize))
             storeLE(p, HeaderField.flags, flags)

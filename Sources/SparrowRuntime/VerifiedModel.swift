@@ -47,10 +47,10 @@ public struct VerifiedModel {
         Int(word(indicesAt, Int(op.indicesStart) + Int(op.inputCount) + k))
     }
 
-    /// Parameter word `k` of `op`.
+    /// The parameter words of `op`, to decode with its opcode's record (SparrowFormat/Params).
     @inline(__always)
-    public func param(_ op: OperatorRecord, _ k: Int) -> Int32 {
-        word(paramsAt, Int(op.paramsStart) + k)
+    public func paramWords(_ op: OperatorRecord) -> ParamWords {
+        ParamWords(base + paramsAt + Int(op.paramsStart) * 4, count: Int(op.paramCount))
     }
 
     public func graphInput(_ i: Int) -> Int { Int(word(inputsAt, i)) }

@@ -1,8 +1,9 @@
 import SparrowFormat
 import SparrowKernels
 
-// Checks of the block-sparse operators (format 1.1): the matrix in the sparse section is walked
-// once, so every count, column index and value the kernels will read is proven in range.
+// The block-sparse weight matrix check shared by the sparse operators (format 1.1): the matrix
+// in the sparse section is walked once, so every count, column index and value the kernels
+// will read is proven in range.
 
 extension VerifiedModel {
     var sparseSize: Int { file.sectionRange(.sparse).size }
@@ -19,40 +20,11 @@ extension VerifiedModel {
 }
 
 extension OperandCheck {
-    mutating func sparseFullyConnected() throws(ModelError) {
-        try counts(inputs: 4, outputs: 1, params: SparseFullyConnectedParam.count)
-        let x = try activation(0, .int8, "input"), y = try output(0, .int8)
-        try quantizedS8(x, "input"); try quantizedS8(y, "output")
-        try activationRange(SparseFullyConnectedParam.activationMin)
-        guard x.rank >= 1 else { throw fail(.wrongRank, 0, limit: 1, "input") }
-        guard y.rank >= 1 else { throw fail(.wrongRank, 0, limit: 1, "output") }
-        let depth = Int(x.dim(Int(x.rank) - 1)), outDepth = Int(y.dim(Int(y.rank) - 1))
-        try sparseMatrix(offsetParam: SparseFullyConnectedParam.matrixOffset, rows: outDepth, cols: depth)
-        try same(Int(y.byteSize) / outDepth, Int(x.byteSize) / depth, "batches")
-        try requantOperands(firstInput: 1, outChannels: outDepth)
-    }
-
-    mutating func sparseConv1x1() throws(ModelError) {
-        try counts(inputs: 4, outputs: 1, params: SparseConv1x1Param.count)
-        let x = try activation(0, .int8, "input"), y = try output(0, .int8)
-        try rank(x, 4, "input"); try rank(y, 4, "output")
-        try quantizedS8(x, "input"); try quantizedS8(y, "output")
-        let strideH = try positive(SparseConv1x1Param.strideH, "strideH")
-        let strideW = try positive(SparseConv1x1Param.strideW, "strideW")
-        try activationRange(SparseConv1x1Param.activationMin)
-        let xs = shape4Of(x), ys = shape4Of(y)
-        try sparseMatrix(offsetParam: SparseConv1x1Param.matrixOffset, rows: ys.c, cols: xs.c)
-        try same(ys.n, xs.n, "output batch")
-        try same(ys.h, (xs.h - 1) / strideH + 1, "output height")
-        try same(ys.w, (xs.w - 1) / strideW + 1, "output width")
-        try requantOperands(firstInput: 1, outChannels: ys.c)
-    }
-
-    /// The matrix named by parameter words (offset, size): inside the sparse section, aligned, a
-    /// valid block shape dividing [rows, cols], the size its header implies, counts that add up,
-    /// every block column in range and every value in [−127, 127].
-    func sparseMatrix(offsetParam: Int, rows: Int, cols: Int) throws(ModelError) {
-        let offset = Int(param(offsetParam)), size = Int(param(offsetParam + 1))
+    /// The matrix at `location`: inside the sparse section, aligned, a valid block shape dividing
+    /// [rows, cols], the size its header implies, counts that add up, every block column in range
+    /// and every value in [−127, 127]. Shared by the sparse operators (Ops/Sparse*.swift).
+    func sparseMatrix(_ location: SparseMatrixLocation, rows: Int, cols: Int) throws(ModelError) {
+        let offset = Int(location.offset), size = Int(location.size)
         let available = model.sparseSize
         guard offset >= 0, size >= SparseMatrixField.headerSize, offset <= available, size <= available - offset else {
             throw fail(.sparseOutOfBounds, offset, limit: available, "matrixOffset")

@@ -102,11 +102,15 @@ struct TinyConvNet {
         let wF = constant(.int8, [4, 3], s8(fw)), bF = constant(.int32, [4], i32(fb))
         let mF = constant(.int32, [4], i32(fm)), sF = constant(.int32, [4], i32(fs))
         w.addOperator(.quantize, inputs: [x], outputs: [xq], params: [], name: "quantize")
-        // strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight, actMin, actMax (ReLU = zp)
-        w.addOperator(.conv2D, inputs: [xq, wC, bC, mC, sC], outputs: [conv],
-                      params: [1, 1, 1, 1, 1, 1, 1, 1, Self.convZP, 127], macs: 25 * 3 * 18, name: "conv")
-        w.addOperator(.mean, inputs: [conv], outputs: [mn], params: [mean.multiplier, mean.shift], macs: 75, name: "mean")
-        w.addOperator(.fullyConnected, inputs: [mn, wF, bF, mF, sF], outputs: [fc], params: [-128, 127], macs: 12, name: "fc")
+        // 3×3 "same" conv with ReLU (clamp from the output zero point).
+        let convParams = ConvParamRecord(strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1,
+                                         padBottom: 1, padRight: 1, activation: ActivationClamp(min: Self.convZP, max: 127))
+        w.addOperator(.conv2D, inputs: [xq, wC, bC, mC, sC], outputs: [conv], params: convParams, macs: 25 * 3 * 18,
+                      name: "conv")
+        w.addOperator(.mean, inputs: [conv], outputs: [mn],
+                      params: RescaleParamRecord(Rescale(multiplier: mean.multiplier, shift: mean.shift)), macs: 75, name: "mean")
+        w.addOperator(.fullyConnected, inputs: [mn, wF, bF, mF, sF], outputs: [fc],
+                      params: FullyConnectedParamRecord(activation: ActivationClamp(min: -128, max: 127)), macs: 12, name: "fc")
         w.addOperator(.dequantize, inputs: [fc], outputs: [y], params: [], name: "dequantize")
         w.inputs = [x]
         w.outputs = [y]

@@ -24,6 +24,7 @@ enum FloatKernels {
         case .transpose(let perm): return TensorLayout.transpose(inputs[0], shape: shapes[0], perm: perm)
         case .unary(let f): return inputs[0].map { f.apply($0) }
         case .identity: return inputs[0]
+        case .prelu: return binary(inputs, shapes, .none) { x, slope in x >= 0 ? x : slope * x }
         }
     }
 

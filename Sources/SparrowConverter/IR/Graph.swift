@@ -223,6 +223,9 @@ public enum IROp: Equatable, Sendable {
     case unary(UnaryFunction)
     /// Output = input.
     case identity
+    /// inputs: x, slope (constant broadcast along the last IR axis: one value, or one per channel).
+    /// y = x for x >= 0, slope·x below.
+    case prelu
 
     /// Short name for messages and summaries.
     public var name: String {
@@ -243,6 +246,7 @@ public enum IROp: Equatable, Sendable {
         case .transpose: return "Transpose"
         case .unary: return "Unary"
         case .identity: return "Identity"
+        case .prelu: return "PRelu"
         }
     }
 

@@ -20,6 +20,7 @@ extension ONNXImporter {
         reg["ReduceMean"] = { s, r in try importReduceMean(&s, r) }
         reg["Softmax"] = { s, r in try importSoftmax(&s, r) }
         reg["Pad"] = { s, r in try importPad(&s, r) }
+        reg["PRelu"] = { s, r in try importPRelu(&s, r) }
         // Elementwise (Ops+Elementwise.swift).
         for (name, kind) in [("Add", BinaryKind.add), ("Sub", .sub), ("Mul", .mul), ("Div", .div),
                              ("Pow", .pow), ("Equal", .equal), ("Less", .less), ("Greater", .greater)] {

@@ -176,3 +176,33 @@ extension ONNXImporter {
         }
     }
 }
+
+extension ONNXImporter {
+    /// PRelu: y = x for x >= 0, slope·x below. The slope is a constant broadcast to the input that
+    /// may vary only along the innermost IR axis (the channel axis of a 4-D NCHW input, the last
+    /// axis otherwise), so the int8 kernel indexes it per channel (Lower/Ops/PRelu.swift).
+    static func importPRelu(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        let slope = try r.constant(1, in: s, what: "PRelu slope")
+        let xSymbol = try r.symbol(0, in: s)
+        let shape = onnxShape(xSymbol)
+        guard slope.shape.count <= shape.count, TensorLayout.broadcastShape(shape, slope.shape) == shape else {
+            throw r.inputError(1, "slope shape \(slope.shape) does not broadcast to the input shape \(shape)")
+        }
+        if case .constant(let c) = xSymbol {
+            let out = TensorLayout.broadcast(c.values, c.shape, slope.values, slope.shape) { x, a in x >= 0 ? x : a * x }!
+            s.symbols[r.output] = .constant(ConstTensor(shape: out.shape, values: out.data, isInteger: false))
+            return
+        }
+        guard case .activation(let x) = xSymbol else { return }
+        let padded = [Int](repeating: 1, count: shape.count - slope.shape.count) + slope.shape
+        let irSlope = TensorLayout.irShape(ofONNX: padded)
+        guard irSlope.dropLast().allSatisfy({ $0 == 1 }) else {
+            throw r.inputError(1, "slope shape \(slope.shape) varies along an axis other than the channels; "
+                               + "only one slope, or one per channel (axis 1 of NCHW, else the last axis), is supported")
+        }
+        let slopeID = s.elementwiseConstant(slope, outputRank: shape.count, name: r.name + "/slope")
+        let id = s.emit(.prelu, inputs: [x.id, slopeID], irShape: TensorLayout.irShape(ofONNX: shape), name: r.name,
+                        outputName: r.output)
+        s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: shape))
+    }
+}

@@ -160,17 +160,16 @@ struct ModelBuilder {
 
     // MARK: Operators
 
-    /// A rank-r permutation as Transpose parameter words over the NHWC-padded Shape4 axes
-    /// (ranks below 4 gain leading unit axes that stay in place).
-    static func shape4Permutation(_ perm: [Int]) -> [Int32] {
-        let pad = 4 - perm.count
-        return (0..<pad).map { Int32($0) } + perm.map { Int32($0 + pad) }
-    }
-
+    /// Appends an operator; `params` are the words of its opcode's record (SparrowFormat/Params).
     mutating func emit(_ opcode: OpCode, inputs: [Int32], outputs: [Int32], params: [Int32], macs: UInt64 = 0, name: String) {
         writer.addOperator(opcode, inputs: inputs, outputs: outputs, params: params, macs: macs, name: name)
         opCounts["\(opcode.name)", default: 0] += 1
         writer.totalMacs &+= macs
+    }
+
+    mutating func emit(_ opcode: OpCode, inputs: [Int32], outputs: [Int32], params: some ParamRecord, macs: UInt64 = 0,
+                       name: String) {
+        emit(opcode, inputs: inputs, outputs: outputs, params: params.words, macs: macs, name: name)
     }
 
     mutating func build() throws(ConversionError) {
@@ -192,7 +191,7 @@ struct ModelBuilder {
                                              storage: .arena, quant: q)
                 emit(.quantize, inputs: [floatTensor], outputs: [onnxInt8], params: [], name: "quantize_\(port.onnxName)")
                 emit(.transpose, inputs: [onnxInt8], outputs: [int8Tensor],
-                     params: Self.shape4Permutation(port.onnxToIR), name: "to_nhwc_\(port.onnxName)")
+                     params: TransposeParamRecord(rankPermutation: port.onnxToIR), name: "to_nhwc_\(port.onnxName)")
             } else {
                 emit(.quantize, inputs: [floatTensor], outputs: [int8Tensor], params: [], name: "quantize_\(port.onnxName)")
             }
@@ -220,260 +219,37 @@ struct ModelBuilder {
             for (k, j) in port.onnxToIR.enumerated() { irToONNX[j] = k }
             int8Source = try addTensor(name: port.onnxName + "_int8_onnx_layout", dtype: .int8, shape: port.onnxShape,
                                        storage: .arena, quant: try activationQuant(port.value, nil))
-            emit(.transpose, inputs: [source], outputs: [int8Source], params: Self.shape4Permutation(irToONNX),
+            emit(.transpose, inputs: [source], outputs: [int8Source], params: TransposeParamRecord(rankPermutation: irToONNX),
                  name: "to_onnx_layout_\(port.onnxName)")
         }
         emit(.dequantize, inputs: [int8Source], outputs: [floatTensor], params: [], name: "dequantize_\(port.onnxName)")
         return floatTensor
     }
 
+    /// One line per IR op; each family's lowering lives in Lower/Ops/<Family>.swift.
     mutating func lower(_ node: IRNode) throws(ConversionError) {
         guard node.outputs.count == 1 else {
             throw ConversionError(.unsupported, node: node.name, op: node.op.name, "\(node.outputs.count) outputs; one expected")
         }
-        let out = node.outputs[0]
-        let outShape = graph.values[out].shape
-        let outQ = try activationQuant(out, node)
+        _ = try activationQuant(node.outputs[0], node)   // every op's output is calibrated
         switch node.op {
-        case .conv(let a):
-            try convolution(node, a)
-        case .fullyConnected(let act):
-            try fullyConnected(node, act)
-        case .add(let act), .sub(let act):
-            let isSub: Bool
-            if case .sub = node.op { isSub = true } else { isSub = false }
-            let x = try operand(node.inputs[0], node), y = try operand(node.inputs[1], node)
-            let clamp = outQ.clamp(act)
-            let p = AddParams.prepare(input1Scale: x.quant.scaleDouble, input1ZeroPoint: x.quant.zeroPoint,
-                                      input2Scale: y.quant.scaleDouble, input2ZeroPoint: y.quant.zeroPoint,
-                                      outputScale: outQ.scaleDouble, outputZeroPoint: outQ.zeroPoint,
-                                      activationMin: clamp.min, activationMax: clamp.max, subtract: isSub)
-            var words = [Int32](repeating: 0, count: AddParam.count)
-            words[AddParam.leftShift] = p.leftShift
-            words[AddParam.input1Multiplier] = p.input1Multiplier; words[AddParam.input1Shift] = p.input1Shift
-            words[AddParam.input2Multiplier] = p.input2Multiplier; words[AddParam.input2Shift] = p.input2Shift
-            words[AddParam.outputMultiplier] = p.outputMultiplier; words[AddParam.outputShift] = p.outputShift
-            words[AddParam.activationMin] = p.activationMin; words[AddParam.activationMax] = p.activationMax
-            let y8 = try outputTensor(out, node)
-            emit(isSub ? .sub : .add, inputs: [x.tensor, y.tensor], outputs: [y8], params: words, name: node.name)
-        case .mul(let act), .div(let act):
-            var isDiv = false
-            if case .div = node.op {
-                isDiv = true
-                guard graph.values[node.inputs[1]].isConstant else {
-                    throw ConversionError(.unsupported, node: node.name, op: node.op.name,
-                                          "division by a computed value has no int8 kernel; only division by a constant")
-                }
-            }
-            let x = try operand(node.inputs[0], node)
-            let y = try operand(node.inputs[1], node, transform: isDiv ? { 1 / $0 } : { $0 })
-            let clamp = outQ.clamp(act)
-            let p = MulParams.prepare(input1Scale: x.quant.scaleDouble, input1ZeroPoint: x.quant.zeroPoint,
-                                      input2Scale: y.quant.scaleDouble, input2ZeroPoint: y.quant.zeroPoint,
-                                      outputScale: outQ.scaleDouble, outputZeroPoint: outQ.zeroPoint,
-                                      activationMin: clamp.min, activationMax: clamp.max)
-            var words = [Int32](repeating: 0, count: MulParam.count)
-            words[MulParam.outputMultiplier] = p.outputMultiplier; words[MulParam.outputShift] = p.outputShift
-            words[MulParam.activationMin] = p.activationMin; words[MulParam.activationMax] = p.activationMax
-            let y8 = try outputTensor(out, node)
-            emit(.mul, inputs: [x.tensor, y.tensor], outputs: [y8], params: words,
-                 macs: UInt64(outShape.reduce(1, *)), name: node.name)
-        case .maxPool(let p), .averagePool(let p):
-            let isMax: Bool
-            if case .maxPool = node.op { isMax = true } else { isMax = false }
-            let x = try activation(node.inputs[0], node)
-            guard p.kernel.count == 2, p.strides.count == 2, p.pads.count == 4 else {
-                throw ConversionError(.unsupported, node: node.name, op: node.op.name, "only 2-D pooling is supported")
-            }
-            let clamp = outQ.clamp(p.activation)
-            var words = [Int32](repeating: 0, count: PoolParam.count)
-            words[PoolParam.strideH] = Int32(p.strides[0]); words[PoolParam.strideW] = Int32(p.strides[1])
-            words[PoolParam.filterH] = Int32(p.kernel[0]); words[PoolParam.filterW] = Int32(p.kernel[1])
-            words[PoolParam.padTop] = Int32(p.pads[0]); words[PoolParam.padLeft] = Int32(p.pads[1])
-            words[PoolParam.padBottom] = Int32(p.pads[2]); words[PoolParam.padRight] = Int32(p.pads[3])
-            words[PoolParam.activationMin] = clamp.min; words[PoolParam.activationMax] = clamp.max
-            words[PoolParam.countIncludePad] = p.countIncludePad ? 1 : 0
-            let y8 = try outputTensor(out, node)
-            let macs = isMax ? 0 : UInt64(outShape.reduce(1, *) * p.kernel[0] * p.kernel[1])
-            emit(isMax ? .maxPool : .averagePool, inputs: [x], outputs: [y8], params: words, macs: macs, name: node.name)
-        case .mean:
-            let xValue = node.inputs[0]
-            let x = try activation(xValue, node)
-            let xShape = graph.values[xValue].shape
-            guard xShape.count == 4 else {
-                throw ConversionError(.unsupported, node: node.name, op: node.op.name, "mean over H, W needs a 4-D input, got \(xShape)")
-            }
-            let inQ = try activationQuant(xValue, node)
-            let m = MeanHW.prepare(inputScale: inQ.scaleDouble, outputScale: outQ.scaleDouble, count: xShape[1] * xShape[2])
-            let y8 = try outputTensor(out, node)
-            emit(.mean, inputs: [x], outputs: [y8], params: [m.multiplier, m.shift],
-                 macs: UInt64(xShape.reduce(1, *)), name: node.name)
-        case .softmax:
-            let x = try activation(node.inputs[0], node)
-            let inQ = try activationQuant(node.inputs[0], node)
-            let p = SoftmaxParams.prepare(inputScale: inQ.scaleDouble, beta: 1)
-            let y8 = try outputTensor(out, node)
-            emit(.softmax, inputs: [x], outputs: [y8], params: [p.inputMultiplier, p.inputShift, p.diffMin], name: node.name)
-        case .concat(let axis):
-            let rank = outShape.count
-            guard axis >= 0, axis < rank else {
-                throw ConversionError(.unsupported, node: node.name, op: node.op.name, "axis \(axis) out of range for rank \(rank)")
-            }
-            var inputs: [Int32] = []
-            var words: [Int32] = [Int32(axis + 4 - rank)]
-            for value in node.inputs {
-                let x = try operand(value, node)
-                inputs.append(x.tensor)
-                if x.quant == outQ {
-                    words += [0, 0]   // identity copy
-                } else {
-                    let p = RequantizeParams.prepare(inputScale: x.quant.scaleDouble, inputZeroPoint: x.quant.zeroPoint,
-                                                     outputScale: outQ.scaleDouble, outputZeroPoint: outQ.zeroPoint)
-                    words += [p.multiplier, p.shift]
-                }
-            }
-            let y8 = try outputTensor(out, node)
-            emit(.concat, inputs: inputs, outputs: [y8], params: words, name: node.name)
-        case .pad(let before, _, let value):
-            let x = try activation(node.inputs[0], node)
-            let rank = outShape.count
-            guard before.count == rank else {
-                throw ConversionError(.unsupported, node: node.name, op: node.op.name, "pads for \(before.count) axes, rank \(rank)")
-            }
-            guard outQ.quantize(value) == outQ.zeroPoint else {
-                throw ConversionError(.unsupported, node: node.name, op: node.op.name,
-                                      "constant pad value \(value) is not the zero point's value 0 (only zero padding is supported)")
-            }
-            let words = [Int32](repeating: 0, count: 4 - rank) + before.map { Int32($0) }
-            let y8 = try outputTensor(out, node)
-            emit(.pad, inputs: [x], outputs: [y8], params: words, name: node.name)
-        case .reshape, .identity:
-            let x = try activation(node.inputs[0], node)
-            let record = writer.tensors[Int(x)]
-            let base = record.storage == .alias ? record.location : UInt32(x)
-            let y8 = try outputTensor(out, node, storage: .alias, location: base)
-            emit(.reshape, inputs: [x], outputs: [y8], params: [], name: node.name)
-        case .transpose(let perm):
-            let x = try activation(node.inputs[0], node)
-            let rank = perm.count
-            guard rank <= 4, rank == outShape.count else {
-                throw ConversionError(.unsupported, node: node.name, op: node.op.name, "transpose of rank \(rank)")
-            }
-            let lead = 4 - rank
-            let words = (0..<lead).map { Int32($0) } + perm.map { Int32($0 + lead) }
-            let y8 = try outputTensor(out, node)
-            emit(.transpose, inputs: [x], outputs: [y8], params: words, name: node.name)
-        case .unary(let f):
-            let x = try activation(node.inputs[0], node)
-            let inQ = try activationQuant(node.inputs[0], node)
-            var table = [Int8](repeating: 0, count: 256)
-            table.withUnsafeMutableBufferPointer { buf in
-                fillLookupTable(buf.baseAddress!, inputScale: inQ.scaleDouble, inputZeroPoint: inQ.zeroPoint,
-                                outputScale: outQ.scaleDouble, outputZeroPoint: outQ.zeroPoint) { Double(f.apply(Float($0))) }
-            }
-            let t = try addConstantTensor(name: node.name + "_table", dtype: .int8, shape: [256], data: Self.bytes(table))
-            let y8 = try outputTensor(out, node)
-            emit(.lookup, inputs: [x, t], outputs: [y8], params: [], name: node.name)
+        case .conv(let a): try lowerConvolution(node, a)
+        case .fullyConnected(let act): try lowerFullyConnected(node, act)
+        case .add(let act): try lowerAdd(node, act, subtract: false)
+        case .sub(let act): try lowerAdd(node, act, subtract: true)
+        case .mul(let act): try lowerMul(node, act, divide: false)
+        case .div(let act): try lowerMul(node, act, divide: true)
+        case .maxPool(let p): try lowerPool(node, p, max: true)
+        case .averagePool(let p): try lowerPool(node, p, max: false)
+        case .mean: try lowerMean(node)
+        case .softmax: try lowerSoftmax(node)
+        case .concat(let axis): try lowerConcat(node, axis: axis)
+        case .pad(let before, _, let value): try lowerPad(node, before: before, value: value)
+        case .reshape, .identity: try lowerReshape(node)
+        case .transpose(let perm): try lowerTranspose(node, perm: perm)
+        case .unary(let f): try lowerUnary(node, f)
+        case .prelu: try lowerPRelu(node)
         }
-    }
-
-    /// Weights (per-channel int8 from the constant, or from its QDQ hint's scales), bias,
-    /// multipliers and shifts of a conv or fully connected node.
-    mutating func weightOperands(_ node: IRNode, channelAxis: Int, inQ: ActivationQuant, outQ: ActivationQuant)
-        throws(ConversionError) -> (weights: Int32, bias: Int32, multipliers: Int32, shifts: Int32, depthPerChannel: Int,
-                                    sparse: SparseStorage?) {
-        guard node.inputs.count >= 2, node.inputs[1] >= 0, let w = graph.values[node.inputs[1]].constant else {
-            throw ConversionError(.unsupported, node: node.name, op: node.op.name, "weights must be a constant")
-        }
-        let wValue = graph.values[node.inputs[1]]
-        countParameters(node.inputs[1])
-        let channels = wValue.shape[channelAxis]
-        var quantized: ChannelQuantizedWeights
-        if channelAxis == 0 {
-            quantized = QuantMath.quantizeWeightsOutputMajor(w, outChannels: channels)
-        } else {
-            quantized = QuantMath.quantizeWeightsChannelLast(w, channels: channels)
-        }
-        if let hint = wValue.quantization, let scales = Self.weightScales(hint, channels: channels, axis: channelAxis) {
-            // A QDQ model's weight scales: requantizing the dequantized weights with them
-            // recovers the model's own int8 codes.
-            let perChannel = w.count / channels
-            let codes = w.enumerated().map { i, x -> Int8 in
-                let c = channelAxis == 0 ? i / perChannel : i % channels
-                return Int8(min(max((x / scales[c]).rounded(.toNearestOrEven), -127), 127))
-            }
-            quantized = ChannelQuantizedWeights(values: codes, scales: scales)
-        }
-        // Sparse layers keep their weights only in the sparse section (no dense tensor).
-        let sparse = sparseStorage(node, codes: quantized.values, shape: wValue.shape)
-        let wTensor: Int32 = sparse != nil ? -1 : try addConstantTensor(
-            name: wValue.name, dtype: .int8, shape: wValue.shape, data: Self.bytes(quantized.values),
-            channelScales: quantized.scales, quantAxis: channelAxis)
-        var biasTensor: Int32 = -1
-        if node.inputs.count >= 3, node.inputs[2] >= 0 {
-            let bValue = graph.values[node.inputs[2]]
-            guard let b = bValue.constant, b.count == channels else {
-                throw ConversionError(.unsupported, node: node.name, op: node.op.name,
-                                      "bias must be a constant of \(channels) values")
-            }
-            countParameters(node.inputs[2])
-            let q = QuantMath.quantizeBias(b, inputScale: inQ.scale, weightScales: quantized.scales)
-            biasTensor = try addConstantTensor(name: bValue.name, dtype: .int32, shape: [channels], data: Self.bytes(q.values))
-        }
-        let m = QuantMath.channelMultipliers(inputScale: inQ.scale, weightScales: quantized.scales, outputScale: outQ.scale)
-        let mt = try addConstantTensor(name: node.name + "_multipliers", dtype: .int32, shape: [channels], data: Self.bytes(m.multipliers))
-        let st = try addConstantTensor(name: node.name + "_shifts", dtype: .int32, shape: [channels], data: Self.bytes(m.shifts))
-        return (wTensor, biasTensor, mt, st, w.count / max(channels, 1), sparse)
-    }
-
-    static func weightScales(_ hint: IRQuantization, channels: Int, axis: Int) -> [Float]? {
-        if hint.scales.count == channels && (hint.axis == nil || hint.axis == axis) { return hint.scales }
-        if hint.scales.count == 1 { return [Float](repeating: hint.scales[0], count: channels) }
-        return nil
-    }
-
-    mutating func convolution(_ node: IRNode, _ a: ConvAttributes) throws(ConversionError) {
-        let xValue = node.inputs[0], out = node.outputs[0]
-        let x = try activation(xValue, node)
-        let inQ = try activationQuant(xValue, node), outQ = try activationQuant(out, node)
-        guard a.strides.count == 2, a.dilations.count == 2, a.pads.count == 4 else {
-            throw ConversionError(.unsupported, node: node.name, op: node.op.name, "only 2-D convolution is supported")
-        }
-        let ops = try weightOperands(node, channelAxis: a.isDepthwise ? 3 : 0, inQ: inQ, outQ: outQ)
-        let clamp = outQ.clamp(a.activation)
-        var words: [Int32] = [Int32(a.strides[0]), Int32(a.strides[1]), Int32(a.dilations[0]), Int32(a.dilations[1]),
-                              Int32(a.pads[0]), Int32(a.pads[1]), Int32(a.pads[2]), Int32(a.pads[3]), clamp.min, clamp.max]
-        if a.isDepthwise { words.append(Int32(a.depthMultiplier)) }
-        let y8 = try outputTensor(out, node)
-        let outElements = graph.values[out].elementCount
-        if let s = ops.sparse {
-            // MACs actually performed: stored weights per output pixel.
-            let pixels = outElements / max(graph.values[out].shape.last ?? 1, 1)
-            emit(.sparseConv1x1, inputs: [x, ops.bias, ops.multipliers, ops.shifts], outputs: [y8],
-                 params: [Int32(a.strides[0]), Int32(a.strides[1]), clamp.min, clamp.max, Int32(s.offset), Int32(s.size)],
-                 macs: UInt64(pixels * s.storedWeights), name: node.name)
-            return
-        }
-        emit(a.isDepthwise ? .depthwiseConv2D : .conv2D, inputs: [x, ops.weights, ops.bias, ops.multipliers, ops.shifts],
-             outputs: [y8], params: words, macs: UInt64(outElements * ops.depthPerChannel), name: node.name)
-    }
-
-    mutating func fullyConnected(_ node: IRNode, _ act: Activation) throws(ConversionError) {
-        let xValue = node.inputs[0], out = node.outputs[0]
-        let x = try activation(xValue, node)
-        let inQ = try activationQuant(xValue, node), outQ = try activationQuant(out, node)
-        let ops = try weightOperands(node, channelAxis: 0, inQ: inQ, outQ: outQ)
-        let clamp = outQ.clamp(act)
-        let y8 = try outputTensor(out, node)
-        if let s = ops.sparse {
-            let batches = graph.values[out].elementCount / max(graph.values[out].shape.last ?? 1, 1)
-            emit(.sparseFullyConnected, inputs: [x, ops.bias, ops.multipliers, ops.shifts], outputs: [y8],
-                 params: [clamp.min, clamp.max, Int32(s.offset), Int32(s.size)],
-                 macs: UInt64(batches * s.storedWeights), name: node.name)
-            return
-        }
-        emit(.fullyConnected, inputs: [x, ops.weights, ops.bias, ops.multipliers, ops.shifts], outputs: [y8],
-             params: [clamp.min, clamp.max], macs: UInt64(graph.values[out].elementCount * ops.depthPerChannel), name: node.name)
     }
 
     // MARK: Plan, serialize, verify

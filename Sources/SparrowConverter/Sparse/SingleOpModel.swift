@@ -67,26 +67,30 @@ public struct SingleOpModel {
         let m = constant(Self.words(multipliers), (Int32(rows), 1, 1, 1), 1, .int32)
         let s = constant(Self.words(shifts), (Int32(rows), 1, 1, 1), 1, .int32)
         let macs = UInt64(outputCount / rows * cols * rows)
+        let clamp = ActivationClamp(min: activationMin, max: activationMax)
         if let (R, C) = sparse {
             let matrix = SparseMatrixCodec.encode(weights, rows: rows, cols: cols, blockRows: R, blockCols: C)
-            let offset = Int32(w.addSparseMatrix(matrix))
+            let location = SparseMatrixLocation(offset: Int32(w.addSparseMatrix(matrix)), size: Int32(matrix.count))
             if kind == .fullyConnected {
                 w.addOperator(.sparseFullyConnected, inputs: [0, biasTensor, m, s], outputs: [1],
-                              params: [activationMin, activationMax, offset, Int32(matrix.count)], macs: macs)
+                              params: SparseFullyConnectedParamRecord(activation: clamp, matrix: location), macs: macs)
             } else {
                 w.addOperator(.sparseConv1x1, inputs: [0, biasTensor, m, s], outputs: [1],
-                              params: [1, 1, activationMin, activationMax, offset, Int32(matrix.count)], macs: macs)
+                              params: SparseConv1x1ParamRecord(strideH: 1, strideW: 1, activation: clamp, matrix: location),
+                              macs: macs)
             }
         } else {
             let data = weights.map { UInt8(bitPattern: $0) }
             if kind == .fullyConnected {
                 let wt = constant(data, (Int32(rows), Int32(cols), 1, 1), 2, .int8)
                 w.addOperator(.fullyConnected, inputs: [0, wt, biasTensor, m, s], outputs: [1],
-                              params: [activationMin, activationMax], macs: macs)
+                              params: FullyConnectedParamRecord(activation: clamp), macs: macs)
             } else {
                 let wt = constant(data, (Int32(rows), 1, 1, Int32(cols)), 4, .int8)
                 w.addOperator(.conv2D, inputs: [0, wt, biasTensor, m, s], outputs: [1],
-                              params: [1, 1, 1, 1, 0, 0, 0, 0, activationMin, activationMax], macs: macs)
+                              params: ConvParamRecord(strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0,
+                                                      padLeft: 0, padBottom: 0, padRight: 0, activation: clamp),
+                              macs: macs)
             }
         }
         w.inputs = [0]

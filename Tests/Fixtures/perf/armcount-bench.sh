@@ -25,7 +25,7 @@ FLAGS="-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo 
 for M in SparrowFormat SparrowKernels SparrowNPY SparrowRuntime; do
   D=$ROOT/Sources/$M; [ $M = SparrowKernels ] && D=$KERNELS
   swiftc $FLAGS -parse-as-library -no-allocations -module-name $M -emit-module \
-    -emit-module-path $OUT/$M.swiftmodule -c -o $OUT/$M.o $D/*.swift
+    -emit-module-path $OUT/$M.swiftmodule -c -o $OUT/$M.o $(find $D -name '*.swift' | sort)
 done
 HERE=$ROOT/Tests/Fixtures/perf
 swiftc $FLAGS -enable-experimental-feature Extern -parse-as-library -module-name KernelDriver -c -o $OUT/kd.o $HERE/kernel_driver.swift

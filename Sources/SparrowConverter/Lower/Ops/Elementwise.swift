@@ -1,0 +1,45 @@
+// Lowering of Add, Sub, Mul and Div by a constant (Mul by its reciprocal) to the int8 binary
+// operators (runtime: SparrowRuntime/Ops/Elementwise.swift).
+import SparrowFormat
+import SparrowKernels
+
+extension ModelBuilder {
+    mutating func lowerAdd(_ node: IRNode, _ act: Activation, subtract: Bool) throws(ConversionError) {
+        let out = node.outputs[0], outQ = try activationQuant(out, node)
+        let x = try operand(node.inputs[0], node), y = try operand(node.inputs[1], node)
+        let clamp = outQ.clamp(act)
+        let p = AddParams.prepare(input1Scale: x.quant.scaleDouble, input1ZeroPoint: x.quant.zeroPoint,
+                                  input2Scale: y.quant.scaleDouble, input2ZeroPoint: y.quant.zeroPoint,
+                                  outputScale: outQ.scaleDouble, outputZeroPoint: outQ.zeroPoint,
+                                  activationMin: clamp.min, activationMax: clamp.max, subtract: subtract)
+        let record = AddParamRecord(
+            leftShift: p.leftShift, input1: Rescale(multiplier: p.input1Multiplier, shift: p.input1Shift),
+            input2: Rescale(multiplier: p.input2Multiplier, shift: p.input2Shift),
+            output: Rescale(multiplier: p.outputMultiplier, shift: p.outputShift),
+            activation: ActivationClamp(min: p.activationMin, max: p.activationMax))
+        let y8 = try outputTensor(out, node)
+        emit(subtract ? .sub : .add, inputs: [x.tensor, y.tensor], outputs: [y8], params: record, name: node.name)
+    }
+
+    mutating func lowerMul(_ node: IRNode, _ act: Activation, divide: Bool) throws(ConversionError) {
+        let out = node.outputs[0], outQ = try activationQuant(out, node)
+        if divide {
+            guard graph.values[node.inputs[1]].isConstant else {
+                throw ConversionError(.unsupported, node: node.name, op: node.op.name,
+                                      "division by a computed value has no int8 kernel; only division by a constant")
+            }
+        }
+        let x = try operand(node.inputs[0], node)
+        let y = try operand(node.inputs[1], node, transform: divide ? { 1 / $0 } : { $0 })
+        let clamp = outQ.clamp(act)
+        let p = MulParams.prepare(input1Scale: x.quant.scaleDouble, input1ZeroPoint: x.quant.zeroPoint,
+                                  input2Scale: y.quant.scaleDouble, input2ZeroPoint: y.quant.zeroPoint,
+                                  outputScale: outQ.scaleDouble, outputZeroPoint: outQ.zeroPoint,
+                                  activationMin: clamp.min, activationMax: clamp.max)
+        let record = MulParamRecord(output: Rescale(multiplier: p.outputMultiplier, shift: p.outputShift),
+                                    activation: ActivationClamp(min: p.activationMin, max: p.activationMax))
+        let y8 = try outputTensor(out, node)
+        emit(.mul, inputs: [x.tensor, y.tensor], outputs: [y8], params: record,
+             macs: UInt64(graph.values[out].elementCount), name: node.name)
+    }
+}

@@ -1,0 +1,119 @@
+// Records of the data-movement operators: Concat, Pad, Transpose. Their axes are Shape4 axes
+// (n, h, w, c after padding lower ranks with leading 1s).
+
+/// Concat (1 + 2·inputs words). Words: 0 axis (0...3), then per input i the rescale of input i
+/// into the output's quantization at words 1 + 2i, 2 + 2i (multiplier 0 = identity copy).
+public struct ConcatParamRecord {
+    public var axis: Int32
+    /// The per-input rescales, read in place (a variable-length tail, so no stored array).
+    let words: ParamWords
+
+    public static func wordCount(inputs: Int) -> Int { 1 + 2 * inputs }
+    public var inputCount: Int { (words.count - 1) / 2 }
+
+    /// The rescale of input `i` into the output's scale and zero point.
+    @inline(__always)
+    public func inputRescale(_ i: Int) -> Rescale { words.rescale(at: 1 + 2 * i) }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) {
+        axis = w[0]
+        words = w
+    }
+
+    public init(decoding w: ParamWords, inputs: Int) throws(ParamError) {
+        try w.expectCount(Self.wordCount(inputs: inputs))
+        axis = try w.nonNegative(0, "axis", max: 3)
+        words = w
+        for i in 0..<inputs { _ = try w.checkedRescale(at: 1 + 2 * i, "input multiplier") }
+    }
+
+    #if !hasFeature(Embedded)
+    /// The words of a Concat along Shape4 `axis` with one rescale per input.
+    public static func words(axis: Int32, inputRescales: [Rescale]) -> [Int32] {
+        [axis] + inputRescales.flatMap { [$0.multiplier, $0.shift] }
+    }
+    #endif
+}
+
+/// Pad with the output zero point (4 words): the padding before each Shape4 axis; the padding
+/// after follows from the output shape. Words: 0 beforeN, 1 beforeH, 2 beforeW, 3 beforeC.
+public struct PadParamRecord: ParamRecord, Equatable {
+    public var beforeN: Int32, beforeH: Int32, beforeW: Int32, beforeC: Int32
+
+    public static let wordCount = 4
+    public var wordCount: Int { Self.wordCount }
+
+    public init(beforeN: Int32, beforeH: Int32, beforeW: Int32, beforeC: Int32) {
+        self.beforeN = beforeN; self.beforeH = beforeH; self.beforeW = beforeW; self.beforeC = beforeC
+    }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { self.init(beforeN: w[0], beforeH: w[1], beforeW: w[2], beforeC: w[3]) }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        self.init(beforeN: try w.nonNegative(0, "before"), beforeH: try w.nonNegative(1, "before"),
+                  beforeW: try w.nonNegative(2, "before"), beforeC: try w.nonNegative(3, "before"))
+    }
+
+    /// Padding before Shape4 axis `d` (0...3).
+    public func before(axis d: Int) -> Int32 {
+        switch d {
+        case 0: return beforeN
+        case 1: return beforeH
+        case 2: return beforeW
+        default: return beforeC
+        }
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        storeWord(p, 0, beforeN); storeWord(p, 1, beforeH); storeWord(p, 2, beforeW); storeWord(p, 3, beforeC)
+    }
+}
+
+/// Transpose (4 words): output Shape4 axis i takes input axis perm.i. Words: 0-3 perm.
+/// Each entry is range-checked here; that they form a permutation is checked with the shapes.
+public struct TransposeParamRecord: ParamRecord, Equatable {
+    public var perm: (Int32, Int32, Int32, Int32)
+
+    public static let wordCount = 4
+    public var wordCount: Int { Self.wordCount }
+
+    public init(perm: (Int32, Int32, Int32, Int32)) { self.perm = perm }
+
+    #if !hasFeature(Embedded)
+    /// A rank-r permutation (r <= 4) over the Shape4 axes: ranks below 4 gain leading unit axes
+    /// that stay in place.
+    public init(rankPermutation p: [Int]) {
+        let lead = 4 - p.count
+        func axis(_ i: Int) -> Int32 { i < lead ? Int32(i) : Int32(p[i - lead] + lead) }
+        perm = (axis(0), axis(1), axis(2), axis(3))
+    }
+    #endif
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { perm = (w[0], w[1], w[2], w[3]) }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        perm = (try w.nonNegative(0, "perm", max: 3), try w.nonNegative(1, "perm", max: 3),
+                try w.nonNegative(2, "perm", max: 3), try w.nonNegative(3, "perm", max: 3))
+    }
+
+    /// Input axis of output axis `d` (0...3).
+    public func axis(_ d: Int) -> Int32 {
+        switch d {
+        case 0: return perm.0
+        case 1: return perm.1
+        case 2: return perm.2
+        default: return perm.3
+        }
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        storeWord(p, 0, perm.0); storeWord(p, 1, perm.1); storeWord(p, 2, perm.2); storeWord(p, 3, perm.3)
+    }
+
+    public static func == (a: TransposeParamRecord, b: TransposeParamRecord) -> Bool { a.perm == b.perm }
+}

@@ -1,0 +1,29 @@
+import SparrowFormat
+import SparrowKernels
+
+// Softmax along the last axis; output scale 1/256, zero point -128 (kernel: Softmax.swift;
+// params: SoftmaxParamRecord).
+
+extension OperandCheck {
+    mutating func softmax() throws(ModelError) {
+        try counts(inputs: 1, outputs: 1, params: SoftmaxParamRecord.wordCount)
+        let x = try activation(0, .int8, "input"), y = try output(0, .int8)
+        try quantizedS8(x, "input"); try quantizedS8(y, "output")
+        try same(Int(y.byteSize), Int(x.byteSize), "output size")
+        try same(Int(y.zeroPoint), -128, "output zero point")
+        _ = try params(SoftmaxParamRecord.init(decoding:))
+        // The fixed-point sum of exps holds up to 4096 terms exactly (Softmax.swift).
+        let depth = Int(x.rank) == 0 ? 1 : Int(x.dim(Int(x.rank) - 1))
+        guard depth <= 4095 else { throw fail(.accumulatorBound, depth, limit: 4095, "depth") }
+    }
+}
+
+extension Interpreter {
+    func runSoftmax(_ o: OperatorRecord) {
+        let x = operand(o, 0), y = result(o)
+        let r = SoftmaxParamRecord(unchecked: model.paramWords(o))
+        let depth = x.rank == 0 ? 1 : Int(x.dim(Int(x.rank) - 1))
+        let p = SoftmaxParams(inputMultiplier: r.input.multiplier, inputShift: r.input.shift, diffMin: r.diffMin)
+        softmaxS8(p, input: s8(x), outer: Int(x.byteSize) / depth, depth: depth, output: outS8(y))
+    }
+}

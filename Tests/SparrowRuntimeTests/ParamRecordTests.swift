@@ -1,0 +1,131 @@
+import Testing
+import SparrowFormat
+
+/// The parameter records pin the word layout of format 1.1 (the words below are the layout the
+/// format spec lists, written out by hand), round-trip through encode/decode, and reject
+/// out-of-range fields with the reason and field name the verifier reports.
+@Suite struct ParamRecordTests {
+    func decode<R>(_ words: [Int32], _ body: (ParamWords) throws(ParamError) -> R) -> Result<R, ParamError> {
+        let le = words.map { $0.littleEndian }
+        return le.withUnsafeBytes { raw -> Result<R, ParamError> in
+            do throws(ParamError) {
+                return .success(try body(ParamWords(raw.baseAddress, count: words.count)))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    func failure<R>(_ r: Result<R, ParamError>) -> ParamError? {
+        if case .failure(let e) = r { return e }
+        return nil
+    }
+
+    let relu = ActivationClamp(min: -5, max: 127)
+
+    /// "reason value limit field", or "accepted".
+    func describe<R>(_ r: Result<R, ParamError>) -> String {
+        guard let e = failure(r) else { return "accepted" }
+        return "\(e.reason) \(e.value) \(e.limit) \(e.field)"
+    }
+
+    @Test func convLayoutAndRoundTrip() throws {
+        let conv = ConvParamRecord(strideH: 2, strideW: 3, dilationH: 1, dilationW: 4, padTop: 5, padLeft: 6,
+                                   padBottom: 7, padRight: 8, activation: relu)
+        #expect(conv.words == [2, 3, 1, 4, 5, 6, 7, 8, -5, 127])
+        #expect(try decode(conv.words) { w throws(ParamError) in try ConvParamRecord(decoding: w, depthwise: false) }.get() == conv)
+        var dw = conv
+        dw.depthMultiplier = 2
+        #expect(dw.words == [2, 3, 1, 4, 5, 6, 7, 8, -5, 127, 2])
+        #expect(try decode(dw.words) { w throws(ParamError) in try ConvParamRecord(decoding: w, depthwise: true) }.get() == dw)
+        #expect(try decode(dw.words) { w in ConvParamRecord(unchecked: w, depthwise: true) }.get() == dw)
+    }
+
+    @Test func convRejectsEachRange() {
+        func error(_ words: [Int32], depthwise: Bool = false) -> String {
+            describe(decode(words) { w throws(ParamError) in try ConvParamRecord(decoding: w, depthwise: depthwise) })
+        }
+        let good: [Int32] = [1, 1, 1, 1, 0, 0, 0, 0, -128, 127]
+        #expect(error(good) == "accepted")
+        #expect(error(good, depthwise: true) == "wrongParamCount 10 11 params")
+        var w = good; w[1] = 0
+        #expect(error(w) == "badParameter 0 65536 strideW")
+        w = good; w[6] = -1
+        #expect(error(w) == "badParameter -1 65536 padBottom")
+        w = good; w[8] = 10; w[9] = 9
+        #expect(error(w) == "badActivationRange 10 9 activation")
+        w = good; w[9] = 128
+        #expect(error(w) == "badActivationRange -128 128 activation")
+        #expect(error(good + [0], depthwise: true) == "badParameter 0 65536 depthMultiplier")
+    }
+
+    @Test func poolLayoutAndRanges() throws {
+        let p = PoolParamRecord(strideH: 2, strideW: 2, filterH: 3, filterW: 2, padTop: 2, padLeft: 1, padBottom: 0,
+                                padRight: 0, activation: relu, countIncludePad: true)
+        #expect(p.words == [2, 2, 3, 2, 2, 1, 0, 0, -5, 127, 1])
+        #expect(try decode(p.words, PoolParamRecord.init(decoding:)).get() == p)
+        var w = p.words; w[5] = 2   // padLeft must stay below filterW
+        #expect(describe(decode(w, PoolParamRecord.init(decoding:))) == "badParameter 2 1 padLeft")
+        w = p.words; w[10] = 2
+        #expect(describe(decode(w, PoolParamRecord.init(decoding:))) == "badParameter 2 1 countIncludePad")
+    }
+
+    @Test func elementwiseLayoutsAndRanges() throws {
+        let add = AddParamRecord(leftShift: 20, input1: Rescale(multiplier: 1 << 30, shift: -1),
+                                 input2: Rescale(multiplier: 0, shift: 0), output: Rescale(multiplier: Int32.max, shift: 30),
+                                 activation: relu)
+        #expect(add.words == [20, 1 << 30, -1, 0, 0, Int32.max, 30, -5, 127])
+        #expect(try decode(add.words, AddParamRecord.init(decoding:)).get() == add)
+        var w = add.words; w[0] = 21
+        #expect(describe(decode(w, AddParamRecord.init(decoding:))) == "badParameter 21 20 leftShift")
+        w = add.words; w[3] = 5
+        #expect(describe(decode(w, AddParamRecord.init(decoding:))) == "badMultiplier 5 1073741824 input2Multiplier")
+        w = add.words; w[6] = 31
+        #expect(describe(decode(w, AddParamRecord.init(decoding:))) == "badShift 31 30 outputMultiplier")
+
+        let mul = MulParamRecord(output: Rescale(multiplier: 1 << 30, shift: 3), activation: relu)
+        #expect(mul.words == [1 << 30, 3, -5, 127])
+        #expect(try decode(mul.words, MulParamRecord.init(decoding:)).get() == mul)
+
+        let soft = SoftmaxParamRecord(input: Rescale(multiplier: 1 << 30, shift: 2), diffMin: -100)
+        #expect(soft.words == [1 << 30, 2, -100])
+        #expect(describe(decode([1 << 30, 2, 1], SoftmaxParamRecord.init(decoding:))) == "badParameter 1 0 diffMin")
+
+        let rescale = RescaleParamRecord(Rescale(multiplier: 1 << 30, shift: -31))
+        #expect(rescale.words == [1 << 30, -31])
+        #expect(describe(decode([1 << 30, -32], RescaleParamRecord.init(decoding:))) == "badShift -32 30 multiplier")
+        #expect(describe(decode([1 << 30], RescaleParamRecord.init(decoding:))) == "wrongParamCount 1 2 params")
+    }
+
+    @Test func shapeLayoutsAndRanges() throws {
+        #expect(TransposeParamRecord(rankPermutation: [1, 0]).words == [0, 1, 3, 2])
+        #expect(TransposeParamRecord(rankPermutation: [0, 3, 1, 2]).words == [0, 3, 1, 2])
+        #expect(describe(decode([0, 1, 4, 2], TransposeParamRecord.init(decoding:))) == "badParameter 4 3 perm")
+        let pad = PadParamRecord(beforeN: 0, beforeH: 1, beforeW: 2, beforeC: 3)
+        #expect(pad.words == [0, 1, 2, 3])
+        #expect(try decode(pad.words, PadParamRecord.init(decoding:)).get().before(axis: 2) == 2)
+
+        let concatWords = ConcatParamRecord.words(axis: 3, inputRescales: [Rescale(multiplier: 0, shift: 0),
+                                                                         Rescale(multiplier: 1 << 30, shift: -2)])
+        #expect(concatWords == [3, 0, 0, 1 << 30, -2])
+        let decoded = decode(concatWords) { w throws(ParamError) in try ConcatParamRecord(decoding: w, inputs: 2) }
+        let concat = try decoded.get()
+        #expect([concat.axis, concat.inputRescale(1).multiplier, concat.inputRescale(1).shift] == [3, 1 << 30, -2])
+        #expect(concat.inputCount == 2)
+        #expect(describe(decode(concatWords) { w throws(ParamError) in try ConcatParamRecord(decoding: w, inputs: 3) })
+                == "wrongParamCount 5 7 params")
+        #expect(describe(decode([4, 0, 0]) { w throws(ParamError) in try ConcatParamRecord(decoding: w, inputs: 1) })
+                == "badParameter 4 3 axis")
+    }
+
+    @Test func sparseLayouts() throws {
+        let m = SparseMatrixLocation(offset: 32, size: 400)
+        let fc = SparseFullyConnectedParamRecord(activation: relu, matrix: m)
+        #expect(fc.words == [-5, 127, 32, 400])
+        #expect(try decode(fc.words, SparseFullyConnectedParamRecord.init(decoding:)).get() == fc)
+        let conv = SparseConv1x1ParamRecord(strideH: 2, strideW: 1, activation: relu, matrix: m)
+        #expect(conv.words == [2, 1, -5, 127, 32, 400])
+        #expect(describe(decode([0, 1, -5, 127, 32, 400], SparseConv1x1ParamRecord.init(decoding:))) == "badParameter 0 65536 strideH")
+        #expect(FullyConnectedParamRecord(activation: relu).words == [-5, 127])
+    }
+}
