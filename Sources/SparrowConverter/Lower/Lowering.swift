@@ -301,13 +301,6 @@ struct ModelBuilder {
     }
 
     static func verify(_ bytes: [UInt8]) throws(ConversionError) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: ModelFormat.sectionAlignment)
-        defer { buffer.deallocate() }
-        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        do {
-            _ = try VerifiedModel.verify(UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count]))
-        } catch {
-            throw ConversionError(.verifierRejected, "\(error)")
-        }
+        if let error = HostModel.verificationError(bytes) { throw ConversionError(.verifierRejected, "\(error)") }
     }
 }
