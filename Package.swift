@@ -7,6 +7,7 @@
 //   SparrowNPY      .npy header parse/emit over raw bytes            (device-clean)
 //   SparrowRuntime  verifier + static-arena interpreter              (device-clean)
 //   SparrowONNX     ONNX protobuf reader                             (host)
+//   SparrowTFLite   TFLite flatbuffer reader                         (host)
 //   SparrowConverter float IR, passes, quantizer, planner, writer    (host)
 //   SparrowToolchain board profiles + cross-build/qemu driver         (host)
 //   SparrowCLI      the `sparrow` command                            (host)
@@ -26,6 +27,7 @@ let package = Package(
         .target(name: "SparrowNPY"),
         .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .target(name: "SparrowONNX"),
+        .target(name: "SparrowTFLite"),
         .target(name: "SparrowConverter",
                 dependencies: ["SparrowONNX", "SparrowFormat", "SparrowKernels", "SparrowRuntime", "SparrowNPY"]),
         .target(name: "SparrowToolchain"),
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "SparrowRuntimeTests",
                     dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .testTarget(name: "SparrowONNXTests", dependencies: ["SparrowONNX", "SparrowNPY"]),
+        .testTarget(name: "SparrowTFLiteTests", dependencies: ["SparrowTFLite", "SparrowNPY"]),
         .testTarget(name: "SparrowConverterTests",
                     dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowFormat", "SparrowNPY", "SparrowONNX"]),
         .testTarget(name: "SparrowDeviceTests",
