@@ -128,6 +128,9 @@ public struct FlatTable {
         TFLiteError(kind, path: path, offset: offset ?? position, message)
     }
 
+    /// The path of a field of this table, for errors.
+    func childPath(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+
     /// Position of field `index` if present, after checking its `size` bytes lie inside the table.
     func field(_ index: Int, size: Int, _ name: String) throws(TFLiteError) -> Int? {
         let slot = 4 + 2 * index
@@ -181,14 +184,14 @@ public struct FlatTable {
     func target(_ index: Int, _ name: String) throws(TFLiteError) -> Int? {
         guard let p = try field(index, size: 4, name) else { return nil }
         let target = p + Int(buffer.u32(p))
-        try buffer.check(target, 4, path: path + "." + name, "the object field '\(name)' points to")
+        try buffer.check(target, 4, path: childPath(name), "the object field '\(name)' points to")
         return target
     }
 
     /// The sub-table in field `index`, with `path` for its errors.
     public func table(_ index: Int, _ name: String, path: String? = nil) throws(TFLiteError) -> FlatTable? {
         guard let target = try target(index, name) else { return nil }
-        return try buffer.table(at: target, path: path ?? (self.path.isEmpty ? name : self.path + "." + name),
+        return try buffer.table(at: target, path: path ?? childPath(name),
                                 depth: depth + 1, referencedFrom: target)
     }
 
@@ -198,10 +201,10 @@ public struct FlatTable {
         let count = Int(buffer.u32(target))
         let start = target + 4
         guard count <= (buffer.count - start) / elementSize else {
-            throw TFLiteError(.outOfBounds, path: path + "." + name, offset: target,
+            throw TFLiteError(.outOfBounds, path: childPath(name), offset: target,
                               "vector of \(count) elements (\(elementSize) bytes each) runs past the end of the file (\(buffer.count - start) bytes left; file truncated or corrupt)")
         }
-        try buffer.charge(count, path: path + "." + name, at: target)
+        try buffer.charge(count, path: childPath(name), at: target)
         return (start, count)
     }
 
@@ -209,7 +212,7 @@ public struct FlatTable {
     public func byteRange(_ index: Int, _ name: String) throws(TFLiteError) -> Range<Int>? {
         guard let target = try target(index, name) else { return nil }
         let count = Int(buffer.u32(target))
-        try buffer.check(target + 4, count, path: path + "." + name, "the \(count)-byte vector '\(name)'")
+        try buffer.check(target + 4, count, path: childPath(name), "the \(count)-byte vector '\(name)'")
         return (target + 4)..<(target + 4 + count)
     }
 
@@ -231,7 +234,7 @@ public struct FlatTable {
     /// The tables of a vector-of-tables field; element i gets the path `name[i]`.
     public func tables(_ index: Int, _ name: String) throws(TFLiteError) -> [FlatTable]? {
         guard let (start, count) = try vector(index, name, elementSize: 4) else { return nil }
-        let prefix = path.isEmpty ? name : path + "." + name
+        let prefix = childPath(name)
         var result: [FlatTable] = []
         result.reserveCapacity(count)
         for i in 0..<count {
@@ -246,14 +249,14 @@ public struct FlatTable {
         guard let target = try target(index, name) else { return nil }
         let count = Int(buffer.u32(target))
         // The bytes and the NUL terminator flatbuffers always writes after them.
-        try buffer.check(target + 4, count + 1, path: path + "." + name, "the \(count)-byte string '\(name)'")
+        try buffer.check(target + 4, count + 1, path: childPath(name), "the \(count)-byte string '\(name)'")
         guard buffer.u8(target + 4 + count) == 0 else {
-            throw TFLiteError(.malformed, path: path + "." + name, offset: target,
+            throw TFLiteError(.malformed, path: childPath(name), offset: target,
                               "string '\(name)' is not NUL-terminated (the file is corrupt)")
         }
-        try buffer.charge(1 + count / 4, path: path + "." + name, at: target)
+        try buffer.charge(1 + count / 4, path: childPath(name), at: target)
         guard let string = String(validating: buffer.bytes[(target + 4)..<(target + 4 + count)], as: UTF8.self) else {
-            throw TFLiteError(.invalidUTF8, path: path + "." + name, offset: target,
+            throw TFLiteError(.invalidUTF8, path: childPath(name), offset: target,
                               "string '\(name)' is not valid UTF-8 (the file is corrupt)")
         }
         return string
