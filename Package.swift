@@ -32,7 +32,7 @@ let package = Package(
                 dependencies: ["SparrowONNX", "SparrowFormat", "SparrowKernels", "SparrowRuntime", "SparrowNPY"]),
         .target(name: "SparrowToolchain"),
         .executableTarget(name: "SparrowCLI",
-                          dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowNPY", "SparrowFormat",
+                          dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowNPY", "SparrowFormat", "SparrowTFLite",
                                          "SparrowToolchain"]),
         .executableTarget(name: "SparrowDevice",
                           dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowNPY"]),

@@ -131,4 +131,42 @@ final class TFLiteFixtureTests: XCTestCase {
         XCTAssertEqual(mobilenet.signatures.first?.key, "serving_default")
         XCTAssertEqual(mobilenet.graph.tensors[mobilenet.graph.inputs[0]].shape, [1, 96, 96, 3])
     }
+
+    func testConverterOptionsMatchTheKerasDefinitions() throws {
+        // make_tflite_fixtures.py conv_family(): c1 3x3 SAME; d1 depthwise SAME + relu; c2 stride 2
+        // SAME + relu; c3 VALID + relu6; c4 dilation 2 + clip(-1, 1); d2 depthwise stride 2 VALID x2.
+        let model = try TFLiteModel.load(path: TFLiteFixtures.path("models/conv.int8.tflite"))
+        let expected: [TFLiteOptions] = [
+            .conv2D(.init(padding: .same, strideW: 1, strideH: 1, dilationW: 1, dilationH: 1, activation: .none, quantizedBiasType: nil)),
+            .depthwiseConv2D(.init(padding: .same, strideW: 1, strideH: 1, depthMultiplier: 1, dilationW: 1, dilationH: 1, activation: .relu)),
+            .conv2D(.init(padding: .same, strideW: 2, strideH: 2, dilationW: 1, dilationH: 1, activation: .relu, quantizedBiasType: nil)),
+            .conv2D(.init(padding: .valid, strideW: 1, strideH: 1, dilationW: 1, dilationH: 1, activation: .relu6, quantizedBiasType: nil)),
+            .conv2D(.init(padding: .same, strideW: 1, strideH: 1, dilationW: 2, dilationH: 2, activation: .reluN1To1, quantizedBiasType: nil)),
+            .depthwiseConv2D(.init(padding: .valid, strideW: 2, strideH: 2, depthMultiplier: 2, dilationW: 1, dilationH: 1, activation: .none)),
+        ]
+        XCTAssertEqual(model.graph.operators.map(\.options), expected)
+        // pooling(): max 2x2/2 VALID, avg 3x3/2 SAME, avg 3x3/1 VALID; MEAN with and without keep_dims.
+        let pooling = try TFLiteModel.load(path: TFLiteFixtures.path("models/pooling.int8.tflite"))
+        let pools = pooling.graph.operators.compactMap { op -> TFLitePool2DOptions? in
+            if case .pool2D(let o) = op.options { return o } else { return nil }
+        }
+        XCTAssertEqual(Set(pools.map { "\($0.padding) \($0.filterH)x\($0.filterW)/\($0.strideH)" }),
+                       ["valid 2x2/2", "same 3x3/2", "valid 3x3/1"])
+        let means = pooling.graph.operators.filter { pooling.opcode(of: $0).builtin == .mean }.map(\.options)
+        XCTAssertEqual(Set(means.map { "\($0)" }), ["reducer(keepDims: true)", "reducer(keepDims: false)"])
+        // activations(): leaky_relu(alpha 0.2); resize(): one bilinear with half-pixel centers,
+        // one with align_corners.
+        let acts = try TFLiteModel.load(path: TFLiteFixtures.path("models/activations.int8.tflite"))
+        XCTAssertTrue(acts.graph.operators.contains { $0.options == .leakyRelu(alpha: 0.2) })
+        let resize = try TFLiteModel.load(path: TFLiteFixtures.path("models/resize.int8.tflite"))
+        let bilinear = resize.graph.operators.compactMap { op -> TFLiteResizeOptions? in
+            if case .resizeBilinear(let o) = op.options { return o } else { return nil }
+        }
+        XCTAssertEqual(Set(bilinear.map { "\($0.alignCorners) \($0.halfPixelCenters)" }), ["false true", "true false"])
+
+        let summary = model.summary()
+        XCTAssertTrue(summary.contains("operators (6):"), summary)
+        XCTAssertTrue(summary.contains("unsupported operators: none"), summary)
+        XCTAssertTrue(summary.contains("per-axis(dim 3) 12 scales"), "depthwise filters are quantized along dim 3")
+    }
 }
