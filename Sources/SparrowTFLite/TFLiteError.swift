@@ -56,7 +56,7 @@ public struct TFLiteError: Error, Equatable, CustomStringConvertible, Sendable {
         if let operatorIndex {
             parts.append("operator \(operatorIndex)" + (opcodeName.map { " (\($0))" } ?? ""))
         }
-        var location = path.isEmpty ? (operatorIndex == nil ? "model" : "") : path
+        var location = path
         if let offset { location += location.isEmpty ? "byte \(offset)" : " (byte \(offset))" }
         if !location.isEmpty { parts.append(location) }
         return parts.joined(separator: ": ") + ": " + message
