@@ -1,0 +1,431 @@
+#!/usr/bin/env python3
+"""Check, operator by operator, that the integer arithmetic the TFLite importer plans to use
+(Docs/tflite-import.md) reproduces LiteRT's reference kernels byte for byte.
+
+For every int8 fixture, runs LiteRT (BUILTIN_REF) on the golden inputs with all intermediate
+tensors preserved, then recomputes each operator's output from its actual int8 inputs with a
+numpy model of the planned arithmetic (gemmlowp-style multiplier/shift, TFLite's activation
+ranges, float lookup tables, ...) and counts equal bytes. Operators without a model here are
+listed as "not modelled". This is a design check, not part of CI: the Swift importer's own tests
+compare Sparrow's outputs with the committed goldens.
+
+    /work/venv/bin/python Tests/Fixtures/tflite/check_int8_arithmetic.py
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter, OpResolverType
+from tensorflow.lite.python import schema_py_generated as schema
+
+HERE = Path(__file__).resolve().parent
+# Every operator matches LiteRT with gemmlowp's double rounding except FULLY_CONNECTED, whose
+# outputs match single rounding (see Docs/tflite-import.md). `--double-fc` uses double rounding
+# for FULLY_CONNECTED too, to show the difference.
+ROUNDING = "double"
+FC_ROUNDING = "double" if "--double-fc" in sys.argv else "single"
+I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# gemmlowp / TFLite fixed-point primitives, on int64 numpy arrays holding int32 values
+# ---------------------------------------------------------------------------------------------
+
+def srdhm(a, b):
+    """SaturatingRoundingDoublingHighMul."""
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    ab = a * b
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    q = (ab + nudge)
+    r = np.where(q >= 0, q >> 31, -((-q) >> 31))  # division truncating toward zero
+    return np.where((a == I32_MIN) & (b == I32_MIN), I32_MAX, r)
+
+
+def rdbpot(x, e):
+    """RoundingDivideByPOT."""
+    x = np.asarray(x, np.int64)
+    e = np.asarray(e, np.int64)
+    mask = (np.int64(1) << e) - 1
+    rem = x & mask
+    thr = (mask >> 1) + (x < 0)
+    return (x >> e) + (rem > thr)
+
+
+def quantize_multiplier(d):
+    """QuantizeMultiplier: d = m * 2^(shift - 31), m in [2^30, 2^31)."""
+    if d == 0:
+        return 0, 0
+    q, shift = np.frexp(d)
+    m = int(np.sign(q) * np.floor(abs(q) * (1 << 31) + 0.5))  # TfLiteRound: half away from zero
+    if abs(m) == 1 << 31:
+        m //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    return m, int(shift)
+
+
+def mbqm(x, m, s):
+    """MultiplyByQuantizedMultiplier. `mbqm_single`: one rounding,
+    (x·m + 2^(30 − shift)) >> (31 − shift), ties toward +∞. (The gemmlowp double rounding,
+    SRDHM then RDBPOT, is `mbqm_double`; it differs on near-ties.)"""
+    if ROUNDING == "double":
+        return mbqm_double(x, m, s)
+    return mbqm_single(x, m, s)
+
+
+def mbqm_single(x, m, s):
+    x = np.asarray(x, np.int64)
+    m = np.asarray(m, np.int64)
+    total = 31 - np.asarray(s, np.int64)
+    return (x * m + (np.int64(1) << (total - 1))) >> total
+
+
+def mbqm_double(x, m, s):
+    """MultiplyByQuantizedMultiplier (gemmlowp double rounding)."""
+    x = np.asarray(x, np.int64)
+    m = np.asarray(m, np.int64)
+    s = np.asarray(s, np.int64)
+    left = np.maximum(s, 0)
+    right = np.maximum(-s, 0)
+    return rdbpot(srdhm(x * (np.int64(1) << left), m), right)
+
+
+def round_away(x):
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def act_range(act, scale, zp, qmin=-128, qmax=127):
+    """CalculateActivationRangeQuantized: bounds quantized in float32, rounded half away."""
+    q = lambda f: zp + int(round_away(np.float32(f) / np.float32(scale)))
+    if act == 0:
+        return qmin, qmax
+    if act == 1:
+        return max(qmin, zp), qmax
+    if act == 3:
+        return max(qmin, zp), min(qmax, q(6.0))
+    if act == 2:
+        return max(qmin, q(-1.0)), min(qmax, q(1.0))
+    raise ValueError(f"activation {act}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Operator models
+# ---------------------------------------------------------------------------------------------
+
+def qp(t):
+    q = t["quantization_parameters"]
+    return np.asarray(q["scales"], np.float32), np.asarray(q["zero_points"], np.int64)
+
+
+def same_pads(in_size, k, stride, dilation, out_size):
+    eff = (k - 1) * dilation + 1
+    total = max((out_size - 1) * stride + eff - in_size, 0)
+    return total // 2
+
+
+def conv_acc(x, w, zx, stride, dil, pad_h, pad_w, out_hw, depthwise=False):
+    """Σ (x − zx)·w over valid taps (padding contributes 0). x [N,H,W,C]; w OHWI or [1,kh,kw,C·m]."""
+    n, h, wd, c = x.shape
+    oh, ow = out_hw
+    kh, kw = w.shape[1], w.shape[2]
+    xs = x.astype(np.int64) - zx
+    padded = np.zeros((n, h + 2 * kh * dil + 2 * pad_h, wd + 2 * kw * dil + 2 * pad_w, c), np.int64)
+    padded[:, pad_h:pad_h + h, pad_w:pad_w + wd, :] = xs
+    oc = w.shape[3] if depthwise else w.shape[0]
+    acc = np.zeros((n, oh, ow, oc), np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            patch = padded[:, i * dil:i * dil + stride * oh:stride, j * dil:j * dil + stride * ow:stride, :]
+            if depthwise:
+                mult = oc // c
+                acc += np.repeat(patch, mult, axis=3) * w[0, i, j, :].astype(np.int64)
+            else:
+                acc += np.einsum("nhwc,oc->nhwo", patch, w[:, i, j, :].astype(np.int64))
+    return acc
+
+
+def requant_per_channel(acc, in_scale, w_scales, out_scale, out_zp, act, float_product=False, single=False):
+    ms = []
+    for ws in w_scales:
+        if float_product:
+            # GetQuantizedConvolutionMultipler (per-tensor FULLY_CONNECTED): the product of the
+            # input and filter scales is taken in float32, then divided in double.
+            real = float(np.float32(in_scale) * np.float32(ws)) / float(out_scale)
+        else:
+            # PopulateConvolutionQuantizationParams: double(input) * double(filter) / double(output)
+            real = float(in_scale) * float(ws) / float(out_scale)
+        ms.append(quantize_multiplier(real))
+    m = np.array([a for a, _ in ms], np.int64)
+    s = np.array([b for _, b in ms], np.int64)
+    if len(ms) == 1:
+        m, s = m[0], s[0]
+    lo, hi = act_range(act, out_scale, out_zp)
+    return np.clip((mbqm_single if single else mbqm)(acc, m, s) + out_zp, lo, hi)
+
+
+def model_conv(op, t, opts, depthwise=False):
+    x, w, b, y = t["in"][0], t["in"][1], t["in"][2], t["out"][0]
+    sx, zx = qp(x["d"]); sw, _ = qp(w["d"]); sy, zy = qp(y["d"])
+    stride_h, stride_w = opts.strideH, opts.strideW
+    dh, dw = opts.dilationHFactor, opts.dilationWFactor
+    oh, ow = y["v"].shape[1:3]
+    if opts.padding == 0:
+        ph = same_pads(x["v"].shape[1], w["v"].shape[1], stride_h, dh, oh)
+        pw = same_pads(x["v"].shape[2], w["v"].shape[2], stride_w, dw, ow)
+    else:
+        ph = pw = 0
+    assert stride_h == stride_w
+    acc = conv_acc(x["v"], w["v"], int(zx[0]), stride_h, dh, ph, pw, (oh, ow), depthwise)
+    if dh != dw:
+        return None
+    acc = acc + (b["v"].astype(np.int64) if b is not None else 0)
+    return requant_per_channel(acc, sx[0], sw, sy[0], int(zy[0]), opts.fusedActivationFunction)
+
+
+def model_fc(op, t, opts):
+    x, w, b, y = t["in"][0], t["in"][1], t["in"][2], t["out"][0]
+    sx, zx = qp(x["d"]); sw, _ = qp(w["d"]); sy, zy = qp(y["d"])
+    xs = x["v"].reshape(-1, w["v"].shape[1]).astype(np.int64) - zx[0]
+    acc = xs @ w["v"].astype(np.int64).T + (b["v"].astype(np.int64) if b is not None else 0)
+    return requant_per_channel(acc, sx[0], sw, sy[0], int(zy[0]), opts.fusedActivationFunction,
+                               float_product=len(sw) == 1, single=FC_ROUNDING == "single").reshape(y["v"].shape)
+
+
+def model_add_sub(op, t, opts, sign):
+    a, b, y = t["in"][0], t["in"][1], t["out"][0]
+    s1, z1 = qp(a["d"]); s2, z2 = qp(b["d"]); so, zo = qp(y["d"])
+    left = 20
+    twice_max = 2 * max(float(s1[0]), float(s2[0]))
+    m1, sh1 = quantize_multiplier(float(s1[0]) / twice_max)
+    m2, sh2 = quantize_multiplier(float(s2[0]) / twice_max)
+    mo, sho = quantize_multiplier(twice_max / ((1 << left) * float(so[0])))
+    x1 = mbqm((a["v"].astype(np.int64) - z1[0]) << left, m1, sh1)
+    x2 = mbqm((b["v"].astype(np.int64) - z2[0]) << left, m2, sh2)
+    lo, hi = act_range(opts.fusedActivationFunction, so[0], int(zo[0]))
+    return np.clip(mbqm(x1 + sign * x2, mo, sho) + zo[0], lo, hi)
+
+
+def model_mul(op, t, opts):
+    a, b, y = t["in"][0], t["in"][1], t["out"][0]
+    s1, z1 = qp(a["d"]); s2, z2 = qp(b["d"]); so, zo = qp(y["d"])
+    m, s = quantize_multiplier(float(s1[0]) * float(s2[0]) / float(so[0]))
+    prod = (a["v"].astype(np.int64) - z1[0]) * (b["v"].astype(np.int64) - z2[0])
+    lo, hi = act_range(opts.fusedActivationFunction, so[0], int(zo[0]))
+    return np.clip(mbqm(prod, m, s) + zo[0], lo, hi)
+
+
+def model_pool(op, t, opts, kind):
+    x, y = t["in"][0], t["out"][0]
+    so, zo = qp(y["d"])
+    n, h, w, c = x["v"].shape
+    oh, ow = y["v"].shape[1:3]
+    fh, fw, sh, sw = opts.filterHeight, opts.filterWidth, opts.strideH, opts.strideW
+    ph = same_pads(h, fh, sh, 1, oh) if opts.padding == 0 else 0
+    pw = same_pads(w, fw, sw, 1, ow) if opts.padding == 0 else 0
+    out = np.zeros(y["v"].shape, np.int64)
+    xv = x["v"].astype(np.int64)
+    for i in range(oh):
+        for j in range(ow):
+            h0, w0 = i * sh - ph, j * sw - pw
+            win = xv[:, max(h0, 0):min(h0 + fh, h), max(w0, 0):min(w0 + fw, w), :]
+            if kind == "max":
+                out[:, i, j, :] = win.max(axis=(1, 2))
+            else:
+                cnt = win.shape[1] * win.shape[2]
+                s = win.sum(axis=(1, 2))
+                # Round half away from zero, C division truncating toward zero.
+                q = np.where(s > 0, s + cnt // 2, s - cnt // 2)
+                out[:, i, j, :] = np.sign(q) * (np.abs(q) // cnt)
+    lo, hi = act_range(opts.fusedActivationFunction, so[0], int(zo[0]))
+    return np.clip(out, lo, hi)
+
+
+def model_mean(op, t, opts):
+    x, y = t["in"][0], t["out"][0]
+    axes = tuple(int(a) for a in t["in"][1]["v"].reshape(-1))
+    sx, zx = qp(x["d"]); so, zo = qp(y["d"])
+    count = int(np.prod([x["v"].shape[a] for a in axes]))
+    s = (x["v"].astype(np.int64) - zx[0]).sum(axis=axes, keepdims=True)
+    # Observed on the goldens (exact on every MEAN instance; rescale-then-divide is not):
+    # (m, shift) = quantizeMultiplier(si / so); 1/count is folded in as
+    # m' = (m << k) / count (integer division), shift' = shift − k, k = floor(log2(count)).
+    m, sh = quantize_multiplier(float(sx[0]) / float(so[0]))
+    k = count.bit_length() - 1
+    r = mbqm(s, (m << k) // count, sh - k)
+    return np.clip(r + zo[0], -128, 127).reshape(y["v"].shape)
+
+
+def lut(x, y, f):
+    """LUTPopulate<int8>: float32 arithmetic, multiply by 1/output_scale, round half away."""
+    sx, zx = qp(x["d"]); so, zo = qp(y["d"])
+    vals = np.arange(-128, 128, dtype=np.int64)
+    deq = np.float32(sx[0]) * (vals - zx[0]).astype(np.float32)
+    tr = f(deq.astype(np.float32)).astype(np.float32)
+    inv = np.float32(1) / np.float32(so[0])
+    q = round_away((tr * inv).astype(np.float32)).astype(np.float32) + np.float32(zo[0])
+    table = np.clip(q.astype(np.int64), -128, 127)
+    return table[x["v"].astype(np.int64) + 128]
+
+
+def model_leaky(op, t, opts):
+    x, y = t["in"][0], t["out"][0]
+    sx, zx = qp(x["d"]); so, zo = qp(y["d"])
+    mi, si = quantize_multiplier(float(sx[0]) / float(so[0]))
+    ma, sa = quantize_multiplier(float(np.float32(opts.alpha)) * float(sx[0]) / float(so[0]))
+    d = x["v"].astype(np.int64) - zx[0]
+    r = np.where(d >= 0, mbqm(d, mi, si), mbqm(d, ma, sa))
+    return np.clip(r + zo[0], -128, 127)
+
+
+def model_relu(op, t, lo_f, hi_f):
+    x, y = t["in"][0], t["out"][0]
+    sx, zx = qp(x["d"]); so, zo = qp(y["d"])
+    m, s = quantize_multiplier(float(sx[0]) / float(so[0]))
+    r = mbqm(x["v"].astype(np.int64) - zx[0], m, s) + zo[0]
+    lo = max(-128, int(zo[0]) + (0 if lo_f == 0 else int(round_away(np.float32(lo_f) / np.float32(so[0])))))
+    hi = 127 if hi_f is None else min(127, int(zo[0]) + int(round_away(np.float32(hi_f) / np.float32(so[0]))))
+    return np.clip(r, lo, hi)
+
+
+def model_prelu(op, t, opts):
+    x, a, y = t["in"][0], t["in"][1], t["out"][0]
+    sx, zx = qp(x["d"]); sa, za = qp(a["d"]); so, zo = qp(y["d"])
+    m1, s1 = quantize_multiplier(float(sx[0]) / float(so[0]))
+    m2, s2 = quantize_multiplier(float(sx[0]) * float(sa[0]) / float(so[0]))
+    d = x["v"].astype(np.int64) - zx[0]
+    av = np.broadcast_to(a["v"].astype(np.int64) - za[0], d.shape)
+    r = np.where(d >= 0, mbqm(d, m1, s1), mbqm(d * av, m2, s2))
+    return np.clip(r + zo[0], -128, 127)
+
+
+def model_requant(x, y):
+    """QUANTIZE int8/uint8 -> int8/uint8: MBQM(x − zi, quantizeMultiplier(si/so)) + zo."""
+    sx, zx = qp(x["d"]); so, zo = qp(y["d"])
+    m, s = quantize_multiplier(float(sx[0]) / float(so[0]))
+    lo, hi = (0, 255) if y["v"].dtype == np.uint8 else (-128, 127)
+    return np.clip(mbqm(x["v"].astype(np.int64) - zx[0], m, s) + zo[0], lo, hi)
+
+
+def model_concat(op, t, opts):
+    """Each input rescaled into the output's parameters (identity when they match), joined."""
+    y = t["out"][0]
+    so, zo = qp(y["d"])
+    parts = []
+    for x in t["in"]:
+        sx, zx = qp(x["d"])
+        if sx[0] == so[0] and zx[0] == zo[0]:
+            parts.append(x["v"].astype(np.int64))
+        else:
+            # reference_ops::ConcatenationWithScaling: float rescale, round half away.
+            scale = np.float32(sx[0]) / np.float32(so[0])
+            bias = -np.float32(zx[0]) * scale
+            v = round_away(x["v"].astype(np.float32) * scale + bias).astype(np.int64) + zo[0]
+            parts.append(np.clip(v, -128, 127))
+    axis = opts.axis if opts.axis >= 0 else opts.axis + y["v"].ndim
+    return np.concatenate(parts, axis=axis)
+
+
+def modelled(code, op, t, opts):
+    name = code
+    if name == "CONV_2D":
+        return model_conv(op, t, opts)
+    if name == "DEPTHWISE_CONV_2D":
+        return model_conv(op, t, opts, depthwise=True)
+    if name == "FULLY_CONNECTED":
+        return model_fc(op, t, opts)
+    if name == "ADD":
+        return model_add_sub(op, t, opts, 1)
+    if name == "SUB":
+        return model_add_sub(op, t, opts, -1)
+    if name == "MUL":
+        return model_mul(op, t, opts)
+    if name == "MAX_POOL_2D":
+        return model_pool(op, t, opts, "max")
+    if name == "AVERAGE_POOL_2D":
+        return model_pool(op, t, opts, "avg")
+    if name == "MEAN":
+        return model_mean(op, t, opts)
+    if name == "LOGISTIC":
+        return lut(t["in"][0], t["out"][0], lambda v: np.float32(1) / (np.float32(1) + np.exp(-v)))
+    if name == "TANH":
+        return lut(t["in"][0], t["out"][0], np.tanh)
+    if name == "LEAKY_RELU":
+        return model_leaky(op, t, opts)
+    if name == "RELU":
+        return model_relu(op, t, 0, None)
+    if name == "RELU6":
+        return model_relu(op, t, 0, 6.0)
+    if name == "PRELU":
+        return model_prelu(op, t, opts)
+    if name == "QUANTIZE" and t["in"][0]["v"].dtype != np.float32:
+        return model_requant(t["in"][0], t["out"][0])
+    if name == "CONCATENATION":
+        return model_concat(op, t, opts)
+    if name in ("MAXIMUM", "MINIMUM"):
+        f = np.maximum if name == "MAXIMUM" else np.minimum
+        return f(t["in"][0]["v"], t["in"][1]["v"])
+    if name in ("RESHAPE",):
+        return t["in"][0]["v"].reshape(t["out"][0]["v"].shape)
+    if name == "ARG_MAX":
+        return np.argmax(t["in"][0]["v"], axis=int(t["in"][1]["v"].reshape(-1)[0]))
+    return None
+
+
+def main():
+    manifest = json.loads((HERE / "manifest.json").read_text())
+    totals = collections.defaultdict(lambda: [0, 0])
+    unmodelled = collections.Counter()
+    for stem, entry in manifest["models"].items():
+        if not stem.endswith(".int8"):
+            continue
+        blob = (HERE / entry["file"]).read_bytes()
+        fb = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(blob, 0))
+        codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in fb.operatorCodes]
+        ops = fb.subgraphs[0].operators
+        it = Interpreter(model_content=blob, experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+                         experimental_preserve_all_tensors=True)
+        it.allocate_tensors()
+        details = {d["index"]: d for d in it.get_tensor_details()}
+        names = {o["index"]: o["op_name"] for o in it._get_ops_details()}
+        inputs = [np.load(HERE / f) for f in entry["inputs"]]
+        for n in range(inputs[0].shape[0]):
+            for d, x in zip(it.get_input_details(), inputs):
+                it.set_tensor(d["index"], x[n])
+            it.invoke()
+
+            def tensor(i):
+                if i < 0:
+                    return None
+                return {"d": details[i], "v": it.get_tensor(i)}
+            for k, op in enumerate(ops):
+                t = {"in": [tensor(i) for i in op.inputs], "out": [tensor(i) for i in op.outputs]}
+                try:
+                    got = modelled(names[k], op, t, op.builtinOptions)
+                except Exception as e:  # a model that does not apply: report, not crash
+                    got = None
+                    unmodelled[f"{names[k]} ({type(e).__name__}: {e})"] += 1 if n == 0 else 0
+                if got is None:
+                    if n == 0:
+                        unmodelled[names[k]] += 1
+                    continue
+                want = t["out"][0]["v"]
+                equal = int((np.asarray(got).astype(np.int64).reshape(want.shape) == want.astype(np.int64)).sum())
+                totals[names[k]][0] += equal
+                totals[names[k]][1] += want.size
+    print(f"{'operator':24s} {'equal bytes':>14s} {'total':>10s}")
+    for name, (eq, tot) in sorted(totals.items()):
+        print(f"{name:24s} {eq:14d} {tot:10d}  {'EXACT' if eq == tot else f'{100 * eq / tot:.3f} %'}")
+    print("not modelled (operator instances):", dict(unmodelled))
+
+
+if __name__ == "__main__":
+    main()
