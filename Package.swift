@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "SparrowRuntimeTests",
                     dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .testTarget(name: "SparrowONNXTests", dependencies: ["SparrowONNX", "SparrowNPY"]),
-        .testTarget(name: "SparrowTFLiteTests", dependencies: ["SparrowTFLite", "SparrowNPY"]),
+        .testTarget(name: "SparrowTFLiteTests", dependencies: ["SparrowTFLite", "SparrowNPY", "SparrowKernels"]),
         .testTarget(name: "SparrowConverterTests",
                     dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowFormat", "SparrowNPY", "SparrowONNX"]),
         .testTarget(name: "SparrowDeviceTests",
