@@ -334,6 +334,104 @@ def model_concat(op, t, opts):
     return np.concatenate(parts, axis=axis)
 
 
+def model_transpose_conv(op, t, opts):
+    """The planned lowering: insert stride−1 zero-point codes between input pixels, pad by
+    k−1−pad, and run an ordinary convolution with the filter flipped spatially (OHWI, I = the
+    transpose conv's input channels); then bias and per-channel requantization as CONV_2D."""
+    w, x, y = t["in"][1], t["in"][2], t["out"][0]
+    b = t["in"][3] if len(t["in"]) > 3 else None
+    sx, zx = qp(x["d"]); sw, _ = qp(w["d"]); sy, zy = qp(y["d"])
+    n, h, wd, c = x["v"].shape
+    _, oh, ow, _ = y["v"].shape
+    kh, kw = w["v"].shape[1:3]
+    s_h, s_w = opts.strideH, opts.strideW
+    # LiteRT's padding: that of a convolution from the output size back to the input size.
+    pad_h = max((h - 1) * s_h + kh - oh, 0) // 2 if opts.padding == 0 else 0
+    pad_w = max((wd - 1) * s_w + kw - ow, 0) // 2 if opts.padding == 0 else 0
+    dil = np.zeros((n, (h - 1) * s_h + 1 + kh, (wd - 1) * s_w + 1 + kw, c), np.int64)
+    dil[:, 0:(h - 1) * s_h + 1:s_h, 0:(wd - 1) * s_w + 1:s_w, :] = x["v"].astype(np.int64) - zx[0]
+    flipped = w["v"][:, ::-1, ::-1, :]
+    assert kh - 1 - pad_h >= 0 and kw - 1 - pad_w >= 0
+    acc = conv_acc(dil, flipped, 0, 1, 1, kh - 1 - pad_h, kw - 1 - pad_w, (oh, ow))
+    if b is not None:
+        acc = acc + b["v"].astype(np.int64)
+    return requant_per_channel(acc, sx[0], sw, sy[0], int(zy[0]), getattr(opts, "fusedActivationFunction", 0))
+
+
+def model_pad(op, t, opts, v2):
+    x, pads, y = t["in"][0], t["in"][1]["v"], t["out"][0]
+    # PAD fills with the output zero point (real 0); PADV2 with its int8 constant.
+    value = int(t["in"][2]["v"].reshape(-1)[0]) if v2 else int(qp(y["d"])[1][0])
+    return np.pad(x["v"].astype(np.int64), [(int(a), int(b)) for a, b in pads], constant_values=value)
+
+
+def nearest_index(out_index, in_size, out_size, align, half):
+    """GetNearestNeighbor: float32 scale and offset, floor (or round with align_corners)."""
+    scale = (np.float32(in_size - 1) / np.float32(out_size - 1)) if (align and out_size > 1) \
+        else np.float32(in_size) / np.float32(out_size)
+    v = (np.float32(out_index) + np.float32(0.5 if half else 0)) * scale
+    i = int(round_away(v)) if align else int(np.floor(v))
+    i = min(i, in_size - 1)
+    return max(i, 0) if half else i
+
+
+def model_resize_nearest(op, t, opts):
+    x, y = t["in"][0]["v"], t["out"][0]["v"]
+    _, h, w, _ = x.shape
+    _, oh, ow, _ = y.shape
+    ys = [nearest_index(i, h, oh, opts.alignCorners, opts.halfPixelCenters) for i in range(oh)]
+    xs = [nearest_index(j, w, ow, opts.alignCorners, opts.halfPixelCenters) for j in range(ow)]
+    return x[:, ys][:, :, xs]
+
+
+def model_resize_bilinear(op, t, opts):
+    """ResizeBilinearInteger: 10-bit fixed-point source coordinates, int64 weighted sum of the
+    four raw int8 neighbours, divided by 2^20 rounding half away from zero."""
+    x, y = t["in"][0]["v"].astype(np.int64), t["out"][0]["v"]
+    _, h, w, _ = x.shape
+    _, oh, ow, _ = y.shape
+
+    def scale10(i, o):
+        if opts.alignCorners and o > 1:
+            return ((1 << 10) * (i - 1) + (o - 1) // 2) // (o - 1)
+        return ((1 << 10) * i + o // 2) // o
+
+    def coords(out_size, in_size, sc):
+        res = []
+        for v in range(out_size):
+            sv = v * sc + sc // 2 - (1 << 9) if opts.halfPixelCenters else v * sc
+            lo = max(int(np.trunc(sv / 1024)), 0)
+            hi = min((sv + 1023) // 1024 if sv >= 0 else int(np.trunc((sv + 1023) / 1024)), in_size - 1)
+            res.append((sv, lo, hi))
+        return res
+    out = np.zeros(y.shape, np.int64)
+    for i, (iy, y0, y1) in enumerate(coords(oh, h, scale10(h, oh))):
+        for j, (ix, x0, x1) in enumerate(coords(ow, w, scale10(w, ow))):
+            dy, dx = iy - 1024 * y0, ix - 1024 * x0
+            o20 = (x[:, y0, x0] * (1024 - dy) * (1024 - dx) + x[:, y1, x0] * dy * (1024 - dx)
+                   + x[:, y0, x1] * (1024 - dy) * dx + x[:, y1, x1] * dy * dx)
+            r = np.where(o20 > 0, o20 + (1 << 19), o20 - (1 << 19))
+            out[:, i, j] = np.sign(r) * (np.abs(r) >> 20)
+    return out
+
+
+def model_strided_slice(op, t, opts):
+    """Python slicing with TF's masks (no ellipsis / new-axis masks in these fixtures)."""
+    x = t["in"][0]["v"]
+    begin, end, strides = (t["in"][k]["v"].reshape(-1) for k in (1, 2, 3))
+    if opts.ellipsisMask or opts.newAxisMask:
+        return None
+    index = []
+    for d in range(x.ndim):
+        if opts.shrinkAxisMask >> d & 1:
+            index.append(int(begin[d]))
+            continue
+        b = None if opts.beginMask >> d & 1 else int(begin[d])
+        e = None if opts.endMask >> d & 1 else int(end[d])
+        index.append(slice(b, e, int(strides[d])))
+    return x[tuple(index)]
+
+
 def modelled(code, op, t, opts):
     name = code
     if name == "CONV_2D":
@@ -368,6 +466,18 @@ def modelled(code, op, t, opts):
         return model_prelu(op, t, opts)
     if name == "QUANTIZE" and t["in"][0]["v"].dtype != np.float32:
         return model_requant(t["in"][0], t["out"][0])
+    if name == "QUANTIZE":
+        # AffineQuantize: float32 division, round half away from zero, + zp, saturate.
+        x, y = t["in"][0], t["out"][0]
+        so, zo = qp(y["d"])
+        q = round_away((x["v"] / np.float32(so[0])).astype(np.float32)).astype(np.int64) + zo[0]
+        return np.clip(q, -128, 127)
+    if name == "DEQUANTIZE":
+        # (q − zp) · scale in float32; compared as raw float32 bits.
+        x = t["in"][0]
+        sx, zx = qp(x["d"])
+        f = ((x["v"].astype(np.int32) - np.int32(zx[0])).astype(np.float32) * np.float32(sx[0])).astype(np.float32)
+        return f
     if name == "CONCATENATION":
         return model_concat(op, t, opts)
     if name in ("MAXIMUM", "MINIMUM"):
@@ -375,6 +485,16 @@ def modelled(code, op, t, opts):
         return f(t["in"][0]["v"], t["in"][1]["v"])
     if name in ("RESHAPE",):
         return t["in"][0]["v"].reshape(t["out"][0]["v"].shape)
+    if name == "TRANSPOSE_CONV":
+        return model_transpose_conv(op, t, opts)
+    if name in ("PAD", "PADV2"):
+        return model_pad(op, t, opts, name == "PADV2")
+    if name == "RESIZE_NEAREST_NEIGHBOR":
+        return model_resize_nearest(op, t, opts)
+    if name == "RESIZE_BILINEAR":
+        return model_resize_bilinear(op, t, opts)
+    if name == "STRIDED_SLICE":
+        return model_strided_slice(op, t, opts)
     if name == "ARG_MAX":
         return np.argmax(t["in"][0]["v"], axis=int(t["in"][1]["v"].reshape(-1)[0]))
     return None
@@ -418,10 +538,13 @@ def main():
                         unmodelled[names[k]] += 1
                     continue
                 want = t["out"][0]["v"]
-                equal = int((np.asarray(got).astype(np.int64).reshape(want.shape) == want.astype(np.int64)).sum())
+                if want.dtype == np.float32:  # DEQUANTIZE: compare float32 bit patterns
+                    equal = int((np.asarray(got, np.float32).reshape(want.shape).view(np.int32) == want.view(np.int32)).sum())
+                else:
+                    equal = int((np.asarray(got).astype(np.int64).reshape(want.shape) == want.astype(np.int64)).sum())
                 totals[names[k]][0] += equal
                 totals[names[k]][1] += want.size
-    print(f"{'operator':24s} {'equal bytes':>14s} {'total':>10s}")
+    print(f"{'operator':24s} {'equal values':>14s} {'total':>10s}")
     for name, (eq, tot) in sorted(totals.items()):
         print(f"{name:24s} {eq:14d} {tot:10d}  {'EXACT' if eq == tot else f'{100 * eq / tot:.3f} %'}")
     print("not modelled (operator instances):", dict(unmodelled))
