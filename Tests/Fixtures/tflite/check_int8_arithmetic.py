@@ -500,7 +500,59 @@ def modelled(code, op, t, opts):
     return None
 
 
+def fc_rounding_experiment(samples=3000):
+    """FULLY_CONNECTED's rounding, on a 256→64 layer converted per-channel and per-tensor and
+    3 000 random int8 inputs: which requantization reproduces LiteRT BUILTIN_REF, counting the
+    outputs where the candidates disagree. (`--fc-experiment`; needs tensorflow.)"""
+    import tensorflow as tf
+    rng = np.random.default_rng(5)
+    w_f = tf.constant(rng.normal(0, 0.1, (256, 64)).astype(np.float32))
+    b_f = tf.constant(rng.normal(0, 0.5, (64,)).astype(np.float32))
+    fn = tf.function(lambda x: tf.matmul(x, w_f) + b_f,
+                     input_signature=[tf.TensorSpec((1, 256), tf.float32)]).get_concrete_function()
+
+    def reduced16(a, m, s):  # the int64-accumulator variant: 16-bit multiplier, one rounding
+        m = np.asarray(m, np.int64)
+        m16 = np.where(m < 0x7FFF0000, (m + (1 << 15)) >> 16, 0x7FFF)
+        total = 15 - np.asarray(s, np.int64)
+        return (np.asarray(a, np.int64) * m16 + (np.int64(1) << (total - 1))) >> total
+    for per_tensor in (False, True):
+        conv = tf.lite.TFLiteConverter.from_concrete_functions([fn])
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = lambda: ([rng.uniform(-1, 1, (1, 256)).astype(np.float32)] for _ in range(32))
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        conv.inference_input_type = conv.inference_output_type = tf.int8
+        conv._experimental_disable_per_channel_quantization_for_dense_layers = per_tensor
+        it = Interpreter(model_content=conv.convert(), experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+        it.allocate_tensors()
+        det = {d["index"]: d for d in it.get_tensor_details()}
+        op = next(o for o in it._get_ops_details() if o["op_name"] == "FULLY_CONNECTED")
+        (xi, wi, bi), yi = op["inputs"], op["outputs"][0]
+        sx, zx = qp(det[xi]); sw, _ = qp(det[wi]); sy, zy = qp(det[yi])
+        w, bias = it.get_tensor(wi).astype(np.int64), it.get_tensor(bi).astype(np.int64)
+        ms = [quantize_multiplier(float(sx[0]) * float(s) / float(sy[0])) for s in sw]
+        m, sh = np.array([a for a, _ in ms]), np.array([b for _, b in ms])
+        hits = collections.Counter()
+        differ = 0
+        for _ in range(samples):
+            x = rng.integers(-128, 128, (1, 256), dtype=np.int8)
+            it.set_tensor(it.get_input_details()[0]["index"], x)
+            it.invoke()
+            y = it.get_tensor(yi).astype(np.int64)
+            acc = (x.astype(np.int64) - zx[0]) @ w.T + bias
+            outs = {name: np.clip(f(acc, m, sh) + zy[0], -128, 127)
+                    for name, f in (("single", mbqm_single), ("double", mbqm_double), ("reduced16", reduced16))}
+            for name, o in outs.items():
+                hits[name] += int((o == y).sum())
+            differ += int((outs["single"] != outs["double"]).sum())
+        print(f"FULLY_CONNECTED {'per-tensor' if per_tensor else 'per-channel'}: {samples * 64} outputs, "
+              f"{differ} where single and double rounding differ; equal to LiteRT: {dict(hits)}")
+
+
 def main():
+    if "--fc-experiment" in sys.argv:
+        fc_rounding_experiment()
+        return
     manifest = json.loads((HERE / "manifest.json").read_text())
     totals = collections.defaultdict(lambda: [0, 0])
     unmodelled = collections.Counter()
