@@ -49,6 +49,10 @@ def srdhm(a, b):
     return np.where((a == I32_MIN) & (b == I32_MIN), I32_MAX, r)
 
 
+def rdbpot_np(x, e):
+    return rdbpot(x, e)
+
+
 def rdbpot(x, e):
     """RoundingDivideByPOT."""
     x = np.asarray(x, np.int64)
@@ -432,6 +436,54 @@ def model_strided_slice(op, t, opts):
     return x[tuple(index)]
 
 
+def hard_swish_table(si, zi, so, zo):
+    """The 256-entry table of LiteRT's int8 HARD_SWISH reference kernel (reference_ops::HardSwish,
+    16-bit fixed point), evaluated on every input code: the table a lookup op would carry."""
+    def sat16(v):
+        return max(-32768, min(32767, v))
+
+    def srdhm16(a, b):  # gemmlowp SaturatingRoundingDoublingHighMul on int16
+        if a == b == -32768:
+            return 32767
+        ab = a * b
+        nudge = (1 << 14) if ab >= 0 else 1 - (1 << 14)
+        q = ab + nudge
+        return int(q / (1 << 15)) if q >= 0 else -int(-q // (1 << 15))
+
+    def sdhm16(a, b):  # SaturatingDoublingHighMul (truncating)
+        if a == b == -32768:
+            return 32767
+        ab = a * b
+        return int(ab / (1 << 15)) if ab >= 0 else -((-ab) // (1 << 15))
+
+    def rdbpot(x, e):
+        return int(rdbpot_np(x, e))
+
+    def down16(m32):
+        return 32767 if m32 >= (1 << 31) - 1 - (1 << 15) else (m32 + (1 << 15)) >> 16
+    hires = np.float32(1.0 / 128.0) * np.float32(si)
+    out_m, out_e = quantize_multiplier(float(np.float32(hires / np.float32(so))))
+    rel_m, rel_e = quantize_multiplier(float(np.float32(hires / np.float32(3.0 / 32768.0))))
+    out_m16, rel_m16 = down16(out_m), down16(rel_m)
+    table = []
+    for q in range(-128, 128):
+        v = q - zi
+        hires_v = sat16(v * (1 << 7))
+        pre_out = srdhm16(hires_v, out_m16)
+        r = hires_v
+        if rel_e > 0:
+            r = sat16(r * (1 << (rel_e - 1)))
+        r = srdhm16(r, rel_m16)
+        if rel_e > 0:
+            r = sat16(r * 2)
+        if rel_e < 0:
+            r = rdbpot(r, -rel_e)
+        r = (r + (1 << 15)) >> 1
+        o = rdbpot(sdhm16(r, pre_out), -out_e) + zo
+        table.append(max(-128, min(127, o)))
+    return np.array(table, np.int64)
+
+
 def modelled(code, op, t, opts):
     name = code
     if name == "CONV_2D":
@@ -495,6 +547,10 @@ def modelled(code, op, t, opts):
         return model_resize_bilinear(op, t, opts)
     if name == "STRIDED_SLICE":
         return model_strided_slice(op, t, opts)
+    if name == "HARD_SWISH":
+        x, y = t["in"][0], t["out"][0]
+        sx, zx = qp(x["d"]); so, zo = qp(y["d"])
+        return hard_swish_table(sx[0], int(zx[0]), so[0], int(zo[0]))[x["v"].astype(np.int64) + 128]
     if name == "ARG_MAX":
         return np.argmax(t["in"][0]["v"], axis=int(t["in"][1]["v"].reshape(-1)[0]))
     return None
