@@ -112,4 +112,31 @@ final class KernelParityTests: XCTestCase {
         }
         print("kernel parity with LiteRT BUILTIN_REF:\n  " + report.joined(separator: "\n  "))
     }
+
+    /// softmaxS8 on the SOFTMAX operators that follow other operators (their inputs and outputs
+    /// recorded by the fixture script from a reference run with all tensors kept).
+    func testSoftmaxKernelMatchesLiteRTAfterOtherOperators() throws {
+        let models = try XCTUnwrap(TFLiteFixtures.manifest()["models"] as? [String: [String: Any]])
+        var checked = 0
+        for (stem, entry) in models.sorted(by: { $0.key < $1.key }) {
+            for record in entry["softmax_intermediates"] as? [[String: Any]] ?? [] {
+                let model = try TFLiteModel.load(path: TFLiteFixtures.path(entry["file"] as! String))
+                let op = model.graph.operators[record["op"] as! Int]
+                guard case .softmax(let beta) = op.options else { return XCTFail("\(stem): not a softmax") }
+                let x = try NPYArray.read(path: TFLiteFixtures.path(record["input"] as! String))
+                let y = try NPYArray.read(path: TFLiteFixtures.path(record["output"] as! String))
+                let c = Case(model: model, op: op, input: try XCTUnwrap(x.int8s()), expected: try XCTUnwrap(y.int8s()),
+                             samples: x.shape[0])
+                let p = SoftmaxParams.prepare(inputScale: scale(c.inputTensor), beta: Double(beta))
+                let depth = c.inputTensor.shape.last!
+                let (equal, total) = run(c) { x, y in
+                    softmaxS8(p, input: x, outer: c.inputTensor.elementCount / depth, depth: depth, output: y)
+                }
+                print("\(stem) SOFTMAX op \(record["op"]!) depth \(depth): \(equal)/\(total)")
+                XCTAssertEqual(equal, total, "\(stem) SOFTMAX op \(record["op"]!)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 2, "fully_connected and mobilenet each have one")
+    }
 }

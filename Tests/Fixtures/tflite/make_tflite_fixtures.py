@@ -345,6 +345,29 @@ def run(it, inputs):
     return [np.stack(r) for r in results]
 
 
+def softmax_intermediates(blob, inputs):
+    """Inputs and outputs of every int8 SOFTMAX that does not read a graph input, kept by a
+    second reference run with all tensors preserved: the kernel's own goldens where the model
+    input cannot serve (depth 10 after a FULLY_CONNECTED, the MobileNet's classifier)."""
+    it = Interpreter(model_content=blob, experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+                     experimental_preserve_all_tensors=True, num_threads=1)
+    it.allocate_tensors()
+    graph_inputs = {d["index"] for d in it.get_input_details()}
+    ops = [o for o in it._get_ops_details()
+           if o["op_name"] == "SOFTMAX" and o["inputs"][0] not in graph_inputs]
+    if not ops:
+        return []
+    seen = {o["index"]: ([], []) for o in ops}
+    for n in range(inputs[0].shape[0]):
+        for d, x in zip(it.get_input_details(), inputs):
+            it.set_tensor(d["index"], x[n])
+        it.invoke()
+        for o in ops:
+            seen[o["index"]][0].append(it.get_tensor(o["inputs"][0]).copy())
+            seen[o["index"]][1].append(it.get_tensor(o["outputs"][0]).copy())
+    return [(o, np.stack(seen[o["index"]][0]), np.stack(seen[o["index"]][1])) for o in ops]
+
+
 def quant_json(q):
     return {"scales": [float(s) for s in q["scales"]],
             "zero_points": [int(z) for z in q["zero_points"]],
@@ -429,6 +452,16 @@ def main():
                 np.save(p, y)
                 files.append(p)
                 entry["outputs"].append(f"golden/{p.name}")
+            if quantized:
+                entry["softmax_intermediates"] = []
+                for op, x, y in softmax_intermediates(blob, inputs):
+                    names = []
+                    for part, array in (("in", x), ("out", y)):
+                        p = OUT / "golden" / f"{stem}.softmax{op['index']}.{part}.npy"
+                        np.save(p, array)
+                        files.append(p)
+                        names.append(f"golden/{p.name}")
+                    entry["softmax_intermediates"].append({"op": op["index"], "input": names[0], "output": names[1]})
             manifest["models"][stem] = entry
             print(f"{stem:34s} {len(blob):8d} B  ops: {', '.join(sorted(op_names))}")
     total = sum(f.stat().st_size for f in files)
