@@ -9,6 +9,7 @@
 //                   HostModel, the host's load-verify-run handle, is compiled out of Embedded)
 //   SparrowHarness  bench session: passes, statistics, energy, record (device-clean)
 //   SparrowONNX     ONNX protobuf reader                             (host)
+//   SparrowTFLite   TFLite flatbuffer reader                         (host)
 //   SparrowConverter float IR, passes, quantizer, planner, writer    (host)
 //   SparrowToolchain board profiles + cross-build/qemu driver         (host)
 //   SparrowCLI      the `sparrow` command                            (host)
@@ -30,12 +31,13 @@ let package = Package(
         .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .target(name: "SparrowHarness", dependencies: ["SparrowRuntime", "SparrowFormat"]),
         .target(name: "SparrowONNX"),
+        .target(name: "SparrowTFLite"),
         .target(name: "SparrowConverter",
                 dependencies: ["SparrowONNX", "SparrowFormat", "SparrowKernels", "SparrowRuntime", "SparrowNPY"]),
         .target(name: "SparrowToolchain"),
         .executableTarget(name: "SparrowCLI",
                           dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowHarness", "SparrowNPY",
-                                         "SparrowFormat", "SparrowToolchain"]),
+                                         "SparrowFormat", "SparrowTFLite", "SparrowToolchain"]),
         .executableTarget(name: "SparrowDevice",
                           dependencies: ["SparrowRuntime", "SparrowHarness", "SparrowFormat", "SparrowNPY"]),
         // Shared by the test targets only (a product never depends on it): seeded data, fixtures.
@@ -46,6 +48,7 @@ let package = Package(
                     dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowKernels", "SparrowNPY", "SparrowTestSupport"]),
         .testTarget(name: "SparrowHarnessTests", dependencies: ["SparrowHarness"]),
         .testTarget(name: "SparrowONNXTests", dependencies: ["SparrowONNX", "SparrowNPY"]),
+        .testTarget(name: "SparrowTFLiteTests", dependencies: ["SparrowTFLite", "SparrowNPY", "SparrowKernels"]),
         .testTarget(name: "SparrowConverterTests",
                     dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowFormat", "SparrowNPY", "SparrowONNX",
                                    "SparrowTestSupport"]),

@@ -5,14 +5,18 @@ import SparrowRuntime
 enum InspectCommand {
     static let usage = """
     usage: sparrow inspect MODEL.sparrow
+           sparrow inspect MODEL.tflite
 
     Verifies a model file and prints its graph, tensors, quantization and memory plan.
+    For a .tflite file, prints what Sparrow reads from it: operators with their options,
+    tensors with type, shape and quantization, signatures, and unsupported operators.
     """
 
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: [], switches: [])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
+        if a.positional[0].lowercased().hasSuffix(".tflite") { return try inspectTFLite(path: a.positional[0]) }
         let loaded = try loadModel(path: a.positional[0])
         defer { withExtendedLifetime(loaded) {} }  // `m` points into its buffer
         let m = loaded.model

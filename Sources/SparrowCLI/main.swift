@@ -9,7 +9,7 @@ usage: sparrow COMMAND [ARGS...]   (sparrow COMMAND --help for details)
 
 commands:
   convert       ONNX model -> int8 .sparrow file (calibrated post-training quantization)
-  inspect       print a .sparrow file's graph, tensors, quantization and memory plan
+  inspect       print a .sparrow file's graph, tensors, quantization and memory plan (or a .tflite file's)
   run           run a .sparrow file on the host (same interpreter and kernels as the device)
   bench         latency, per-operator profile, accuracy, memory and energy of a model (Docs/harness.md)
   report        Markdown table and SVG plots from bench JSON records
