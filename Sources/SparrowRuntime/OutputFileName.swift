@@ -1,0 +1,63 @@
+// `--output-dir DIR`: one `<output name>.npy` per graph output, on the host and the device alike.
+// ONNX output names may hold any characters ('/', ':', spaces...), so the file name keeps
+// A-Z a-z 0-9 '.' '_' '-' and turns every other byte into '_' (a leading '.' too: no hidden
+// files, no '..'). Names that collide after this get '_<output index>' appended; an empty name
+// becomes 'output_<index>'. Pure byte functions, so the Embedded device program shares them.
+
+public enum OutputFileName {
+    /// Longest file stem kept (file systems allow 255 bytes; room for '_<index>.npy').
+    public static let maxStemBytes = 200
+
+    /// Writes the file name (stem and ".npy", no NUL) of graph output `k` into `buffer`; returns
+    /// its length, or nil when `buffer` is too small (`maxStemBytes + 32` always suffices).
+    public static func write(model: VerifiedModel, output k: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        let name = model.tensorName(model.graphOutput(k))
+        var collides = false
+        for j in 0..<k where sameStem(name, model.tensorName(model.graphOutput(j))) { collides = true }
+        var n = 0
+        func put(_ byte: UInt8) -> Bool {
+            guard n < buffer.count else { return false }
+            buffer[n] = byte
+            n += 1
+            return true
+        }
+        let length = min(name.count, maxStemBytes)
+        if length == 0 {
+            for b in "output".utf8 { guard put(b) else { return nil } }
+            collides = true
+        }
+        for i in 0..<length { guard put(safeByte(name[i], at: i)) else { return nil } }
+        if collides {
+            guard put(UInt8(ascii: "_")) else { return nil }
+            guard putDecimal(k, put) else { return nil }
+        }
+        for b in ".npy".utf8 { guard put(b) else { return nil } }
+        return n
+    }
+
+    /// The byte kept at position `i` of a stem.
+    @inline(__always)
+    static func safeByte(_ b: UInt8, at i: Int) -> UInt8 {
+        let isAlnum = (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122)
+        let keep = isAlnum || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || (b == UInt8(ascii: ".") && i > 0)
+        return keep ? b : UInt8(ascii: "_")
+    }
+
+    /// True when two names give the same stem (before any '_<index>' suffix).
+    static func sameStem(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let la = min(a.count, maxStemBytes), lb = min(b.count, maxStemBytes)
+        guard la == lb else { return false }
+        for i in 0..<la where safeByte(a[i], at: i) != safeByte(b[i], at: i) { return false }
+        return true
+    }
+
+    static func putDecimal(_ value: Int, _ put: (UInt8) -> Bool) -> Bool {
+        var divisor = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            guard put(UInt8(48 + (value / divisor) % 10)) else { return false }
+            divisor /= 10
+        }
+        return true
+    }
+}
