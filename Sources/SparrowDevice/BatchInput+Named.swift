@@ -13,35 +13,37 @@ func namePrefixLength(_ argument: UnsafePointer<CChar>, equals name: UnsafeRawBu
     return argument[name.count] == 61 ? name.count : nil  // '='
 }
 
-/// The `--input` file of every graph input, in input order (`paths[k]` for input k). A
-/// single-input model also takes a plain `--input FILE`; otherwise each is `NAME=FILE`.
-func inputPaths(model: VerifiedModel, into paths: UnsafeMutablePointer<UnsafePointer<CChar>>) throws(Reported) {
+/// The `--input` file of every graph input, in input order (`paths[k]` for input k, nil on
+/// entry). A single-input model also takes a plain `--input FILE`; otherwise each is `NAME=FILE`.
+func inputPaths(model: VerifiedModel, into paths: UnsafeMutablePointer<UnsafePointer<CChar>?>) throws(Reported) {
     var given = 0
     var index = arguments.firstIndex(of: "--input")
     while let i = index {
         guard let value = arguments[i + 1] else { break }
         given += 1
-        var matched = false
+        var input = -1, path = value
         for k in 0..<model.inputCount {
-            if let n = namePrefixLength(value, equals: model.tensorName(model.graphInput(k))) {
-                paths[k] = value + n + 1
-                matched = true
-            }
+            if let n = namePrefixLength(value, equals: model.tensorName(model.graphInput(k))) { input = k; path = value + n + 1 }
         }
-        if !matched {
-            guard model.inputCount == 1, given == 1 else {
-                err.write("sparrow-device: --input "); err.write(cString: value)
-                err.write(": no model input of that name; give --input NAME=FILE for each input:")
-                writeInputNames(model)
-                throw Reported()
-            }
-            paths[0] = value
+        if input < 0 && model.inputCount == 1 && arguments.firstIndex(of: "--input", from: i + 2) == nil && given == 1 { input = 0 }
+        guard input >= 0 else {
+            err.write("sparrow-device: --input "); err.write(cString: value)
+            err.write(": no model input of that name; give --input NAME=FILE for each input:")
+            writeInputNames(model)
+            throw Reported()
         }
+        guard paths[input] == nil else {
+            err.write("sparrow-device: --input given twice for input '"); err.write(bytes: model.tensorName(model.graphInput(input)))
+            err.writeLine("'")
+            throw Reported()
+        }
+        paths[input] = path
         index = arguments.firstIndex(of: "--input", from: i + 2)
     }
-    guard given == model.inputCount else {
-        err.write("sparrow-device: "); err.write(given); err.write(" --input files for a model with ")
-        err.write(model.inputCount); err.write(" inputs; give --input NAME=FILE for each:")
+    for k in 0..<model.inputCount where paths[k] == nil {
+        err.write("sparrow-device: no --input for model input '"); err.write(bytes: model.tensorName(model.graphInput(k)))
+        err.write("' ("); err.write(given); err.write(" given for "); err.write(model.inputCount)
+        err.write(" inputs); give --input NAME=FILE for each:")
         writeInputNames(model)
         throw Reported()
     }

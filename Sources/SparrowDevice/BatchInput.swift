@@ -60,22 +60,23 @@ func loadBatch(modelPath: UnsafePointer<CChar>, inputPath: UnsafePointer<CChar>)
         err.write("sparrow-device: arena too small: need "); err.write(error.required); err.writeLine(" bytes")
         throw Reported()
     }
+    // Per input: its header, its samples and its path, in one block.
     let n = model.inputCount
     let tables: UnsafeMutableRawBufferPointer
     do {
-        tables = try Platform.allocateAligned(byteCount: n * (MemoryLayout<UnsafePointer<CChar>>.stride
+        tables = try Platform.allocateAligned(byteCount: n * (MemoryLayout<UnsafePointer<CChar>?>.stride
             + MemoryLayout<UnsafePointer<Float>>.stride + MemoryLayout<NPYHeader>.stride))
     } catch { report(error, path: inputPath); throw Reported() }
     let headers = tables.baseAddress!.bindMemory(to: NPYHeader.self, capacity: n)
     let inputTable = (tables.baseAddress! + n * MemoryLayout<NPYHeader>.stride).bindMemory(to: UnsafePointer<Float>.self, capacity: n)
     let paths = (tables.baseAddress! + n * (MemoryLayout<NPYHeader>.stride + MemoryLayout<UnsafePointer<Float>>.stride))
-        .bindMemory(to: UnsafePointer<CChar>.self, capacity: n)
-    paths.initialize(repeating: inputPath, count: n)
+        .bindMemory(to: UnsafePointer<CChar>?.self, capacity: n)
+    paths.initialize(repeating: nil, count: n)
     try inputPaths(model: model, into: paths)
-    for k in 0..<n { (inputTable + k).initialize(to: try loadInput(model, k, path: paths[k], header: headers + k)) }
+    for k in 0..<n { (inputTable + k).initialize(to: try loadInput(model, k, path: paths[k]!, header: headers + k)) }
     let plan: BatchPlan
     do { plan = try BatchPlan(model: model, inputs: UnsafeBufferPointer(start: headers, count: n)) } catch {
-        report(error, path: paths[error.input], header: headers[error.input]); throw Reported()
+        report(error, path: paths[error.input]!, header: headers[error.input]); throw Reported()
     }
     return LoadedBatch(model: model, interpreter: interpreter, inputTable: UnsafePointer(inputTable), plan: plan)
 }

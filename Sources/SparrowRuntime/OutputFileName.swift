@@ -11,28 +11,54 @@ public enum OutputFileName {
     /// Writes the file name (stem and ".npy", no NUL) of graph output `k` into `buffer`; returns
     /// its length, or nil when `buffer` is too small (`maxStemBytes + 32` always suffices).
     public static func write(model: VerifiedModel, output k: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        let name = model.tensorName(model.graphOutput(k))
+        write(output: k, into: buffer) { model.tensorName(model.graphOutput($0)) }
+    }
+
+    /// The same for output `k` of outputs named `name(0)`, `name(1)`, ...
+    public static func write(output k: Int, into buffer: UnsafeMutableRawBufferPointer,
+                             name: (Int) -> UnsafeRawBufferPointer) -> Int? {
+        let own = name(k)
         var collides = false
-        for j in 0..<k where sameStem(name, model.tensorName(model.graphOutput(j))) { collides = true }
-        var n = 0
-        func put(_ byte: UInt8) -> Bool {
-            guard n < buffer.count else { return false }
-            buffer[n] = byte
-            n += 1
-            return true
-        }
-        let length = min(name.count, maxStemBytes)
+        for j in 0..<k where sameStem(own, name(j)) { collides = true }
+        var out = ByteWriter(buffer: buffer)
+        let length = min(own.count, maxStemBytes)
         if length == 0 {
-            for b in "output".utf8 { guard put(b) else { return nil } }
+            out.put("output")
             collides = true
         }
-        for i in 0..<length { guard put(safeByte(name[i], at: i)) else { return nil } }
+        for i in 0..<length { out.put(safeByte(own[i], at: i)) }
         if collides {
-            guard put(UInt8(ascii: "_")) else { return nil }
-            guard putDecimal(k, put) else { return nil }
+            out.put("_")
+            out.putDecimal(k)
         }
-        for b in ".npy".utf8 { guard put(b) else { return nil } }
-        return n
+        out.put(".npy")
+        return out.overflowed ? nil : out.count
+    }
+
+    /// Appends bytes to a fixed buffer, remembering when one did not fit.
+    struct ByteWriter {
+        let buffer: UnsafeMutableRawBufferPointer
+        var count = 0
+        var overflowed = false
+
+        mutating func put(_ byte: UInt8) {
+            guard count < buffer.count else { overflowed = true; return }
+            buffer[count] = byte
+            count += 1
+        }
+
+        mutating func put(_ text: StaticString) {
+            for i in 0..<text.utf8CodeUnitCount { put(text.utf8Start[i]) }
+        }
+
+        mutating func putDecimal(_ value: Int) {
+            var divisor = 1
+            while value / divisor >= 10 { divisor *= 10 }
+            while divisor > 0 {
+                put(UInt8(48 + (value / divisor) % 10))
+                divisor /= 10
+            }
+        }
     }
 
     /// The byte kept at position `i` of a stem.
@@ -48,16 +74,6 @@ public enum OutputFileName {
         let la = min(a.count, maxStemBytes), lb = min(b.count, maxStemBytes)
         guard la == lb else { return false }
         for i in 0..<la where safeByte(a[i], at: i) != safeByte(b[i], at: i) { return false }
-        return true
-    }
-
-    static func putDecimal(_ value: Int, _ put: (UInt8) -> Bool) -> Bool {
-        var divisor = 1
-        while value / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            guard put(UInt8(48 + (value / divisor) % 10)) else { return false }
-            divisor /= 10
-        }
         return true
     }
 }

@@ -185,7 +185,7 @@ struct ImportState {
             } else {
                 guard names.contains(name) else {
                     throw ImportError(node: nil, opType: nil, subject: "input '\(name)'",
-                                      "is not an input of the model (its inputs: \(list))")
+                                      "not an input of the model (its inputs: \(list))")
                 }
                 result[name] = shape
             }
@@ -208,13 +208,13 @@ struct ImportState {
         if let given {
             guard given.count == dims.count else {
                 throw ImportError(node: nil, opType: nil, subject: subject,
-                                  "has rank \(dims.count) (\(describe(dims))); the given shape \(given) has rank \(given.count)")
+                                  "declared with rank \(dims.count) \(describe(dims)); the given shape \(text(given)) has rank \(given.count)")
             }
             let shape = try checkedGiven(given, subject: subject)
             for (axis, dim) in dims.enumerated() {
                 if case .value(let v) = dim, v > 0, v != shape[axis] {
                     throw ImportError(node: nil, opType: nil, subject: subject,
-                                      "dimension \(axis) is fixed to \(v) by the model; the given shape \(given) has \(shape[axis])")
+                                      "dimension \(axis) is fixed to \(v) by the model; the given shape \(text(given)) has \(shape[axis])")
                 }
             }
             return shape
@@ -242,10 +242,12 @@ struct ImportState {
 
     static func checkedGiven(_ given: [Int], subject: String) throws(ImportError) -> [Int] {
         guard !given.isEmpty, given.allSatisfy({ $0 >= 1 }) else {
-            throw ImportError(node: nil, opType: nil, subject: subject, "the given shape \(given) needs dimensions of at least 1")
+            throw ImportError(node: nil, opType: nil, subject: subject, "the given shape \(text(given)) needs dimensions of at least 1")
         }
         return given
     }
+
+    static func text(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: ",") }
 
     /// `[N,3,H,W]`-style text of declared dims (`?` where neither a value nor a name is given).
     static func describe(_ dims: [ONNXDim]) -> String {
