@@ -42,6 +42,15 @@ import Testing
         func top1(_ v: [Float], _ i: Int) -> Int { (0..<4).max { v[i * 4 + $0] < v[i * 4 + $1] }! }
         #expect((0..<400).filter { top1(int8, $0) == top1(reference, $0) }.count >= 388)
 
+        // bench feeds both inputs too: its accuracy is that of the run's output file.
+        let labels = try NPYArray.read(path: Self.fixture("fusion_test_y.npy")).int64s()!
+        let correct = (0..<400).filter { Int64(top1(int8, $0)) == labels[$0] }.count
+        for tool in [sparrow, try hostDevice()] {
+            let bench = try runTool([tool, "bench", model] + inputs + ["--labels", Self.fixture("fusion_test_y.npy"), "--iterations", "1",
+                                                                    "--warmup", "0", "--quiet", "--power", "none"])
+            #expect(bench.exitCode == 0 && bench.stdout.contains("accuracy: \(correct) / 400"), "\(tool): \(bench.stdout) \(bench.stderr)")
+        }
+
         // sparrow-device, host build and under qemu: the same bytes (its directory must exist).
         let deviceDir = directory.appendingPathComponent("device").path
         try FileManager.default.createDirectory(atPath: deviceDir, withIntermediateDirectories: true)
