@@ -69,7 +69,7 @@ enum RunCommand {
             print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(plan.sampleCount), correct, plan.sampleCount))
         }
         if let dumpPath = a.value("--dump-tensors") {
-            try TensorDumper.dump(loaded, firstSample: inputs.files[0].floats, to: dumpPath)
+            try TensorDumper.dump(loaded, firstSample: inputs.floats, to: dumpPath)
         }
         if let onnxPath = a.value("--compare") {
             try compare(onnxPath: onnxPath, inputs: inputs.floats, batch: batch, model: loaded.model, plan: plan)

@@ -20,7 +20,7 @@ func printUsage(to console: Console) {
     console.writeLine("              (a model with several inputs takes --input NAME=FILE for each; --output-dir DIR")
     console.writeLine("              writes every graph output as DIR/<output name>.npy, DIR must exist)")
     console.writeLine("       sparrow-device info MODEL.sparrow")
-    console.writeLine("       sparrow-device bench MODEL.sparrow --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
+    console.writeLine("       sparrow-device bench MODEL.sparrow --input [NAME=]X.npy ... [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
     console.writeLine("              [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none] [--board NAME]")
     console.writeLine("              [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sweep-exits] [--quiet]")
     console.writeLine("              (all options: Docs/harness.md)")
