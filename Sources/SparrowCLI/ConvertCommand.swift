@@ -77,7 +77,7 @@ enum ConvertCommand {
             let name = cut.map { String(value[..<$0]) } ?? ""
             let text = cut.map { String(value[value.index(after: $0)...]) } ?? value
             let dims = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !dims.isEmpty, dims.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            guard !dims.isEmpty, dims.allSatisfy({ ($0 ?? -1) >= 0 }) else {
                 throw CLIError("--input-shape '\(value)': give NAME=D0,D1,... with every dimension a whole number >= 1")
             }
             guard shapes.updateValue(dims.map { $0! }, forKey: name) == nil else {

@@ -203,14 +203,14 @@ struct ImportState {
                 throw ImportError(node: nil, opType: nil, subject: subject,
                                   "has no declared shape; give one with --input-shape \(info.name)=D0,D1,...")
             }
-            return try checkedGiven(given, subject: subject)
+            return try checkedGiven(given, declared: nil, subject: subject)
         }
         if let given {
             guard given.count == dims.count else {
                 throw ImportError(node: nil, opType: nil, subject: subject,
                                   "declared with rank \(dims.count) \(describe(dims)); the given shape \(text(given)) has rank \(given.count)")
             }
-            let shape = try checkedGiven(given, subject: subject)
+            let shape = try checkedGiven(given, declared: dims, subject: subject)
             for (axis, dim) in dims.enumerated() {
                 if case .value(let v) = dim, v > 0, v != shape[axis] {
                     throw ImportError(node: nil, opType: nil, subject: subject,
@@ -240,8 +240,13 @@ struct ImportState {
         return shape
     }
 
-    static func checkedGiven(_ given: [Int], subject: String) throws(ImportError) -> [Int] {
-        guard !given.isEmpty, given.allSatisfy({ $0 >= 1 }) else {
+    /// A given shape's dims must be at least 1; 0 only where the model itself declares 0 (an
+    /// empty dimension, as in some ONNX backend tests, confirmed by the caller).
+    static func checkedGiven(_ given: [Int], declared: [ONNXDim]?, subject: String) throws(ImportError) -> [Int] {
+        let valid = !given.isEmpty && given.indices.allSatisfy { axis in
+            given[axis] >= 1 || (given[axis] == 0 && declared.map { $0[axis] == .value(0) } == true)
+        }
+        guard valid else {
             throw ImportError(node: nil, opType: nil, subject: subject, "the given shape \(text(given)) needs dimensions of at least 1")
         }
         return given
