@@ -3,6 +3,12 @@
 #if !hasFeature(Embedded)
 import SparrowNPY
 
+/// `runBatch` was given a different number of input files than the model has inputs.
+public struct InputCountError: Error, CustomStringConvertible {
+    public var expected: Int, found: Int
+    public var description: String { "the model has \(expected) inputs; \(found) input files were given" }
+}
+
 public struct HostBatchResult {
     /// The output .npy file's bytes (the taken exit's output, or output 0).
     public var outputFile: [UInt8]
@@ -25,9 +31,7 @@ extension Interpreter {
     /// Runs every sample of one .npy file per graph input (`inputFiles[k]` for input k). With
     /// `allOutputs`, also returns every graph output's file.
     public func runBatch(inputFiles: [[UInt8]], fullDepth: Bool = false, allOutputs: Bool = false) throws -> HostBatchResult {
-        guard inputFiles.count == model.inputCount else {
-            throw BatchError(.inputShapeMismatch, expected: model.inputCount, found: inputFiles.count)
-        }
+        guard inputFiles.count == model.inputCount else { throw InputCountError(expected: model.inputCount, found: inputFiles.count) }
         var headers: [NPYHeader] = []
         for file in inputFiles { headers.append(try file.withUnsafeBytes { raw in try parseNPYHeader(raw) }) }
         let plan = try headers.withUnsafeBufferPointer { h throws(BatchError) in try BatchPlan(model: model, inputs: h) }

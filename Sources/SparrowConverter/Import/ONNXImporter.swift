@@ -109,25 +109,12 @@ struct ImportState {
         var failedValues: Set<String> = []
         for (index, node) in onnx.nodes.enumerated() {
             let reader = NodeReader(node: node, index: index, opset: opset)
-            let handler = ONNXImporter.registry[node.opType]
-            if !(node.domain.isEmpty || node.domain == "ai.onnx") {
-                blockers.append(reader.error(nil, "operator domain '\(node.domain)' is not supported; Sparrow reads standard ONNX (ai.onnx) operators"))
-            } else if handler == nil {
-                blockers.append(reader.error(nil, "unsupported op type"))
+            if let blocker = importNode(reader, skipping: failedValues) {
+                blockers.append(blocker)
+                failedValues.formUnion(node.outputs)
             } else if node.inputs.contains(where: failedValues.contains) {
                 failedValues.formUnion(node.outputs)
-                continue
-            } else if let handler {
-                do {
-                    try handler(&self, reader)
-                    continue
-                } catch let error as ImportError {
-                    blockers.append(error)
-                } catch {
-                    blockers.append(reader.error(nil, "\(error)"))
-                }
             }
-            failedValues.formUnion(node.outputs)
         }
         if let error = Self.combined(blockers) { throw error }
         for output in onnx.outputs {
@@ -145,6 +132,25 @@ struct ImportState {
             }
             graph.outputPorts.append(IRGraphPort(value: act.id, onnxName: output.name, onnxShape: act.onnxShape,
                                                  onnxToIR: Self.onnxToIR(rank: act.rank)))
+        }
+    }
+
+    /// Imports one node; returns what blocks it, or nil when it was imported or skipped because
+    /// it reads a value a failed node should have produced.
+    mutating func importNode(_ reader: NodeReader, skipping failedValues: Set<String>) -> ImportError? {
+        let node = reader.node
+        if !(node.domain.isEmpty || node.domain == "ai.onnx") {
+            return reader.error(nil, "operator domain '\(node.domain)' is not supported; Sparrow reads standard ONNX (ai.onnx) operators")
+        }
+        guard let handler = ONNXImporter.registry[node.opType] else { return reader.error(nil, "unsupported op type") }
+        if node.inputs.contains(where: failedValues.contains) { return nil }
+        do {
+            try handler(&self, reader)
+            return nil
+        } catch let error as ImportError {
+            return error
+        } catch {
+            return reader.error(nil, "\(error)")
         }
     }
 
