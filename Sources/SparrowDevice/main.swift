@@ -75,12 +75,26 @@ func infoCommand(path: UnsafePointer<CChar>) -> Int32 {
     out.write("tensors: "); out.write(model.tensorCount); out.writeLine()
     out.write("MACs: "); out.write(model.totalMacs); out.writeLine()
     out.write("exits: "); out.write(model.exitCount); out.writeLine()
+    // The names `run --input NAME=FILE` takes and `--output-dir` writes (as `<name>.npy`).
+    for k in 0..<model.inputCount { writePort("input", model, model.graphInput(k)) }
+    for k in 0..<model.outputCount { writePort("output", model, model.graphOutput(k)) }
     for k in 0..<model.operatorCount {
         out.write("  ["); out.write(k); out.write("] "); out.write(model.opcode(k).name)
         out.write(" '"); out.write(bytes: model.opName(k)); out.write("' MACs ")
         out.write(model.op(k).macs); out.writeLine()
     }
     return 0
+}
+
+/// `input 'image' [1,1,16,16]`
+func writePort(_ kind: StaticString, _ model: VerifiedModel, _ tensor: Int) {
+    let t = model.tensor(tensor)
+    out.write(kind); out.write(" '"); out.write(bytes: model.tensorName(tensor)); out.write("' [")
+    for d in 0..<Int(t.rank) {
+        if d > 0 { out.write(",") }
+        out.write(Int(t.dim(d)))
+    }
+    out.writeLine("]")
 }
 
 func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {

@@ -69,6 +69,13 @@ import Testing
             #expect(try Data(contentsOf: URL(fileURLWithPath: qemuDir + "/" + file)) == host, "qemu pi4b \(file)")
         }
 
+        // `info` on the board lists the names to use.
+        let info = try Emulator(builder: cache.builder).run(board: try cache.catalog.board(named: "pi4b"), arguments: ["info", model],
+                                                            binary: try cache.build("pi4b").binaryPath)
+        let infoText = String(decoding: info.stdout, as: UTF8.self)
+        #expect(infoText.contains("input 'image' [1,1,16,16]\ninput 'imu' [1,3,32]\noutput 'fused/logits' [1,4]\noutput 'image:kind' [1,2]\n"),
+                "\(infoText)")
+
         // Naming mistakes get one specific line on both sides, before anything runs.
         let image = "image=" + Self.fixture("fusion_test_image.npy")
         let hostMissing = try runTool([sparrow, "run", model, "--input", image])
