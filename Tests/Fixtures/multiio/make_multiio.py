@@ -230,7 +230,31 @@ def make_fusion() -> dict:
     save("fusion_ref_logits.npy", logits)
     save("fusion_ref_kind.npy", kind)
     return {"fusion_float_test_accuracy": accuracy, "fusion_kind_float_test_accuracy": kind_accuracy,
+            "fusion_ort_qdq_int8_test_accuracy": ort_int8_accuracy(path, train[0][:128], train[1][:128], test),
             "fusion_test_samples": int(len(ty))}
+
+
+def ort_int8_accuracy(path: Path, calib_image, calib_imu, test) -> float:
+    """onnxruntime's own int8 (quantize_static: QDQ, per-channel weights, min/max calibration on
+    the same 128 samples) on the test split, for comparison with Sparrow's int8 figure."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.items = iter([{"image": calib_image[i:i + 1], "imu": calib_imu[i:i + 1]} for i in range(len(calib_image))])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    qdq = OUT / "fusion_qdq.tmp.onnx"
+    quantize_static(str(path), str(qdq), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    ti, ts, ty, _ = test
+    logits = session(qdq).run(None, {"image": ti, "imu": ts})[0]
+    qdq.unlink()
+    accuracy = float((logits.argmax(1) == ty).mean())
+    print(f"fusion: onnxruntime quantize_static int8 test accuracy {accuracy:.4f}")
+    return accuracy
 
 
 def main() -> int:
