@@ -7,6 +7,7 @@ import Foundation
 import Testing
 import SparrowONNX
 import SparrowNPY
+import SparrowRuntime
 @testable import SparrowConverter
 
 enum MultiIOFixtures {
@@ -36,10 +37,9 @@ enum MultiIOFixtures {
         var options = ConversionOptions(calibration: .npyFiles([MultiIOFixtures.path("dynamic_x_32x48.npy")]))
         options.inputShapes = ["": [1, 3, 32, 48]]
         let result = try convert(onnxPath: MultiIOFixtures.path("dynamic_cnn.onnx"), options: options)
-        let runner = try Int8Runner(result.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: result.bytes)
         let x = try NPYArray.read(path: MultiIOFixtures.path("dynamic_x_32x48.npy")).encoded()!
-        let batch = try runner.interpreter.runBatch(inputFiles: [x], allOutputs: true)
+        let batch = try runner.runBatch(inputFiles: [x], allOutputs: true)
         let logits = try floats("dynamic_ref_32x48_logits.npy"), heatmap = try floats("dynamic_ref_32x48_heatmap.npy")
         // Calibrated on this very input: int8 error within a few output steps of the value range.
         let logitRange = logits.map(abs).max()!

@@ -30,10 +30,9 @@ private func fileBytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(cont
     @Test func int8AccuracyIsWithinOnePointOfFloat() throws {
         let result = try convert(onnxPath: fixture("fusion.onnx"), options: ConversionOptions(calibration: .npyFilesByInput(Self.calibration)))
         #expect(result.summary.calibrationRuns == 128)
-        let runner = try Int8Runner(result.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: result.bytes)
         #expect(runner.model.inputCount == 2 && runner.model.outputCount == 2)
-        let batch = try runner.interpreter.runBatch(inputFiles: [try fileBytes(fixture("fusion_test_image.npy")),
+        let batch = try runner.runBatch(inputFiles: [try fileBytes(fixture("fusion_test_image.npy")),
                                                                  try fileBytes(fixture("fusion_test_imu.npy"))], allOutputs: true)
         let labels = try IRFixtures.int64s(fixture("fusion_test_y.npy"))
         let n = labels.count
