@@ -56,6 +56,13 @@ struct Arguments {
     }
 }
 
+/// `NAME=FILE` → (NAME, FILE); a plain `FILE` (no `=`, or an existing file whose name has one)
+/// → ("", FILE), meaning "the model's only input".
+func splitNamed(_ value: String) -> (name: String, path: String) {
+    guard let cut = value.firstIndex(of: "="), !FileManager.default.fileExists(atPath: value) else { return ("", value) }
+    return (String(value[..<cut]), String(value[value.index(after: cut)...]))
+}
+
 /// A failure the command reports as `sparrow COMMAND: message`. Usage errors (bad or missing
 /// arguments) exit with status 2, everything else with 1.
 struct CLIError: Error, CustomStringConvertible {

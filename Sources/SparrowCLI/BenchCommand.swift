@@ -10,7 +10,7 @@ import SparrowToolchain
 /// program runs; HostBench.swift adds the host's clock, file reads and sampling thread.
 enum BenchCommand {
     static let usage = """
-    usage: sparrow bench MODEL.sparrow --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]
+    usage: sparrow bench MODEL.sparrow --input [NAME=]X.npy ... [--labels Y.npy] [--warmup N] [--iterations N | --duration S]
                          [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none]
                          [--board NAME] [--idle-watts W --load-watts W --power-source TEXT]
                          [--sysfs-root DIR] [--sample-ms N] [--idle-seconds S] [--max-iterations N]
@@ -18,6 +18,8 @@ enum BenchCommand {
 
     Measures latency (min/p50/p90/p99/max/mean per inference), a per-operator time profile, the
     exit histogram, accuracy (with --labels), peak resident memory and energy (Docs/harness.md).
+      --input X.npy        float32 samples in the ONNX model's layout; a model with several
+                           inputs takes --input NAME=FILE for each
       --warmup N           unmeasured inferences first (default 5)
       --iterations N       timed inferences (default 100), cycling through the samples
       --duration S         time the run instead: as many inferences as fit in S seconds
@@ -37,7 +39,7 @@ enum BenchCommand {
                               switches: ["--full-depth", "--quiet", "--sweep-exits"])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
-        guard let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
+        guard let inputValues = a.options["--input"], let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
         let modelPath = a.positional[0]
         func count(_ name: String, _ fallback: Int) throws -> Int {
             guard let text = a.value(name) else { return fallback }
@@ -67,8 +69,8 @@ enum BenchCommand {
 
         let loaded = try loadModel(path: modelPath)
         let model = loaded.model
-        let input = try InputBatch(path: inputPath, model: model)
-        let plan = input.plan, floats = input.floats
+        let inputs = try ModelInputs(inputValues, model: model)
+        let plan = inputs.plan, floats = inputs.files[0].floats
         let labels: [Int64]? = try a.value("--labels").map { try readLabels($0, count: plan.sampleCount) }
         if a.has("--sweep-exits") {
             // Checked before anything runs (as on the device).
@@ -85,7 +87,7 @@ enum BenchCommand {
         bench.quiet = quiet
         bench.sweepExits = a.has("--sweep-exits")
         bench.request = request
-        let run = try HostBench(loaded, plan: plan, floats: floats, labels: labels,
+        let run = try HostBench(loaded, plan: plan, floats: floats, otherInputs: inputs.files.dropFirst().map(\.floats), labels: labels,
                                 capacity: capacity, sysfsRoot: a.value("--sysfs-root") ?? ProcessInfo.processInfo.environment["SPARROW_SYSFS_ROOT"] ?? "/sys",
                                 sampleNanoseconds: UInt64(sampleMs) * 1_000_000)
         return try run.execute(

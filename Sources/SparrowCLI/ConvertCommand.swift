@@ -3,14 +3,21 @@ import SparrowConverter
 
 enum ConvertCommand {
     static let usage = """
-    usage: sparrow convert MODEL.onnx -o OUT.sparrow [--calibration CALIB.npy]
-                           [--range minmax|percentile[:P]|mse]
+    usage: sparrow convert MODEL.onnx -o OUT.sparrow [--calibration [NAME=]CALIB.npy ...]
+                           [--input-shape [NAME=]D0,D1,... ...] [--range minmax|percentile[:P]|mse]
 
     Converts an ONNX model to an int8 Sparrow model: folds constants and BatchNormalization,
     fuses activations, converts NCHW to NHWC, quantizes (per-channel int8 weights, int8
     activations) and plans the arena. Prints ops, parameters, file size, arena vs lower bound, MACs.
       --calibration CALIB.npy  float32 samples in the model's own input layout, samples first.
-                               Required unless the model is already QDQ-quantized.
+                               Required unless the model is already QDQ-quantized. A model
+                               with several inputs takes one NAME=FILE per input (its ONNX
+                               input names; `sparrow convert` lists them when one is missing).
+      --input-shape NAME=DIMS  fixed shape for an input with symbolic dimensions, e.g.
+                               images=1,3,320,320 (repeat per input; NAME may be left out when
+                               the model has one input). Shapes are propagated through the
+                               graph from these. Without it a symbolic batch dimension is 1 and
+                               any other symbolic dimension is an error naming it.
       --range METHOD           activation ranges from calibration: minmax (default),
                                percentile:99.99, or mse
     """ + "\n" + sparseUsage + "\n" + exitUsage
@@ -20,16 +27,14 @@ enum ConvertCommand {
         let validation = try Arguments.extractPair("--validation", from: &args)
         let exitValidation = try Arguments.extractPair("--calibrate-exits", from: &args)
         let exitTest = try Arguments.extractPair("--exit-test", from: &args)
-        let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range"]).union(sparseValued).union(exitValued),
+        let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range", "--input-shape"]).union(sparseValued).union(exitValued),
                               switches: [])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
         guard let outPath = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
         let range = try parseRange(a.value("--range") ?? "minmax")
-        if let calibration = a.value("--calibration"), !FileManager.default.fileExists(atPath: calibration) {
-            throw CLIError("calibration file '\(calibration)' not found: pass float32 samples in the model's input layout (.npy)")
-        }
-        var options = ConversionOptions(calibrationPath: a.value("--calibration"), activationRange: range)
+        var options = ConversionOptions(calibration: try calibrationSource(a), activationRange: range)
+        options.inputShapes = try inputShapes(a)
         options.sparsity = try sparsityOptions(a)
         options.exits = try exitOptions(a)
         var result = try convert(onnxPath: a.positional[0], options: options)
@@ -45,6 +50,41 @@ enum ConvertCommand {
         print(result.summary.description)
         try printSparsity(result, onnxPath: a.positional[0], options: options, validation: validation)
         return 0
+    }
+
+    /// `--calibration FILE` or `--calibration NAME=FILE` (repeatable), each file checked to exist.
+    static func calibrationSource(_ a: Arguments) throws -> ConversionOptions.CalibrationSource {
+        let values = a.options["--calibration"] ?? []
+        guard !values.isEmpty else { return .none }
+        var byName: [String: String] = [:]
+        for value in values {
+            let (name, path) = splitNamed(value)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CLIError("calibration file '\(path)' not found: pass float32 samples in the model's input layout (.npy)")
+            }
+            guard byName.updateValue(path, forKey: name) == nil else {
+                throw CLIError("--calibration given twice for \(name.isEmpty ? "the model's input" : "input '\(name)'")")
+            }
+        }
+        return .npyFilesByInput(byName)
+    }
+
+    /// `--input-shape [NAME=]D0,D1,...` (repeatable).
+    static func inputShapes(_ a: Arguments) throws -> [String: [Int]] {
+        var shapes: [String: [Int]] = [:]
+        for value in a.options["--input-shape"] ?? [] {
+            let cut = value.lastIndex(of: "=")
+            let name = cut.map { String(value[..<$0]) } ?? ""
+            let text = cut.map { String(value[value.index(after: $0)...]) } ?? value
+            let dims = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !dims.isEmpty, dims.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                throw CLIError("--input-shape '\(value)': give NAME=D0,D1,... with every dimension a whole number >= 1")
+            }
+            guard shapes.updateValue(dims.map { $0! }, forKey: name) == nil else {
+                throw CLIError("--input-shape given twice for \(name.isEmpty ? "the model's input" : "input '\(name)'")")
+            }
+        }
+        return shapes
     }
 
     static func parseRange(_ text: String) throws -> ActivationRangeMethod {

@@ -113,16 +113,19 @@ final class HostBench {
     var interpreter: Interpreter { handle.interpreter }
     let plan: BatchPlan
     let floats: [Float]
+    /// Inputs 1... of a model with several inputs (sample floats each).
+    let otherInputs: [[Float]]
     let labels: [Int64]?
     let capacity: Int
     let rootBytes: [UInt8]
     let sampleNanoseconds: UInt64
 
-    init(_ handle: HostModel, plan: BatchPlan, floats: [Float], labels: [Int64]?,
+    init(_ handle: HostModel, plan: BatchPlan, floats: [Float], otherInputs: [[Float]] = [], labels: [Int64]?,
          capacity: Int, sysfsRoot: String, sampleNanoseconds: UInt64) throws {
         self.handle = handle
         self.plan = plan
         self.floats = floats
+        self.otherInputs = otherInputs
         self.labels = labels
         self.capacity = capacity
         rootBytes = Array(sysfsRoot.utf8)
@@ -143,7 +146,16 @@ final class HostBench {
         let root = UnsafeMutableRawBufferPointer.allocate(byteCount: max(rootBytes.count, 1), alignment: 8)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: rootBytes.count + SysfsPowerMeter<HostFileReader>.scratchOverhead, alignment: 8)
         let meter = UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>.allocate(capacity: 1)
+        // Every input's samples behind one pointer table (the interpreter copies sample i of each).
+        let inputTable = UnsafeMutableBufferPointer<UnsafePointer<Float>>.allocate(capacity: 1 + otherInputs.count)
+        let inputCopies = ([floats] + otherInputs).map { f -> UnsafeMutableBufferPointer<Float> in
+            let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(f.count, 1))
+            _ = copy.initialize(from: f)
+            return copy
+        }
+        for (k, copy) in inputCopies.enumerated() { inputTable[k] = UnsafePointer(copy.baseAddress!) }
         defer {
+            inputTable.deallocate(); inputCopies.forEach { $0.deallocate() }
             latencies.deallocate(); exits.deallocate(); opTotals.deallocate(); opRuns.deallocate(); exitCounts.deallocate()
             histogram.deallocate(); thresholds?.deallocate(); points?.deallocate(); root.deallocate(); scratch.deallocate()
             meter.deallocate()
@@ -169,7 +181,8 @@ final class HostBench {
                             BoardPower(idleMilliwatts: Int64(($0.idleWatts * 1000).rounded()), loadMilliwatts: Int64(($0.loadWatts * 1000).rounded()),
                                        board: board, source: source)
                         }
-                        let samples = BenchSamples(plan: plan, inputs: x.baseAddress!, labels: y?.baseAddress)
+                        let samples = BenchSamples(plan: plan, inputs: x.baseAddress!, labels: y?.baseAddress,
+                                                   inputTable: otherInputs.isEmpty ? nil : UnsafePointer(inputTable.baseAddress!))
                         var session = BenchSession(platform: platform, interpreter: interpreter, samples: samples,
                                                    settings: s.bench, buffers: buffers)
                         let measured = session.run(power: power, notes: notes)

@@ -34,23 +34,31 @@ struct InputBatch {
     let path: String
     let bytes: [UInt8]
     let header: NPYHeader
+    /// The batch as this file alone lays it out (for a multi-input model see `ModelInputs.plan`).
     let plan: BatchPlan
 
-    init(path: String, model: VerifiedModel) throws {
+    /// Graph input `input`'s file.
+    init(path: String, model: VerifiedModel, input: Int = 0) throws {
         self.path = path
         bytes = try readFileBytes(path, what: "input")
         switch bytes.withUnsafeBytes({ raw in Result { () throws(NPYError) in try parseNPYHeader(raw) } }) {
         case .success(let h): header = h
         case .failure(let e): throw CLIError("\(path): \(e.describe(in: bytes))")
         }
-        do { plan = try BatchPlan(model: model, input: header) } catch {
-            // The same words as sparrow-device: the dtype found, or elements per sample expected and found.
-            switch error.reason {
-            case .inputNotFloat32: throw CLIError("\(path): \(error.message) (found dtype \(header.dtype.descr))")
-            case .inputShapeMismatch: throw CLIError("\(path): \(error.message) (\(error.expected), \(error.found))")
-            case .emptyInput: throw CLIError("\(path): \(error.message) (first dimension 0)")
-            case .outputBufferTooSmall: throw CLIError("\(path): \(error.message)")
-            }
+        do {
+            plan = BatchPlan(model: model, sampleCount: try BatchPlan.sampleCount(model: model, input: input, header: header))
+        } catch {
+            throw Self.describe(error, path: path, header: header)
+        }
+    }
+
+    /// The same words as sparrow-device: the dtype found, or elements per sample expected and found.
+    static func describe(_ error: BatchError, path: String, header: NPYHeader) -> CLIError {
+        switch error.reason {
+        case .inputNotFloat32: return CLIError("\(path): \(error.message) (found dtype \(header.dtype.descr))")
+        case .inputShapeMismatch, .sampleCountMismatch: return CLIError("\(path): \(error.message) (\(error.expected), \(error.found))")
+        case .emptyInput: return CLIError("\(path): \(error.message) (first dimension 0)")
+        case .outputBufferTooSmall: return CLIError("\(path): \(error.message)")
         }
     }
 
@@ -61,6 +69,52 @@ struct InputBatch {
                 .bindMemory(to: Float.self))
         }
     }
+}
+
+/// The input files of a batch run, one per graph input in input order, from `--input` values:
+/// a plain `FILE` for a single-input model, else `NAME=FILE` per input (the model's ONNX input
+/// names, which an error lists).
+struct ModelInputs {
+    let files: [InputBatch]
+    let plan: BatchPlan
+
+    init(_ values: [String], model: VerifiedModel, option: String = "--input") throws {
+        let names = (0..<model.inputCount).map { model.tensorNameString(model.graphInput($0)) }
+        let list = names.map { "'\($0)'" }.joined(separator: ", ")
+        var byName: [String: String] = [:]
+        for value in values {
+            var (name, path) = splitNamed(value)
+            if !name.isEmpty && !names.contains(name) {
+                // A file name with '=' in a single-input model, or a misspelt input name.
+                guard names.count == 1, FileManager.default.fileExists(atPath: value) else {
+                    throw CLIError("\(option) \(value): the model has no input '\(name)' (its inputs: \(list))")
+                }
+                (name, path) = ("", value)
+            }
+            if name.isEmpty {
+                guard names.count == 1 else {
+                    throw CLIError("\(option) \(value): the model has \(names.count) inputs (\(list)); give \(option) NAME=FILE for each")
+                }
+                name = names[0]
+            }
+            guard byName.updateValue(path, forKey: name) == nil else { throw CLIError("\(option) given twice for input '\(name)'") }
+        }
+        let missing = names.filter { byName[$0] == nil }
+        guard missing.isEmpty else {
+            throw CLIError("\(option): no file for input " + missing.map { "'\($0)'" }.joined(separator: ", ")
+                           + " (the model's inputs: \(list))" + (names.count > 1 ? "; give \(option) NAME=FILE for each" : ""))
+        }
+        files = try names.enumerated().map { k, name in try InputBatch(path: byName[name]!, model: model, input: k) }
+        let headers = files.map(\.header)
+        do {
+            plan = try headers.withUnsafeBufferPointer { h throws(BatchError) in try BatchPlan(model: model, inputs: h) }
+        } catch {
+            throw InputBatch.describe(error, path: files[error.input].path, header: headers[error.input])
+        }
+    }
+
+    /// Each input's floats, in input order.
+    var floats: [[Float]] { files.map(\.floats) }
 }
 
 /// Index of the largest value of row `row` (of `width` values); ties go to the lowest index, like

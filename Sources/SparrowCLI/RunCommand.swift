@@ -6,12 +6,16 @@ import SparrowConverter
 
 enum RunCommand {
     static let usage = """
-    usage: sparrow run MODEL.sparrow --input X.npy [--output Y.npy] [--exit-index E.npy]
-                       [--labels L.npy] [--full-depth] [--compare MODEL.onnx]
+    usage: sparrow run MODEL.sparrow --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR]
+                       [--exit-index E.npy] [--labels L.npy] [--full-depth] [--compare MODEL.onnx]
 
     Runs a converted model on the host with the same interpreter and kernels as the device.
-      --input X.npy        float32, N samples in the ONNX model's layout (e.g. [N,1,8,8])
-      --output Y.npy       float32 dequantized outputs, one row per sample
+      --input X.npy        float32, N samples in the ONNX model's layout (e.g. [N,1,8,8]); a
+                           model with several inputs takes --input NAME=FILE for each
+      --output Y.npy       float32 dequantized outputs, one row per sample (the first graph
+                           output, or the exit each sample took)
+      --output-dir DIR     every graph output as DIR/<output name>.npy (characters other than
+                           A-Z a-z 0-9 . _ - become _), created if missing
       --exit-index E.npy   int64 index of the exit each sample took (0 = first exit)
       --labels L.npy       int64 class labels: prints top-1 accuracy
       --full-depth         never stop at an early exit
@@ -20,17 +24,25 @@ enum RunCommand {
     """
 
     static func main(_ args: [String]) throws -> Int32 {
-        let a = try Arguments(args, valued: ["--input", "--output", "--exit-index", "--labels", "--compare", "--dump-tensors"],
+        let a = try Arguments(args, valued: ["--input", "--output", "--output-dir", "--exit-index", "--labels", "--compare",
+                                             "--dump-tensors"],
                               switches: ["--full-depth"])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
-        guard let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
+        guard let inputValues = a.options["--input"] else { throw CLIError.usage(usage) }
         let loaded = try loadModel(path: a.positional[0])
-        let input = try InputBatch(path: inputPath, model: loaded.model)
-        let plan = input.plan
+        defer { withExtendedLifetime(loaded) {} }  // `loaded.model` is read to the end
+        let inputs = try ModelInputs(inputValues, model: loaded.model)
+        let plan = inputs.plan
         let fullDepth = a.has("--full-depth")
+        let outputDir = a.value("--output-dir")
+        for option in ["--output-dir", "--compare"] where a.value(option) != nil && loaded.model.exitCount > 0 && !fullDepth {
+            throw CLIError.usage("\(option) reads every graph output, which an early exit leaves uncomputed: "
+                                 + "add --full-depth (or use --output for the taken exit's output)")
+        }
         let start = DispatchTime.now().uptimeNanoseconds
-        let batch = try loaded.runBatch(inputFile: input.bytes, fullDepth: fullDepth)
+        let batch = try loaded.runBatch(inputFiles: inputs.files.map(\.bytes), fullDepth: fullDepth,
+                                        allOutputs: outputDir != nil || a.value("--compare") != nil)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let output = batch.outputs
         print("samples: \(plan.sampleCount)")
@@ -45,6 +57,9 @@ enum RunCommand {
         if let outPath = a.value("--output") {
             try writeFileBytes(batch.outputFile, to: outPath, what: "output")
         }
+        if let outputDir {
+            try writeOutputDirectory(batch, model: loaded.model, to: outputDir)
+        }
         if let exitPath = a.value("--exit-index") {
             try writeFileBytes(batch.exitIndexFile, to: exitPath, what: "exit-index file")
         }
@@ -54,28 +69,56 @@ enum RunCommand {
             print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(plan.sampleCount), correct, plan.sampleCount))
         }
         if let dumpPath = a.value("--dump-tensors") {
-            try TensorDumper.dump(loaded, firstSample: input.floats, to: dumpPath)
+            try TensorDumper.dump(loaded, firstSample: inputs.floats, to: dumpPath)
         }
         if let onnxPath = a.value("--compare") {
-            try compare(onnxPath: onnxPath, input: input.floats, int8Output: output, plan: plan)
+            try compare(onnxPath: onnxPath, inputs: inputs.floats, batch: batch, model: loaded.model, plan: plan)
         }
         return 0
     }
 
-    /// Runs the float model (our importer and float executor, which the tests check against
-    /// onnxruntime) on the same samples and compares with the int8 outputs.
-    static func compare(onnxPath: String, input: [Float], int8Output: [Float], plan: BatchPlan) throws {
-        let graph = Passes.optimize(try ONNXImporter.importModel(path: onnxPath))
-        let reference = try FloatExecutor.run(graph: graph, onnxLayoutInput: input, batch: plan.sampleCount)[0]
-        guard reference.count == int8Output.count else {
-            throw CLIError("--compare: the ONNX model's first output has \(reference.count) values, the Sparrow model \(int8Output.count)")
+    /// One `<output name>.npy` per graph output (OutputFileName, the device's rule too).
+    static func writeOutputDirectory(_ batch: HostBatchResult, model: VerifiedModel, to path: String) throws {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw CLIError("--output-dir \(path): cannot create the directory (\(error.localizedDescription))")
         }
-        var maxError: Float = 0
-        for i in 0..<reference.count { maxError = max(maxError, abs(reference[i] - int8Output[i])) }
-        let agree = (0..<plan.sampleCount).filter {
-            argmax(reference, row: $0, width: plan.outputElements) == argmax(int8Output, row: $0, width: plan.outputElements)
-        }.count
-        print(String(format: "compare with float %@: max abs error %.5f, top-1 agreement %.2f %% (%d / %d)",
-                     onnxPath, maxError, 100 * Double(agree) / Double(plan.sampleCount), agree, plan.sampleCount))
+        var buffer = [UInt8](repeating: 0, count: OutputFileName.maxStemBytes + 32)
+        for (k, file) in batch.allOutputFiles.enumerated() {
+            let length = buffer.withUnsafeMutableBytes { OutputFileName.write(model: model, output: k, into: $0) } ?? 0
+            let name = String(decoding: buffer[0..<length], as: UTF8.self)
+            try writeFileBytes(file, to: (path as NSString).appendingPathComponent(name), what: "output")
+        }
+        print("wrote \(batch.allOutputFiles.count) output\(batch.allOutputFiles.count == 1 ? "" : "s") to \(path)")
+    }
+
+    /// Runs the float model (our importer and float executor, which the tests check against
+    /// onnxruntime) on the same samples and compares every graph output with the int8 one. Input
+    /// shapes come from the Sparrow model, so a model converted with --input-shape compares too.
+    static func compare(onnxPath: String, inputs: [[Float]], batch: HostBatchResult, model: VerifiedModel, plan: BatchPlan) throws {
+        var shapes: [String: [Int]] = [:]
+        for k in 0..<model.inputCount {
+            let t = model.tensor(model.graphInput(k))
+            shapes[model.tensorNameString(model.graphInput(k))] = (0..<Int(t.rank)).map { Int(t.dim($0)) }
+        }
+        let graph = Passes.optimize(try ONNXImporter.importModel(path: onnxPath, options: ImportOptions(inputShapes: shapes)))
+        let names = graph.outputPorts.map(\.onnxName)
+        let graphBatch = graph.inputPorts.first?.onnxShape.first ?? 1
+        let reference = try FloatExecutor(graph: graph).run(onnxLayoutInputs: inputs, batch: plan.sampleCount * graphBatch)
+        for k in 0..<model.outputCount {
+            let name = model.tensorNameString(model.graphOutput(k))
+            guard let r = names.firstIndex(of: name), k < batch.allOutputs.count else {
+                throw CLIError("--compare: the ONNX model has no output '\(name)' (its outputs: \(names.joined(separator: ", ")))")
+            }
+            let int8 = batch.allOutputs[k], float = reference[r]
+            guard float.count == int8.count else {
+                throw CLIError("--compare: output '\(name)' has \(float.count) values in the ONNX model, \(int8.count) in the Sparrow model")
+            }
+            var maxError: Float = 0
+            for i in 0..<float.count { maxError = max(maxError, abs(float[i] - int8[i])) }
+            let width = int8.count / max(plan.sampleCount, 1)
+            let agree = (0..<plan.sampleCount).filter { argmax(float, row: $0, width: width) == argmax(int8, row: $0, width: width) }.count
+            print(String(format: "compare with float %@, output '%@': max abs error %.5f, top-1 agreement %.2f %% (%d / %d)",
+                         onnxPath, name, maxError, 100 * Double(agree) / Double(plan.sampleCount), agree, plan.sampleCount))
+        }
     }
 }

@@ -44,13 +44,16 @@ struct TensorDumper: InvokeObserver {
         }
     }
 
-    /// Runs the first sample of `input` (floats in the model's input layout) with the dumper attached.
-    static func dump(_ loaded: HostModel, firstSample input: [Float], to path: String) throws {
+    /// Runs the first sample of `inputs` (one float array per graph input, in the model's input
+    /// layout) with the dumper attached.
+    static func dump(_ loaded: HostModel, firstSample inputs: [[Float]], to path: String) throws {
         let directory = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let x = loaded.interpreter.inputBuffer(0).bindMemory(to: Float.self)
-        guard input.count >= x.count else { throw CLIError("--dump-tensors: input has fewer values than one sample") }
-        for i in 0..<x.count { x[i] = input[i] }
+        for (k, input) in inputs.enumerated() {
+            let x = loaded.interpreter.inputBuffer(k).bindMemory(to: Float.self)
+            guard input.count >= x.count else { throw CLIError("--dump-tensors: input \(k) has fewer values than one sample") }
+            for i in 0..<x.count { x[i] = input[i] }
+        }
         var dumper = TensorDumper(interpreter: loaded.interpreter, directory: directory)
         _ = loaded.invoke(fullDepth: true, observer: &dumper)
         if let failure = dumper.failure { throw CLIError("--dump-tensors: \(failure)") }

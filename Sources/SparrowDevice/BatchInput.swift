@@ -10,18 +10,17 @@ import SparrowRuntime
 /// The failure was already reported on stderr; the command returns 1.
 struct Reported: Error {}
 
-/// A verified model, its interpreter, and the input file parsed for a batch run.
+/// A verified model, its interpreter, and the input files parsed for a batch run.
 struct LoadedBatch {
     let model: VerifiedModel
     let interpreter: Interpreter
-    let inputFile: UnsafeMutableRawBufferPointer
-    let header: NPYHeader
+    /// Input k's float32 samples (`model.inputCount` entries; numpy writes the payload 64-byte
+    /// aligned within the file buffer).
+    let inputTable: UnsafePointer<UnsafePointer<Float>>
     let plan: BatchPlan
 
-    /// The input's float32 payload (numpy writes it 64-byte aligned within the file buffer).
-    var inputs: UnsafePointer<Float> {
-        UnsafePointer((inputFile.baseAddress! + header.dataOffset).assumingMemoryBound(to: Float.self))
-    }
+    /// Graph input 0's samples.
+    var inputs: UnsafePointer<Float> { inputTable[0] }
 }
 
 /// `sparrow-device: X.npy: <reason> (byte N)`.
@@ -43,11 +42,15 @@ func report(_ e: BatchError, path: UnsafePointer<CChar>, header: NPYHeader) {
         err.write(" (first dimension 0)")
     case .outputBufferTooSmall:
         break
+    case .sampleCountMismatch:
+        err.write(" ("); err.write(e.expected); err.write(", "); err.write(e.found); err.write(")")
     }
     err.writeLine()
 }
 
-/// Model, arena, interpreter and input, in that order; stops at the first problem.
+/// Model, arena, interpreter and inputs, in that order; stops at the first problem. `inputPath`
+/// is the first `--input` value; a model with several inputs takes one `--input NAME=FILE` each,
+/// all read from the command line (BatchInput+Named.swift).
 func loadBatch(modelPath: UnsafePointer<CChar>, inputPath: UnsafePointer<CChar>) throws(Reported) -> LoadedBatch {
     let model = loadModel(modelPath)
     let arena: UnsafeMutableRawBufferPointer
@@ -57,13 +60,25 @@ func loadBatch(modelPath: UnsafePointer<CChar>, inputPath: UnsafePointer<CChar>)
         err.write("sparrow-device: arena too small: need "); err.write(error.required); err.writeLine(" bytes")
         throw Reported()
     }
-    let inputFile: UnsafeMutableRawBufferPointer
-    do { inputFile = try Platform.readWholeFile(path: inputPath) } catch { report(error, path: inputPath); throw Reported() }
-    let header: NPYHeader
-    do { header = try parseNPYHeader(UnsafeRawBufferPointer(inputFile)) } catch { report(error, path: inputPath); throw Reported() }
+    // Per input: its header, its samples and its path, in one block.
+    let n = model.inputCount
+    let tables: UnsafeMutableRawBufferPointer
+    do {
+        tables = try Platform.allocateAligned(byteCount: n * (MemoryLayout<UnsafePointer<CChar>?>.stride
+            + MemoryLayout<UnsafePointer<Float>>.stride + MemoryLayout<NPYHeader>.stride))
+    } catch { report(error, path: inputPath); throw Reported() }
+    let headers = tables.baseAddress!.bindMemory(to: NPYHeader.self, capacity: n)
+    let inputTable = (tables.baseAddress! + n * MemoryLayout<NPYHeader>.stride).bindMemory(to: UnsafePointer<Float>.self, capacity: n)
+    let paths = (tables.baseAddress! + n * (MemoryLayout<NPYHeader>.stride + MemoryLayout<UnsafePointer<Float>>.stride))
+        .bindMemory(to: UnsafePointer<CChar>?.self, capacity: n)
+    paths.initialize(repeating: nil, count: n)
+    try inputPaths(model: model, into: paths)
+    for k in 0..<n { (inputTable + k).initialize(to: try loadInput(model, k, path: paths[k]!, header: headers + k)) }
     let plan: BatchPlan
-    do { plan = try BatchPlan(model: model, input: header) } catch { report(error, path: inputPath, header: header); throw Reported() }
-    return LoadedBatch(model: model, interpreter: interpreter, inputFile: inputFile, header: header, plan: plan)
+    do { plan = try BatchPlan(model: model, inputs: UnsafeBufferPointer(start: headers, count: n)) } catch {
+        report(error, path: paths[error.input]!, header: headers[error.input]); throw Reported()
+    }
+    return LoadedBatch(model: model, interpreter: interpreter, inputTable: UnsafePointer(inputTable), plan: plan)
 }
 
 /// Reads int64 labels, one per sample (`np.save(path, y.astype(np.int64))`).

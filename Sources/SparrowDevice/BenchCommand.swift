@@ -81,7 +81,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         guard model.exitCount > 1 else { err.writeLine("sparrow-device bench: --sweep-exits: the model has no early exits"); return 1 }
         guard labels != nil else { err.writeLine("sparrow-device bench: --sweep-exits needs --labels"); return 1 }
     }
-    let samples = BenchSamples(plan: plan, inputs: batch.inputs, labels: labels)
+    let samples = BenchSamples(plan: plan, inputs: batch.inputs, labels: labels, inputTable: batch.inputTable)
 
     // Every buffer of the measurement, once.
     let opCount = max(model.operatorCount, 1)

@@ -1,5 +1,5 @@
 // sparrow-device: the program that runs on the board.
-//   run MODEL --input X.npy [--output Y.npy] [--exit-index E.npy] [--full-depth]
+//   run MODEL --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR] [--exit-index E.npy] [--full-depth]
 //   info MODEL
 // Memory: the model file, the input file and the output buffer are each read/allocated once
 // at start (posix_memalign, sized from the files and the model header); the arena is ONE
@@ -15,9 +15,12 @@ let out = Console.standardOutput
 let err = Console.standardError
 
 func printUsage(to console: Console) {
-    console.writeLine("usage: sparrow-device run MODEL.sparrow --input X.npy [--output Y.npy] [--exit-index E.npy] [--full-depth]")
+    console.writeLine("usage: sparrow-device run MODEL.sparrow --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR]")
+    console.writeLine("              [--exit-index E.npy] [--full-depth]")
+    console.writeLine("              (a model with several inputs takes --input NAME=FILE for each; --output-dir DIR")
+    console.writeLine("              writes every graph output as DIR/<output name>.npy, DIR must exist)")
     console.writeLine("       sparrow-device info MODEL.sparrow")
-    console.writeLine("       sparrow-device bench MODEL.sparrow --input X.npy [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
+    console.writeLine("       sparrow-device bench MODEL.sparrow --input [NAME=]X.npy ... [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
     console.writeLine("              [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none] [--board NAME]")
     console.writeLine("              [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sweep-exits] [--quiet]")
     console.writeLine("              (all options: Docs/harness.md)")
@@ -72,6 +75,9 @@ func infoCommand(path: UnsafePointer<CChar>) -> Int32 {
     out.write("tensors: "); out.write(model.tensorCount); out.writeLine()
     out.write("MACs: "); out.write(model.totalMacs); out.writeLine()
     out.write("exits: "); out.write(model.exitCount); out.writeLine()
+    // The names `run --input NAME=FILE` takes and `--output-dir` writes (as `<name>.npy`).
+    for k in 0..<model.inputCount { writePort("input", model, model.graphInput(k)) }
+    for k in 0..<model.outputCount { writePort("output", model, model.graphOutput(k)) }
     for k in 0..<model.operatorCount {
         out.write("  ["); out.write(k); out.write("] "); out.write(model.opcode(k).name)
         out.write(" '"); out.write(bytes: model.opName(k)); out.write("' MACs ")
@@ -80,13 +86,33 @@ func infoCommand(path: UnsafePointer<CChar>) -> Int32 {
     return 0
 }
 
+/// `input 'image' [1,1,16,16]`
+func writePort(_ kind: StaticString, _ model: VerifiedModel, _ tensor: Int) {
+    let t = model.tensor(tensor)
+    out.write(kind); out.write(" '"); out.write(bytes: model.tensorName(tensor)); out.write("' [")
+    for d in 0..<Int(t.rank) {
+        if d > 0 { out.write(",") }
+        out.write(Int(t.dim(d)))
+    }
+    out.writeLine("]")
+}
+
 func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     guard let inputPath = arguments.value(of: "--input") else { printUsage(to: err); return 2 }
     let batch: LoadedBatch
+    let fullDepth = arguments.firstIndex(of: "--full-depth") != nil
+    var outputDirectory: OutputDirectory? = nil
     do {
         batch = try loadBatch(modelPath: modelPath, inputPath: inputPath)
         try checkWritable(arguments.value(of: "--output"))
         try checkWritable(arguments.value(of: "--exit-index"))
+        if let directory = arguments.value(of: "--output-dir") {
+            guard batch.model.exitCount == 0 || fullDepth else {
+                err.writeLine("sparrow-device: --output-dir writes every graph output, which an early exit leaves uncomputed: add --full-depth (or use --output for the taken exit's output)")
+                return 2
+            }
+            outputDirectory = try OutputDirectory(model: batch.model, sampleCount: batch.plan.sampleCount, directory: directory)
+        }
     } catch { return 1 }
     let model = batch.model, interpreter = batch.interpreter, plan = batch.plan
     guard let headerLength = plan.outputHeaderLength else { err.writeLine("sparrow-device: output shape too large"); return 1 }
@@ -99,16 +125,15 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     } catch { report(error, path: inputPath); return 1 }
     _ = plan.writeOutputHeader(into: UnsafeMutableRawBufferPointer(rebasing: outputFile[0..<headerLength]))
     _ = plan.writeExitIndexHeader(into: UnsafeMutableRawBufferPointer(rebasing: exitFile[0..<exitHeaderLength]))
-    let x = batch.inputs
     let y = (outputFile.baseAddress! + headerLength).assumingMemoryBound(to: Float.self)
     let exits = (exitFile.baseAddress! + exitHeaderLength).assumingMemoryBound(to: Int64.self)
-    let fullDepth = arguments.firstIndex(of: "--full-depth") != nil
     // Exit histogram: up to 8 exits counted on the stack (the format allows more; they fold into the last).
     var histogram: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
     var macs: UInt64 = 0
     let start = Platform.monotonicNanoseconds()
     for i in 0..<plan.sampleCount {
-        let r = interpreter.runSample(plan, index: i, input: x, output: y, fullDepth: fullDepth)
+        let r = interpreter.runSample(plan, index: i, inputs: batch.inputTable, output: y,
+                                      allOutputs: outputDirectory.map { UnsafePointer($0.data) }, fullDepth: fullDepth)
         macs &+= r.macs
         let e = r.exitIndex < 0 ? 0 : r.exitIndex
         exits[i] = Int64(e)
@@ -146,6 +171,9 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         do { try Platform.writeFile(path: outputPath, bytes: UnsafeRawBufferPointer(outputFile)) } catch {
             report(error, path: outputPath); return 1
         }
+    }
+    if let outputDirectory {
+        do { try outputDirectory.write() } catch { return 1 }
     }
     if let exitPath = arguments.value(of: "--exit-index") {
         do { try Platform.writeFile(path: exitPath, bytes: UnsafeRawBufferPointer(exitFile)) } catch {

@@ -64,11 +64,16 @@ public struct BenchSamples {
     public var plan: BatchPlan
     public var inputs: UnsafePointer<Float>
     public var labels: UnsafePointer<Int64>?
+    /// For a model with several inputs: input k's samples at `inputTable[k]` (then `inputs` is
+    /// ignored).
+    public var inputTable: UnsafePointer<UnsafePointer<Float>>?
 
-    public init(plan: BatchPlan, inputs: UnsafePointer<Float>, labels: UnsafePointer<Int64>?) {
+    public init(plan: BatchPlan, inputs: UnsafePointer<Float>, labels: UnsafePointer<Int64>?,
+                inputTable: UnsafePointer<UnsafePointer<Float>>? = nil) {
         self.plan = plan
         self.inputs = inputs
         self.labels = labels
+        self.inputTable = inputTable
     }
 }
 
@@ -96,11 +101,15 @@ public struct TimedTotals: Equatable {
 }
 
 extension Interpreter {
-    /// Copies sample `index` of `samples` into input 0 and invokes, reporting each operator to
+    /// Copies sample `index` of `samples` into the inputs and invokes, reporting each operator to
     /// `observer`.
     @inline(__always)
     public func invoke<O: InvokeObserver>(sample index: Int, of samples: BenchSamples, fullDepth: Bool,
                                           observer: inout O) -> InvokeResult {
+        if let table = samples.inputTable {
+            loadSample(index: index, inputs: table)
+            return invoke(fullDepth: fullDepth, observer: &observer)
+        }
         let x = inputBuffer(0)
         x.baseAddress!.copyMemory(from: samples.inputs + index * samples.plan.inputElements,
                                   byteCount: samples.plan.inputElements * 4)

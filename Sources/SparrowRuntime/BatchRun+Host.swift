@@ -3,52 +3,98 @@
 #if !hasFeature(Embedded)
 import SparrowNPY
 
+/// `runBatch` was given a different number of input files than the model has inputs.
+public struct InputCountError: Error, CustomStringConvertible {
+    public var expected: Int, found: Int
+    public var description: String { "the model has \(expected) inputs; \(found) input files were given" }
+}
+
 public struct HostBatchResult {
-    /// The output .npy file's bytes.
+    /// The output .npy file's bytes (the taken exit's output, or output 0).
     public var outputFile: [UInt8]
     /// The exit-index .npy file's bytes (int64 [N]).
     public var exitIndexFile: [UInt8]
     public var exitIndices: [Int]
     public var outputs: [Float]
     public var macs: UInt64
+    /// Every graph output's .npy file (in output order) and floats, when asked for.
+    public var allOutputFiles: [[UInt8]] = []
+    public var allOutputs: [[Float]] = []
 }
 
 extension Interpreter {
     /// Runs every sample of an input .npy file (its bytes) and returns the output files' bytes.
     public func runBatch(inputFile: [UInt8], fullDepth: Bool = false) throws -> HostBatchResult {
-        let header = try inputFile.withUnsafeBytes { raw in try parseNPYHeader(raw) }
-        let plan = try BatchPlan(model: model, input: header)
+        try runBatch(inputFiles: [inputFile], fullDepth: fullDepth)
+    }
+
+    /// Runs every sample of one .npy file per graph input (`inputFiles[k]` for input k). With
+    /// `allOutputs`, also returns every graph output's file.
+    public func runBatch(inputFiles: [[UInt8]], fullDepth: Bool = false, allOutputs: Bool = false) throws -> HostBatchResult {
+        guard inputFiles.count == model.inputCount else { throw InputCountError(expected: model.inputCount, found: inputFiles.count) }
+        var headers: [NPYHeader] = []
+        for file in inputFiles { headers.append(try file.withUnsafeBytes { raw in try parseNPYHeader(raw) }) }
+        let plan = try headers.withUnsafeBufferPointer { h throws(BatchError) in try BatchPlan(model: model, inputs: h) }
         guard let headerLength = plan.outputHeaderLength else { throw BatchError(.outputBufferTooSmall, expected: 0, found: 0) }
         var outputs = [Float](repeating: 0, count: plan.sampleCount * plan.outputElements)
         var exits = [Int64](repeating: 0, count: plan.sampleCount)
         var macs: UInt64 = 0
-        inputFile.withUnsafeBytes { raw in
-            // Copy the samples out so the floats are aligned whatever the header length.
-            let floats = Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
-                .bindMemory(to: Float.self))
-            floats.withUnsafeBufferPointer { x in
+        let layouts = (0..<(allOutputs ? model.outputCount : 0)).map { OutputLayout(model: model, output: $0, sampleCount: plan.sampleCount) }
+        let outputTable = layouts.map { UnsafeMutablePointer<Float>.allocate(capacity: max(plan.sampleCount * $0.elements, 1)) }
+        defer { outputTable.forEach { $0.deallocate() } }
+        // Copy the samples out so the floats are aligned whatever the header length.
+        let floats: [[Float]] = zip(inputFiles, headers).map { file, header in
+            file.withUnsafeBytes { raw in
+                Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
+                    .bindMemory(to: Float.self))
+            }
+        }
+        let inputTable = floats.map { f -> UnsafeMutablePointer<Float> in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(f.count, 1))
+            f.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: f.count) }
+            return p
+        }
+        defer { inputTable.forEach { $0.deallocate() } }
+        let inputs = inputTable.map { UnsafePointer($0) }
+        inputs.withUnsafeBufferPointer { x in
+            outputTable.withUnsafeBufferPointer { all in
                 outputs.withUnsafeMutableBufferPointer { y in
                     for i in 0..<plan.sampleCount {
-                        let r = runSample(plan, index: i, input: x.baseAddress!, output: y.baseAddress!, fullDepth: fullDepth)
+                        let r = runSample(plan, index: i, inputs: x.baseAddress!, output: y.baseAddress!,
+                                          allOutputs: allOutputs ? all.baseAddress! : nil, fullDepth: fullDepth)
                         macs &+= r.macs
                         exits[i] = Int64(max(r.exitIndex, 0))
                     }
                 }
             }
         }
-        var outputFile = [UInt8](repeating: 0, count: headerLength + outputs.count * 4)
-        outputFile.withUnsafeMutableBytes { raw in
-            _ = plan.writeOutputHeader(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<headerLength]))
-            outputs.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[headerLength...]).copyMemory(from: $0) }
-        }
+        var result = HostBatchResult(outputFile: Self.npyFile(header: headerLength, data: outputs) {
+                                         _ = plan.writeOutputHeader(into: $0) },
+                                     exitIndexFile: [], exitIndices: exits.map { Int($0) }, outputs: outputs, macs: macs)
         let exitHeaderLength = plan.exitIndexHeaderLength
         var exitFile = [UInt8](repeating: 0, count: exitHeaderLength + exits.count * 8)
         exitFile.withUnsafeMutableBytes { raw in
             _ = plan.writeExitIndexHeader(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<exitHeaderLength]))
             exits.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[exitHeaderLength...]).copyMemory(from: $0) }
         }
-        return HostBatchResult(outputFile: outputFile, exitIndexFile: exitFile, exitIndices: exits.map { Int($0) },
-                               outputs: outputs, macs: macs)
+        result.exitIndexFile = exitFile
+        for (k, layout) in layouts.enumerated() {
+            guard let h = layout.headerLength else { throw BatchError(.outputBufferTooSmall, expected: 0, found: 0) }
+            let data = Array(UnsafeBufferPointer(start: outputTable[k], count: plan.sampleCount * layout.elements))
+            result.allOutputs.append(data)
+            result.allOutputFiles.append(Self.npyFile(header: h, data: data) { _ = layout.writeHeader(into: $0) })
+        }
+        return result
+    }
+
+    /// A .npy file: a header of `header` bytes written by `writeHeader`, then `data`.
+    static func npyFile(header: Int, data: [Float], writeHeader: (UnsafeMutableRawBufferPointer) -> Void) -> [UInt8] {
+        var file = [UInt8](repeating: 0, count: header + data.count * 4)
+        file.withUnsafeMutableBytes { raw in
+            writeHeader(UnsafeMutableRawBufferPointer(rebasing: raw[0..<header]))
+            data.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[header...]).copyMemory(from: $0) }
+        }
+        return file
     }
 }
 #endif

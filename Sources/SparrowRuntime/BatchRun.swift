@@ -9,16 +9,21 @@ import SparrowNPY
 public struct BatchError: Error, Equatable {
     public enum Reason: UInt8 {
         case inputNotFloat32, inputShapeMismatch, emptyInput, outputBufferTooSmall
+        /// The inputs' files hold different numbers of samples (expected = input 0's, found = this one's).
+        case sampleCountMismatch
     }
     public var reason: Reason
     /// Elements per sample the model expects, and what the file offers.
     public var expected: Int
     public var found: Int
+    /// The graph input whose file is at fault.
+    public var input: Int
 
-    public init(_ reason: Reason, expected: Int, found: Int) {
+    public init(_ reason: Reason, expected: Int, found: Int, input: Int = 0) {
         self.reason = reason
         self.expected = expected
         self.found = found
+        self.input = input
     }
 
     public var message: StaticString {
@@ -27,32 +32,27 @@ public struct BatchError: Error, Equatable {
         case .inputShapeMismatch: return "input .npy sample size does not match the model input (elements per sample: expected, found)"
         case .emptyInput: return "input .npy has no samples"
         case .outputBufferTooSmall: return "output buffer too small"
+        case .sampleCountMismatch: return "input .npy files hold different numbers of samples (first input's, this one's)"
         }
     }
 }
 
-/// The layout of a batch run: N samples, elements per input and output sample, and the .npy
-/// shape of the output file ([N] followed by the output's dims without a leading batch of 1).
-public struct BatchPlan {
-    public var sampleCount: Int
-    public var inputElements: Int
-    public var outputElements: Int
-    /// Graph output written for each sample when the model has no exits.
-    public var outputRank: Int
-    public var outputShape: (Int, Int, Int, Int, Int)
+/// The .npy layout of graph output `index` over a batch: [N] followed by the output's dims
+/// without a leading batch of 1.
+public struct OutputLayout {
+    public var elements: Int
+    public var rank: Int
+    public var shape: (Int, Int, Int, Int, Int)
 
-    public init(model: VerifiedModel, input: NPYHeader) throws(BatchError) {
-        let x = model.tensor(model.graphInput(0))
-        inputElements = Int(x.byteSize) / 4
-        guard input.dtype == .float32 else { throw BatchError(.inputNotFloat32, expected: 0, found: 0) }
-        guard input.elementCount > 0 else { throw BatchError(.emptyInput, expected: inputElements, found: 0) }
-        let perSample = input.rank > 0 ? input.elementCount / max(input.dim(0), 1) : input.elementCount
-        guard perSample == inputElements, input.elementCount % inputElements == 0 else {
-            throw BatchError(.inputShapeMismatch, expected: inputElements, found: perSample)
-        }
-        sampleCount = input.elementCount / inputElements
-        let y = model.tensor(model.graphOutput(0))
-        outputElements = Int(y.byteSize) / (y.dtype?.byteWidth ?? 4)
+    public init(elements: Int, rank: Int, shape: (Int, Int, Int, Int, Int)) {
+        self.elements = elements
+        self.rank = rank
+        self.shape = shape
+    }
+
+    public init(model: VerifiedModel, output index: Int, sampleCount: Int) {
+        let y = model.tensor(model.graphOutput(index))
+        elements = Int(y.byteSize) / (y.dtype?.byteWidth ?? 4)
         // Drop a leading batch dimension of 1; the file's first axis is the sample index.
         let dropBatch = y.rank >= 1 && y.dims.0 == 1
         let dims = (Int(y.dims.0), Int(y.dims.1), Int(y.dims.2), Int(y.dims.3))
@@ -68,17 +68,91 @@ public struct BatchPlan {
             default: s.4 = d
             }
         }
-        outputRank = kept + 1
-        outputShape = s
+        rank = kept + 1
+        shape = s
     }
 
     /// Writes the output file's .npy header into `buffer`; returns its length.
-    public func writeOutputHeader(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        var shape = outputShape
+    public func writeHeader(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        var shape = shape
         return withUnsafeBytes(of: &shape) { raw in
             let dims = raw.bindMemory(to: Int.self)
-            return writeNPYHeader(dtype: .float32, shape: UnsafeBufferPointer(rebasing: dims[0..<outputRank]), into: buffer)
+            return writeNPYHeader(dtype: .float32, shape: UnsafeBufferPointer(rebasing: dims[0..<rank]), into: buffer)
         }
+    }
+
+    public var headerLength: Int? {
+        var shape = shape
+        return withUnsafeBytes(of: &shape) { raw in
+            npyHeaderLength(dtype: .float32, shape: UnsafeBufferPointer(rebasing: raw.bindMemory(to: Int.self)[0..<rank]))
+        }
+    }
+
+    /// Bytes of the whole output file (header and N samples), or nil when the shape is too large.
+    public var fileByteCount: Int? {
+        guard let h = headerLength else { return nil }
+        return h + shape.0 * elements * 4
+    }
+}
+
+/// The layout of a batch run: N samples, elements per input and output sample, and the .npy
+/// shape of the output file ([N] followed by the output's dims without a leading batch of 1).
+public struct BatchPlan {
+    public var sampleCount: Int
+    /// Elements per sample of graph input 0 (`inputElements(model, k)` for the others).
+    public var inputElements: Int
+    public var outputElements: Int
+    /// Graph output written for each sample when the model has no exits.
+    public var outputRank: Int
+    public var outputShape: (Int, Int, Int, Int, Int)
+
+    /// A single-input model's batch from its one input file.
+    public init(model: VerifiedModel, input: NPYHeader) throws(BatchError) {
+        self.init(model: model, sampleCount: try Self.sampleCount(model: model, input: 0, header: input))
+    }
+
+    /// `sampleCount` samples of already checked input files.
+    public init(model: VerifiedModel, sampleCount: Int) {
+        self.sampleCount = sampleCount
+        inputElements = Self.inputElements(model, 0)
+        let y = OutputLayout(model: model, output: 0, sampleCount: sampleCount)
+        outputElements = y.elements
+        outputRank = y.rank
+        outputShape = y.shape
+    }
+
+    /// A batch from one file per graph input (`inputs[k]` for input k); every file must hold the
+    /// same number of samples.
+    public init(model: VerifiedModel, inputs: UnsafeBufferPointer<NPYHeader>) throws(BatchError) {
+        try self.init(model: model, input: inputs[0])
+        for k in 1..<max(inputs.count, 1) {
+            let n = try Self.sampleCount(model: model, input: k, header: inputs[k])
+            guard n == sampleCount else { throw BatchError(.sampleCountMismatch, expected: sampleCount, found: n, input: k) }
+        }
+    }
+
+    /// Float elements of one sample of graph input `k`.
+    public static func inputElements(_ model: VerifiedModel, _ k: Int) -> Int {
+        Int(model.tensor(model.graphInput(k)).byteSize) / 4
+    }
+
+    /// Samples in `header` as graph input `k`'s file: float32, a whole number of samples.
+    public static func sampleCount(model: VerifiedModel, input k: Int, header input: NPYHeader) throws(BatchError) -> Int {
+        let elements = inputElements(model, k)
+        guard input.dtype == .float32 else { throw BatchError(.inputNotFloat32, expected: 0, found: 0, input: k) }
+        guard input.elementCount > 0 else { throw BatchError(.emptyInput, expected: elements, found: 0, input: k) }
+        let perSample = input.rank > 0 ? input.elementCount / max(input.dim(0), 1) : input.elementCount
+        guard perSample == elements, input.elementCount % elements == 0 else {
+            throw BatchError(.inputShapeMismatch, expected: elements, found: perSample, input: k)
+        }
+        return input.elementCount / elements
+    }
+
+    var outputLayout: OutputLayout { OutputLayout(elements: outputElements, rank: outputRank, shape: outputShape) }
+
+    /// Writes the output file's .npy header into `buffer`; returns its length.
+    public func writeOutputHeader(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        outputLayout.writeHeader(into: buffer)
     }
 
     /// Header of the int64 [N] exit-index file.
@@ -92,12 +166,7 @@ public struct BatchPlan {
         return withUnsafePointer(to: &n) { npyHeaderLength(dtype: .int64, shape: UnsafeBufferPointer(start: $0, count: 1)) } ?? 0
     }
 
-    public var outputHeaderLength: Int? {
-        var shape = outputShape
-        return withUnsafeBytes(of: &shape) { raw in
-            npyHeaderLength(dtype: .float32, shape: UnsafeBufferPointer(rebasing: raw.bindMemory(to: Int.self)[0..<outputRank]))
-        }
-    }
+    public var outputHeaderLength: Int? { outputLayout.headerLength }
 }
 
 /// Totals of a batch run.
@@ -112,14 +181,44 @@ extension Interpreter {
     /// float output of the exit taken (or output 0) into `output`.
     public func runSample(_ plan: BatchPlan, index i: Int, input: UnsafePointer<Float>,
                           output: UnsafeMutablePointer<Float>, fullDepth: Bool) -> InvokeResult {
-        let x = inputBuffer(0)
-        x.baseAddress!.copyMemory(from: input + i * plan.inputElements, byteCount: plan.inputElements * 4)
+        var first = input
+        return withUnsafePointer(to: &first) { inputs in
+            runSample(plan, index: i, inputs: inputs, output: output, allOutputs: nil, fullDepth: fullDepth)
+        }
+    }
+
+    /// Runs sample `i` of a batch with one sample array per graph input (`inputs[k]`, all
+    /// `model.inputCount` of them). Copies the float output of the exit taken (or output 0) into
+    /// `output`, and with `allOutputs` every graph output k into `allOutputs[k]` (sample i's slot).
+    public func runSample(_ plan: BatchPlan, index i: Int, inputs: UnsafePointer<UnsafePointer<Float>>,
+                          output: UnsafeMutablePointer<Float>?, allOutputs: UnsafePointer<UnsafeMutablePointer<Float>>?,
+                          fullDepth: Bool) -> InvokeResult {
+        loadSample(index: i, inputs: inputs)
         let result = invoke(fullDepth: fullDepth)
-        let outputIndex = result.exitIndex >= 0 ? Int(model.exit(result.exitIndex).outputIndex) : 0
-        let y = outputBuffer(outputIndex)
-        (output + i * plan.outputElements).withMemoryRebound(to: UInt8.self, capacity: y.count) { dst in
-            UnsafeMutableRawPointer(dst).copyMemory(from: y.baseAddress!, byteCount: min(y.count, plan.outputElements * 4))
+        if let output {
+            let outputIndex = result.exitIndex >= 0 ? Int(model.exit(result.exitIndex).outputIndex) : 0
+            copyOutput(outputIndex, to: output + i * plan.outputElements, maxBytes: plan.outputElements * 4)
+        }
+        if let allOutputs {
+            for k in 0..<model.outputCount {
+                let elements = OutputLayout(model: model, output: k, sampleCount: 1).elements
+                copyOutput(k, to: allOutputs[k] + i * elements, maxBytes: elements * 4)
+            }
         }
         return result
+    }
+
+    /// Copies sample `i` of every graph input into the input buffers (`inputs[k]` holds input k's
+    /// samples back to back).
+    public func loadSample(index i: Int, inputs: UnsafePointer<UnsafePointer<Float>>) {
+        for k in 0..<model.inputCount {
+            let x = inputBuffer(k)
+            x.baseAddress!.copyMemory(from: inputs[k] + i * (x.count / 4), byteCount: x.count)
+        }
+    }
+
+    func copyOutput(_ k: Int, to destination: UnsafeMutablePointer<Float>, maxBytes: Int) {
+        let y = outputBuffer(k)
+        UnsafeMutableRawPointer(destination).copyMemory(from: y.baseAddress!, byteCount: min(y.count, maxBytes))
     }
 }

@@ -94,6 +94,11 @@ public final class HostModel {
         try interpreter.runBatch(inputFile: inputFile, fullDepth: fullDepth)
     }
 
+    /// Every sample of one .npy file per graph input; with `allOutputs`, every output's file too.
+    public func runBatch(inputFiles: [[UInt8]], fullDepth: Bool = false, allOutputs: Bool = false) throws -> HostBatchResult {
+        try interpreter.runBatch(inputFiles: inputFiles, fullDepth: fullDepth, allOutputs: allOutputs)
+    }
+
     /// Sets every input, invokes once and returns every output, all float32 (the usual graph
     /// inputs and outputs, which Quantize / Dequantize operators convert).
     public func run(_ inputs: [[Float]], fullDepth: Bool = false) -> [[Float]] {

@@ -32,7 +32,9 @@ DIGITS = os.path.join(HERE, "digits")
 MODELS = ["digits_cnn", "digits_mlp", "digits_mbv3", "digits_cnn_opset11", "digits_mbv3_opset18",
           # MobileNet/EfficientNet-class exports (realistic/make_realistic.py): PyTorch, tf2onnx-
           # and paddle2onnx-style.
-          "realistic/effnet_pt13", "realistic/tf_mbv2", "realistic/pd_mbv3s"]
+          "realistic/effnet_pt13", "realistic/tf_mbv2", "realistic/pd_mbv3s",
+          # Two inputs and two outputs (multiio/make_multiio.py): camera + IMU fusion.
+          "multiio/fusion"]
 SAMPLES = [0, 1, 2, 3]
 # Ops without weights only round their output (plus fixed-point approximations such as
 # softmax's exp): 2 steps. Ops with int8 weights also carry weight rounding, which grows with
@@ -41,7 +43,7 @@ PER_OP_MAX_LSB = {"Conv2D": 6.0, "DepthwiseConv2D": 6.0, "FullyConnected": 6.0}
 PER_OP_DEFAULT_MAX_LSB = 2.0
 
 
-def onnxruntime_intermediates(model_path, names, x):
+def onnxruntime_intermediates(model_path, names, feeds):
     model = onnx.load(model_path)
     existing = {o.name for o in model.graph.output}
     for name in names:
@@ -51,7 +53,7 @@ def onnxruntime_intermediates(model_path, names, x):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     wanted = [o.name for o in session.get_outputs()]
-    values = session.run(wanted, {session.get_inputs()[0].name: x})
+    values = session.run(wanted, feeds)
     return dict(zip(wanted, values))
 
 
@@ -73,8 +75,9 @@ def run_model(model, feeds):
 
 
 def to_onnx_layout(value, onnx_shape):
-    """The dumped layout (NHWC for 4-D) -> ONNX layout of rank len(onnx_shape)."""
-    if value.ndim == 4 and len(onnx_shape) == 4 and tuple(value.shape) != tuple(onnx_shape):
+    """The dumped layout (NHWC for 4-D) -> ONNX layout of rank len(onnx_shape). Decided by the
+    NHWC convention, not by comparing shapes: an [1,8,8,8] tensor is transposed too."""
+    if value.ndim == 4 and len(onnx_shape) == 4 and value.transpose(0, 3, 1, 2).shape == tuple(onnx_shape):
         value = value.transpose(0, 3, 1, 2)
     return value.reshape(onnx_shape).astype(np.float32)
 
@@ -84,22 +87,34 @@ def to_sparrow_layout(value, shape):
     value = np.asarray(value, dtype=np.float32)
     if value.size != int(np.prod(shape)):
         return None
-    if value.ndim == 4 and len(shape) == 4 and tuple(value.shape) != tuple(shape):
+    if value.ndim == 4 and len(shape) == 4 and value.transpose(0, 2, 3, 1).shape == tuple(shape):
         value = value.transpose(0, 2, 3, 1)
     return value.reshape(shape)
 
 
 def model_files(name):
-    """(ONNX path, calibration .npy, test inputs) of a MODELS entry: a digits model, or
-    'realistic/<model>' from Tests/Fixtures/realistic (tf_* models take NHWC inputs)."""
+    """(ONNX path, {input name: calibration .npy}, {input name: test inputs}) of a MODELS entry:
+    a digits model, 'realistic/<model>' from Tests/Fixtures/realistic (tf_* models take NHWC
+    inputs), or 'multiio/fusion' (inputs image and imu)."""
+    if name == "multiio/fusion":
+        folder = os.path.join(HERE, "multiio")
+        inputs = ["image", "imu"]
+        return (os.path.join(folder, "fusion.onnx"), {i: os.path.join(folder, f"fusion_calib_{i}.npy") for i in inputs},
+                {i: np.load(os.path.join(folder, f"fusion_test_{i}.npy")) for i in inputs})
     if name.startswith("realistic/"):
         base = name.split("/", 1)[1]
         suffix = "_nhwc" if base.startswith("tf_") else ""
         folder = os.path.join(HERE, "realistic")
-        return (os.path.join(folder, base + ".onnx"), os.path.join(folder, f"calib{suffix}.npy"),
-                np.load(os.path.join(folder, f"test_x{suffix}.npy")))
-    return (os.path.join(DIGITS, name + ".onnx"), os.path.join(DIGITS, "digits_calib.npy"),
-            np.load(os.path.join(DIGITS, "digits_test_x.npy")))
+        onnx_path = os.path.join(folder, base + ".onnx")
+        return (onnx_path, {None: os.path.join(folder, f"calib{suffix}.npy")},
+                {None: np.load(os.path.join(folder, f"test_x{suffix}.npy"))})
+    return (os.path.join(DIGITS, name + ".onnx"), {None: os.path.join(DIGITS, "digits_calib.npy")},
+            {None: np.load(os.path.join(DIGITS, "digits_test_x.npy"))})
+
+
+def named(option, files):
+    """`--calibration FILE` for a single-input model, `--calibration NAME=FILE` per input otherwise."""
+    return [a for name, path in files.items() for a in (option, path if name is None else f"{name}={path}")]
 
 
 def main():
@@ -108,26 +123,29 @@ def main():
     failures, skipped, compared = [], [], 0
     with tempfile.TemporaryDirectory() as work:
         for name in MODELS:
-            onnx_path, calib_path, test_x = model_files(name)
+            onnx_path, calib_paths, test_x = model_files(name)
             name = name.replace("/", "_")
             model_path = os.path.join(work, name + ".sparrow")
-            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path, "--calibration", calib_path],
+            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path] + named("--calibration", calib_paths),
                            check=True, stdout=subprocess.DEVNULL)
             graph = onnx.load(onnx_path).graph
+            graph_inputs = [i.name for i in graph.input if i.name not in {t.name for t in graph.initializer}]
             onnx_names = {v for n in graph.node for v in n.output} | {o.name for o in graph.output}
             worst_mean, worst_max, worst_op, worst_by_kind = 0.0, 0.0, 0.0, {}
             saturated, elements = 0, 0
             for s in SAMPLES:
-                x = test_x[s:s + 1]
-                x_path = os.path.join(work, "x.npy")
-                np.save(x_path, x)
+                x_paths, x_feeds = {}, {}
+                for k, (input_name, data) in enumerate(test_x.items()):
+                    x_paths[input_name] = os.path.join(work, f"x{k}.npy")
+                    x_feeds[input_name or graph_inputs[0]] = data[s:s + 1]
+                    np.save(x_paths[input_name], data[s:s + 1])
                 dump = os.path.join(work, f"{name}_{s}")
-                subprocess.run([sparrow, "run", model_path, "--input", x_path, "--dump-tensors", dump],
+                subprocess.run([sparrow, "run", model_path] + named("--input", x_paths) + ["--dump-tensors", dump],
                                check=True, stdout=subprocess.DEVNULL)
                 manifest = json.load(open(os.path.join(dump, "manifest.json")))["tensors"]
                 by_tensor = {t["tensor"]: t for t in manifest}
                 matched = [t for t in manifest if t["name"] in onnx_names]
-                reference = onnxruntime_intermediates(onnx_path, [t["name"] for t in matched], x)
+                reference = onnxruntime_intermediates(onnx_path, [t["name"] for t in matched], x_feeds)
                 for t in matched:
                     ref = to_sparrow_layout(reference[t["name"]], t["shape"])
                     if ref is None:

@@ -60,7 +60,9 @@ import SparrowONNX
             for i in inputNames.indices { inputs.append(try readTensorProto(data.appendingPathComponent("input_\(i).pb").path)) }
             var bound: [String: ONNXTensor] = [:]
             for i in inputNames.indices.dropFirst(foldAll ? 0 : 1) { bound[inputNames[i]] = inputs[i] }
-            let graph = Passes.optimize(try ONNXImporter.importModel(model, options: ImportOptions(constantInputs: bound)))
+            // The run-time input at the test data's shape (as `--input-shape` would give it).
+            let shapes = foldAll || inputs.isEmpty ? [:] : [inputNames[0]: inputs[0].dims]
+            let graph = Passes.optimize(try ONNXImporter.importModel(model, options: ImportOptions(constantInputs: bound, inputShapes: shapes)))
             var feeds: [[Float]] = []
             if let first = inputs.first, !graph.inputPorts.isEmpty {
                 feeds.append(FloatExecutor.toIRLayout(try floatValues(first), port: graph.inputPorts[0]))

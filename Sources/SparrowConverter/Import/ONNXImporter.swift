@@ -9,10 +9,14 @@ public struct ImportOptions: Sendable {
     public var batchSize: Int
     /// Graph inputs to treat as constants (e.g. weights fed as inputs in the ONNX backend tests).
     public var constantInputs: [String: ONNXTensor]
+    /// Fixed shapes for graph inputs by name (`sparrow convert --input-shape NAME=1,3,320,320`),
+    /// replacing their symbolic dimensions. The key "" means "the model's only input".
+    public var inputShapes: [String: [Int]]
 
-    public init(batchSize: Int = 1, constantInputs: [String: ONNXTensor] = [:]) {
+    public init(batchSize: Int = 1, constantInputs: [String: ONNXTensor] = [:], inputShapes: [String: [Int]] = [:]) {
         self.batchSize = batchSize
         self.constantInputs = constantInputs
+        self.inputShapes = inputShapes
     }
 }
 
@@ -85,8 +89,10 @@ struct ImportState {
         for (name, tensor) in options.constantInputs {
             symbols[name] = .constant(try Self.constant(from: tensor, node: nil, opType: nil, subject: "input '\(name)'"))
         }
-        for input in onnx.inputs where symbols[input.name] == nil {
-            let shape = try Self.fixedShape(input, batchSize: options.batchSize)
+        let runTimeInputs = onnx.inputs.filter { symbols[$0.name] == nil }
+        let givenShapes = try Self.inputShapesByName(options.inputShapes, inputs: runTimeInputs)
+        for input in runTimeInputs {
+            let shape = try Self.fixedShape(input, batchSize: options.batchSize, given: givenShapes[input.name])
             if let type = input.elemType, type != .float {
                 throw ImportError(node: nil, opType: nil, subject: "input '\(input.name)'",
                                   "element type \(type.name) is not supported; Sparrow models take float32 inputs")
@@ -96,23 +102,21 @@ struct ImportState {
             graph.inputPorts.append(IRGraphPort(value: id, onnxName: input.name, onnxShape: shape,
                                                 onnxToIR: Self.onnxToIR(rank: shape.count)))
         }
+        // Every blocker of the model is collected before failing, so one run lists them all: an
+        // unsupported domain or op type anywhere, and the first failure of each import path (a
+        // node downstream of a failed one is skipped: its input shapes are unknown).
+        var blockers: [ImportError] = []
+        var failedValues: Set<String> = []
         for (index, node) in onnx.nodes.enumerated() {
             let reader = NodeReader(node: node, index: index, opset: opset)
-            if !(node.domain.isEmpty || node.domain == "ai.onnx") {
-                throw reader.error(nil, "operator domain '\(node.domain)' is not supported; Sparrow reads standard ONNX (ai.onnx) operators")
-            }
-            guard let handler = ONNXImporter.registry[node.opType] else {
-                throw reader.error(nil, "unsupported op type; Sparrow supports: "
-                                   + ONNXImporter.supportedOpTypes.joined(separator: ", "))
-            }
-            do {
-                try handler(&self, reader)
-            } catch let error as ImportError {
-                throw error
-            } catch {
-                throw reader.error(nil, "\(error)")
+            if let blocker = importNode(reader, skipping: failedValues) {
+                blockers.append(blocker)
+                failedValues.formUnion(node.outputs)
+            } else if node.inputs.contains(where: failedValues.contains) {
+                failedValues.formUnion(node.outputs)
             }
         }
+        if let error = Self.combined(blockers) { throw error }
         for output in onnx.outputs {
             guard let symbol = symbols[output.name] else {
                 throw ImportError(node: nil, opType: nil, subject: "output '\(output.name)'", "no node produces this value")
@@ -131,28 +135,140 @@ struct ImportState {
         }
     }
 
+    /// Imports one node; returns what blocks it, or nil when it was imported or skipped because
+    /// it reads a value a failed node should have produced.
+    mutating func importNode(_ reader: NodeReader, skipping failedValues: Set<String>) -> ImportError? {
+        let node = reader.node
+        if !(node.domain.isEmpty || node.domain == "ai.onnx") {
+            return reader.error(nil, "operator domain '\(node.domain)' is not supported; Sparrow reads standard ONNX (ai.onnx) operators")
+        }
+        guard let handler = ONNXImporter.registry[node.opType] else { return reader.error(nil, "unsupported op type") }
+        if node.inputs.contains(where: failedValues.contains) { return nil }
+        do {
+            try handler(&self, reader)
+            return nil
+        } catch let error as ImportError {
+            return error
+        } catch {
+            return reader.error(nil, "\(error)")
+        }
+    }
+
+    /// One error for all blockers: a lone one as it is (with the supported-op list when it is an
+    /// unsupported op type), several as one message with a line per node.
+    static func combined(_ blockers: [ImportError]) -> ImportError? {
+        guard let first = blockers.first else { return nil }
+        let supported = "Sparrow supports: " + ONNXImporter.supportedOpTypes.joined(separator: ", ")
+        let unsupportedOp = blockers.contains { $0.message == "unsupported op type" }
+        if blockers.count == 1 {
+            var e = first
+            if unsupportedOp { e.message += "; " + supported }
+            return e
+        }
+        var message = "\(blockers.count) nodes cannot be imported (all listed):\n"
+            + blockers.map { "  " + $0.description }.joined(separator: "\n")
+        if unsupportedOp { message += "\n" + supported }
+        return ImportError(node: nil, opType: nil, message)
+    }
+
     static func onnxToIR(rank: Int) -> [Int] {
         rank == 4 ? TensorLayout.nchwToNHWC : Array(0..<rank)
     }
 
-    static func fixedShape(_ info: ONNXValueInfo, batchSize: Int) throws(ImportError) -> [Int] {
+    /// Resolves `--input-shape` keys against the model's run-time inputs: "" stands for the only
+    /// input; an unknown name is an error listing the names the model has.
+    static func inputShapesByName(_ given: [String: [Int]], inputs: [ONNXValueInfo]) throws(ImportError) -> [String: [Int]] {
+        var result: [String: [Int]] = [:]
+        let names = inputs.map(\.name)
+        let list = names.map { "'\($0)'" }.joined(separator: ", ")
+        for (name, shape) in given.sorted(by: { $0.key < $1.key }) {
+            if name.isEmpty {
+                guard names.count == 1 else {
+                    throw ImportError(node: nil, opType: nil, "an input shape without a name needs a model with one input; "
+                                      + "this one has \(names.count) (\(list)): give NAME=DIMS for each")
+                }
+                result[names[0]] = shape
+            } else {
+                guard names.contains(name) else {
+                    throw ImportError(node: nil, opType: nil, subject: "input '\(name)'",
+                                      "not an input of the model (its inputs: \(list))")
+                }
+                result[name] = shape
+            }
+        }
+        return result
+    }
+
+    /// The static shape of graph input `info`: its declared dims, with symbolic ones (dim_param,
+    /// a missing or negative dim_value, or 0, which exporters also write for "unknown") taken from
+    /// `given`; a symbolic leading (batch) dimension defaults to `batchSize`.
+    static func fixedShape(_ info: ONNXValueInfo, batchSize: Int, given: [Int]? = nil) throws(ImportError) -> [Int] {
+        let subject = "input '\(info.name)'"
         guard let dims = info.shape else {
-            throw ImportError(node: nil, opType: nil, subject: "input '\(info.name)'",
-                              "has no declared shape; Sparrow needs static input shapes")
+            guard let given else {
+                throw ImportError(node: nil, opType: nil, subject: subject,
+                                  "has no declared shape; give one with --input-shape \(info.name)=D0,D1,...")
+            }
+            return try checkedGiven(given, declared: nil, subject: subject)
+        }
+        if let given {
+            guard given.count == dims.count else {
+                throw ImportError(node: nil, opType: nil, subject: subject,
+                                  "declared with rank \(dims.count) \(describe(dims)); the given shape \(text(given)) has rank \(given.count)")
+            }
+            let shape = try checkedGiven(given, declared: dims, subject: subject)
+            for (axis, dim) in dims.enumerated() {
+                if case .value(let v) = dim, v > 0, v != shape[axis] {
+                    throw ImportError(node: nil, opType: nil, subject: subject,
+                                      "dimension \(axis) is fixed to \(v) by the model; the given shape \(text(given)) has \(shape[axis])")
+                }
+            }
+            return shape
         }
         var shape: [Int] = []
         for (axis, dim) in dims.enumerated() {
             switch dim {
-            case .value(let v): shape.append(v)
-            case .param, .unknown:
+            case .value(let v) where v > 0: shape.append(v)
+            default:
                 guard axis == 0 else {
-                    throw ImportError(node: nil, opType: nil, subject: "input '\(info.name)'",
-                                      "dimension \(axis) is \(dim) (not fixed); only the leading batch dimension may be symbolic")
+                    let example = dims.enumerated().map { i, d -> String in
+                        if case .value(let v) = d, v > 0 { return String(v) }
+                        return i == 0 ? String(batchSize) : (d.symbolName ?? "D\(i)")
+                    }.joined(separator: ",")
+                    throw ImportError(node: nil, opType: nil, subject: subject,
+                                      "dimension \(axis) is \(dim.symbolDescription) (shape \(describe(dims))); Sparrow needs "
+                                      + "static shapes: fix it with --input-shape \(info.name)=\(example) "
+                                      + "(a symbolic dimension 0, the batch, defaults to \(batchSize))")
                 }
                 shape.append(batchSize)
             }
         }
         return shape
+    }
+
+    /// A given shape's dims must be at least 1; 0 only where the model itself declares 0 (an
+    /// empty dimension, as in some ONNX backend tests, confirmed by the caller).
+    static func checkedGiven(_ given: [Int], declared: [ONNXDim]?, subject: String) throws(ImportError) -> [Int] {
+        let valid = !given.isEmpty && given.indices.allSatisfy { axis in
+            given[axis] >= 1 || (given[axis] == 0 && declared.map { $0[axis] == .value(0) } == true)
+        }
+        guard valid else {
+            throw ImportError(node: nil, opType: nil, subject: subject, "the given shape \(text(given)) needs dimensions of at least 1")
+        }
+        return given
+    }
+
+    static func text(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: ",") }
+
+    /// `[N,3,H,W]`-style text of declared dims (`?` where neither a value nor a name is given).
+    static func describe(_ dims: [ONNXDim]) -> String {
+        "[" + dims.map { d -> String in
+            switch d {
+            case .value(let v): return v > 0 ? String(v) : "?"
+            case .param(let p): return p
+            case .unknown: return "?"
+            }
+        }.joined(separator: ",") + "]"
     }
 
     /// Decodes an ONNX tensor into a ConstTensor.
@@ -262,6 +378,23 @@ struct ImportState {
             let id = addConstant(Self.irData(c), irShape: TensorLayout.irShape(ofONNX: c.shape), name: name,
                                  quantization: c.quantization)
             return ActivationRef(id: id, onnxShape: c.shape)
+        }
+    }
+}
+
+extension ONNXDim {
+    /// The dim_param name, if any.
+    var symbolName: String? {
+        if case .param(let p) = self, !p.isEmpty { return p }
+        return nil
+    }
+
+    /// How a non-static dimension reads in an error.
+    var symbolDescription: String {
+        switch self {
+        case .param(let p): return "symbolic ('\(p)')"
+        case .value(let v): return "\(v) (unknown)"
+        case .unknown: return "unknown"
         }
     }
 }

@@ -10,6 +10,9 @@ public struct ConversionOptions: Sendable {
         case none
         /// One .npy file per graph input (float32, ONNX layout, leading dimension = samples).
         case npyFiles([String])
+        /// One .npy file per graph input by input name (`--calibration NAME=FILE`); the name ""
+        /// stands for the only input of a single-input model.
+        case npyFilesByInput([String: String])
         /// The same, already loaded.
         case samples([NPYArray])
     }
@@ -22,6 +25,8 @@ public struct ConversionOptions: Sendable {
     public var sparsity = SparsityOptions()
     /// Graph outputs to test as early exits (Lower/ExitLowering.swift); none by default.
     public var exits = ExitOptions()
+    /// Fixed shapes for inputs with symbolic dimensions (`ImportOptions.inputShapes`).
+    public var inputShapes: [String: [Int]] = [:]
 
     public init(calibration: CalibrationSource = .none, activationRange: ActivationRangeMethod = .minMax, batch: Int = 1) {
         self.calibration = calibration
@@ -97,7 +102,8 @@ public struct ConversionResult: Sendable {
 /// ONNX file → Sparrow bytes. Errors: `ImportError` (the model), `NPYFileError` (calibration
 /// files), `ConversionError` (quantization and lowering).
 public func convert(onnxPath: String, options: ConversionOptions = ConversionOptions()) throws -> ConversionResult {
-    let imported = try ONNXImporter.importModel(path: onnxPath, options: ImportOptions(batchSize: options.batch))
+    let imported = try ONNXImporter.importModel(path: onnxPath, options: ImportOptions(batchSize: options.batch,
+                                                                                        inputShapes: options.inputShapes))
     return try convert(graph: Passes.optimize(imported), options: options)
 }
 
@@ -109,6 +115,8 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
     switch options.calibration {
     case .none: break
     case .npyFiles(let paths): samples = try paths.map { path throws(NPYFileError) in try NPYArray.read(path: path) }
+    case .npyFilesByInput(let byName):
+        samples = try calibrationFiles(byName, ports: graph.inputPorts).map { path throws(NPYFileError) in try NPYArray.read(path: path) }
     case .samples(let arrays): samples = arrays
     }
     let hasHints = graph.values.contains { !$0.isConstant && $0.quantization != nil }
@@ -133,4 +141,30 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
     return ConversionResult(bytes: lowered.bytes, summary: summary, graph: graph, quantization: quant,
                             planBuffers: lowered.planBuffers, plan: lowered.plan, sparseLayers: lowered.sparseLayers,
                             pruning: pruning)
+}
+
+/// The calibration file of each graph input, in input order, from files given by input name.
+/// Every input needs one; a name the model lacks is an error listing the names it has.
+func calibrationFiles(_ byName: [String: String], ports: [IRGraphPort]) throws(ConversionError) -> [String] {
+    let names = ports.map(\.onnxName)
+    let list = names.map { "'\($0)'" }.joined(separator: ", ")
+    var files = byName
+    if let single = files.removeValue(forKey: "") {
+        guard names.count == 1 else {
+            throw ConversionError(.calibration, "the model has \(names.count) inputs (\(list)): give --calibration NAME=FILE for each")
+        }
+        guard files.isEmpty || files.keys.first == names[0] else {
+            throw ConversionError(.calibration, "calibration data given twice for input '\(names[0])'")
+        }
+        files[names[0]] = single
+    }
+    for name in files.keys.sorted() where !names.contains(name) {
+        throw ConversionError(.calibration, "calibration data for '\(name)', which is not an input of the model (its inputs: \(list))")
+    }
+    let missing = names.filter { files[$0] == nil }
+    guard missing.isEmpty else {
+        throw ConversionError(.calibration, "no calibration data for input " + missing.map { "'\($0)'" }.joined(separator: ", ")
+                              + " (the model's inputs: \(list)); give --calibration NAME=FILE for each")
+    }
+    return names.map { files[$0]! }
 }
