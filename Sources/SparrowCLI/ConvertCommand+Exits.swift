@@ -30,7 +30,30 @@ extension ConvertCommand {
         if !names.isEmpty && names.count < 2 {
             throw CLIError("--exit: give at least two exits, in order, the last being the final output")
         }
-        return try ExitOptions(arguments: names, criterion: criterion)
+        var outputs: [String] = [], thresholds: [Double?] = []
+        for text in names {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let name = parts.first, !name.isEmpty else { throw CLIError("--exit '\(text)': empty output name") }
+            var t: Double? = nil
+            if parts.count == 2 {
+                guard let v = Double(parts[1]), v.isFinite else {
+                    throw CLIError("--exit '\(text)': threshold '\(parts[1])' is not a number")
+                }
+                t = v
+            }
+            outputs.append(name)
+            thresholds.append(t)
+        }
+        return ExitOptions(outputs: outputs, thresholds: thresholds, criterion: criterion)
+    }
+
+    /// The calibration stage's options from `--calibrate-exits`, `--accuracy-budget` and `--exit-guard`.
+    static func exitCalibrationOptions(_ a: Arguments, validation: (x: String, y: String)) throws -> ExitCalibrationOptions {
+        guard let budget = Double(a.value("--accuracy-budget") ?? "1"), budget >= 0 else {
+            throw CLIError("--accuracy-budget must be a number of points >= 0")
+        }
+        let (x, y) = try loadLabelled(validation)
+        return ExitCalibrationOptions(validation: LabelledSamples(x: x, labels: y), budgetPoints: budget, guardMethod: try exitGuard(a))
     }
 
     static func exitGuard(_ a: Arguments) throws -> ExitGuard {
@@ -51,23 +74,19 @@ extension ConvertCommand {
         return (x, try readLabels(pair.y))
     }
 
-    /// Calibrates the exit thresholds of `bytes` in place and prints the per-exit report, then the
-    /// held-out result when `test` is given.
-    static func calibrateExits(_ bytes: inout [UInt8], options: ExitOptions, validation: (x: String, y: String),
-                               test: (x: String, y: String)?, budget: Double, guard g: ExitGuard) throws {
-        let (vx, vy) = try loadLabelled(validation)
-        let profile = try ExitCalibrator.profile(modelBytes: bytes, x: vx, labels: vy)
-        let result = ExitCalibrator.calibrate(profile, budgetPoints: budget, guard: g)
-        try ExitCalibrator.setThresholds(&bytes, result.thresholds)
+    /// Prints what the calibration stage chose, then the cascade on the held-out `test` samples.
+    static func printExitCalibration(_ result: ExitCalibration, model bytes: [UInt8], options: ConversionOptions,
+                                     test: (x: String, y: String)?) throws {
+        guard let stage = options.exitCalibration else { return }
         let guardText: String
-        switch g {
+        switch stage.guardMethod {
         case .none: guardText = "none (validation loss)"
         case .clopperPearson(let alpha): guardText = String(format: "Clopper-Pearson, %.0f %% confidence", 100 * (1 - alpha))
         case .crossValidation(let k): guardText = "\(k)-fold cross-validation"
         }
         print(String(format: "exit calibration: %d validation samples, budget %.2f points, guard %@, %d threshold sets tried",
-                     profile.sampleCount, budget, guardText, result.candidatesTried))
-        printEvaluation(result.validation, names: options.outputs, criterion: options.criterion, title: "validation")
+                     result.validation.sampleCount, stage.budgetPoints, guardText, result.candidatesTried))
+        printEvaluation(result.validation, names: options.exits.outputs, criterion: options.exits.criterion, title: "validation")
         if let inner = result.innerBudgetPoints {
             print(String(format: "  cross-validation chose an internal budget of %.2f points (validation loss %.2f)",
                          inner, result.validation.lossPoints))
@@ -77,8 +96,8 @@ extension ConvertCommand {
         if let test {
             let (tx, ty) = try loadLabelled(test)
             let testProfile = try ExitCalibrator.profile(modelBytes: bytes, x: tx, labels: ty)
-            printEvaluation(ExitCalibrator.evaluate(testProfile, thresholds: result.thresholds), names: options.outputs,
-                            criterion: options.criterion, title: "held-out test")
+            printEvaluation(ExitCalibrator.evaluate(testProfile, thresholds: result.thresholds), names: options.exits.outputs,
+                            criterion: options.exits.criterion, title: "held-out test")
         }
     }
 

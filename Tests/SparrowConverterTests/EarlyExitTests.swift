@@ -23,9 +23,11 @@ private func digits(_ name: String) -> String { IRFixtures.digits(name) }
 private func fileBytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
 
 private func convertMultiExit(_ variant: String, exits: [String] = ["exit1", "exit2", "final"],
-                              criterion: ExitCriterionChoice = .maxProbability) throws -> ConversionResult {
+                              criterion: ExitCriterionChoice = .maxProbability,
+                              calibration: ExitCalibrationOptions? = nil) throws -> ConversionResult {
     var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
     options.exits = ExitOptions(outputs: exits, criterion: criterion)
+    options.exitCalibration = calibration
     return try convert(onnxPath: digits("digits_multiexit_\(variant).onnx"), options: options)
 }
 
@@ -201,12 +203,16 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
     @Test(arguments: ["sd", "ce"], [ExitCriterionChoice.maxProbability, .margin, .entropy])
     func calibratedThresholdsHoldOnTheHeldOutSplit(variant: String, criterion: ExitCriterionChoice) throws {
         let budget = 1.0
-        var bytes = try convertMultiExit(variant, criterion: criterion).bytes
-        let labelsVal = try IRFixtures.int64s(digits("digits_val_y.npy"))
-        let profile = try ExitCalibrator.profile(modelBytes: bytes, x: try NPYArray.read(path: digits("digits_val_x.npy")), labels: labelsVal)
-        let calibration = ExitCalibrator.calibrate(profile, budgetPoints: budget, guard: .clopperPearson(alpha: 0.05))
+        let validation = LabelledSamples(x: try NPYArray.read(path: digits("digits_val_x.npy")),
+                                         labels: try IRFixtures.int64s(digits("digits_val_y.npy")))
+        let converted = try convertMultiExit(variant, criterion: criterion, calibration: ExitCalibrationOptions(
+            validation: validation, budgetPoints: budget, guardMethod: .clopperPearson(alpha: 0.05)))
+        let bytes = converted.bytes
+        let calibration = try #require(converted.exitCalibration)
         #expect(calibration.lossBoundPoints <= budget)
-        try ExitCalibrator.setThresholds(&bytes, calibration.thresholds)
+        // The file carries the thresholds the stage chose (written before serialization).
+        let written = try LoadedSparrow(bytes)
+        #expect((0..<2).map { written.model.exit($0).threshold } == Array(calibration.thresholds.prefix(2)))
 
         let loaded = try LoadedSparrow(bytes)
         let input = try fileBytes(digits("digits_test_x.npy"))
@@ -229,6 +235,31 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
         let predicted = (0..<labels.count).map { testProfile.exitTaken(sample: $0, thresholds: calibration.thresholds) }
         #expect(predicted == early.exitIndices)
         #expect(abs(ExitCalibrator.evaluate(testProfile, thresholds: calibration.thresholds).accuracy * 100 - accEarly) < 1e-9)
+    }
+
+    /// Calibration is a stage of conversion: its file equals a plain conversion given the chosen
+    /// thresholds (Q16 / 65536 converts back exactly), so nothing was patched after serializing.
+    @Test(arguments: [ExitCriterionChoice.maxProbability, .entropy])
+    func calibrationStageWritesTheSameFileAsGivenThresholds(criterion: ExitCriterionChoice) throws {
+        let validation = LabelledSamples(x: try NPYArray.read(path: digits("digits_val_x.npy")),
+                                         labels: try IRFixtures.int64s(digits("digits_val_y.npy")))
+        let staged = try convertMultiExit("ce", criterion: criterion,
+                                          calibration: ExitCalibrationOptions(validation: validation, budgetPoints: 1))
+        let chosen = try #require(staged.exitCalibration).thresholds
+        #expect(chosen.count == 3)
+        // Not the criterion's default, so the comparison below can tell the two apart.
+        #expect(chosen[0] != criterion.fixedPoint(criterion.defaultThreshold))
+        var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
+        options.exits = ExitOptions(outputs: ["exit1", "exit2", "final"],
+                                    thresholds: chosen.map { Double($0) / 65536 }, criterion: criterion)
+        let plain = try convert(onnxPath: digits("digits_multiexit_ce.onnx"), options: options)
+        #expect(plain.bytes == staged.bytes)
+    }
+
+    @Test func calibrationStageNeedsExits() throws {
+        var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
+        options.exitCalibration = ExitCalibrationOptions(validation: LabelledSamples(x: NPYArray(floats: [0], shape: [1]), labels: [0]))
+        #expect(throws: ConversionError.self) { try convert(onnxPath: digits("digits_multiexit_ce.onnx"), options: options) }
     }
 
     @Test func clopperPearsonBounds() {

@@ -168,6 +168,13 @@ public enum ExitCalibrator {
         }
     }
 
+    /// The conversion stage's calibration: profiles the draft model on the validation split and
+    /// searches its thresholds.
+    public static func calibrate(modelBytes: [UInt8], options: ExitCalibrationOptions) throws -> ExitCalibration {
+        let p = try profile(modelBytes: modelBytes, x: options.validation.x, labels: options.validation.labels)
+        return calibrate(p, budgetPoints: options.budgetPoints, guard: options.guardMethod)
+    }
+
     /// Thresholds with the fewest average MACs whose loss bound is within `budgetPoints`.
     public static func calibrate(_ p: ExitProfile, budgetPoints: Double, guard g: ExitGuard,
                                  candidatesPerExit: Int = 48, subset: [Int]? = nil) -> ExitCalibration {
@@ -264,27 +271,6 @@ public enum ExitCalibrator {
         result.candidatesTried += tried
         result.innerBudgetPoints = chosenBudget
         return result
-    }
-
-    /// Rewrites the thresholds of a model's exit table in place (and its checksum); the final
-    /// exit's entry is ignored.
-    public static func setThresholds(_ bytes: inout [UInt8], _ thresholds: [Int32]) throws {
-        try bytes.withUnsafeMutableBytes { raw throws in
-            let view = ModelFileView(bytes: UnsafeRawBufferPointer(raw))
-            let section = view.sectionRange(.exits)
-            let count = section.size / ExitRecord.size
-            guard thresholds.count == count else {
-                throw ConversionError(.unsupported, "\(thresholds.count) thresholds for \(count) exits")
-            }
-            for k in 0..<count {
-                let at = raw.baseAddress! + section.offset + k * ExitRecord.size
-                var record = ExitRecord(decodingFrom: UnsafeRawPointer(at))
-                if record.criterion == .final { continue }
-                record.threshold = thresholds[k]
-                record.encode(into: at)
-            }
-            raw.storeBytes(of: modelChecksum(UnsafeRawBufferPointer(raw)).littleEndian, toByteOffset: HeaderField.checksum, as: UInt32.self)
-        }
     }
 }
 

@@ -53,25 +53,6 @@ public struct ExitOptions: Sendable {
         self.thresholds = thresholds
         self.criterion = criterion
     }
-
-    /// Parses `NAME` or `NAME=THRESHOLD` arguments.
-    public init(arguments: [String], criterion: ExitCriterionChoice) throws(ConversionError) {
-        var names: [String] = [], thresholds: [Double?] = []
-        for a in arguments {
-            let parts = a.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let name = parts.first, !name.isEmpty else { throw ConversionError(.unsupported, "--exit '\(a)': empty output name") }
-            var t: Double? = nil
-            if parts.count == 2 {
-                guard let v = Double(parts[1]), v.isFinite else {
-                    throw ConversionError(.unsupported, "--exit '\(a)': threshold '\(parts[1])' is not a number")
-                }
-                t = v
-            }
-            names.append(name)
-            thresholds.append(t)
-        }
-        self.init(outputs: names, thresholds: thresholds, criterion: criterion)
-    }
 }
 
 public enum ExitTables {
