@@ -4,7 +4,7 @@ import SparrowNPY
 
 // `sparrow convert` options for early exits, threshold calibration and its printed report.
 extension ConvertCommand {
-    static let exitValued: Set<String> = ["--exit", "--exit-criterion", "--accuracy-budget", "--exit-guard"]
+    static let exitValued: Set<String> = ["--exit", "--exit-criterion", "--accuracy-budget", "--exit-guard", "--exit-unlabeled"]
 
     static let exitUsage = """
       --exit NAME[=THRESHOLD]  mark graph output NAME as an exit; repeat in order, the last is the
@@ -17,7 +17,13 @@ extension ConvertCommand {
       --exit-guard G           against overfitting the validation set: cp[:ALPHA] (default
                                cp:0.05) the Clopper-Pearson upper bound on the loss must fit the
                                budget; cv[:K] K-fold cross-validated search (default K 5);
-                               none: the validation loss itself (overfits small sets)
+                               none: the validation loss itself (overfits small sets);
+                               agree[:ALPHA] (default with --exit-unlabeled, ALPHA 0.05): the
+                               upper bound on how often the cascade disagrees with the final exit
+                               on validation + unlabelled samples must fit the budget
+      --exit-unlabeled X.npy   unlabelled samples from the deployment data (float32, repeatable):
+                               evidence for the agree guard; the --calibration samples count as
+                               training data (weight 0, their disagreement is only reported)
       --exit-test X.npy Y.npy  held-out labelled samples: print the calibrated cascade on them
     """
 
@@ -53,19 +59,34 @@ extension ConvertCommand {
             throw CLIError("--accuracy-budget must be a number of points >= 0")
         }
         let (x, y) = try loadLabelled(validation)
-        return ExitCalibrationOptions(validation: LabelledSamples(x: x, labels: y), budgetPoints: budget, guardMethod: try exitGuard(a))
+        let guardMethod = try exitGuard(a)
+        var options = ExitCalibrationOptions(validation: LabelledSamples(x: x, labels: y), budgetPoints: budget, guardMethod: guardMethod)
+        if case .agreement = guardMethod {
+            func read(_ path: String) throws -> NPYArray {
+                do { return try NPYArray.read(path: path) } catch { throw CLIError("\(error)") }
+            }
+            options.unlabeled = try (a.options["--exit-unlabeled"] ?? []).map(read)
+            options.trainingSource = try a.value("--calibration").map(read)
+        } else if a.options["--exit-unlabeled"] != nil {
+            throw CLIError("--exit-unlabeled is evidence for --exit-guard agree; the guard given ignores it")
+        }
+        return options
     }
 
     static func exitGuard(_ a: Arguments) throws -> ExitGuard {
-        let text = a.value("--exit-guard") ?? "cp"
+        let text = a.value("--exit-guard") ?? (a.options["--exit-unlabeled"] == nil ? "cp" : "agree")
         if text == "none" { return .none }
+        if text == "agree" { return .agreement(alpha: 0.05) }
+        if text.hasPrefix("agree:"), let alpha = Double(text.dropFirst(6)), alpha > 0, alpha < 1 {
+            return .agreement(alpha: alpha)
+        }
         if text == "cp" { return .clopperPearson(alpha: 0.05) }
         if text == "cv" { return .crossValidation(folds: 5) }
         if text.hasPrefix("cv:"), let k = Int(text.dropFirst(3)), k >= 2 { return .crossValidation(folds: k) }
         if text.hasPrefix("cp:"), let alpha = Double(text.dropFirst(3)), alpha > 0, alpha < 1 {
             return .clopperPearson(alpha: alpha)
         }
-        throw CLIError("--exit-guard must be none, cp[:ALPHA] (0 < ALPHA < 1) or cv[:K] (K >= 2) (got '\(text)')")
+        throw CLIError("--exit-guard must be none, cp[:ALPHA], agree[:ALPHA] (0 < ALPHA < 1) or cv[:K] (K >= 2) (got '\(text)')")
     }
 
     static func loadLabelled(_ pair: (x: String, y: String)) throws -> (NPYArray, [Int64]) {
@@ -83,11 +104,20 @@ extension ConvertCommand {
         case .none: guardText = "none (validation loss)"
         case .clopperPearson(let alpha): guardText = String(format: "Clopper-Pearson, %.0f %% confidence", 100 * (1 - alpha))
         case .crossValidation(let k): guardText = "\(k)-fold cross-validation"
+        case .agreement(let alpha):
+            guardText = String(format: "agreement with the final exit, %.0f %% confidence", 100 * (1 - alpha))
         }
         print(String(format: "exit calibration: %d validation samples, budget %.2f points, guard %@, %d threshold sets tried",
                      result.validation.sampleCount, stage.budgetPoints, guardText, result.candidatesTried))
         printEvaluation(result.validation, names: options.exits.outputs, criterion: options.exits.criterion, title: "validation")
-        if let inner = result.innerBudgetPoints {
+        if let c = result.agreement {
+            print(String(format: "  disagreement with the final exit: bound %.2f %% (%d of %d certification samples; "
+                         + "candidate sequence of %d built on %d other samples, %d accepted)", result.lossBoundPoints,
+                         c.certificationDisagreements, c.certificationSamples, c.sequenceLength, c.pathSamples, c.accepted))
+            print(String(format: "  disagreement on all deployment samples %.2f %%", 100 * c.deploymentDisagreement)
+                  + (c.trainingSourceDisagreement.map { String(format: "; on the %d training-source samples %.2f %% (weight 0)",
+                                                                c.trainingSourceSamples, 100 * $0) } ?? ""))
+        } else if let inner = result.innerBudgetPoints {
             print(String(format: "  cross-validation chose an internal budget of %.2f points (validation loss %.2f)",
                          inner, result.validation.lossPoints))
         } else {
@@ -96,8 +126,14 @@ extension ConvertCommand {
         if let test {
             let (tx, ty) = try loadLabelled(test)
             let testProfile = try ExitCalibrator.profile(modelBytes: bytes, x: tx, labels: ty)
-            printEvaluation(ExitCalibrator.evaluate(testProfile, thresholds: result.thresholds), names: options.exits.outputs,
-                            criterion: options.exits.criterion, title: "held-out test")
+            let achieved = ExitCalibrator.evaluate(testProfile, thresholds: result.thresholds)
+            printEvaluation(achieved, names: options.exits.outputs, criterion: options.exits.criterion, title: "held-out test")
+            let best = ExitCalibrator.hindsight(testProfile, budgetPoints: stage.budgetPoints).validation
+            print(String(format: "  hindsight optimum on the test split itself (thresholds %@): %.1f %% MACs saved, loss %.2f points",
+                         "\(best.thresholds.dropLast())", 100 * best.macsSaved, best.lossPoints))
+            print(String(format: "  calibrator: %.1f %% saved, loss %.2f points = %.0f %% of the hindsight savings",
+                         100 * achieved.macsSaved, achieved.lossPoints,
+                         best.macsSaved > 0 ? 100 * achieved.macsSaved / best.macsSaved : 100))
         }
     }
 

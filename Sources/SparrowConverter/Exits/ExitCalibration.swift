@@ -77,6 +77,9 @@ public enum ExitGuard: Sendable, Equatable {
     /// K-fold cross-validation of the search itself: the plain search runs with a tightened
     /// internal budget, the loosest one whose pooled out-of-fold loss is within the budget.
     case crossValidation(folds: Int)
+    /// Disagreement with the final exit on deployment samples, labelled or not, certified by
+    /// fixed-sequence Clopper–Pearson tests at confidence 1 − alpha (AgreementCalibration.swift).
+    case agreement(alpha: Double)
 }
 
 public struct ExitCalibration: Sendable {
@@ -87,6 +90,8 @@ public struct ExitCalibration: Sendable {
     public var candidatesTried: Int
     /// The tightened budget the cross-validation guard searched with (nil for other guards).
     public var innerBudgetPoints: Double? = nil
+    /// What the agreement guard measured (nil for other guards).
+    public var agreement: AgreementCertificate? = nil
 }
 
 public enum ExitCalibrator {
@@ -162,7 +167,7 @@ public enum ExitCalibrator {
     /// Upper bound on the loss in points (the guard's statistic).
     public static func lossBound(_ e: ExitEvaluation, guard g: ExitGuard) -> Double {
         switch g {
-        case .none, .crossValidation: return e.lossPoints
+        case .none, .crossValidation, .agreement: return e.lossPoints
         case .clopperPearson(let alpha):
             return 100 * ClopperPearson.upper(successes: e.hurt, trials: e.sampleCount, alpha: alpha)
         }
@@ -172,12 +177,29 @@ public enum ExitCalibrator {
     /// searches its thresholds.
     public static func calibrate(modelBytes: [UInt8], options: ExitCalibrationOptions) throws -> ExitCalibration {
         let p = try profile(modelBytes: modelBytes, x: options.validation.x, labels: options.validation.labels)
-        return calibrate(p, budgetPoints: options.budgetPoints, guard: options.guardMethod)
+        guard case .agreement(let alpha) = options.guardMethod else {
+            return calibrate(p, budgetPoints: options.budgetPoints, guard: options.guardMethod)
+        }
+        func unlabelled(_ x: NPYArray) throws -> ExitProfile {
+            try profile(modelBytes: modelBytes, x: x, labels: [Int64](repeating: -1, count: x.shape.first ?? 0))
+        }
+        var u: ExitProfile?
+        for x in options.unlabeled {
+            let next = try unlabelled(x)
+            u = u.map { $0.appending(next) } ?? next
+        }
+        let training = try options.trainingSource.map(unlabelled)
+        return calibrateByAgreement(labelled: p, unlabeled: u, trainingSource: training,
+                                    budgetPoints: options.budgetPoints, alpha: alpha)
     }
 
     /// Thresholds with the fewest average MACs whose loss bound is within `budgetPoints`.
     public static func calibrate(_ p: ExitProfile, budgetPoints: Double, guard g: ExitGuard,
                                  candidatesPerExit: Int = 48, subset: [Int]? = nil) -> ExitCalibration {
+        if case .agreement = g {   // needs the unlabelled profiles: calibrate(modelBytes:options:)
+            return calibrateByAgreement(labelled: p, unlabeled: nil, trainingSource: nil, budgetPoints: budgetPoints,
+                                        alpha: 0.05, candidatesPerExit: candidatesPerExit)
+        }
         if case .crossValidation(let folds) = g {
             return crossValidated(p, budgetPoints: budgetPoints, folds: folds, candidatesPerExit: candidatesPerExit)
         }

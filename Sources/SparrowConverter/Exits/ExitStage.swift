@@ -23,11 +23,19 @@ public struct ExitCalibrationOptions: Sendable {
     /// Allowed top-1 loss against the final exit, in percentage points.
     public var budgetPoints: Double
     public var guardMethod: ExitGuard
+    /// Unlabelled samples from the deployment distribution (the agreement guard's main evidence).
+    public var unlabeled: [NPYArray]
+    /// Samples from the training distribution (e.g. the quantization calibration file): the
+    /// agreement guard gives them weight 0 and only reports their (over-confident) disagreement.
+    public var trainingSource: NPYArray?
 
-    public init(validation: LabelledSamples, budgetPoints: Double = 1, guardMethod: ExitGuard = .clopperPearson(alpha: 0.05)) {
+    public init(validation: LabelledSamples, budgetPoints: Double = 1, guardMethod: ExitGuard = .clopperPearson(alpha: 0.05),
+                unlabeled: [NPYArray] = [], trainingSource: NPYArray? = nil) {
         self.validation = validation
         self.budgetPoints = budgetPoints
         self.guardMethod = guardMethod
+        self.unlabeled = unlabeled
+        self.trainingSource = trainingSource
     }
 }
 
