@@ -70,3 +70,4 @@ func peakResidentKiB(scratch: UnsafeMutableRawBufferPointer) -> Int64? {
     guard got > 0 else { return nil }
     return parseProcStatusKiB(UnsafeRawBufferPointer(rebasing: scratch[0..<got]), field: "VmHWM:")
 }
+extension DeviceClock: DeadlineClock {}

@@ -106,3 +106,24 @@ extension Interpreter {
         return AnytimeResult(exitIndex: -1, macs: macs, operatorsRun: model.operatorCount, stop: .final)
     }
 }
+
+extension Interpreter {
+    /// `runSample` under a budget: copies sample `i` in, invokes with `budget`, and copies the
+    /// answering exit's float output to `output` (zeros when no exit fits the budget).
+    public func runSample<Clock: DeadlineClock>(_ plan: BatchPlan, index i: Int, input: UnsafePointer<Float>,
+                                                output: UnsafeMutablePointer<Float>, fullDepth: Bool,
+                                                budget: InvokeBudget, clock: Clock) -> AnytimeResult {
+        let x = inputBuffer(0)
+        x.baseAddress!.copyMemory(from: input + i * plan.inputElements, byteCount: plan.inputElements * 4)
+        var none = NoObserver()
+        let result = invoke(budget: budget, clock: clock, fullDepth: fullDepth, observer: &none)
+        let destination = output + i * plan.outputElements
+        guard result.exitIndex >= 0 || result.stop == .final else {
+            destination.initialize(repeating: 0, count: plan.outputElements)
+            return result
+        }
+        let y = outputBuffer(result.exitIndex >= 0 ? Int(model.exit(result.exitIndex).outputIndex) : 0)
+        UnsafeMutableRawPointer(destination).copyMemory(from: y.baseAddress!, byteCount: min(y.count, plan.outputElements * 4))
+        return result
+    }
+}
