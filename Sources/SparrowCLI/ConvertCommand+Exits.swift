@@ -10,7 +10,9 @@ extension ConvertCommand {
       --exit NAME[=THRESHOLD]  mark graph output NAME as an exit; repeat in order, the last is the
                                final output. THRESHOLD: probability (maxprob), probability margin
                                (margin) or entropy in nats (entropy); default 0.9 / 0.8 / 0.3
-      --exit-criterion C       maxprob (default), margin or entropy, on the exit's int8 logits
+      --exit-criterion C[,C...]  maxprob (default), margin or entropy, on the exit's int8 logits;
+                               a comma list gives one per early exit, in order (the last entry
+                               covers the remaining exits)
       --calibrate-exits X.npy Y.npy   choose the thresholds on labelled validation samples
                                (float32 inputs, int64 labels) by running the int8 model
       --accuracy-budget POINTS allowed top-1 loss against the final exit (default 1.0)
@@ -30,9 +32,13 @@ extension ConvertCommand {
     static func exitOptions(_ a: Arguments) throws -> ExitOptions {
         let names = a.options["--exit"] ?? []
         let text = a.value("--exit-criterion") ?? "maxprob"
-        guard let criterion = ExitCriterionChoice(rawValue: text) else {
-            throw CLIError("--exit-criterion must be maxprob, margin or entropy (got '\(text)')")
+        let criteria = try text.split(separator: ",", omittingEmptySubsequences: false).map { part throws -> ExitCriterionChoice in
+            guard let c = ExitCriterionChoice(rawValue: String(part)) else {
+                throw CLIError("--exit-criterion must be maxprob, margin or entropy, or a comma list of them (got '\(text)')")
+            }
+            return c
         }
+        let criterion = criteria.last!
         if !names.isEmpty && names.count < 2 {
             throw CLIError("--exit: give at least two exits, in order, the last being the final output")
         }
@@ -50,7 +56,10 @@ extension ConvertCommand {
             outputs.append(name)
             thresholds.append(t)
         }
-        return ExitOptions(outputs: outputs, thresholds: thresholds, criterion: criterion)
+        if criteria.count > max(outputs.count - 1, 1) {
+            throw CLIError("--exit-criterion gives \(criteria.count) criteria for \(max(outputs.count - 1, 0)) early exits")
+        }
+        return ExitOptions(outputs: outputs, thresholds: thresholds, criterion: criterion, criteria: criteria.count > 1 ? criteria : [])
     }
 
     /// The calibration stage's options from `--calibrate-exits`, `--accuracy-budget` and `--exit-guard`.
@@ -109,7 +118,7 @@ extension ConvertCommand {
         }
         print(String(format: "exit calibration: %d validation samples, budget %.2f points, guard %@, %d threshold sets tried",
                      result.validation.sampleCount, stage.budgetPoints, guardText, result.candidatesTried))
-        printEvaluation(result.validation, names: options.exits.outputs, criterion: options.exits.criterion, title: "validation")
+        printEvaluation(result.validation, names: options.exits.outputs, exits: options.exits, title: "validation")
         if let c = result.agreement {
             print(String(format: "  disagreement with the final exit: bound %.2f %% (%d of %d certification samples; "
                          + "candidate sequence of %d built on %d other samples, %d accepted)", result.lossBoundPoints,
@@ -127,7 +136,7 @@ extension ConvertCommand {
             let (tx, ty) = try loadLabelled(test)
             let testProfile = try ExitCalibrator.profile(modelBytes: bytes, x: tx, labels: ty)
             let achieved = ExitCalibrator.evaluate(testProfile, thresholds: result.thresholds)
-            printEvaluation(achieved, names: options.exits.outputs, criterion: options.exits.criterion, title: "held-out test")
+            printEvaluation(achieved, names: options.exits.outputs, exits: options.exits, title: "held-out test")
             let best = ExitCalibrator.hindsight(testProfile, budgetPoints: stage.budgetPoints).validation
             print(String(format: "  hindsight optimum on the test split itself (thresholds %@): %.1f %% MACs saved, loss %.2f points",
                          "\(best.thresholds.dropLast())", 100 * best.macsSaved, best.lossPoints))
@@ -137,14 +146,14 @@ extension ConvertCommand {
         }
     }
 
-    static func printEvaluation(_ e: ExitEvaluation, names: [String], criterion: ExitCriterionChoice, title: String) {
+    static func printEvaluation(_ e: ExitEvaluation, names: [String], exits: ExitOptions, title: String) {
         print("  \(title) (\(e.sampleCount) samples):")
         print("    exit      threshold (Q16 / real)   leaving   accuracy there   MACs there")
         var macsAt: [Double] = []
         for k in e.leaving.indices {
             let isFinal = k == e.leaving.count - 1
             let t = e.thresholds[k]
-            let tText = isFinal ? "final" : (t == criterion.neverThreshold ? "never" : String(format: "%6d / %.4f", t, Double(t) / 65536))
+            let tText = isFinal ? "final" : (t == exits.criterion(ofExit: k).neverThreshold ? "never" : String(format: "%6d / %.4f", t, Double(t) / 65536))
             let fraction = Double(e.leaving[k]) / Double(max(e.sampleCount, 1))
             let acc = e.leaving[k] > 0 ? String(format: "%6.2f %%", 100 * Double(e.correctLeaving[k]) / Double(e.leaving[k])) : "     -  "
             macsAt.append(0)

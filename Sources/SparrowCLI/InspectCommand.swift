@@ -4,13 +4,15 @@ import SparrowRuntime
 
 enum InspectCommand {
     static let usage = """
-    usage: sparrow inspect MODEL.sparrow
+    usage: sparrow inspect MODEL.sparrow [--input X.npy --labels Y.npy]
 
     Verifies a model file and prints its graph, tensors, quantization and memory plan.
+    For a model with early exits it prints a per-exit table (criterion, threshold, MACs); with
+    labelled samples also each exit's accuracy, where the cascade leaves, and the anytime profile.
     """
 
     static func main(_ args: [String]) throws -> Int32 {
-        let a = try Arguments(args, valued: [], switches: [])
+        let a = try Arguments(args, valued: ["--input", "--labels"], switches: [])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
         let loaded = try LoadedModel(path: a.positional[0])
@@ -22,11 +24,7 @@ enum InspectCommand {
         print("outputs:")
         for i in 0..<m.outputCount { print("  " + describeTensor(m, m.graphOutput(i))) }
         if m.exitCount > 0 {
-            print("exits:")
-            for e in 0..<m.exitCount {
-                let x = m.exit(e)
-                print("  \(e): after op \(x.afterOp), criterion \(x.criterion.map { "\($0)" } ?? "?"), threshold \(x.threshold), MACs \(formatCount(x.macsToHere))")
-            }
+            try printExits(m, modelPath: a.positional[0], input: a.value("--input"), labels: a.value("--labels"))
         }
         print("\ngraph:")
         for k in 0..<m.operatorCount {
