@@ -256,6 +256,26 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
         #expect(plain.bytes == staged.bytes)
     }
 
+    /// One criterion per exit: each record carries its own, the calibrator searches each exit in
+    /// its own units, and its view of every decision equals the runtime's.
+    @Test func perExitCriteria() throws {
+        var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
+        options.exits = ExitOptions(outputs: ["exit1", "exit2", "final"], criteria: [.margin, .entropy])
+        options.exitCalibration = ExitCalibrationOptions(validation: LabelledSamples(
+            x: try NPYArray.read(path: digits("digits_val_x.npy")), labels: try IRFixtures.int64s(digits("digits_val_y.npy"))))
+        let converted = try convert(onnxPath: digits("digits_multiexit_sd.onnx"), options: options)
+        let loaded = try LoadedSparrow(converted.bytes)
+        #expect(loaded.model.exit(0).criterion == .margin && loaded.model.exit(1).criterion == .entropy)
+        let thresholds = try #require(converted.exitCalibration).thresholds
+        let labels = try IRFixtures.int64s(digits("digits_test_y.npy"))
+        let run = try loaded.interpreter.runBatch(inputFile: try fileBytes(digits("digits_test_x.npy")))
+        let profile = try ExitCalibrator.profile(modelBytes: converted.bytes, x: try NPYArray.read(path: digits("digits_test_x.npy")),
+                                                 labels: labels)
+        #expect(profile.criteria == [ExitCriterion.margin.rawValue, ExitCriterion.entropy.rawValue, ExitCriterion.final.rawValue])
+        #expect((0..<labels.count).map { profile.exitTaken(sample: $0, thresholds: thresholds) } == run.exitIndices)
+        #expect(Set(run.exitIndices).count >= 2)   // both early exits' tests matter
+    }
+
     @Test func calibrationStageNeedsExits() throws {
         var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
         options.exitCalibration = ExitCalibrationOptions(validation: LabelledSamples(x: NPYArray(floats: [0], shape: [1]), labels: [0]))
