@@ -196,9 +196,9 @@ public enum ExitCalibrator {
     /// Thresholds with the fewest average MACs whose loss bound is within `budgetPoints`.
     public static func calibrate(_ p: ExitProfile, budgetPoints: Double, guard g: ExitGuard,
                                  candidatesPerExit: Int = 48, subset: [Int]? = nil) -> ExitCalibration {
-        if case .agreement = g {   // needs the unlabelled profiles: calibrate(modelBytes:options:)
+        if case .agreement(let alpha) = g {   // labelled samples only; calibrateByAgreement takes unlabelled ones
             return calibrateByAgreement(labelled: p, unlabeled: nil, trainingSource: nil, budgetPoints: budgetPoints,
-                                        alpha: 0.05, candidatesPerExit: candidatesPerExit)
+                                        alpha: alpha, candidatesPerExit: candidatesPerExit)
         }
         if case .crossValidation(let folds) = g {
             return crossValidated(p, budgetPoints: budgetPoints, folds: folds, candidatesPerExit: candidatesPerExit)
