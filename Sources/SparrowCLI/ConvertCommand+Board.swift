@@ -17,35 +17,32 @@ extension ConvertCommand {
     static let breakEvenTable: String = {
         let cores = SparseCostCore.all
         var lines = ["  break-even stored density in % (sparse at or below it; - = never), blocks "
-                     + SparseCostModel.measuredBlocks.joined(separator: "/") + ":"]
+                     + SparseCostModel.measuredBlocks.map(\.description).joined(separator: "/") + ":"]
         func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
         lines.append("    " + pad("", 14) + cores.map { pad($0.rawValue, 17) }.joined())
-        let kinds = ["FC"] + SparseCostModel.conv1x1InputChannelClasses.map { "Conv1x1<=\($0)" }
-            + ["Conv1x1>\(SparseCostModel.conv1x1TileMaxInputChannels)"]
-        for kind in kinds {
+        for layer in SparseLayerClass.all {
             let cells = cores.map { core in
                 SparseCostModel.measuredBlocks.map { block -> String in
-                    let t = SparseCostModel.thresholds[core]?[kind + " " + block] ?? 0
+                    let t = SparseCostModel.table(core).breakEven[SparseCostKey(layer, block)] ?? 0
                     return t > 0 ? String(Int((t * 100).rounded())) : "-"
                 }.joined(separator: "/")
             }
-            lines.append("    " + pad(kind, 14) + cells.map { pad($0, 17) }.joined())
+            lines.append("    " + pad(layer.description, 14) + cells.map { pad($0, 17) }.joined())
         }
         return lines.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }.joined(separator: "\n")
     }()
 
-    /// The cost-table core of `--board` (or of the default board). Without `--board` and outside a
-    /// checkout (no Boards/), the default board's core, cortex-a72.
+    /// The cost-table core of `--board` (default: the default board, pi4b). Boards resolve from the
+    /// compiled-in `BoardIndex` (no checkout needed); an unknown board, or one whose core has no
+    /// measured table, is an error, never a fallback to another core.
     static func costCore(_ a: Arguments) throws -> SparseCostCore {
         let name = a.value("--board")
         if name == "host" { return .host }
-        let board: BoardProfile
+        let board: BoardIndexEntry
         do {
-            let catalog = try BoardCatalog.locate()
-            board = try name.map { n throws(ToolchainError) in try catalog.board(named: n) } ?? catalog.defaultBoard
+            board = try name.map { n throws(ToolchainError) in try BoardIndex.board(named: n) } ?? BoardIndex.defaultBoard
         } catch {
-            guard let name else { return .cortexA72 }
-            throw CLIError("--board \(name): \(error)")
+            throw CLIError("--board \(name ?? ""): \(error) (or 'host' for the x86-64 host figures)")
         }
         guard let core = SparseCostCore(targetCPU: board.targetCPU) else {
             let measured = SparseCostCore.all.filter { $0 != .host }.map(\.rawValue).joined(separator: ", ")

@@ -37,13 +37,13 @@ enum ConvertCommand {
         options.inputShapes = try inputShapes(a)
         options.sparsity = try sparsityOptions(a)
         options.exits = try exitOptions(a)
-        var result = try convert(onnxPath: a.positional[0], options: options)
         if let exitValidation {
             guard !options.exits.outputs.isEmpty else { throw CLIError("--calibrate-exits needs --exit outputs") }
-            let budget = Double(a.value("--accuracy-budget") ?? "1") ?? -1
-            guard budget >= 0 else { throw CLIError("--accuracy-budget must be a number of points >= 0") }
-            try calibrateExits(&result.bytes, options: options.exits, validation: exitValidation, test: exitTest,
-                               budget: budget, guard: try exitGuard(a))
+            options.exitCalibration = try exitCalibrationOptions(a, validation: exitValidation)
+        }
+        let result = try convert(onnxPath: a.positional[0], options: options)
+        if let calibration = result.exitCalibration {
+            try printExitCalibration(calibration, model: result.bytes, options: options, test: exitTest)
         }
         try writeFileBytes(result.bytes, to: outPath, what: "model")
         print("wrote \(outPath)")

@@ -4,16 +4,18 @@ import SparrowRuntime
 
 enum InspectCommand {
     static let usage = """
-    usage: sparrow inspect MODEL.sparrow
+    usage: sparrow inspect MODEL.sparrow [--input X.npy --labels Y.npy]
            sparrow inspect MODEL.tflite
 
     Verifies a model file and prints its graph, tensors, quantization and memory plan.
+    For a model with early exits it prints a per-exit table (criterion, threshold, MACs); with
+    labelled samples also each exit's accuracy, where the cascade leaves, and the anytime profile.
     For a .tflite file, prints what Sparrow reads from it: operators with their options,
     tensors with type, shape and quantization, signatures, and unsupported operators.
     """
 
     static func main(_ args: [String]) throws -> Int32 {
-        let a = try Arguments(args, valued: [], switches: [])
+        let a = try Arguments(args, valued: ["--input", "--labels"], switches: [])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
         if a.positional[0].lowercased().hasSuffix(".tflite") { return try inspectTFLite(path: a.positional[0]) }
@@ -27,11 +29,7 @@ enum InspectCommand {
         print("outputs:")
         for i in 0..<m.outputCount { print("  " + describeTensor(m, m.graphOutput(i))) }
         if m.exitCount > 0 {
-            print("exits:")
-            for e in 0..<m.exitCount {
-                let x = m.exit(e)
-                print("  \(e): after op \(x.afterOp), criterion \(x.criterion.map { "\($0)" } ?? "?"), threshold \(x.threshold), MACs \(formatCount(x.macsToHere))")
-            }
+            try printExits(m, modelPath: a.positional[0], input: a.value("--input"), labels: a.value("--labels"))
         }
         print("\ngraph:")
         for k in 0..<m.operatorCount {

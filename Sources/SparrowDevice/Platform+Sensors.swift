@@ -2,6 +2,7 @@
 // second thread that samples the power sensor while inferences run (SparrowHarness's SysfsPowerMeter).
 
 import SparrowHarness
+import SparrowRuntime
 
 /// Reads sysfs and /proc files with fopen/fread. Their reported size is 0 (fseek/ftell do not
 /// work on them), so this reads up to the buffer's size instead of the file's size.
@@ -70,3 +71,4 @@ func peakResidentKiB(scratch: UnsafeMutableRawBufferPointer) -> Int64? {
     guard got > 0 else { return nil }
     return parseProcStatusKiB(UnsafeRawBufferPointer(rebasing: scratch[0..<got]), field: "VmHWM:")
 }
+extension DeviceClock: DeadlineClock {}

@@ -1,5 +1,6 @@
 // sparrow-device: the program that runs on the board.
 //   run MODEL --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR] [--exit-index E.npy] [--full-depth]
+//       [--mac-budget N] [--deadline-us T]   anytime: answer from the deepest exit within budget
 //   info MODEL
 // Memory: the model file, the input file and the output buffer are each read/allocated once
 // at start (posix_memalign, sized from the files and the model header); the arena is ONE
@@ -16,9 +17,11 @@ let err = Console.standardError
 
 func printUsage(to console: Console) {
     console.writeLine("usage: sparrow-device run MODEL.sparrow --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR]")
-    console.writeLine("              [--exit-index E.npy] [--full-depth]")
+    console.writeLine("              [--exit-index E.npy] [--full-depth] [--mac-budget N] [--deadline-us T]")
     console.writeLine("              (a model with several inputs takes --input NAME=FILE for each; --output-dir DIR")
-    console.writeLine("              writes every graph output as DIR/<output name>.npy, DIR must exist)")
+    console.writeLine("              writes every graph output as DIR/<output name>.npy, DIR must exist;")
+    console.writeLine("              --mac-budget/--deadline-us answer from the deepest exit within N MACs /")
+    console.writeLine("              T microseconds per sample; exit index -1 = no exit fits)")
     console.writeLine("       sparrow-device info MODEL.sparrow")
     console.writeLine("       sparrow-device bench MODEL.sparrow --input [NAME=]X.npy ... [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
     console.writeLine("              [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none] [--board NAME]")
@@ -127,15 +130,46 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     _ = plan.writeExitIndexHeader(into: UnsafeMutableRawBufferPointer(rebasing: exitFile[0..<exitHeaderLength]))
     let y = (outputFile.baseAddress! + headerLength).assumingMemoryBound(to: Float.self)
     let exits = (exitFile.baseAddress! + exitHeaderLength).assumingMemoryBound(to: Int64.self)
+    var budget = InvokeBudget.unlimited
+    var deadlineNanoseconds: UInt64 = .max
+    if let text = arguments.value(of: "--mac-budget") {
+        guard let n = CommandArguments.parseCount(text) else {
+            err.writeLine("sparrow-device: --mac-budget needs a whole number of multiply-accumulates"); return 2
+        }
+        budget.maxMacs = UInt64(n)
+    }
+    if let text = arguments.value(of: "--deadline-us") {
+        guard let t = CommandArguments.parseCount(text), t < Int(UInt32.max) else {
+            err.writeLine("sparrow-device: --deadline-us needs a whole number of microseconds"); return 2
+        }
+        deadlineNanoseconds = UInt64(t) * 1000
+    }
+    let anytime = budget.maxMacs != .max || deadlineNanoseconds != .max
+    guard !anytime || outputDirectory == nil else {
+        err.writeLine("sparrow-device: --output-dir writes every graph output, which a budget may leave uncomputed: use --output with --mac-budget/--deadline-us")
+        return 2
+    }
+    var unanswered = 0
     // Exit histogram: up to 8 exits counted on the stack (the format allows more; they fold into the last).
     var histogram: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
     var macs: UInt64 = 0
     let start = Platform.monotonicNanoseconds()
     for i in 0..<plan.sampleCount {
-        let r = interpreter.runSample(plan, index: i, inputs: batch.inputTable, output: y,
-                                      allOutputs: outputDirectory.map { UnsafePointer($0.data) }, fullDepth: fullDepth)
-        macs &+= r.macs
-        let e = r.exitIndex < 0 ? 0 : r.exitIndex
+        var e: Int
+        if anytime {
+            // The deadline counts from the start of this sample.
+            if deadlineNanoseconds != .max { budget.deadlineNanoseconds = Platform.monotonicNanoseconds() &+ deadlineNanoseconds }
+            let r = interpreter.runSample(plan, index: i, inputs: batch.inputTable, output: y, fullDepth: fullDepth,
+                                          budget: budget, clock: DeviceClock())
+            macs &+= r.macs
+            guard r.exitIndex >= 0 || r.stop == .final else { unanswered += 1; exits[i] = -1; continue }
+            e = r.exitIndex < 0 ? 0 : r.exitIndex
+        } else {
+            let r = interpreter.runSample(plan, index: i, inputs: batch.inputTable, output: y,
+                                          allOutputs: outputDirectory.map { UnsafePointer($0.data) }, fullDepth: fullDepth)
+            macs &+= r.macs
+            e = r.exitIndex < 0 ? 0 : r.exitIndex
+        }
         exits[i] = Int64(e)
         switch min(e, 7) {
         case 0: histogram.0 += 1
@@ -166,6 +200,9 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
             }
         }
         out.writeLine()
+    }
+    if anytime {
+        out.write("no exit within the budget: "); out.write(unanswered); out.writeLine(" samples (exit index -1, output zeros)")
     }
     if let outputPath = arguments.value(of: "--output") {
         do { try Platform.writeFile(path: outputPath, bytes: UnsafeRawBufferPointer(outputFile)) } catch {

@@ -14,9 +14,11 @@ private func digits(_ name: String) -> String { IRFixtures.digits(name) }
 private func fileBytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
 
 private func convertMultiExit(_ variant: String, exits: [String] = ["exit1", "exit2", "final"],
-                              criterion: ExitCriterionChoice = .maxProbability) throws -> ConversionResult {
+                              criterion: ExitCriterionChoice = .maxProbability,
+                              calibration: ExitCalibrationOptions? = nil) throws -> ConversionResult {
     var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
     options.exits = ExitOptions(outputs: exits, criterion: criterion)
+    options.exitCalibration = calibration
     return try convert(onnxPath: digits("digits_multiexit_\(variant).onnx"), options: options)
 }
 
@@ -198,12 +200,16 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
     @Test(arguments: ["sd", "ce"], [ExitCriterionChoice.maxProbability, .margin, .entropy])
     func calibratedThresholdsHoldOnTheHeldOutSplit(variant: String, criterion: ExitCriterionChoice) throws {
         let budget = 1.0
-        var bytes = try convertMultiExit(variant, criterion: criterion).bytes
-        let labelsVal = try IRFixtures.int64s(digits("digits_val_y.npy"))
-        let profile = try ExitCalibrator.profile(modelBytes: bytes, x: try NPYArray.read(path: digits("digits_val_x.npy")), labels: labelsVal)
-        let calibration = ExitCalibrator.calibrate(profile, budgetPoints: budget, guard: .clopperPearson(alpha: 0.05))
+        let validation = LabelledSamples(x: try NPYArray.read(path: digits("digits_val_x.npy")),
+                                         labels: try IRFixtures.int64s(digits("digits_val_y.npy")))
+        let converted = try convertMultiExit(variant, criterion: criterion, calibration: ExitCalibrationOptions(
+            validation: validation, budgetPoints: budget, guardMethod: .clopperPearson(alpha: 0.05)))
+        let bytes = converted.bytes
+        let calibration = try #require(converted.exitCalibration)
         #expect(calibration.lossBoundPoints <= budget)
-        try ExitCalibrator.setThresholds(&bytes, calibration.thresholds)
+        // The file carries the thresholds the stage chose (written before serialization).
+        let written = try LoadedSparrow(bytes)
+        #expect((0..<2).map { written.model.exit($0).threshold } == Array(calibration.thresholds.prefix(2)))
 
         let loaded = try HostModel(bytes: bytes)
         defer { withExtendedLifetime(loaded) {} }
@@ -227,6 +233,51 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
         let predicted = (0..<labels.count).map { testProfile.exitTaken(sample: $0, thresholds: calibration.thresholds) }
         #expect(predicted == early.exitIndices)
         #expect(abs(ExitCalibrator.evaluate(testProfile, thresholds: calibration.thresholds).accuracy * 100 - accEarly) < 1e-9)
+    }
+
+    /// Calibration is a stage of conversion: its file equals a plain conversion given the chosen
+    /// thresholds (Q16 / 65536 converts back exactly), so nothing was patched after serializing.
+    @Test(arguments: [ExitCriterionChoice.maxProbability, .entropy])
+    func calibrationStageWritesTheSameFileAsGivenThresholds(criterion: ExitCriterionChoice) throws {
+        let validation = LabelledSamples(x: try NPYArray.read(path: digits("digits_val_x.npy")),
+                                         labels: try IRFixtures.int64s(digits("digits_val_y.npy")))
+        let staged = try convertMultiExit("ce", criterion: criterion,
+                                          calibration: ExitCalibrationOptions(validation: validation, budgetPoints: 1))
+        let chosen = try #require(staged.exitCalibration).thresholds
+        #expect(chosen.count == 3)
+        // Not the criterion's default, so the comparison below can tell the two apart.
+        #expect(chosen[0] != criterion.fixedPoint(criterion.defaultThreshold))
+        var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
+        options.exits = ExitOptions(outputs: ["exit1", "exit2", "final"],
+                                    thresholds: chosen.map { Double($0) / 65536 }, criterion: criterion)
+        let plain = try convert(onnxPath: digits("digits_multiexit_ce.onnx"), options: options)
+        #expect(plain.bytes == staged.bytes)
+    }
+
+    /// One criterion per exit: each record carries its own, the calibrator searches each exit in
+    /// its own units, and its view of every decision equals the runtime's.
+    @Test func perExitCriteria() throws {
+        var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
+        options.exits = ExitOptions(outputs: ["exit1", "exit2", "final"], criteria: [.margin, .entropy])
+        options.exitCalibration = ExitCalibrationOptions(validation: LabelledSamples(
+            x: try NPYArray.read(path: digits("digits_val_x.npy")), labels: try IRFixtures.int64s(digits("digits_val_y.npy"))))
+        let converted = try convert(onnxPath: digits("digits_multiexit_sd.onnx"), options: options)
+        let loaded = try LoadedSparrow(converted.bytes)
+        #expect(loaded.model.exit(0).criterion == .margin && loaded.model.exit(1).criterion == .entropy)
+        let thresholds = try #require(converted.exitCalibration).thresholds
+        let labels = try IRFixtures.int64s(digits("digits_test_y.npy"))
+        let run = try loaded.interpreter.runBatch(inputFile: try fileBytes(digits("digits_test_x.npy")))
+        let profile = try ExitCalibrator.profile(modelBytes: converted.bytes, x: try NPYArray.read(path: digits("digits_test_x.npy")),
+                                                 labels: labels)
+        #expect(profile.criteria == [ExitCriterion.margin.rawValue, ExitCriterion.entropy.rawValue, ExitCriterion.final.rawValue])
+        #expect((0..<labels.count).map { profile.exitTaken(sample: $0, thresholds: thresholds) } == run.exitIndices)
+        #expect(Set(run.exitIndices).count >= 2)   // both early exits' tests matter
+    }
+
+    @Test func calibrationStageNeedsExits() throws {
+        var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
+        options.exitCalibration = ExitCalibrationOptions(validation: LabelledSamples(x: NPYArray(floats: [0], shape: [1]), labels: [0]))
+        #expect(throws: ConversionError.self) { try convert(onnxPath: digits("digits_multiexit_ce.onnx"), options: options) }
     }
 
     @Test func clopperPearsonBounds() {

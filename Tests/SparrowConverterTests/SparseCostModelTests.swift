@@ -7,13 +7,17 @@ import Testing
 
 @Suite struct SparseCostModelTests {
     @Test func layerClassesFollowInputChannels() {
-        #expect(SparseCostModel.costKind("FC", cols: 4096) == "FC")
-        #expect(SparseCostModel.costKind("Conv1x1", cols: 16) == "Conv1x1<=64")
-        #expect(SparseCostModel.costKind("Conv1x1", cols: 64) == "Conv1x1<=64")
-        #expect(SparseCostModel.costKind("Conv1x1", cols: 65) == "Conv1x1<=128")
-        #expect(SparseCostModel.costKind("Conv1x1", cols: 256) == "Conv1x1<=256")
-        #expect(SparseCostModel.costKind("Conv1x1", cols: 512) == "Conv1x1<=512")
-        #expect(SparseCostModel.costKind("Conv1x1", cols: 513) == "Conv1x1>512")
+        func layer(_ kind: String, _ cols: Int) -> SparseLayerClass { SparseLayerClass(kind: kind, inputChannels: cols) }
+        #expect(layer("FC", 4096) == .fullyConnected)
+        #expect(layer("Conv1x1", 16) == .conv1x1(maxInputChannels: 64))
+        #expect(layer("Conv1x1", 64) == .conv1x1(maxInputChannels: 64))
+        #expect(layer("Conv1x1", 65) == .conv1x1(maxInputChannels: 128))
+        #expect(layer("Conv1x1", 256) == .conv1x1(maxInputChannels: 256))
+        #expect(layer("Conv1x1", 512) == .conv1x1(maxInputChannels: 512))
+        #expect(layer("Conv1x1", 513) == .conv1x1Wide)
+        // The row names of Docs/sparsity.md and of convert's reasons.
+        #expect(SparseLayerClass.all.map(\.description)
+                == ["FC", "Conv1x1<=64", "Conv1x1<=128", "Conv1x1<=256", "Conv1x1<=512", "Conv1x1>512"])
     }
 
     @Test func boardCPUsMapToCores() {
@@ -24,13 +28,15 @@ import Testing
         #expect(SparseCostCore(targetCPU: "host") == nil)     // not a board CPU
         for core in SparseCostCore.all {
             // Every core has a full table: 6 classes × 4 measured block shapes.
-            #expect(SparseCostModel.thresholds[core]?.count == 24, "\(core)")
+            #expect(SparseCostModel.table(core).breakEven.count == 24, "\(core)")
+            #expect(SparseCostModel.table(core).core == core)
         }
     }
 
     @Test func measuredThresholdsPerCore() {
         func t(_ core: SparseCostCore, _ kind: String, _ r: Int, _ c: Int) -> Double {
-            SparseCostModel.densityThreshold(core: core, kind: kind, blockRows: r, blockCols: c)
+            let layer = try! #require(SparseLayerClass.all.first { $0.description == kind })
+            return SparseCostModel.table(core).densityThreshold(layer, SparseBlockShape(r, c))
         }
         #expect(t(.cortexA53, "FC", 1, 1) == 0.12)
         #expect(t(.cortexA72, "FC", 1, 1) == 0.15)
@@ -46,9 +52,10 @@ import Testing
     }
 
     @Test func neverMeansDenseEvenForAnEmptyMatrix() {
-        #expect(!SparseCostModel.prefersSparse(core: .cortexA76, kind: "FC", blockRows: 1, blockCols: 1, storedDensity: 0))
-        #expect(SparseCostModel.prefersSparse(core: .cortexA72, kind: "FC", blockRows: 1, blockCols: 1, storedDensity: 0.15))
-        #expect(!SparseCostModel.prefersSparse(core: .cortexA72, kind: "FC", blockRows: 1, blockCols: 1, storedDensity: 0.16))
+        let unstructured = SparseBlockShape(1, 1)
+        #expect(!SparseCostModel.table(.cortexA76).prefersSparse(.fullyConnected, unstructured, storedDensity: 0))
+        #expect(SparseCostModel.table(.cortexA72).prefersSparse(.fullyConnected, unstructured, storedDensity: 0.15))
+        #expect(!SparseCostModel.table(.cortexA72).prefersSparse(.fullyConnected, unstructured, storedDensity: 0.16))
     }
 
     /// The pruned digits MLP (FC layers at 10 %, 10 %, 20 % density, unstructured): the 20 % layer

@@ -19,10 +19,11 @@ final class MultiExitModel: @unchecked Sendable {
             func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
             var options = ConversionOptions(calibrationPath: fixture("digits_calib.npy"))
             options.exits = ExitOptions(outputs: ["exit1", "exit2", "final"], criterion: .maxProbability)
-            var bytes = try convert(onnxPath: fixture("digits_multiexit_sd.onnx"), options: options).bytes
-            let validation = try ExitCalibrator.profile(modelBytes: bytes, x: try NPYArray.read(path: fixture("digits_val_x.npy")),
-                                                        labels: try #require(try NPYArray.read(path: fixture("digits_val_y.npy")).int64s()))
-            try ExitCalibrator.setThresholds(&bytes, ExitCalibrator.calibrate(validation, budgetPoints: 1, guard: .clopperPearson(alpha: 0.05)).thresholds)
+            options.exitCalibration = ExitCalibrationOptions(
+                validation: LabelledSamples(x: try NPYArray.read(path: fixture("digits_val_x.npy")),
+                                            labels: try #require(try NPYArray.read(path: fixture("digits_val_y.npy")).int64s())),
+                budgetPoints: 1, guardMethod: .clopperPearson(alpha: 0.05))
+            let bytes = try convert(onnxPath: fixture("digits_multiexit_sd.onnx"), options: options).bytes
 
             let directory = try makeTemporaryDirectory()
             try Data(bytes).write(to: directory.appendingPathComponent("multiexit.sparrow"))

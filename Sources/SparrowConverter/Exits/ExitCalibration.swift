@@ -77,6 +77,9 @@ public enum ExitGuard: Sendable, Equatable {
     /// K-fold cross-validation of the search itself: the plain search runs with a tightened
     /// internal budget, the loosest one whose pooled out-of-fold loss is within the budget.
     case crossValidation(folds: Int)
+    /// Disagreement with the final exit on deployment samples, labelled or not, certified by
+    /// fixed-sequence Clopper–Pearson tests at confidence 1 − alpha (AgreementCalibration.swift).
+    case agreement(alpha: Double)
 }
 
 public struct ExitCalibration: Sendable {
@@ -87,22 +90,21 @@ public struct ExitCalibration: Sendable {
     public var candidatesTried: Int
     /// The tightened budget the cross-validation guard searched with (nil for other guards).
     public var innerBudgetPoints: Double? = nil
+    /// What the agreement guard measured (nil for other guards).
+    public var agreement: AgreementCertificate? = nil
 }
 
 public enum ExitCalibrator {
     /// Runs the model (verified Sparrow bytes with exits) at full depth on `x` (float32, the
     /// model's input layout, samples first) and records every exit.
     public static func profile(modelBytes: [UInt8], x: NPYArray, labels: [Int64]) throws -> ExitProfile {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(modelBytes.count, 1), alignment: 16)
-        defer { buffer.deallocate() }
-        modelBytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        let model = try VerifiedModel.verify(UnsafeRawBufferPointer(rebasing: buffer[0..<modelBytes.count]))
+        let loaded = try HostModel(bytes: modelBytes)
+        // `model` and `interpreter` point into the handle's buffers: keep it alive to the end.
+        defer { withExtendedLifetime(loaded) {} }
+        let model = loaded.model, interpreter = loaded.interpreter
         guard model.exitCount >= 2 else {
             throw ConversionError(.unsupported, "calibrating exits needs a model with at least one early exit (--exit)")
         }
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(model.arenaSize, 16), alignment: Interpreter.arenaAlignment)
-        defer { arena.deallocate() }
-        let interpreter = try Interpreter(model: model, arena: arena)
         guard let floats = x.floats() else { throw ConversionError(.calibration, "exit calibration samples must be float32") }
         let perSample = interpreter.inputBuffer(0).count / 4
         guard perSample > 0, floats.count % perSample == 0, floats.count / perSample == labels.count else {
@@ -162,15 +164,39 @@ public enum ExitCalibrator {
     /// Upper bound on the loss in points (the guard's statistic).
     public static func lossBound(_ e: ExitEvaluation, guard g: ExitGuard) -> Double {
         switch g {
-        case .none, .crossValidation: return e.lossPoints
+        case .none, .crossValidation, .agreement: return e.lossPoints
         case .clopperPearson(let alpha):
             return 100 * ClopperPearson.upper(successes: e.hurt, trials: e.sampleCount, alpha: alpha)
         }
     }
 
+    /// The conversion stage's calibration: profiles the draft model on the validation split and
+    /// searches its thresholds.
+    public static func calibrate(modelBytes: [UInt8], options: ExitCalibrationOptions) throws -> ExitCalibration {
+        let p = try profile(modelBytes: modelBytes, x: options.validation.x, labels: options.validation.labels)
+        guard case .agreement(let alpha) = options.guardMethod else {
+            return calibrate(p, budgetPoints: options.budgetPoints, guard: options.guardMethod)
+        }
+        func unlabelled(_ x: NPYArray) throws -> ExitProfile {
+            try profile(modelBytes: modelBytes, x: x, labels: [Int64](repeating: -1, count: x.shape.first ?? 0))
+        }
+        var u: ExitProfile?
+        for x in options.unlabeled {
+            let next = try unlabelled(x)
+            u = u.map { $0.appending(next) } ?? next
+        }
+        let training = try options.trainingSource.map(unlabelled)
+        return calibrateByAgreement(labelled: p, unlabeled: u, trainingSource: training,
+                                    budgetPoints: options.budgetPoints, alpha: alpha)
+    }
+
     /// Thresholds with the fewest average MACs whose loss bound is within `budgetPoints`.
     public static func calibrate(_ p: ExitProfile, budgetPoints: Double, guard g: ExitGuard,
                                  candidatesPerExit: Int = 48, subset: [Int]? = nil) -> ExitCalibration {
+        if case .agreement(let alpha) = g {   // labelled samples only; calibrateByAgreement takes unlabelled ones
+            return calibrateByAgreement(labelled: p, unlabeled: nil, trainingSource: nil, budgetPoints: budgetPoints,
+                                        alpha: alpha, candidatesPerExit: candidatesPerExit)
+        }
         if case .crossValidation(let folds) = g {
             return crossValidated(p, budgetPoints: budgetPoints, folds: folds, candidatesPerExit: candidatesPerExit)
         }
@@ -264,27 +290,6 @@ public enum ExitCalibrator {
         result.candidatesTried += tried
         result.innerBudgetPoints = chosenBudget
         return result
-    }
-
-    /// Rewrites the thresholds of a model's exit table in place (and its checksum); the final
-    /// exit's entry is ignored.
-    public static func setThresholds(_ bytes: inout [UInt8], _ thresholds: [Int32]) throws {
-        try bytes.withUnsafeMutableBytes { raw throws in
-            let view = ModelFileView(bytes: UnsafeRawBufferPointer(raw))
-            let section = view.sectionRange(.exits)
-            let count = section.size / ExitRecord.size
-            guard thresholds.count == count else {
-                throw ConversionError(.unsupported, "\(thresholds.count) thresholds for \(count) exits")
-            }
-            for k in 0..<count {
-                let at = raw.baseAddress! + section.offset + k * ExitRecord.size
-                var record = ExitRecord(decodingFrom: UnsafeRawPointer(at))
-                if record.criterion == .final { continue }
-                record.threshold = thresholds[k]
-                record.encode(into: at)
-            }
-            raw.storeBytes(of: modelChecksum(UnsafeRawBufferPointer(raw)).littleEndian, toByteOffset: HeaderField.checksum, as: UInt32.self)
-        }
     }
 }
 

@@ -27,6 +27,9 @@ public struct ConversionOptions: Sendable {
     public var exits = ExitOptions()
     /// Fixed shapes for inputs with symbolic dimensions (`ImportOptions.inputShapes`).
     public var inputShapes: [String: [Int]] = [:]
+    /// Choose the exits' thresholds on data while converting (Exits/ExitStage.swift) instead of
+    /// taking them from `exits`.
+    public var exitCalibration: ExitCalibrationOptions?
 
     public init(calibration: CalibrationSource = .none, activationRange: ActivationRangeMethod = .minMax, batch: Int = 1) {
         self.calibration = calibration
@@ -97,6 +100,8 @@ public struct ConversionResult: Sendable {
     public var sparseLayers: [SparseLayerReport] = []
     /// Density before and after `--prune`, per pruned layer (empty without pruning).
     public var pruning: [PruneLayerReport] = []
+    /// The thresholds chosen by the exit calibration stage and their validation figures.
+    public var exitCalibration: ExitCalibration?
 }
 
 /// ONNX file → Sparrow bytes. Errors: `ImportError` (the model), `NPYFileError` (calibration
@@ -131,7 +136,20 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
             + "give calibration samples (.npy, float32, ONNX layout)")
     }
     let quant = try ActivationQuantizer.assign(graph: graph, ranges: ranges)
-    let lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity)
+    var calibration: ExitCalibration?
+    let lowered: LoweredModel
+    if let stage = options.exitCalibration {
+        guard !options.exits.outputs.isEmpty else {
+            throw ConversionError(.unsupported, "exit calibration needs early exits (ExitOptions.outputs)")
+        }
+        lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity) { draft in
+            let chosen = try ExitCalibrator.calibrate(modelBytes: draft, options: stage)
+            calibration = chosen
+            return chosen.thresholds
+        }
+    } else {
+        lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity)
+    }
     let source: QuantizationSource = !hasHints ? .calibration : (runs > 0 ? .qdqAndCalibration : .qdq)
     let summary = ConversionSummary(
         opCounts: lowered.opCounts, operatorCount: lowered.operatorCount, tensorCount: lowered.tensorCount,
@@ -140,7 +158,7 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
         calibrationRuns: runs, activationRange: options.activationRange)
     return ConversionResult(bytes: lowered.bytes, summary: summary, graph: graph, quantization: quant,
                             planBuffers: lowered.planBuffers, plan: lowered.plan, sparseLayers: lowered.sparseLayers,
-                            pruning: pruning)
+                            pruning: pruning, exitCalibration: calibration)
 }
 
 /// The calibration file of each graph input, in input order, from files given by input name.

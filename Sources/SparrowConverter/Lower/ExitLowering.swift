@@ -46,32 +46,22 @@ public struct ExitOptions: Sendable {
     public var outputs: [String]
     /// Real-valued threshold per exit (nil: the criterion's default); the final's is ignored.
     public var thresholds: [Double?]
+    /// The criterion of every early exit without an entry in `criteria`.
     public var criterion: ExitCriterionChoice
+    /// Per-exit criteria, indexed like `outputs` (the final's ignored); shorter lists fall back
+    /// to `criterion`.
+    public var criteria: [ExitCriterionChoice]
 
-    public init(outputs: [String] = [], thresholds: [Double?] = [], criterion: ExitCriterionChoice = .maxProbability) {
+    public init(outputs: [String] = [], thresholds: [Double?] = [], criterion: ExitCriterionChoice = .maxProbability,
+                criteria: [ExitCriterionChoice] = []) {
         self.outputs = outputs
         self.thresholds = thresholds
         self.criterion = criterion
+        self.criteria = criteria
     }
 
-    /// Parses `NAME` or `NAME=THRESHOLD` arguments.
-    public init(arguments: [String], criterion: ExitCriterionChoice) throws(ConversionError) {
-        var names: [String] = [], thresholds: [Double?] = []
-        for a in arguments {
-            let parts = a.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let name = parts.first, !name.isEmpty else { throw ConversionError(.unsupported, "--exit '\(a)': empty output name") }
-            var t: Double? = nil
-            if parts.count == 2 {
-                guard let v = Double(parts[1]), v.isFinite else {
-                    throw ConversionError(.unsupported, "--exit '\(a)': threshold '\(parts[1])' is not a number")
-                }
-                t = v
-            }
-            names.append(name)
-            thresholds.append(t)
-        }
-        self.init(outputs: names, thresholds: thresholds, criterion: criterion)
-    }
+    /// The criterion of exit `k`.
+    public func criterion(ofExit k: Int) -> ExitCriterionChoice { k < criteria.count ? criteria[k] : criterion }
 }
 
 public enum ExitTables {
@@ -133,9 +123,10 @@ extension ModelBuilder {
             let q = try activationQuant(port.value, nil)
             let table = try addConstantTensor(name: port.onnxName + "_exit_table", dtype: .int32,
                                               shape: [2, ExitCriteria.tableLength], data: Self.bytes(ExitTables.make(scale: q.scaleDouble)))
-            let threshold = exits.criterion.fixedPoint(k < exits.thresholds.count ? exits.thresholds[k] ?? exits.criterion.defaultThreshold
-                                                                                   : exits.criterion.defaultThreshold)
-            records.append(ExitRecord(tensor: UInt32(logits), afterOp: UInt32(afterOp), criterion: exits.criterion.formatCriterion,
+            let criterion = exits.criterion(ofExit: k)
+            let threshold = criterion.fixedPoint(k < exits.thresholds.count ? exits.thresholds[k] ?? criterion.defaultThreshold
+                                                                             : criterion.defaultThreshold)
+            records.append(ExitRecord(tensor: UInt32(logits), afterOp: UInt32(afterOp), criterion: criterion.formatCriterion,
                                       threshold: threshold, macsToHere: macs, outputIndex: UInt32(exitPorts[k]),
                                       table: UInt32(table)))
         }

@@ -32,8 +32,9 @@ extension ModelBuilder {
         let header = encoded.withUnsafeBytes { SparseMatrixHeader(decodingFrom: $0.baseAddress!) }
         let stored = Int(header.blockCount) * R * C
         let storedDensity = Double(stored) / Double(max(codes.count, 1))
-        let costKind = SparseCostModel.costKind(kind, cols: cols), core = sparsity.costCore
-        let threshold = SparseCostModel.densityThreshold(core: core, kind: costKind, blockRows: R, blockCols: C)
+        let costClass = SparseLayerClass(kind: kind, inputChannels: cols), block = SparseBlockShape(R, C)
+        let core = sparsity.costCore, table = SparseCostModel.table(core)
+        let threshold = table.densityThreshold(costClass, block)
         var useSparse: Bool
         var reason: String
         switch sparsity.mode {
@@ -42,12 +43,11 @@ extension ModelBuilder {
         case .always:
             useSparse = sparsity.selects(node.name); reason = useSparse ? "--sparse always" : "not selected by --prune-layers"
         case .auto:
-            useSparse = SparseCostModel.prefersSparse(core: core, kind: costKind, blockRows: R, blockCols: C,
-                                                      storedDensity: storedDensity)
+            useSparse = table.prefersSparse(costClass, block, storedDensity: storedDensity)
             reason = threshold > 0
                 ? String(format: "auto (%@): stored density %.2f %@ threshold %.2f", core.rawValue as NSString,
                          storedDensity, (useSparse ? "<=" : ">") as NSString, threshold)
-                : "auto (\(core.rawValue)): sparse never pays for \(costKind) \(R)x\(C)"
+                : "auto (\(core.rawValue)): sparse never pays for \(costClass) \(block)"
         }
         // The format's accumulator bound is the dense one; a layer the dense kernel cannot run stays dense
         // and is rejected by the verifier with the usual error.
