@@ -36,8 +36,9 @@ enum InspectCommand {
             let o = m.op(k)
             let ins = (0..<Int(o.inputCount)).map { m.input(o, $0) }.map { $0 < 0 ? "-" : "t\($0)" }.joined(separator: ", ")
             let outs = (0..<Int(o.outputCount)).map { "t\(m.output(o, $0))" }.joined(separator: ", ")
-            let params = m.paramWords(o).dump.map { String($0) }.joined(separator: " ")
-            print("  [\(k)] \(m.opcode(k).name) '\(m.opNameString(k))' (\(ins)) -> \(outs)  params: [\(params)]  MACs: \(o.macs)")
+            let params = describeParams(m.opcode(k), m.paramWords(o), inputCount: Int(o.inputCount))
+            print("  [\(k)] \(m.opcode(k).name) '\(m.opNameString(k))' (\(ins)) -> \(outs)  MACs: \(o.macs)")
+            print("        \(params)")
         }
         print("\ntensors:")
         for t in 0..<m.tensorCount { print("  " + describeTensor(m, t)) }

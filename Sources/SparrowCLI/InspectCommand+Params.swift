@@ -1,0 +1,91 @@
+import Foundation
+import SparrowFormat
+
+// Operator parameters as `sparrow inspect` prints them: the typed record's fields by name, each
+// fixed-point rescale also as the real factor it stands for (multiplier · 2^(shift − 31)), and
+// activation clamps as int8 ranges. The switch is closed on purpose: a new opcode has to say here
+// how its record reads (Docs/architecture.md, "Adding an operator").
+
+func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> String {
+    do throws(ParamError) {
+        switch opcode {
+        case .conv2D, .depthwiseConv2D:
+            let p = try ConvParamRecord(decoding: w, depthwise: opcode == .depthwiseConv2D)
+            var text = "stride \(p.strideH)×\(p.strideW), dilation \(p.dilationH)×\(p.dilationW), "
+                + "pads t\(p.padTop) l\(p.padLeft) b\(p.padBottom) r\(p.padRight), \(clampText(p.activation))"
+            if let m = p.depthMultiplier { text += ", depth multiplier \(m)" }
+            return text
+        case .fullyConnected:
+            return clampText(try FullyConnectedParamRecord(decoding: w).activation)
+        case .sparseFullyConnected:
+            let p = try SparseFullyConnectedParamRecord(decoding: w)
+            return "\(clampText(p.activation)), \(matrixText(p.matrix))"
+        case .sparseConv1x1:
+            let p = try SparseConv1x1ParamRecord(decoding: w)
+            return "stride \(p.strideH)×\(p.strideW), \(clampText(p.activation)), \(matrixText(p.matrix))"
+        case .add, .sub:
+            let p = try AddParamRecord(decoding: w)
+            return "left shift \(p.leftShift), input 1 \(rescaleText(p.input1)), input 2 \(rescaleText(p.input2)), "
+                + "output \(rescaleText(p.output)), \(clampText(p.activation))"
+        case .mul:
+            let p = try MulParamRecord(decoding: w)
+            return "output \(rescaleText(p.output)), \(clampText(p.activation))"
+        case .maxPool, .averagePool:
+            let p = try PoolParamRecord(decoding: w)
+            return "window \(p.filterH)×\(p.filterW), stride \(p.strideH)×\(p.strideW), "
+                + "pads t\(p.padTop) l\(p.padLeft) b\(p.padBottom) r\(p.padRight), \(clampText(p.activation))"
+                + (opcode == .averagePool ? ", padded cells \(p.countIncludePad ? "counted" : "not counted")" : "")
+        case .mean, .requantize:
+            return "rescale \(rescaleText(try RescaleParamRecord(decoding: w).rescale))"
+        case .softmax:
+            let p = try SoftmaxParamRecord(decoding: w)
+            return "input \(rescaleText(p.input)), diff min \(p.diffMin)"
+        case .prelu:
+            let p = try PReluParamRecord(decoding: w)
+            return "x ≥ 0: \(rescaleText(p.identity)), x < 0: \(rescaleText(p.alpha))"
+        case .concat:
+            let p = try ConcatParamRecord(decoding: w, inputs: inputCount)
+            let inputs = (0..<inputCount).map { i -> String in
+                let r = p.inputRescale(i)
+                return r.multiplier == 0 ? "copy" : rescaleText(r)
+            }
+            return "axis \(shape4AxisName(p.axis)), inputs [\(inputs.joined(separator: ", "))]"
+        case .pad:
+            let p = try PadParamRecord(decoding: w)
+            return "before n\(p.beforeN) h\(p.beforeH) w\(p.beforeW) c\(p.beforeC)"
+        case .transpose:
+            let p = try TransposeParamRecord(decoding: w)
+            let perm = [p.perm.0, p.perm.1, p.perm.2, p.perm.3].map(shape4AxisName)
+            return "output axes take input axes [\(perm.joined(separator: ", "))]"
+        case .reshape, .quantize, .dequantize, .lookup:
+            return w.count == 0 ? "none" : "unexpected words \(w.dump)"
+        }
+    } catch {
+        // A verified model never gets here; kept so a dump of a damaged record still prints.
+        return "invalid record (\(error.field): value \(error.value)); words \(w.dump)"
+    }
+}
+
+/// `×0.00123 (m 1316134912, shift −9)`: the real factor first, the stored pair after.
+func rescaleText(_ r: Rescale) -> String {
+    if r.multiplier == 0 { return "×0" }
+    let real = Double(r.multiplier) * pow(2, Double(r.shift) - 31)
+    return "×\(String(format: "%.6g", real)) (m \(r.multiplier), shift \(r.shift))"
+}
+
+func clampText(_ c: ActivationClamp) -> String {
+    c.min == -128 && c.max == 127 ? "no clamp" : "clamp [\(c.min), \(c.max)]"
+}
+
+func matrixText(_ m: SparseMatrixLocation) -> String { "sparse matrix at +\(m.offset), \(m.size) bytes" }
+
+/// Shape4 axes are n, h, w, c (lower ranks padded with leading 1s).
+func shape4AxisName(_ axis: Int32) -> String {
+    switch axis {
+    case 0: return "n"
+    case 1: return "h"
+    case 2: return "w"
+    case 3: return "c"
+    default: return "\(axis)"
+    }
+}
