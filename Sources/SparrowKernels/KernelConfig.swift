@@ -1,0 +1,70 @@
+// Which microkernel runs on which CPU: one ordered table per kernel family, chosen from the
+// board's capabilities (as XNNPACK's gemm-config), not by #if chains. A microkernel whose
+// intrinsics the current build cannot emit (its file is compiled for another ISA or without the
+// dot-product extension) reports `isAvailable == false` and the next row is taken.
+
+/// What the CPU can execute; from the board profile (`hasDotProd`) and the build's ISA.
+public struct CPUFeatures: Equatable, Sendable {
+    /// Advanced SIMD (all aarch64 and the armv7 Pi boards).
+    public var neon: Bool
+    /// ARMv8.2 dot product (`sdot`): Cortex-A76 (Pi 5), not A53/A72.
+    public var dotProduct: Bool
+    public init(neon: Bool, dotProduct: Bool) { self.neon = neon; self.dotProduct = dotProduct }
+
+    /// No vector extension assumed: selects the portable kernels.
+    public static let portable = CPUFeatures(neon: false, dotProduct: false)
+}
+
+/// A GEMM microkernel with its tile shape and what it needs.
+public struct Qs8GemmConfig {
+    /// XNNPACK-style name: datatype, op, MR×NR c KR, ISA.
+    public var name: StaticString
+    public var tile: Qs8GemmTile
+    public var requiresNeon: Bool
+    public var requiresDotProduct: Bool
+    /// Compiled into this build (the intrinsics exist for the target).
+    public var isAvailable: Bool
+    public var microkernel: Qs8GemmMicrokernel
+
+    /// First row of the table the CPU can run and this build contains.
+    public static func select(for cpu: CPUFeatures) -> Qs8GemmConfig {
+        var rank = 0
+        while let config = table(rank) {
+            if config.isAvailable && (!config.requiresNeon || cpu.neon) && (!config.requiresDotProduct || cpu.dotProduct) {
+                return config
+            }
+            rank += 1
+        }
+        return .qs8Gemm4x16c4Scalar
+    }
+
+    /// The table, fastest first; the portable kernel last, always available. (A switch, not an
+    /// array: the device build has no heap.)
+    public static func table(_ rank: Int) -> Qs8GemmConfig? {
+        switch rank {
+        case 0: return .qs8Gemm4x16c4Neondot
+        case 1: return .qs8Gemm2x8c16NeonMlal
+        case 2: return .qs8Gemm4x16c4Scalar
+        default: return nil
+        }
+    }
+
+    public static let qs8Gemm4x16c4Scalar = Qs8GemmConfig(
+        name: "qs8-gemm-4x16c4-scalar", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: true, microkernel: SparrowKernels.qs8GemmScalar4x16c4)
+    /// The portable twin of the c16 NEON kernel (same packed layout), its oracle in the tests.
+    public static let qs8Gemm2x8c16Scalar = Qs8GemmConfig(
+        name: "qs8-gemm-2x8c16-scalar", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: true, microkernel: SparrowKernels.qs8GemmScalar2x8c16)
+    public static let qs8Gemm4x16c4Neondot = Qs8GemmConfig(
+        name: "qs8-gemm-4x16c4-neondot", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: true,
+        requiresDotProduct: true, isAvailable: qs8Gemm4x16c4NeondotIsCompiled, microkernel: SparrowKernels.qs8Gemm4x16c4Neondot)
+    public static let qs8Gemm2x8c16NeonMlal = Qs8GemmConfig(
+        name: "qs8-gemm-2x8c16-neon-mlal", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: true,
+        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled, microkernel: SparrowKernels.qs8Gemm2x8c16NeonMlal)
+
+    /// The portable twin with the same packed layout as `self`: the oracle of the tests.
+    public var portableTwin: Qs8GemmConfig {
+        tile == Qs8GemmConfig.qs8Gemm4x16c4Scalar.tile ? .qs8Gemm4x16c4Scalar : .qs8Gemm2x8c16Scalar
+    }
+}
