@@ -1,0 +1,198 @@
+// Built by Tests/Fixtures/kernels/microkernels.sh and by MicrokernelBatteryTests (not a SwiftPM
+// target): SparrowKernels compiled with a board's device flags, run under qemu for that board.
+//   (default)     every microkernel this build contains against its portable twin, and the twins
+//                 against the definition, at tolerance 0 (the same battery as Qs8GemmTests).
+//                 Prints one line per kernel; exit status 1 on any difference.
+//   BENCH=1       MobileNetV1-α0.5-96×96 1×1 conv / FC shapes: region 2L = today's kernel
+//                 (conv2DS8 / fullyConnectedS8), 2L + 1 = the selected microkernel (packing is
+//                 convert-time work, outside the region); region 99 = empty marker pair.
+//                 Prints "case L name MACs outputs same|DIFFERENT".
+// DOTPROD=1 declares the board's dot-product capability (Boards/*.json hasDotProd).
+import SparrowKernels
+
+@_extern(c, "syscall") func syscall4(_ nr: Int, _ a1: Int, _ a2: Int, _ a3: Int) -> Int
+@_extern(c, "putchar") func putchar(_ c: Int32) -> Int32
+@_extern(c, "getenv") func getenv(_ name: UnsafePointer<CChar>) -> UnsafePointer<CChar>?
+@_extern(c, "exit") func cExit(_ code: Int32)
+func exit(_ code: Int32) -> Never { cExit(code); while true {} }
+@inline(never) func begin(_ l: Int) { _ = syscall4(0x5A5A, 0x41524d50, 1, l) }
+@inline(never) func end(_ l: Int) { _ = syscall4(0x5A5A, 0x41524d50, 2, l) }
+
+func put(_ s: StaticString) { s.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } } }
+func put(_ v: Int) {
+    if v < 0 { _ = putchar(45); put(0 - v); return }
+    if v >= 10 { put(v / 10) }
+    _ = putchar(Int32(48 + v % 10))
+}
+func env(_ name: StaticString) -> Int? {
+    guard let v = getenv(UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)) else { return nil }
+    var r = 0, i = 0
+    while v[i] >= 48 && v[i] <= 57 { r = r * 10 + Int(v[i]) - 48; i += 1 }
+    return r
+}
+
+var state: UInt64 = 0x5eed_1234_abcd_0001
+func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+func rand(_ lo: Int, _ hi: Int) -> Int { lo + Int(next() % UInt64(hi - lo + 1)) }
+func int8s(_ n: Int, weights: Bool = false) -> UnsafeMutablePointer<Int8> {
+    let p = UnsafeMutablePointer<Int8>.allocate(capacity: max(n, 1))
+    for i in 0..<n { let v = Int8(truncatingIfNeeded: next() >> 24); p[i] = weights && v == -128 ? -127 : v }
+    return p
+}
+func int32s(_ n: Int, _ lo: Int, _ hi: Int) -> UnsafeMutablePointer<Int32> {
+    let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+    for i in 0..<n { p[i] = Int32(truncatingIfNeeded: rand(lo, hi)) }
+    return p
+}
+
+struct Layer {
+    var m: Int, n: Int, k: Int
+    var x: UnsafeMutablePointer<Int8>, w: UnsafeMutablePointer<Int8>
+    var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
+    var zx: Int32, zy: Int32, lo: Int8, hi: Int8
+    /// Default shifts put most outputs inside the int8 range (|acc| ≈ 5400·√k), so rounding
+    /// differences show instead of being clamped away.
+    init(m: Int, n: Int, k: Int, zx: Int32, zy: Int32, lo: Int8 = -128, hi: Int8 = 127, shifts range: (Int, Int)? = nil) {
+        self.m = m; self.n = n; self.k = k; self.zx = zx; self.zy = zy; self.lo = lo; self.hi = hi
+        x = int8s(m * k); w = int8s(n * k, weights: true)
+        bias = int32s(n, -(1 << 12), 1 << 12); multipliers = int32s(n, 1 << 30, Int(Int32.max))
+        var log2k = 0
+        while (1 << (log2k + 1)) <= k { log2k += 1 }
+        let typical = -(6 + log2k / 2)
+        shifts = int32s(n, range?.0 ?? typical - 1, range?.1 ?? typical + 1)
+        if n > 2 { multipliers[1] = Int32.min + 1; multipliers[2] = 1 << 30 }
+    }
+    var params: Qs8GemmParams { Qs8GemmParams(outputZeroPoint: zy, activationMin: lo, activationMax: hi) }
+
+    func pack(_ config: Qs8GemmConfig) -> UnsafeMutableRawPointer {
+        let bytes = config.tile.packedBytes(n: n, k: k)
+        let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+        if packQs8GemmWeights(tile: config.tile, n: n, k: k, weights: w, bias: bias, inputZeroPoint: zx,
+                              multipliers: multipliers, shifts: shifts, into: p) != nil {
+            put("pack rejected\n"); exit(2)
+        }
+        return p
+    }
+    func gemm(_ config: Qs8GemmConfig, _ packed: UnsafeRawPointer, _ out: UnsafeMutablePointer<Int8>, ldc: Int) {
+        qs8Gemm(config, m: m, n: n, k: k, input: x, inputStride: k, packed: packed, output: out, outputStride: ldc, params: params)
+    }
+}
+
+func features() -> CPUFeatures {
+#if arch(arm64) || arch(arm)
+    return CPUFeatures(neon: true, dotProduct: env("DOTPROD") == 1)
+#else
+    return .portable
+#endif
+}
+
+/// Outputs strictly inside the activation range, over all checks: shows the battery is not vacuous.
+var unclamped = 0, checked = 0
+
+func battery() -> Int {
+    var failures = 0
+    var rank = 0
+    while let config = Qs8GemmConfig.table(rank) {
+        rank += 1
+        if !config.isAvailable { continue }
+        var cases = 0, bad = 0
+        let ks = [1, 3, 4, 5, 8, 15, 16, 17, 31, 32, 33, 64, 100]
+        let mns = [(1, 1), (4, 16), (5, 17), (3, 8), (2, 9), (7, 31), (9, 33)]
+        for k in ks {
+            for (m, n) in mns {
+                let zxs: [Int32] = [-128, 127, 0, -5]
+                bad += check(config, Layer(m: m, n: n, k: k, zx: zxs[rand(0, 3)], zy: Int32(rand(-128, 127))), ldc: n + rand(0, 3))
+                cases += 1
+            }
+        }
+        bad += check(config, Layer(m: 6, n: 20, k: 48, zx: -128, zy: 100, lo: -20, hi: 90, shifts: (-31, 30)), ldc: 21)
+        bad += check(config, Layer(m: 5, n: 19, k: 256, zx: 127, zy: -128, lo: 0, hi: 127, shifts: (-31, -20)), ldc: 19)
+        bad += check(config, Layer(m: 4, n: 16, k: 16, zx: 3, zy: 0, shifts: (0, 30)), ldc: 16)
+        cases += 3
+        put("battery "); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" cases "); put(cases); put(" failures "); put(bad)
+        put(" unclamped% "); put(unclamped * 100 / max(checked, 1)); put("\n")
+        if unclamped * 100 < checked * 30 { put("FAIL: fewer than 30% of the outputs are unclamped\n"); bad += 1 }
+        unclamped = 0; checked = 0
+        failures += bad
+    }
+    return failures
+}
+
+/// config vs its portable twin, and the twin vs the definition (int32 wrapping = exact here).
+func check(_ config: Qs8GemmConfig, _ l: Layer, ldc: Int) -> Int {
+    let twin = config.portableTwin
+    let a = UnsafeMutablePointer<Int8>.allocate(capacity: l.m * ldc); a.initialize(repeating: 0x55, count: l.m * ldc)
+    let b = UnsafeMutablePointer<Int8>.allocate(capacity: l.m * ldc); b.initialize(repeating: 0x55, count: l.m * ldc)
+    l.gemm(config, l.pack(config), a, ldc: ldc)
+    l.gemm(twin, l.pack(twin), b, ldc: ldc)
+    var bad = 0
+    for i in 0..<l.m {
+        for j in 0..<ldc {
+            var want: Int8 = 0x55
+            if j < l.n {
+                var acc = l.bias[j]
+                for t in 0..<l.k { acc &+= (Int32(l.x[i * l.k + t]) &- l.zx) &* Int32(l.w[j * l.k + t]) }
+                let s = multiplyByQuantizedMultiplier(acc, l.multipliers[j], l.shifts[j])
+                want = Int8(min(max(min(max(s, -512), 512) &+ l.zy, Int32(l.lo)), Int32(l.hi)))
+            }
+            if j < l.n {
+                checked += 1
+                if want > l.lo && want < l.hi { unclamped += 1 }
+            }
+            if a[i * ldc + j] != b[i * ldc + j] || b[i * ldc + j] != want {
+                if bad < 3 {
+                    put("FAIL m "); put(l.m); put(" n "); put(l.n); put(" k "); put(l.k); put(" i "); put(i); put(" j "); put(j)
+                    put(" kernel "); put(Int(a[i * ldc + j])); put(" twin "); put(Int(b[i * ldc + j])); put(" reference "); put(Int(want)); put("\n")
+                }
+                bad += 1
+            }
+        }
+    }
+    return bad
+}
+
+func bench() {
+    let config = Qs8GemmConfig.select(for: features())
+    put("kernel "); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }; put("\n")
+    // MobileNetV1 α = 0.5 at 96×96: its 1×1 convolutions (pixels, in → out) and the classifier.
+    let shapes: [(Int, Int, Int, StaticString)] = [
+        (48 * 48, 16, 32, "pw1 48x48 16->32"), (24 * 24, 32, 64, "pw2 24x24 32->64"), (24 * 24, 64, 64, "pw3 24x24 64->64"),
+        (12 * 12, 64, 128, "pw4 12x12 64->128"), (12 * 12, 128, 128, "pw5 12x12 128->128"),
+        (6 * 6, 128, 256, "pw6 6x6 128->256"), (6 * 6, 256, 256, "pw7-11 6x6 256->256"),
+        (3 * 3, 256, 512, "pw12 3x3 256->512"), (3 * 3, 512, 512, "pw13 3x3 512->512"), (1, 512, 1000, "fc 512->1000"),
+    ]
+    for (label, shape) in shapes.enumerated() {
+        let (m, k, n, name) = shape
+        let l = Layer(m: m, n: n, k: k, zx: -3, zy: 5)
+        let before = UnsafeMutablePointer<Int8>.allocate(capacity: m * n)
+        let after = UnsafeMutablePointer<Int8>.allocate(capacity: m * n)
+        begin(2 * label)
+        if m == 1 {
+            fullyConnectedS8(FullyConnectedParams(inputZeroPoint: l.zx, outputZeroPoint: l.zy), input: l.x, batches: 1,
+                             inputDepth: k, weights: l.w, bias: l.bias, outputDepth: n, multipliers: l.multipliers,
+                             shifts: l.shifts, output: before)
+        } else {
+            conv2DS8(ConvParams(inputZeroPoint: l.zx, outputZeroPoint: l.zy), input: l.x, inputShape: Shape4(1, 1, m, k),
+                     filter: l.w, filterShape: Shape4(n, 1, 1, k), bias: l.bias, multipliers: l.multipliers,
+                     shifts: l.shifts, output: before, outputShape: Shape4(1, 1, m, n))
+        }
+        end(2 * label)
+        let packed = l.pack(config)
+        begin(2 * label + 1)
+        l.gemm(config, packed, after, ldc: n)
+        end(2 * label + 1)
+        var same = true
+        for i in 0..<(m * n) where before[i] != after[i] { same = false }
+        put("case "); put(label); put(" "); name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" macs "); put(m * n * k); put(" outputs "); put(m * n); put(same ? " same\n" : " DIFFERENT\n")
+        if !same { exit(1) }
+    }
+    begin(99); end(99)
+}
+
+@main struct Driver {
+    static func main() {
+        if env("BENCH") == 1 { bench() } else if battery() > 0 { exit(1) }
+    }
+}
