@@ -25,6 +25,8 @@ public struct Qs8GemmConfig {
     /// Compiled into this build (the intrinsics exist for the target).
     public var isAvailable: Bool
     public var microkernel: Qs8GemmMicrokernel
+    /// The 1×NR variant on the same packed layout, for tiles of one row (GEMV: FC with one batch).
+    public var rowMicrokernel: Qs8GemmMicrokernel
 
     /// First row of the table the CPU can run and this build contains.
     public static func select(for cpu: CPUFeatures) -> Qs8GemmConfig {
@@ -38,33 +40,51 @@ public struct Qs8GemmConfig {
         return .qs8Gemm4x16c4Scalar
     }
 
-    /// The table, fastest first; the portable kernel last, always available. (A switch, not an
-    /// array: the device build has no heap.)
+    /// The table of this build's ISA, fastest first; the portable kernel last, always available.
+    /// (A switch, not an array: the device build has no heap.)
     public static func table(_ rank: Int) -> Qs8GemmConfig? {
+#if arch(arm)
+        // armv7: 16 q registers; the 2-row tile's 16 accumulators would spill.
+        switch rank {
+        case 0: return .qs8Gemm1x8c16NeonMlal
+        case 1: return .qs8Gemm4x16c4Scalar
+        default: return nil
+        }
+#else
         switch rank {
         case 0: return .qs8Gemm4x16c4Neondot
         case 1: return .qs8Gemm2x8c16NeonMlal
         case 2: return .qs8Gemm4x16c4Scalar
         default: return nil
         }
+#endif
     }
 
     public static let qs8Gemm4x16c4Scalar = Qs8GemmConfig(
         name: "qs8-gemm-4x16c4-scalar", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: false,
-        requiresDotProduct: false, isAvailable: true, microkernel: SparrowKernels.qs8GemmScalar4x16c4)
+        requiresDotProduct: false, isAvailable: true, microkernel: SparrowKernels.qs8GemmScalar4x16c4,
+        rowMicrokernel: SparrowKernels.qs8GemmScalar4x16c4)
     /// The portable twin of the c16 NEON kernel (same packed layout), its oracle in the tests.
     public static let qs8Gemm2x8c16Scalar = Qs8GemmConfig(
         name: "qs8-gemm-2x8c16-scalar", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: false,
-        requiresDotProduct: false, isAvailable: true, microkernel: SparrowKernels.qs8GemmScalar2x8c16)
+        requiresDotProduct: false, isAvailable: true, microkernel: SparrowKernels.qs8GemmScalar2x8c16,
+        rowMicrokernel: SparrowKernels.qs8GemmScalar2x8c16)
     public static let qs8Gemm4x16c4Neondot = Qs8GemmConfig(
         name: "qs8-gemm-4x16c4-neondot", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: true,
-        requiresDotProduct: true, isAvailable: qs8Gemm4x16c4NeondotIsCompiled, microkernel: SparrowKernels.qs8Gemm4x16c4Neondot)
+        requiresDotProduct: true, isAvailable: qs8Gemm4x16c4NeondotIsCompiled, microkernel: SparrowKernels.qs8Gemm4x16c4Neondot,
+        rowMicrokernel: SparrowKernels.qs8Gemm1x16c4Neondot)
     public static let qs8Gemm2x8c16NeonMlal = Qs8GemmConfig(
         name: "qs8-gemm-2x8c16-neon-mlal", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: true,
-        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled, microkernel: SparrowKernels.qs8Gemm2x8c16NeonMlal)
+        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled, microkernel: SparrowKernels.qs8Gemm2x8c16NeonMlal,
+        rowMicrokernel: SparrowKernels.qs8Gemm1x8c16NeonMlal)
+
+    public static let qs8Gemm1x8c16NeonMlal = Qs8GemmConfig(
+        name: "qs8-gemm-1x8c16-neon-mlal", tile: Qs8GemmTile(mr: 1, nr: 8, kr: 16), requiresNeon: true,
+        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled,
+        microkernel: SparrowKernels.qs8Gemm1x8c16NeonMlal, rowMicrokernel: SparrowKernels.qs8Gemm1x8c16NeonMlal)
 
     /// The portable twin with the same packed layout as `self`: the oracle of the tests.
     public var portableTwin: Qs8GemmConfig {
-        tile == Qs8GemmConfig.qs8Gemm4x16c4Scalar.tile ? .qs8Gemm4x16c4Scalar : .qs8Gemm2x8c16Scalar
+        tile.nr == 16 && tile.kr == 4 ? .qs8Gemm4x16c4Scalar : .qs8Gemm2x8c16Scalar
     }
 }

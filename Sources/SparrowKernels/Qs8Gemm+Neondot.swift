@@ -24,6 +24,46 @@ private func broadcast4(_ x: UnsafePointer<Int8>, _ offset: Int, _ k: Int) -> in
     return unsafeBitCast(SIMD4<UInt32>(repeating: word), to: int8x16_t.self)
 }
 
+/// One row × 16 channels (GEMV: a fully connected layer with one batch, and single-row remainders).
+public func qs8Gemm1x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                 _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                 _ outputStride: Int, _ params: Qs8GemmParams) {
+    var a0 = packed.loadUnaligned(as: int32x4_t.self)
+    var a1 = packed.loadUnaligned(fromByteOffset: 16, as: int32x4_t.self)
+    var a2 = packed.loadUnaligned(fromByteOffset: 32, as: int32x4_t.self)
+    var a3 = packed.loadUnaligned(fromByteOffset: 48, as: int32x4_t.self)
+    var w = packed + 64
+    var i = 0
+    while i &+ 4 <= k {
+        let v = unsafeBitCast(SIMD4<Int32>(repeating: UnsafeRawPointer(input).loadUnaligned(fromByteOffset: i, as: Int32.self)),
+                              to: int8x16_t.self)
+        a0 = vdotq_s32(a0, v, w.loadUnaligned(as: int8x16_t.self))
+        a1 = vdotq_s32(a1, v, w.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self))
+        a2 = vdotq_s32(a2, v, w.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self))
+        a3 = vdotq_s32(a3, v, w.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self))
+        w += 64
+        i &+= 4
+    }
+    if i < k {   // 1–3 bytes left (weights zero-padded)
+        let v = broadcast4(input, i, k)
+        a0 = vdotq_s32(a0, v, w.loadUnaligned(as: int8x16_t.self))
+        a1 = vdotq_s32(a1, v, w.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self))
+        a2 = vdotq_s32(a2, v, w.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self))
+        a3 = vdotq_s32(a3, v, w.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self))
+        w += 64
+    }
+    let q0 = RequantConstants4(w, lane: 0, nr: 16), q1 = RequantConstants4(w, lane: 4, nr: 16)
+    let q2 = RequantConstants4(w, lane: 8, nr: 16), q3 = RequantConstants4(w, lane: 12, nr: 16)
+    let y = narrowToS8(q0.apply(a0), q1.apply(a1), q2.apply(a2), q3.apply(a3),
+                       zeroPoint: vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint)),
+                       min: vdupq_n_s8(params.activationMin), max: vdupq_n_s8(params.activationMax))
+    if nc == 16 {
+        UnsafeMutableRawPointer(output).storeBytes(of: y, as: int8x16_t.self)
+    } else {
+        storePartial(y, count: nc, to: output)
+    }
+}
+
 public func qs8Gemm4x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                  _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
                                  _ outputStride: Int, _ params: Qs8GemmParams) {
@@ -101,6 +141,12 @@ public func qs8Gemm4x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsafe
 }
 #else
 let qs8Gemm4x16c4NeondotIsCompiled = false
+
+public func qs8Gemm1x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                 _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                 _ outputStride: Int, _ params: Qs8GemmParams) {
+    qs8GemmScalar4x16c4(mr, nc, k, input, inputStride, packed, output, outputStride, params)
+}
 
 /// Not in this build (no dot-product target); `Qs8GemmConfig.select` never picks it here.
 public func qs8Gemm4x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,

@@ -34,7 +34,8 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
         var m0 = 0
         while m0 < m {
             let mr = Swift.min(tile.mr, m &- m0)
-            config.microkernel(mr, nc, k, input + m0 &* inputStride, inputStride, group,
+            let kernel = mr == 1 ? config.rowMicrokernel : config.microkernel
+            kernel(mr, nc, k, input + m0 &* inputStride, inputStride, group,
                                output + (m0 &* outputStride &+ n0), outputStride, params)
             m0 &+= tile.mr
         }
