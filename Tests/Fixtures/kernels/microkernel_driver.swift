@@ -188,11 +188,119 @@ func bench() {
         put(" macs "); put(m * n * k); put(" outputs "); put(m * n); put(same ? " same\n" : " DIFFERENT\n")
         if !same { exit(1) }
     }
-    begin(99); end(99)
+}
+
+// MARK: - depthwise 3×3
+
+struct DwLayer {
+    var s: Qs8Dwconv3x3Shape, padBottom: Int, padRight: Int
+    var x: UnsafeMutablePointer<Int8>, filter: UnsafeMutablePointer<Int8>
+    var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
+    var params: Qs8DwconvParams
+    /// pads: TF "SAME" (stride 2: 0 before, 1 after) or 1 on every side (stride 1).
+    init(h: Int, w: Int, c: Int, stride: Int, symmetric: Bool, zx: Int8, zy: Int32, lo: Int8 = -128, hi: Int8 = 127, batches: Int = 1) {
+        let before = symmetric ? 1 : 0
+        padBottom = 1; padRight = 1
+        s = Qs8Dwconv3x3Shape(batches: batches, inH: h, inW: w, channels: c, outH: (h + before + 1 - 3) / stride + 1,
+                              outW: (w + before + 1 - 3) / stride + 1, stride: stride, padTop: before, padLeft: before)
+        x = int8s(batches * h * w * c); filter = int8s(9 * c, weights: true)
+        bias = int32s(c, -4000, 4000); multipliers = int32s(c, 1 << 30, Int(Int32.max)); shifts = int32s(c, -9, -6)
+        params = Qs8DwconvParams(inputZeroPoint: zx, output: Qs8GemmParams(outputZeroPoint: zy, activationMin: lo, activationMax: hi))
+    }
+    var outputs: Int { s.batches * s.outH * s.outW * s.channels }
+    func pack() -> UnsafeMutableRawPointer {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: Qs8Dwconv3x3Layout.packedBytes(c: s.channels), alignment: 16)
+        if packQs8Dwconv3x3Weights(c: s.channels, filter: filter, bias: bias, inputZeroPoint: Int32(params.inputZeroPoint),
+                                   multipliers: multipliers, shifts: shifts, into: p) != nil { put("pack rejected\n"); exit(2) }
+        return p
+    }
+    func reference(_ out: UnsafeMutablePointer<Int8>) {
+        depthwiseConv2DS8(ConvParams(strideH: s.stride, strideW: s.stride, padTop: s.padTop, padLeft: s.padLeft,
+                                     inputZeroPoint: Int32(params.inputZeroPoint), outputZeroPoint: params.output.outputZeroPoint,
+                                     activationMin: Int32(params.output.activationMin), activationMax: Int32(params.output.activationMax)),
+                          input: x, inputShape: Shape4(s.batches, s.inH, s.inW, s.channels), filter: filter,
+                          filterShape: Shape4(1, 3, 3, s.channels), bias: bias, multipliers: multipliers, shifts: shifts,
+                          output: out, outputShape: Shape4(s.batches, s.outH, s.outW, s.channels))
+    }
+}
+
+/// Every available depthwise kernel vs the twin vs depthwiseConv2DS8 (itself tested at tolerance 0
+/// against the definition in DenseKernelExactTests).
+func dwBattery() -> Int {
+    var failures = 0
+    var rank = 0
+    while let config = Qs8Dwconv3x3Config.table(rank) {
+        rank += 1
+        if !config.isAvailable { continue }
+        var cases = 0, bad = 0, unclampedHere = 0, total = 0
+        for c in [1, 8, 16, 17, 32, 40] {
+            for (h, w) in [(1, 1), (2, 3), (5, 5), (8, 7)] {
+                for stride in [1, 2] {
+                    let zxs: [Int8] = [-128, 127, 0, -9]
+                    let l = DwLayer(h: h, w: w, c: c, stride: stride, symmetric: stride == 1, zx: zxs[rand(0, 3)],
+                                    zy: Int32(rand(-128, 127)), batches: 2)
+                    if l.s.outH < 1 || l.s.outW < 1 { continue }
+                    let packed = l.pack()
+                    let a = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+                    let b = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+                    let r = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+                    config.kernel(l.s, l.params, l.x, packed, a)
+                    qs8Dwconv3x3Scalar(l.s, l.params, input: l.x, packed: packed, output: b)
+                    l.reference(r)
+                    for i in 0..<l.outputs {
+                        total += 1
+                        if r[i] > -128 && r[i] < 127 { unclampedHere += 1 }
+                        if a[i] != b[i] || b[i] != r[i] {
+                            if bad < 3 {
+                                put("FAIL dw h "); put(h); put(" w "); put(w); put(" c "); put(c); put(" s "); put(stride)
+                                put(" index "); put(i); put(" kernel "); put(Int(a[i])); put(" twin "); put(Int(b[i]))
+                                put(" reference "); put(Int(r[i])); put("\n")
+                            }
+                            bad += 1
+                        }
+                    }
+                    cases += 1
+                }
+            }
+        }
+        put("battery "); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" cases "); put(cases); put(" failures "); put(bad); put(" unclamped% "); put(unclampedHere * 100 / max(total, 1)); put("\n")
+        if unclampedHere * 100 < total * 30 { put("FAIL: fewer than 30% of the outputs are unclamped\n"); bad += 1 }
+        failures += bad
+    }
+    return failures
+}
+
+func dwBench() {
+    let config = Qs8Dwconv3x3Config.select(for: features())
+    put("kernel "); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }; put("\n")
+    // MobileNetV1 α = 0.5 at 96×96: its depthwise layers (input h = w, channels, stride).
+    let shapes: [(Int, Int, Int, StaticString)] = [
+        (48, 16, 1, "dw1 48x48x16 s1"), (48, 32, 2, "dw2 48x48x32 s2"), (24, 64, 1, "dw3 24x24x64 s1"),
+        (24, 64, 2, "dw4 24x24x64 s2"), (12, 128, 1, "dw5 12x12x128 s1"), (12, 128, 2, "dw6 12x12x128 s2"),
+        (6, 256, 1, "dw7-11 6x6x256 s1"), (6, 256, 2, "dw12 6x6x256 s2"), (3, 512, 1, "dw13 3x3x512 s1"),
+    ]
+    for (index, shape) in shapes.enumerated() {
+        let (hw, c, stride, name) = shape
+        let l = DwLayer(h: hw, w: hw, c: c, stride: stride, symmetric: stride == 1, zx: -3, zy: 5)
+        let before = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+        let after = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+        let label = 40 + 2 * index
+        begin(label); l.reference(before); end(label)
+        let packed = l.pack()
+        begin(label + 1); config.kernel(l.s, l.params, l.x, packed, after); end(label + 1)
+        var same = true
+        for i in 0..<l.outputs where before[i] != after[i] { same = false }
+        put("dwcase "); put(label); put(" "); name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" macs "); put(9 * l.outputs); put(" outputs "); put(l.outputs); put(same ? " same\n" : " DIFFERENT\n")
+        if !same { exit(1) }
+    }
 }
 
 @main struct Driver {
     static func main() {
-        if env("BENCH") == 1 { bench() } else if battery() > 0 { exit(1) }
+        if env("BENCH") == 1 { bench(); dwBench(); begin(99); end(99); return }
+        let failures = battery() + dwBattery()
+        if failures > 0 { exit(1) }
     }
 }

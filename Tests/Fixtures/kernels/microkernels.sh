@@ -49,7 +49,18 @@ for BOARD in $BOARDS; do
           name, macs, b, b / macs, a, a / macs, b / a, $NF
         tb += b; ta += a; tm += macs
       }
-      END { printf "%-22s MACs %9d  before %10d (%5.3f/MAC)  after %9d (%5.3f/MAC)  gain %5.2fx\n", "all", tm, tb, tb / tm, ta, ta / tm, tb / ta }
+      $1 == "dwcase" {
+        if (!dwhead) { printf "%-22s\n", "depthwise 3x3 (instructions per output)"; dwhead = 1 }
+        marker = n["region99_insns"]; b = n["region" $2 "_insns"] - marker; a = n["region" ($2 + 1) "_insns"] - marker
+        for (i = 1; i <= NF; i++) if ($i == "outputs") outs = $(i + 1)
+        printf "%-22s outputs %7d  before %10d (%6.2f/out)  after %9d (%6.2f/out)  gain %5.2fx  outputs %s\n",
+          $3 " " $4 " " $5, outs, b, b / outs, a, a / outs, b / a, $NF
+        db += b; da += a; dn += outs
+      }
+      END {
+        printf "%-22s MACs %9d  before %10d (%5.3f/MAC)  after %9d (%5.3f/MAC)  gain %5.2fx\n", "all 1x1 + FC", tm, tb, tb / tm, ta, ta / tm, tb / ta
+        if (dn) printf "%-22s outputs %7d  before %10d (%6.2f/out)  after %9d (%6.2f/out)  gain %5.2fx\n", "all depthwise", dn, db, db / dn, da, da / dn, db / da
+      }
     ' "$D/counts.txt" "$D/cases.txt"
   fi
 done
