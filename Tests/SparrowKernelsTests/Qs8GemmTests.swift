@@ -193,3 +193,58 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #endif
     }
 }
+
+/// im2col + GEMM convolution (first layer, few input channels) against conv2DS8 at tolerance 0.
+@Suite struct Qs8ConvIm2colTests {
+    struct Case: CustomStringConvertible {
+        var input: Shape4, kernel: (Int, Int), outC: Int, stride: Int, dilation: Int
+        var pad: (top: Int, left: Int, bottom: Int, right: Int), zx: Int32
+        var output: Shape4 {
+            Shape4(input.n, (input.h + pad.top + pad.bottom - (kernel.0 - 1) * dilation - 1) / stride + 1,
+                   (input.w + pad.left + pad.right - (kernel.1 - 1) * dilation - 1) / stride + 1, outC)
+        }
+        var description: String { "in \(input) k \(kernel) outC \(outC) s \(stride) d \(dilation) pad \(pad) zx \(zx)" }
+    }
+
+    static let cases: [Case] = [
+        Case(input: Shape4(1, 9, 9, 3), kernel: (3, 3), outC: 16, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1),
+        Case(input: Shape4(2, 7, 6, 3), kernel: (3, 3), outC: 8, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: -128),
+        Case(input: Shape4(1, 5, 5, 1), kernel: (3, 3), outC: 5, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: 127),
+        Case(input: Shape4(1, 8, 8, 4), kernel: (3, 3), outC: 17, stride: 1, dilation: 2, pad: (2, 2, 2, 2), zx: 3),
+        Case(input: Shape4(1, 6, 5, 2), kernel: (1, 3), outC: 33, stride: 2, dilation: 1, pad: (0, 1, 0, 1), zx: 0),
+    ]
+
+    @Test func portableConfigsMatchConv2D() {
+        for (index, c) in Self.cases.enumerated() {
+            var rng = SplitMix64(seed: UInt64(70 + index))
+            let k = c.kernel.0 * c.kernel.1 * c.input.c
+            let x = rng.int8s(c.input.count), w = rng.int8s(c.outC * k, -127...127)
+            let bias = (0..<c.outC).map { _ in Int32(rng.int(-3000...3000)) }
+            let multipliers = (0..<c.outC).map { _ in Int32(rng.int((1 << 30)...Int(Int32.max))) }
+            let shifts = (0..<c.outC).map { _ in Int32(rng.int(-9 ... -6)) }
+            let p = ConvParams(strideH: c.stride, strideW: c.stride, dilationH: c.dilation, dilationW: c.dilation,
+                               padTop: c.pad.top, padLeft: c.pad.left, inputZeroPoint: c.zx, outputZeroPoint: 4,
+                               activationMin: -120, activationMax: 125)
+            var reference = [Int8](repeating: 0, count: c.output.count)
+            conv2DS8(p, input: x, inputShape: c.input, filter: w, filterShape: Shape4(c.outC, c.kernel.0, c.kernel.1, c.input.c),
+                     bias: bias, multipliers: multipliers, shifts: shifts, output: &reference, outputShape: c.output)
+            for config in [Qs8GemmConfig.qs8Gemm4x16c4Scalar, .qs8Gemm2x8c16Scalar] {
+                var packed = [UInt8](repeating: 0, count: config.tile.packedBytes(n: c.outC, k: k))
+                let rejection = packed.withUnsafeMutableBytes {
+                    packQs8GemmWeights(tile: config.tile, n: c.outC, k: k, weights: w, bias: bias, inputZeroPoint: c.zx,
+                                       multipliers: multipliers, shifts: shifts, into: $0.baseAddress!)
+                }
+                #expect(rejection == nil)
+                var scratch = [Int8](repeating: 0, count: qs8ConvIm2colScratchBytes(config, kernelH: c.kernel.0, kernelW: c.kernel.1,
+                                                                                     inputChannels: c.input.c))
+                var y = [Int8](repeating: 0x55, count: c.output.count)
+                packed.withUnsafeBytes { packedBytes in
+                    qs8ConvIm2col(config, p, input: x, inputShape: c.input, kernelH: c.kernel.0, kernelW: c.kernel.1,
+                                  packed: packedBytes.baseAddress!, output: &y, outputShape: c.output, scratch: &scratch)
+                }
+                #expect(y == reference, "\(config.name) \(c)")
+                #expect(reference.filter { $0 > -120 && $0 < 125 }.count * 100 >= reference.count * 30, "mostly clamped: \(c)")
+            }
+        }
+    }
+}

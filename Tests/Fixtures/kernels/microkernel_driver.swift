@@ -297,10 +297,93 @@ func dwBench() {
     }
 }
 
+// MARK: - im2col + GEMM convolution (first layer)
+
+struct ConvLayer {
+    var input: Shape4, kh: Int, kw: Int, output: Shape4, p: ConvParams
+    var x: UnsafeMutablePointer<Int8>, w: UnsafeMutablePointer<Int8>
+    var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
+    init(input: Shape4, kh: Int, kw: Int, outC: Int, stride: Int, dilation: Int, pad: (Int, Int, Int, Int), zx: Int32) {
+        self.input = input; self.kh = kh; self.kw = kw
+        output = Shape4(input.n, (input.h + pad.0 + pad.2 - (kh - 1) * dilation - 1) / stride + 1,
+                        (input.w + pad.1 + pad.3 - (kw - 1) * dilation - 1) / stride + 1, outC)
+        p = ConvParams(strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad.0, padLeft: pad.1,
+                       inputZeroPoint: zx, outputZeroPoint: 4, activationMin: -120, activationMax: 125)
+        x = int8s(input.count); w = int8s(outC * kh * kw * input.c, weights: true)
+        bias = int32s(outC, -3000, 3000); multipliers = int32s(outC, 1 << 30, Int(Int32.max)); shifts = int32s(outC, -9, -6)
+    }
+    var k: Int { kh * kw * input.c }
+    func reference(_ out: UnsafeMutablePointer<Int8>) {
+        conv2DS8(p, input: x, inputShape: input, filter: w, filterShape: Shape4(output.c, kh, kw, input.c), bias: bias,
+                 multipliers: multipliers, shifts: shifts, output: out, outputShape: output)
+    }
+    func pack(_ config: Qs8GemmConfig) -> UnsafeMutableRawPointer {
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: config.tile.packedBytes(n: output.c, k: k), alignment: 16)
+        if packQs8GemmWeights(tile: config.tile, n: output.c, k: k, weights: w, bias: bias, inputZeroPoint: p.inputZeroPoint,
+                              multipliers: multipliers, shifts: shifts, into: packed) != nil { put("pack rejected\n"); exit(2) }
+        return packed
+    }
+    func scratch(_ config: Qs8GemmConfig) -> UnsafeMutablePointer<Int8> {
+        UnsafeMutablePointer<Int8>.allocate(capacity: qs8ConvIm2colScratchBytes(config, kernelH: kh, kernelW: kw, inputChannels: input.c))
+    }
+    func run(_ config: Qs8GemmConfig, _ packed: UnsafeRawPointer, _ scratch: UnsafeMutablePointer<Int8>, _ out: UnsafeMutablePointer<Int8>) {
+        qs8ConvIm2col(config, p, input: x, inputShape: input, kernelH: kh, kernelW: kw, packed: packed, output: out,
+                      outputShape: output, scratch: scratch)
+    }
+}
+
+/// Every available GEMM kernel through im2col vs conv2DS8 (tested at tolerance 0 against the definition).
+func im2colBattery() -> Int {
+    var failures = 0
+    var rank = 0
+    while let config = Qs8GemmConfig.table(rank) {
+        rank += 1
+        if !config.isAvailable { continue }
+        let layers = [
+            ConvLayer(input: Shape4(1, 9, 9, 3), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1),
+            ConvLayer(input: Shape4(2, 7, 6, 3), kh: 3, kw: 3, outC: 8, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: -128),
+            ConvLayer(input: Shape4(1, 5, 5, 1), kh: 3, kw: 3, outC: 5, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: 127),
+            ConvLayer(input: Shape4(1, 8, 8, 4), kh: 3, kw: 3, outC: 17, stride: 1, dilation: 2, pad: (2, 2, 2, 2), zx: 3),
+            ConvLayer(input: Shape4(1, 6, 5, 2), kh: 1, kw: 3, outC: 33, stride: 2, dilation: 1, pad: (0, 1, 0, 1), zx: 0),
+        ]
+        var bad = 0
+        for l in layers {
+            let a = UnsafeMutablePointer<Int8>.allocate(capacity: l.output.count)
+            let r = UnsafeMutablePointer<Int8>.allocate(capacity: l.output.count)
+            l.run(config, l.pack(config), l.scratch(config), a)
+            l.reference(r)
+            for i in 0..<l.output.count where a[i] != r[i] {
+                if bad < 3 { put("FAIL im2col index "); put(i); put(" kernel "); put(Int(a[i])); put(" reference "); put(Int(r[i])); put("\n") }
+                bad += 1
+            }
+        }
+        put("battery im2col+"); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" cases "); put(layers.count); put(" failures "); put(bad); put(" \n")
+        failures += bad
+    }
+    return failures
+}
+
+func im2colBench() {
+    let config = Qs8GemmConfig.select(for: features())
+    // MobileNetV1's first layer at 96×96: 3×3 stride 2, 3 → 16 channels (α = 0.5), TF "SAME" padding.
+    let l = ConvLayer(input: Shape4(1, 96, 96, 3), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1)
+    let before = UnsafeMutablePointer<Int8>.allocate(capacity: l.output.count)
+    let after = UnsafeMutablePointer<Int8>.allocate(capacity: l.output.count)
+    begin(20); l.reference(before); end(20)
+    let packed = l.pack(config), scratch = l.scratch(config)
+    begin(21); l.run(config, packed, scratch, after); end(21)
+    var same = true
+    for i in 0..<l.output.count where before[i] != after[i] { same = false }
+    put("case 10 conv1 96x96x3->16 s2 macs "); put(l.output.count * l.k); put(" outputs "); put(l.output.count)
+    put(same ? " same\n" : " DIFFERENT\n")
+    if !same { exit(1) }
+}
+
 @main struct Driver {
     static func main() {
-        if env("BENCH") == 1 { bench(); dwBench(); begin(99); end(99); return }
-        let failures = battery() + dwBattery()
+        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); begin(99); end(99); return }
+        let failures = battery() + im2colBattery() + dwBattery()
         if failures > 0 { exit(1) }
     }
 }
