@@ -15,6 +15,11 @@ public struct CPUFeatures: Equatable, Sendable {
     public static let portable = CPUFeatures(neon: false, dotProduct: false)
 }
 
+/// The GEMM microkernels (each with its 1-row variant on the same packed layout).
+public enum Qs8GemmKernel: Equatable, Sendable {
+    case scalar4x16c4, scalar2x8c16, neondot4x16c4, neonMlal2x8c16, neonMlal1x8c16
+}
+
 /// A GEMM microkernel with its tile shape and what it needs.
 public struct Qs8GemmConfig {
     /// XNNPACK-style name: datatype, op, MR×NR c KR, ISA.
@@ -24,9 +29,9 @@ public struct Qs8GemmConfig {
     public var requiresDotProduct: Bool
     /// Compiled into this build (the intrinsics exist for the target).
     public var isAvailable: Bool
-    public var microkernel: Qs8GemmMicrokernel
-    /// The 1×NR variant on the same packed layout, for tiles of one row (GEMV: FC with one batch).
-    public var rowMicrokernel: Qs8GemmMicrokernel
+    /// Which microkernel `qs8Gemm` runs (a closed switch there: no closure context to retain
+    /// and release per tile).
+    public var kernel: Qs8GemmKernel
 
     /// First row of the table the CPU can run and this build contains.
     public static func select(for cpu: CPUFeatures) -> Qs8GemmConfig {
@@ -62,26 +67,22 @@ public struct Qs8GemmConfig {
 
     public static let qs8Gemm4x16c4Scalar = Qs8GemmConfig(
         name: "qs8-gemm-4x16c4-scalar", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: false,
-        requiresDotProduct: false, isAvailable: true, microkernel: SparrowKernels.qs8GemmScalar4x16c4,
-        rowMicrokernel: SparrowKernels.qs8GemmScalar4x16c4)
+        requiresDotProduct: false, isAvailable: true, kernel: .scalar4x16c4)
     /// The portable twin of the c16 NEON kernel (same packed layout), its oracle in the tests.
     public static let qs8Gemm2x8c16Scalar = Qs8GemmConfig(
         name: "qs8-gemm-2x8c16-scalar", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: false,
-        requiresDotProduct: false, isAvailable: true, microkernel: SparrowKernels.qs8GemmScalar2x8c16,
-        rowMicrokernel: SparrowKernels.qs8GemmScalar2x8c16)
+        requiresDotProduct: false, isAvailable: true, kernel: .scalar2x8c16)
     public static let qs8Gemm4x16c4Neondot = Qs8GemmConfig(
         name: "qs8-gemm-4x16c4-neondot", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: true,
-        requiresDotProduct: true, isAvailable: qs8Gemm4x16c4NeondotIsCompiled, microkernel: SparrowKernels.qs8Gemm4x16c4Neondot,
-        rowMicrokernel: SparrowKernels.qs8Gemm1x16c4Neondot)
+        requiresDotProduct: true, isAvailable: qs8Gemm4x16c4NeondotIsCompiled, kernel: .neondot4x16c4)
     public static let qs8Gemm2x8c16NeonMlal = Qs8GemmConfig(
         name: "qs8-gemm-2x8c16-neon-mlal", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: true,
-        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled, microkernel: SparrowKernels.qs8Gemm2x8c16NeonMlal,
-        rowMicrokernel: SparrowKernels.qs8Gemm1x8c16NeonMlal)
+        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled, kernel: .neonMlal2x8c16)
 
     public static let qs8Gemm1x8c16NeonMlal = Qs8GemmConfig(
         name: "qs8-gemm-1x8c16-neon-mlal", tile: Qs8GemmTile(mr: 1, nr: 8, kr: 16), requiresNeon: true,
         requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled,
-        microkernel: SparrowKernels.qs8Gemm1x8c16NeonMlal, rowMicrokernel: SparrowKernels.qs8Gemm1x8c16NeonMlal)
+        kernel: .neonMlal1x8c16)
 
     /// The portable twin with the same packed layout as `self`: the oracle of the tests.
     public var portableTwin: Qs8GemmConfig {

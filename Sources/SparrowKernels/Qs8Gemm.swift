@@ -26,7 +26,33 @@ public typealias Qs8GemmMicrokernel = (_ mr: Int, _ nc: Int, _ k: Int, _ input: 
 public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
                     packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
                     params: Qs8GemmParams) {
-    let tile = config.tile, groupBytes = tile.groupBytes(k: k)
+    // One switch per call; each case walks the tiles with direct calls to its microkernels.
+    switch config.kernel {
+    case .neondot4x16c4:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8Gemm4x16c4Neondot, qs8Gemm1x16c4Neondot)
+    case .neonMlal2x8c16:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8Gemm2x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
+    case .neonMlal1x8c16:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8Gemm1x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
+    case .scalar4x16c4:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8GemmScalar4x16c4, qs8GemmScalar4x16c4)
+    case .scalar2x8c16:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8GemmScalar2x8c16, qs8GemmScalar2x8c16)
+    }
+}
+
+/// Channel groups outer (a group's packed weights stay in cache), MR-row tiles inner; a tile of
+/// one row goes to the 1×NR variant.
+@inline(__always)
+private func walkTiles(_ tile: Qs8GemmTile, _ m: Int, _ n: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                       _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>, _ outputStride: Int,
+                       _ params: Qs8GemmParams, _ microkernel: Qs8GemmMicrokernel, _ rowMicrokernel: Qs8GemmMicrokernel) {
+    let groupBytes = tile.groupBytes(k: k)
     var group = packed
     var n0 = 0
     while n0 < n {
@@ -34,9 +60,12 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
         var m0 = 0
         while m0 < m {
             let mr = Swift.min(tile.mr, m &- m0)
-            let kernel = mr == 1 ? config.rowMicrokernel : config.microkernel
-            kernel(mr, nc, k, input + m0 &* inputStride, inputStride, group,
-                               output + (m0 &* outputStride &+ n0), outputStride, params)
+            let a = input + m0 &* inputStride, c = output + (m0 &* outputStride &+ n0)
+            if mr == 1 {
+                rowMicrokernel(mr, nc, k, a, inputStride, group, c, outputStride, params)
+            } else {
+                microkernel(mr, nc, k, a, inputStride, group, c, outputStride, params)
+            }
             m0 &+= tile.mr
         }
         group += groupBytes
