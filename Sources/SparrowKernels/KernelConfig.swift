@@ -13,6 +13,23 @@ public struct CPUFeatures: Equatable, Sendable {
 
     /// No vector extension assumed: selects the portable kernels.
     public static let portable = CPUFeatures(neon: false, dotProduct: false)
+
+    /// What this build was compiled for: NEON on arm targets, dot product where the board's flags
+    /// define SPARROW_DOTPROD (Boards/pi5.json). The device runtime can select with this.
+    public static var thisBuild: CPUFeatures {
+#if (arch(arm64) || arch(arm)) && SPARROW_DOTPROD
+        return CPUFeatures(neon: true, dotProduct: true)
+#elseif arch(arm64) || arch(arm)
+        return CPUFeatures(neon: true, dotProduct: false)
+#else
+        return .portable
+#endif
+    }
+}
+
+/// The instruction set a device build targets (the converter runs on the host and packs for it).
+public enum TargetISA: Equatable, Sendable {
+    case aarch64, armv7, other
 }
 
 /// The GEMM microkernels (each with its 1-row variant on the same packed layout).
@@ -83,6 +100,16 @@ public struct Qs8GemmConfig {
         name: "qs8-gemm-1x8c16-neon-mlal", tile: Qs8GemmTile(mr: 1, nr: 8, kr: 16), requiresNeon: true,
         requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled,
         kernel: .neonMlal1x8c16)
+
+    /// The packed layout the device build for `isa` selects: what the converter must pack for a
+    /// board. Mirrors the per-ISA tables; every layout has a portable twin, so the host runs any.
+    public static func packedTile(for isa: TargetISA, dotProduct: Bool) -> Qs8GemmTile {
+        switch isa {
+        case .aarch64: return dotProduct ? qs8Gemm4x16c4Neondot.tile : qs8Gemm2x8c16NeonMlal.tile
+        case .armv7: return Qs8GemmTile(mr: 1, nr: 8, kr: 16)   // qs8-gemm-1x8c16-neon-mlal
+        case .other: return qs8Gemm4x16c4Scalar.tile
+        }
+    }
 
     /// The portable twin with the same packed layout as `self`: the oracle of the tests.
     public var portableTwin: Qs8GemmConfig {

@@ -182,6 +182,22 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #expect(badShift == .shiftOutOfRange(channel: 1, shift: -32))
     }
 
+    /// The converter packs for the board, not the host: each target's layout (NR, KR) has a twin.
+    @Test func packedTilePerTargetHasAPortableTwin() {
+        let dot = Qs8GemmConfig.packedTile(for: .aarch64, dotProduct: true)
+        let mlal = Qs8GemmConfig.packedTile(for: .aarch64, dotProduct: false)
+        let v7 = Qs8GemmConfig.packedTile(for: .armv7, dotProduct: false)
+        #expect((dot.nr, dot.kr) == (16, 4) && (mlal.nr, mlal.kr) == (8, 16) && (v7.nr, v7.kr) == (8, 16))
+        for tile in [dot, mlal, v7, Qs8GemmConfig.packedTile(for: .other, dotProduct: false)] {
+            let twin = Qs8GemmConfig(name: "probe", tile: tile, requiresNeon: false, requiresDotProduct: false,
+                                     isAvailable: true, kernel: .scalar4x16c4).portableTwin
+            #expect(twin.tile.nr == tile.nr && twin.tile.kr == tile.kr)
+        }
+        #if arch(x86_64)
+        #expect(CPUFeatures.thisBuild == .portable)
+        #endif
+    }
+
     @Test func selectionFollowsTheCPU() {
         #expect(Qs8GemmConfig.select(for: .portable).name.description == "qs8-gemm-4x16c4-scalar")
         let dot = Qs8GemmConfig.select(for: CPUFeatures(neon: true, dotProduct: true))

@@ -78,18 +78,22 @@ struct Layer {
     }
 }
 
+/// The build's own capabilities (CPUFeatures.thisBuild); they must agree with the board profile's
+/// hasDotProd (DOTPROD), i.e. the board's flags define SPARROW_DOTPROD exactly where it has sdot.
 func features() -> CPUFeatures {
+    let cpu = CPUFeatures.thisBuild
+    if cpu.dotProduct != (env("DOTPROD") == 1) { put("FAIL: SPARROW_DOTPROD does not match the board's hasDotProd\n"); exit(1) }
 #if arch(arm64) || arch(arm)
-    return CPUFeatures(neon: true, dotProduct: env("DOTPROD") == 1)
-#else
-    return .portable
+    if !cpu.neon { put("FAIL: an arm build without NEON\n"); exit(1) }
 #endif
+    return cpu
 }
 
 /// Outputs strictly inside the activation range, over all checks: shows the battery is not vacuous.
 var unclamped = 0, checked = 0
 
 func battery() -> Int {
+    _ = features()
     var failures = 0
     var rank = 0
     while let config = Qs8GemmConfig.table(rank) {
