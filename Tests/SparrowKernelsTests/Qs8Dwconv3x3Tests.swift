@@ -20,7 +20,7 @@ private struct DwCase: CustomStringConvertible {
 
 private func battery() -> [DwCase] {
     var cases: [DwCase] = []
-    var rng = SplitMix64(seed: 3)
+    var rng = MicrokernelRNG(seed: 3)
     for c in [1, 8, 16, 17, 32, 40] {
         for (h, w) in [(1, 1), (2, 3), (5, 5), (8, 7)] {
             for stride in [1, 2] {
@@ -39,7 +39,7 @@ private func battery() -> [DwCase] {
 private struct DwData {
     var x: [Int8], filter: [Int8], bias: [Int32], multipliers: [Int32], shifts: [Int32]
     init(_ c: DwCase, seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = MicrokernelRNG(seed: seed)
         x = rng.int8s(2 * c.h * c.w * c.c)
         filter = rng.int8s(9 * c.c, -127...127)
         bias = (0..<c.c).map { _ in Int32(rng.int(-4000...4000)) }

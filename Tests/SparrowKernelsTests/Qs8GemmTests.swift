@@ -20,7 +20,7 @@ private struct GemmCase: CustomStringConvertible {
 
 private func battery() -> [GemmCase] {
     var cases: [GemmCase] = []
-    var rng = SplitMix64(seed: 11)
+    var rng = MicrokernelRNG(seed: 11)
     for k in [1, 3, 4, 5, 8, 15, 16, 17, 31, 32, 33, 64, 100] {
         for (m, n) in [(1, 1), (4, 16), (5, 17), (3, 8), (2, 9), (7, 31), (9, 33)] {
             let zx = Int32([-128, 127, 0, -5][rng.int(0...3)])
@@ -38,7 +38,7 @@ private func battery() -> [GemmCase] {
 private struct GemmData {
     var x: [Int8], w: [Int8], bias: [Int32], multipliers: [Int32], shifts: [Int32]
     init(_ c: GemmCase, seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = MicrokernelRNG(seed: seed)
         x = rng.int8s(c.m * c.k)
         w = rng.int8s(c.n * c.k, -127...127)
         bias = (0..<c.n).map { _ in Int32(rng.int(-(1 << 12)...(1 << 12))) }
@@ -232,7 +232,7 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
 
     @Test func portableConfigsMatchConv2D() {
         for (index, c) in Self.cases.enumerated() {
-            var rng = SplitMix64(seed: UInt64(70 + index))
+            var rng = MicrokernelRNG(seed: UInt64(70 + index))
             let k = c.kernel.0 * c.kernel.1 * c.input.c
             let x = rng.int8s(c.input.count), w = rng.int8s(c.outC * k, -127...127)
             let bias = (0..<c.outC).map { _ in Int32(rng.int(-3000...3000)) }
