@@ -1,0 +1,118 @@
+// Which microkernel runs on which CPU: one ordered table per kernel family, chosen from the
+// board's capabilities (as XNNPACK's gemm-config), not by #if chains. A microkernel whose
+// intrinsics the current build cannot emit (its file is compiled for another ISA or without the
+// dot-product extension) reports `isAvailable == false` and the next row is taken.
+
+/// What the CPU can execute; from the board profile (`hasDotProd`) and the build's ISA.
+public struct CPUFeatures: Equatable, Sendable {
+    /// Advanced SIMD (all aarch64 and the armv7 Pi boards).
+    public var neon: Bool
+    /// ARMv8.2 dot product (`sdot`): Cortex-A76 (Pi 5), not A53/A72.
+    public var dotProduct: Bool
+    public init(neon: Bool, dotProduct: Bool) { self.neon = neon; self.dotProduct = dotProduct }
+
+    /// No vector extension assumed: selects the portable kernels.
+    public static let portable = CPUFeatures(neon: false, dotProduct: false)
+
+    /// What this build was compiled for: NEON on arm targets, dot product where the board's flags
+    /// define SPARROW_DOTPROD (Boards/pi5.json). The device runtime can select with this.
+    public static var thisBuild: CPUFeatures {
+#if (arch(arm64) || arch(arm)) && SPARROW_DOTPROD
+        return CPUFeatures(neon: true, dotProduct: true)
+#elseif arch(arm64) || arch(arm)
+        return CPUFeatures(neon: true, dotProduct: false)
+#else
+        return .portable
+#endif
+    }
+}
+
+/// The instruction set a device build targets (the converter runs on the host and packs for it).
+public enum TargetISA: Equatable, Sendable {
+    case aarch64, armv7, other
+}
+
+/// The GEMM microkernels (each with its 1-row variant on the same packed layout).
+public enum Qs8GemmKernel: Equatable, Sendable {
+    case scalar4x16c4, scalar2x8c16, neondot4x16c4, neonMlal2x8c16, neonMlal1x8c16
+}
+
+/// A GEMM microkernel with its tile shape and what it needs.
+public struct Qs8GemmConfig {
+    /// XNNPACK-style name: datatype, op, MR×NR c KR, ISA.
+    public var name: StaticString
+    public var tile: Qs8GemmTile
+    public var requiresNeon: Bool
+    public var requiresDotProduct: Bool
+    /// Compiled into this build (the intrinsics exist for the target).
+    public var isAvailable: Bool
+    /// Which microkernel `qs8Gemm` runs (a closed switch there: no closure context to retain
+    /// and release per tile).
+    public var kernel: Qs8GemmKernel
+
+    /// First row of the table the CPU can run and this build contains.
+    public static func select(for cpu: CPUFeatures) -> Qs8GemmConfig {
+        var rank = 0
+        while let config = table(rank) {
+            if config.isAvailable && (!config.requiresNeon || cpu.neon) && (!config.requiresDotProduct || cpu.dotProduct) {
+                return config
+            }
+            rank += 1
+        }
+        return .qs8Gemm4x16c4Scalar
+    }
+
+    /// The table of this build's ISA, fastest first; the portable kernel last, always available.
+    /// (A switch, not an array: the device build has no heap.)
+    public static func table(_ rank: Int) -> Qs8GemmConfig? {
+#if arch(arm)
+        // armv7: 16 q registers; the 2-row tile's 16 accumulators would spill.
+        switch rank {
+        case 0: return .qs8Gemm1x8c16NeonMlal
+        case 1: return .qs8Gemm4x16c4Scalar
+        default: return nil
+        }
+#else
+        switch rank {
+        case 0: return .qs8Gemm4x16c4Neondot
+        case 1: return .qs8Gemm2x8c16NeonMlal
+        case 2: return .qs8Gemm4x16c4Scalar
+        default: return nil
+        }
+#endif
+    }
+
+    public static let qs8Gemm4x16c4Scalar = Qs8GemmConfig(
+        name: "qs8-gemm-4x16c4-scalar", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: true, kernel: .scalar4x16c4)
+    /// The portable twin of the c16 NEON kernel (same packed layout), its oracle in the tests.
+    public static let qs8Gemm2x8c16Scalar = Qs8GemmConfig(
+        name: "qs8-gemm-2x8c16-scalar", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: true, kernel: .scalar2x8c16)
+    public static let qs8Gemm4x16c4Neondot = Qs8GemmConfig(
+        name: "qs8-gemm-4x16c4-neondot", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: true,
+        requiresDotProduct: true, isAvailable: qs8Gemm4x16c4NeondotIsCompiled, kernel: .neondot4x16c4)
+    public static let qs8Gemm2x8c16NeonMlal = Qs8GemmConfig(
+        name: "qs8-gemm-2x8c16-neon-mlal", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: true,
+        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled, kernel: .neonMlal2x8c16)
+
+    public static let qs8Gemm1x8c16NeonMlal = Qs8GemmConfig(
+        name: "qs8-gemm-1x8c16-neon-mlal", tile: Qs8GemmTile(mr: 1, nr: 8, kr: 16), requiresNeon: true,
+        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled,
+        kernel: .neonMlal1x8c16)
+
+    /// The packed layout the device build for `isa` selects: what the converter must pack for a
+    /// board. Mirrors the per-ISA tables; every layout has a portable twin, so the host runs any.
+    public static func packedTile(for isa: TargetISA, dotProduct: Bool) -> Qs8GemmTile {
+        switch isa {
+        case .aarch64: return dotProduct ? qs8Gemm4x16c4Neondot.tile : qs8Gemm2x8c16NeonMlal.tile
+        case .armv7: return Qs8GemmTile(mr: 1, nr: 8, kr: 16)   // qs8-gemm-1x8c16-neon-mlal
+        case .other: return qs8Gemm4x16c4Scalar.tile
+        }
+    }
+
+    /// The portable twin with the same packed layout as `self`: the oracle of the tests.
+    public var portableTwin: Qs8GemmConfig {
+        tile.nr == 16 && tile.kr == 4 ? .qs8Gemm4x16c4Scalar : .qs8Gemm2x8c16Scalar
+    }
+}

@@ -1,0 +1,74 @@
+// int8 GEMM for 1×1 convolution and fully connected layers: output[m][n] =
+// requant(bias[n] + Σ_k (input[m][k] − zx)·W[n][k]), with the weights pre-packed
+// (Qs8Gemm+Packing.swift) and the microkernel picked by `Qs8GemmConfig.select(for:)`.
+// Each microkernel computes one MR×NR tile; this driver walks the tiles.
+
+/// Per-layer scalars of the fused requantization (the per-channel ones are in the packed weights).
+public struct Qs8GemmParams: Equatable, Sendable {
+    public var outputZeroPoint: Int32
+    public var activationMin: Int8
+    public var activationMax: Int8
+    public init(outputZeroPoint: Int32, activationMin: Int8 = -128, activationMax: Int8 = 127) {
+        self.outputZeroPoint = outputZeroPoint
+        self.activationMin = activationMin
+        self.activationMax = activationMax
+    }
+}
+
+/// One MR×NR tile: `mr` ≤ MR rows of `input` (row stride `inputStride` bytes, K bytes each), the
+/// packed group record `packed` of NR channels, `nc` ≤ NR channels stored to `output` (row stride
+/// `outputStride`).
+public typealias Qs8GemmMicrokernel = (_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                       _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                       _ outputStride: Int, _ params: Qs8GemmParams) -> Void
+
+/// Runs the GEMM: m rows of input (1×1 conv: pixels; FC: batches) against n packed channels.
+public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
+                    packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
+                    params: Qs8GemmParams) {
+    // One switch per call; each case walks the tiles with direct calls to its microkernels.
+    switch config.kernel {
+    case .neondot4x16c4:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8Gemm4x16c4Neondot, qs8Gemm1x16c4Neondot)
+    case .neonMlal2x8c16:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8Gemm2x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
+    case .neonMlal1x8c16:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8Gemm1x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
+    case .scalar4x16c4:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8GemmScalar4x16c4, qs8GemmScalar4x16c4)
+    case .scalar2x8c16:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8GemmScalar2x8c16, qs8GemmScalar2x8c16)
+    }
+}
+
+/// Channel groups outer (a group's packed weights stay in cache), MR-row tiles inner; a tile of
+/// one row goes to the 1×NR variant.
+@inline(__always)
+private func walkTiles(_ tile: Qs8GemmTile, _ m: Int, _ n: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                       _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>, _ outputStride: Int,
+                       _ params: Qs8GemmParams, _ microkernel: Qs8GemmMicrokernel, _ rowMicrokernel: Qs8GemmMicrokernel) {
+    let groupBytes = tile.groupBytes(k: k)
+    var group = packed
+    var n0 = 0
+    while n0 < n {
+        let nc = Swift.min(tile.nr, n &- n0)
+        var m0 = 0
+        while m0 < m {
+            let mr = Swift.min(tile.mr, m &- m0)
+            let a = input + m0 &* inputStride, c = output + (m0 &* outputStride &+ n0)
+            if mr == 1 {
+                rowMicrokernel(mr, nc, k, a, inputStride, group, c, outputStride, params)
+            } else {
+                microkernel(mr, nc, k, a, inputStride, group, c, outputStride, params)
+            }
+            m0 &+= tile.mr
+        }
+        group += groupBytes
+        n0 &+= tile.nr
+    }
+}

@@ -1,0 +1,393 @@
+// Built by Tests/Fixtures/kernels/microkernels.sh and by MicrokernelBatteryTests (not a SwiftPM
+// target): SparrowKernels compiled with a board's device flags, run under qemu for that board.
+//   (default)     every microkernel this build contains against its portable twin, and the twins
+//                 against the definition, at tolerance 0 (the same battery as Qs8GemmTests).
+//                 Prints one line per kernel; exit status 1 on any difference.
+//   BENCH=1       MobileNetV1-α0.5-96×96 1×1 conv / FC shapes: region 2L = today's kernel
+//                 (conv2DS8 / fullyConnectedS8), 2L + 1 = the selected microkernel (packing is
+//                 convert-time work, outside the region); region 99 = empty marker pair.
+//                 Prints "case L name MACs outputs same|DIFFERENT".
+// DOTPROD=1 declares the board's dot-product capability (Boards/*.json hasDotProd).
+import SparrowKernels
+
+@_extern(c, "syscall") func syscall4(_ nr: Int, _ a1: Int, _ a2: Int, _ a3: Int) -> Int
+@_extern(c, "putchar") func putchar(_ c: Int32) -> Int32
+@_extern(c, "getenv") func getenv(_ name: UnsafePointer<CChar>) -> UnsafePointer<CChar>?
+@_extern(c, "exit") func cExit(_ code: Int32)
+func exit(_ code: Int32) -> Never { cExit(code); while true {} }
+@inline(never) func begin(_ l: Int) { _ = syscall4(0x5A5A, 0x41524d50, 1, l) }
+@inline(never) func end(_ l: Int) { _ = syscall4(0x5A5A, 0x41524d50, 2, l) }
+
+func put(_ s: StaticString) { s.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } } }
+func put(_ v: Int) {
+    if v < 0 { _ = putchar(45); put(0 - v); return }
+    if v >= 10 { put(v / 10) }
+    _ = putchar(Int32(48 + v % 10))
+}
+func env(_ name: StaticString) -> Int? {
+    guard let v = getenv(UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)) else { return nil }
+    var r = 0, i = 0
+    while v[i] >= 48 && v[i] <= 57 { r = r * 10 + Int(v[i]) - 48; i += 1 }
+    return r
+}
+
+var state: UInt64 = 0x5eed_1234_abcd_0001
+func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+func rand(_ lo: Int, _ hi: Int) -> Int { lo + Int(next() % UInt64(hi - lo + 1)) }
+func int8s(_ n: Int, weights: Bool = false) -> UnsafeMutablePointer<Int8> {
+    let p = UnsafeMutablePointer<Int8>.allocate(capacity: max(n, 1))
+    for i in 0..<n { let v = Int8(truncatingIfNeeded: next() >> 24); p[i] = weights && v == -128 ? -127 : v }
+    return p
+}
+func int32s(_ n: Int, _ lo: Int, _ hi: Int) -> UnsafeMutablePointer<Int32> {
+    let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+    for i in 0..<n { p[i] = Int32(truncatingIfNeeded: rand(lo, hi)) }
+    return p
+}
+
+struct Layer {
+    var m: Int, n: Int, k: Int
+    var x: UnsafeMutablePointer<Int8>, w: UnsafeMutablePointer<Int8>
+    var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
+    var zx: Int32, zy: Int32, lo: Int8, hi: Int8
+    /// Default shifts put most outputs inside the int8 range (|acc| ≈ 5400·√k), so rounding
+    /// differences show instead of being clamped away.
+    init(m: Int, n: Int, k: Int, zx: Int32, zy: Int32, lo: Int8 = -128, hi: Int8 = 127, shifts range: (Int, Int)? = nil) {
+        self.m = m; self.n = n; self.k = k; self.zx = zx; self.zy = zy; self.lo = lo; self.hi = hi
+        x = int8s(m * k); w = int8s(n * k, weights: true)
+        bias = int32s(n, -(1 << 12), 1 << 12); multipliers = int32s(n, 1 << 30, Int(Int32.max))
+        var log2k = 0
+        while (1 << (log2k + 1)) <= k { log2k += 1 }
+        let typical = -(6 + log2k / 2)
+        shifts = int32s(n, range?.0 ?? typical - 1, range?.1 ?? typical + 1)
+        if n > 2 { multipliers[1] = Int32.min + 1; multipliers[2] = 1 << 30 }
+    }
+    var params: Qs8GemmParams { Qs8GemmParams(outputZeroPoint: zy, activationMin: lo, activationMax: hi) }
+
+    func pack(_ config: Qs8GemmConfig) -> UnsafeMutableRawPointer {
+        let bytes = config.tile.packedBytes(n: n, k: k)
+        let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+        if packQs8GemmWeights(tile: config.tile, n: n, k: k, weights: w, bias: bias, inputZeroPoint: zx,
+                              multipliers: multipliers, shifts: shifts, into: p) != nil {
+            put("pack rejected\n"); exit(2)
+        }
+        return p
+    }
+    func gemm(_ config: Qs8GemmConfig, _ packed: UnsafeRawPointer, _ out: UnsafeMutablePointer<Int8>, ldc: Int) {
+        qs8Gemm(config, m: m, n: n, k: k, input: x, inputStride: k, packed: packed, output: out, outputStride: ldc, params: params)
+    }
+}
+
+/// The build's own capabilities (CPUFeatures.thisBuild); they must agree with the board profile's
+/// hasDotProd (DOTPROD), i.e. the board's flags define SPARROW_DOTPROD exactly where it has sdot.
+func features() -> CPUFeatures {
+    let cpu = CPUFeatures.thisBuild
+    if cpu.dotProduct != (env("DOTPROD") == 1) { put("FAIL: SPARROW_DOTPROD does not match the board's hasDotProd\n"); exit(1) }
+#if arch(arm64) || arch(arm)
+    if !cpu.neon { put("FAIL: an arm build without NEON\n"); exit(1) }
+#endif
+    return cpu
+}
+
+/// Outputs strictly inside the activation range, over all checks: shows the battery is not vacuous.
+var unclamped = 0, checked = 0
+
+func battery() -> Int {
+    _ = features()
+    var failures = 0
+    var rank = 0
+    while let config = Qs8GemmConfig.table(rank) {
+        rank += 1
+        if !config.isAvailable { continue }
+        var cases = 0, bad = 0
+        let ks = [1, 3, 4, 5, 8, 15, 16, 17, 31, 32, 33, 64, 100]
+        let mns = [(1, 1), (4, 16), (5, 17), (3, 8), (2, 9), (7, 31), (9, 33)]
+        for k in ks {
+            for (m, n) in mns {
+                let zxs: [Int32] = [-128, 127, 0, -5]
+                bad += check(config, Layer(m: m, n: n, k: k, zx: zxs[rand(0, 3)], zy: Int32(rand(-128, 127))), ldc: n + rand(0, 3))
+                cases += 1
+            }
+        }
+        bad += check(config, Layer(m: 6, n: 20, k: 48, zx: -128, zy: 100, lo: -20, hi: 90, shifts: (-31, 30)), ldc: 21)
+        bad += check(config, Layer(m: 5, n: 19, k: 256, zx: 127, zy: -128, lo: 0, hi: 127, shifts: (-31, -20)), ldc: 19)
+        bad += check(config, Layer(m: 4, n: 16, k: 16, zx: 3, zy: 0, shifts: (0, 30)), ldc: 16)
+        cases += 3
+        put("battery "); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" cases "); put(cases); put(" failures "); put(bad)
+        put(" unclamped% "); put(unclamped * 100 / max(checked, 1)); put("\n")
+        if unclamped * 100 < checked * 30 { put("FAIL: fewer than 30% of the outputs are unclamped\n"); bad += 1 }
+        unclamped = 0; checked = 0
+        failures += bad
+    }
+    return failures
+}
+
+/// config vs its portable twin, and the twin vs the definition (int32 wrapping = exact here).
+func check(_ config: Qs8GemmConfig, _ l: Layer, ldc: Int) -> Int {
+    let twin = config.portableTwin
+    let a = UnsafeMutablePointer<Int8>.allocate(capacity: l.m * ldc); a.initialize(repeating: 0x55, count: l.m * ldc)
+    let b = UnsafeMutablePointer<Int8>.allocate(capacity: l.m * ldc); b.initialize(repeating: 0x55, count: l.m * ldc)
+    l.gemm(config, l.pack(config), a, ldc: ldc)
+    l.gemm(twin, l.pack(twin), b, ldc: ldc)
+    var bad = 0
+    for i in 0..<l.m {
+        for j in 0..<ldc {
+            var want: Int8 = 0x55
+            if j < l.n {
+                var acc = l.bias[j]
+                for t in 0..<l.k { acc &+= (Int32(l.x[i * l.k + t]) &- l.zx) &* Int32(l.w[j * l.k + t]) }
+                let s = multiplyByQuantizedMultiplier(acc, l.multipliers[j], l.shifts[j])
+                want = Int8(min(max(min(max(s, -512), 512) &+ l.zy, Int32(l.lo)), Int32(l.hi)))
+            }
+            if j < l.n {
+                checked += 1
+                if want > l.lo && want < l.hi { unclamped += 1 }
+            }
+            if a[i * ldc + j] != b[i * ldc + j] || b[i * ldc + j] != want {
+                if bad < 3 {
+                    put("FAIL m "); put(l.m); put(" n "); put(l.n); put(" k "); put(l.k); put(" i "); put(i); put(" j "); put(j)
+                    put(" kernel "); put(Int(a[i * ldc + j])); put(" twin "); put(Int(b[i * ldc + j])); put(" reference "); put(Int(want)); put("\n")
+                }
+                bad += 1
+            }
+        }
+    }
+    return bad
+}
+
+func bench() {
+    let config = Qs8GemmConfig.select(for: features())
+    put("kernel "); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }; put("\n")
+    // MobileNetV1 α = 0.5 at 96×96: its 1×1 convolutions (pixels, in → out) and the classifier.
+    let shapes: [(Int, Int, Int, StaticString)] = [
+        (48 * 48, 16, 32, "pw1 48x48 16->32"), (24 * 24, 32, 64, "pw2 24x24 32->64"), (24 * 24, 64, 64, "pw3 24x24 64->64"),
+        (12 * 12, 64, 128, "pw4 12x12 64->128"), (12 * 12, 128, 128, "pw5 12x12 128->128"),
+        (6 * 6, 128, 256, "pw6 6x6 128->256"), (6 * 6, 256, 256, "pw7-11 6x6 256->256"),
+        (3 * 3, 256, 512, "pw12 3x3 256->512"), (3 * 3, 512, 512, "pw13 3x3 512->512"), (1, 512, 1000, "fc 512->1000"),
+    ]
+    for (label, shape) in shapes.enumerated() {
+        let (m, k, n, name) = shape
+        let l = Layer(m: m, n: n, k: k, zx: -3, zy: 5)
+        let before = UnsafeMutablePointer<Int8>.allocate(capacity: m * n)
+        let after = UnsafeMutablePointer<Int8>.allocate(capacity: m * n)
+        begin(2 * label)
+        if m == 1 {
+            fullyConnectedS8(FullyConnectedParams(inputZeroPoint: l.zx, outputZeroPoint: l.zy), input: l.x, batches: 1,
+                             inputDepth: k, weights: l.w, bias: l.bias, outputDepth: n, multipliers: l.multipliers,
+                             shifts: l.shifts, output: before)
+        } else {
+            conv2DS8(ConvParams(inputZeroPoint: l.zx, outputZeroPoint: l.zy), input: l.x, inputShape: Shape4(1, 1, m, k),
+                     filter: l.w, filterShape: Shape4(n, 1, 1, k), bias: l.bias, multipliers: l.multipliers,
+                     shifts: l.shifts, output: before, outputShape: Shape4(1, 1, m, n))
+        }
+        end(2 * label)
+        let packed = l.pack(config)
+        begin(2 * label + 1)
+        l.gemm(config, packed, after, ldc: n)
+        end(2 * label + 1)
+        var same = true
+        for i in 0..<(m * n) where before[i] != after[i] { same = false }
+        put("case "); put(label); put(" "); name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" macs "); put(m * n * k); put(" outputs "); put(m * n); put(same ? " same\n" : " DIFFERENT\n")
+        if !same { exit(1) }
+    }
+}
+
+// MARK: - depthwise 3×3
+
+struct DwLayer {
+    var s: Qs8Dwconv3x3Shape, padBottom: Int, padRight: Int
+    var x: UnsafeMutablePointer<Int8>, filter: UnsafeMutablePointer<Int8>
+    var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
+    var params: Qs8DwconvParams
+    /// pads: TF "SAME" (stride 2: 0 before, 1 after) or 1 on every side (stride 1).
+    init(h: Int, w: Int, c: Int, stride: Int, symmetric: Bool, zx: Int8, zy: Int32, lo: Int8 = -128, hi: Int8 = 127, batches: Int = 1) {
+        let before = symmetric ? 1 : 0
+        padBottom = 1; padRight = 1
+        s = Qs8Dwconv3x3Shape(batches: batches, inH: h, inW: w, channels: c, outH: (h + before + 1 - 3) / stride + 1,
+                              outW: (w + before + 1 - 3) / stride + 1, stride: stride, padTop: before, padLeft: before)
+        x = int8s(batches * h * w * c); filter = int8s(9 * c, weights: true)
+        bias = int32s(c, -4000, 4000); multipliers = int32s(c, 1 << 30, Int(Int32.max)); shifts = int32s(c, -9, -6)
+        params = Qs8DwconvParams(inputZeroPoint: zx, output: Qs8GemmParams(outputZeroPoint: zy, activationMin: lo, activationMax: hi))
+    }
+    var outputs: Int { s.batches * s.outH * s.outW * s.channels }
+    func pack() -> UnsafeMutableRawPointer {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: Qs8Dwconv3x3Layout.packedBytes(c: s.channels), alignment: 16)
+        if packQs8Dwconv3x3Weights(c: s.channels, filter: filter, bias: bias, inputZeroPoint: Int32(params.inputZeroPoint),
+                                   multipliers: multipliers, shifts: shifts, into: p) != nil { put("pack rejected\n"); exit(2) }
+        return p
+    }
+    func reference(_ out: UnsafeMutablePointer<Int8>) {
+        depthwiseConv2DS8(ConvParams(strideH: s.stride, strideW: s.stride, padTop: s.padTop, padLeft: s.padLeft,
+                                     inputZeroPoint: Int32(params.inputZeroPoint), outputZeroPoint: params.output.outputZeroPoint,
+                                     activationMin: Int32(params.output.activationMin), activationMax: Int32(params.output.activationMax)),
+                          input: x, inputShape: Shape4(s.batches, s.inH, s.inW, s.channels), filter: filter,
+                          filterShape: Shape4(1, 3, 3, s.channels), bias: bias, multipliers: multipliers, shifts: shifts,
+                          output: out, outputShape: Shape4(s.batches, s.outH, s.outW, s.channels))
+    }
+}
+
+/// Every available depthwise kernel vs the twin vs depthwiseConv2DS8 (itself tested at tolerance 0
+/// against the definition in DenseKernelExactTests).
+func dwBattery() -> Int {
+    var failures = 0
+    var rank = 0
+    while let config = Qs8Dwconv3x3Config.table(rank) {
+        rank += 1
+        if !config.isAvailable { continue }
+        var cases = 0, bad = 0, unclampedHere = 0, total = 0
+        for c in [1, 8, 16, 17, 32, 40] {
+            for (h, w) in [(1, 1), (2, 3), (5, 5), (8, 7)] {
+                for stride in [1, 2] {
+                    let zxs: [Int8] = [-128, 127, 0, -9]
+                    let l = DwLayer(h: h, w: w, c: c, stride: stride, symmetric: stride == 1, zx: zxs[rand(0, 3)],
+                                    zy: Int32(rand(-128, 127)), batches: 2)
+                    if l.s.outH < 1 || l.s.outW < 1 { continue }
+                    let packed = l.pack()
+                    let a = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+                    let b = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+                    let r = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+                    config.kernel(l.s, l.params, l.x, packed, a)
+                    qs8Dwconv3x3Scalar(l.s, l.params, input: l.x, packed: packed, output: b)
+                    l.reference(r)
+                    for i in 0..<l.outputs {
+                        total += 1
+                        if r[i] > -128 && r[i] < 127 { unclampedHere += 1 }
+                        if a[i] != b[i] || b[i] != r[i] {
+                            if bad < 3 {
+                                put("FAIL dw h "); put(h); put(" w "); put(w); put(" c "); put(c); put(" s "); put(stride)
+                                put(" index "); put(i); put(" kernel "); put(Int(a[i])); put(" twin "); put(Int(b[i]))
+                                put(" reference "); put(Int(r[i])); put("\n")
+                            }
+                            bad += 1
+                        }
+                    }
+                    cases += 1
+                }
+            }
+        }
+        put("battery "); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" cases "); put(cases); put(" failures "); put(bad); put(" unclamped% "); put(unclampedHere * 100 / max(total, 1)); put("\n")
+        if unclampedHere * 100 < total * 30 { put("FAIL: fewer than 30% of the outputs are unclamped\n"); bad += 1 }
+        failures += bad
+    }
+    return failures
+}
+
+func dwBench() {
+    let config = Qs8Dwconv3x3Config.select(for: features())
+    put("kernel "); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }; put("\n")
+    // MobileNetV1 α = 0.5 at 96×96: its depthwise layers (input h = w, channels, stride).
+    let shapes: [(Int, Int, Int, StaticString)] = [
+        (48, 16, 1, "dw1 48x48x16 s1"), (48, 32, 2, "dw2 48x48x32 s2"), (24, 64, 1, "dw3 24x24x64 s1"),
+        (24, 64, 2, "dw4 24x24x64 s2"), (12, 128, 1, "dw5 12x12x128 s1"), (12, 128, 2, "dw6 12x12x128 s2"),
+        (6, 256, 1, "dw7-11 6x6x256 s1"), (6, 256, 2, "dw12 6x6x256 s2"), (3, 512, 1, "dw13 3x3x512 s1"),
+    ]
+    for (index, shape) in shapes.enumerated() {
+        let (hw, c, stride, name) = shape
+        let l = DwLayer(h: hw, w: hw, c: c, stride: stride, symmetric: stride == 1, zx: -3, zy: 5)
+        let before = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+        let after = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
+        let label = 40 + 2 * index
+        begin(label); l.reference(before); end(label)
+        let packed = l.pack()
+        begin(label + 1); config.kernel(l.s, l.params, l.x, packed, after); end(label + 1)
+        var same = true
+        for i in 0..<l.outputs where before[i] != after[i] { same = false }
+        put("dwcase "); put(label); put(" "); name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" macs "); put(9 * l.outputs); put(" outputs "); put(l.outputs); put(same ? " same\n" : " DIFFERENT\n")
+        if !same { exit(1) }
+    }
+}
+
+// MARK: - im2col + GEMM convolution (first layer)
+
+struct ConvLayer {
+    var input: Shape4, kh: Int, kw: Int, output: Shape4, p: ConvParams
+    var x: UnsafeMutablePointer<Int8>, w: UnsafeMutablePointer<Int8>
+    var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
+    init(input: Shape4, kh: Int, kw: Int, outC: Int, stride: Int, dilation: Int, pad: (Int, Int, Int, Int), zx: Int32) {
+        self.input = input; self.kh = kh; self.kw = kw
+        output = Shape4(input.n, (input.h + pad.0 + pad.2 - (kh - 1) * dilation - 1) / stride + 1,
+                        (input.w + pad.1 + pad.3 - (kw - 1) * dilation - 1) / stride + 1, outC)
+        p = ConvParams(strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad.0, padLeft: pad.1,
+                       inputZeroPoint: zx, outputZeroPoint: 4, activationMin: -120, activationMax: 125)
+        x = int8s(input.count); w = int8s(outC * kh * kw * input.c, weights: true)
+        bias = int32s(outC, -3000, 3000); multipliers = int32s(outC, 1 << 30, Int(Int32.max)); shifts = int32s(outC, -9, -6)
+    }
+    var k: Int { kh * kw * input.c }
+    func reference(_ out: UnsafeMutablePointer<Int8>) {
+        conv2DS8(p, input: x, inputShape: input, filter: w, filterShape: Shape4(output.c, kh, kw, input.c), bias: bias,
+                 multipliers: multipliers, shifts: shifts, output: out, outputShape: output)
+    }
+    func pack(_ config: Qs8GemmConfig) -> UnsafeMutableRawPointer {
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: config.tile.packedBytes(n: output.c, k: k), alignment: 16)
+        if packQs8GemmWeights(tile: config.tile, n: output.c, k: k, weights: w, bias: bias, inputZeroPoint: p.inputZeroPoint,
+                              multipliers: multipliers, shifts: shifts, into: packed) != nil { put("pack rejected\n"); exit(2) }
+        return packed
+    }
+    func scratch(_ config: Qs8GemmConfig) -> UnsafeMutablePointer<Int8> {
+        UnsafeMutablePointer<Int8>.allocate(capacity: qs8ConvIm2colScratchBytes(config, kernelH: kh, kernelW: kw, inputChannels: input.c))
+    }
+    func run(_ config: Qs8GemmConfig, _ packed: UnsafeRawPointer, _ scratch: UnsafeMutablePointer<Int8>, _ out: UnsafeMutablePointer<Int8>) {
+        qs8ConvIm2col(config, p, input: x, inputShape: input, kernelH: kh, kernelW: kw, packed: packed, output: out,
+                      outputShape: output, scratch: scratch)
+    }
+}
+
+/// Every available GEMM kernel through im2col vs conv2DS8 (tested at tolerance 0 against the definition).
+func im2colBattery() -> Int {
+    var failures = 0
+    var rank = 0
+    while let config = Qs8GemmConfig.table(rank) {
+        rank += 1
+        if !config.isAvailable { continue }
+        let layers = [
+            ConvLayer(input: Shape4(1, 9, 9, 3), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1),
+            ConvLayer(input: Shape4(2, 7, 6, 3), kh: 3, kw: 3, outC: 8, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: -128),
+            ConvLayer(input: Shape4(1, 5, 5, 1), kh: 3, kw: 3, outC: 5, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: 127),
+            ConvLayer(input: Shape4(1, 8, 8, 4), kh: 3, kw: 3, outC: 17, stride: 1, dilation: 2, pad: (2, 2, 2, 2), zx: 3),
+            ConvLayer(input: Shape4(1, 6, 5, 2), kh: 1, kw: 3, outC: 33, stride: 2, dilation: 1, pad: (0, 1, 0, 1), zx: 0),
+        ]
+        var bad = 0
+        for l in layers {
+            let a = UnsafeMutablePointer<Int8>.allocate(capacity: l.output.count)
+            let r = UnsafeMutablePointer<Int8>.allocate(capacity: l.output.count)
+            l.run(config, l.pack(config), l.scratch(config), a)
+            l.reference(r)
+            for i in 0..<l.output.count where a[i] != r[i] {
+                if bad < 3 { put("FAIL im2col index "); put(i); put(" kernel "); put(Int(a[i])); put(" reference "); put(Int(r[i])); put("\n") }
+                bad += 1
+            }
+        }
+        put("battery im2col+"); config.name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" cases "); put(layers.count); put(" failures "); put(bad); put(" \n")
+        failures += bad
+    }
+    return failures
+}
+
+func im2colBench() {
+    let config = Qs8GemmConfig.select(for: features())
+    // MobileNetV1's first layer at 96×96: 3×3 stride 2, 3 → 16 channels (α = 0.5), TF "SAME" padding.
+    let l = ConvLayer(input: Shape4(1, 96, 96, 3), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1)
+    let before = UnsafeMutablePointer<Int8>.allocate(capacity: l.output.count)
+    let after = UnsafeMutablePointer<Int8>.allocate(capacity: l.output.count)
+    begin(20); l.reference(before); end(20)
+    let packed = l.pack(config), scratch = l.scratch(config)
+    begin(21); l.run(config, packed, scratch, after); end(21)
+    var same = true
+    for i in 0..<l.output.count where before[i] != after[i] { same = false }
+    put("case 10 conv1 96x96x3->16 s2 macs "); put(l.output.count * l.k); put(" outputs "); put(l.output.count)
+    put(same ? " same\n" : " DIFFERENT\n")
+    if !same { exit(1) }
+}
+
+@main struct Driver {
+    static func main() {
+        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); begin(99); end(99); return }
+        let failures = battery() + im2colBattery() + dwBattery()
+        if failures > 0 { exit(1) }
+    }
+}
