@@ -181,6 +181,9 @@ extension ONNXImporter {
         }
         // Computed in float32 like the runtimes the goldens come from: s = γ/√(σ²+ε), t = β − μ·s.
         var scale = [Double](), shift = [Double]()
+        for ch in 0..<channels where !(Float(params[3][ch]) + Float(eps) > 0) {
+            throw r.inputError(4, "input_var[\(ch)] + epsilon = \(Float(params[3][ch]) + Float(eps)) is not positive")
+        }
         for ch in 0..<channels {
             let sc = Float(params[0][ch]) / (Float(params[3][ch]) + Float(eps)).squareRoot()
             scale.append(Double(sc))
@@ -205,6 +208,7 @@ extension ONNXImporter {
         }
         guard let kernel = try r.ints("kernel_shape") else { throw r.attributeError("kernel_shape", "is required") }
         guard kernel.count == 2 else { throw r.attributeError("kernel_shape", "must have 2 values for a 2-D window, not \(kernel.count)") }
+        guard kernel.allSatisfy({ $0 >= 1 }) else { throw r.attributeError("kernel_shape", "values \(kernel) must be at least 1") }
         let strides = try pairAttribute(r, "strides", default: 1)
         let dilations = try pairAttribute(r, "dilations", default: 1)
         guard dilations == [1, 1] else { throw r.attributeError("dilations", "value \(dilations) is not supported (only 1)") }
