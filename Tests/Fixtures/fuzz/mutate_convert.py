@@ -376,6 +376,24 @@ def run_case(sparrow, onnx_path, calib_path, timeout):
     return "error", first[:160]
 
 
+def write_seeds(sparrow, directory):
+    os.makedirs(directory, exist_ok=True)
+    written = 0
+    with tempfile.TemporaryDirectory() as work:
+        for name, model, calib in seed_models():
+            path = os.path.join(work, name + ".onnx")
+            onnx.save(model, path)
+            out = os.path.join(directory, name + ".sparrow")
+            cmd = [sparrow, "convert", path, "-o", out]
+            if calib is not None:
+                np.save(path + ".npy", calib.astype(np.float32))
+                cmd += ["--calibration", path + ".npy"]
+            if subprocess.run(cmd, capture_output=True).returncode == 0:
+                written += 1
+    print(f"wrote {written} converted seed models to {directory}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sparrow")
@@ -384,7 +402,12 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--keep", default="/tmp/sparrow-convert-mutants")
+    ap.add_argument("--write-seeds", metavar="DIR",
+                    help="instead of mutating: convert every seed model and write the .sparrow files to DIR "
+                         "(the verifier fuzz target's corpus: every opcode, in small models that run fast)")
     args = ap.parse_args()
+    if args.write_seeds:
+        return write_seeds(args.sparrow, args.write_seeds)
 
     rng = random.Random(args.seed)
     seeds = seed_models()
