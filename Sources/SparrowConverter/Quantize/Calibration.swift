@@ -66,7 +66,8 @@ public enum Calibrator {
         }
         // Finite inputs whose activations overflow float32 mean the weights are absurd: the int8
         // model could not represent them, so say where rather than quantize a saturated range.
-        if let (value, h) = histograms.first(where: { $0.value.nonFinite > 0 }) {
+        // (The lowest value id is the earliest in the graph: report where the overflow starts.)
+        if let (value, h) = histograms.filter({ $0.value.nonFinite > 0 }).min(by: { $0.key < $1.key }) {
             let producer = graph.nodes.first { $0.outputs.contains(value) }
             throw ConversionError(.calibration, node: producer?.name, op: producer?.op.name,
                                   "value '\(graph.values[value].name)' became NaN or infinite \(h.nonFinite) times during "
