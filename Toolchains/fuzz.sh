@@ -12,7 +12,9 @@
 # .build/fuzz/artifacts/TARGET/ (replay: .build/fuzz/TARGET-fuzzer FILE).
 #
 # Environment: FUZZ_JOBS=N runs N parallel fuzzing processes (default 1); FUZZ_NICE=19 lowers
-# the priority of a long campaign.
+# the priority of a long campaign; FUZZ_TIMEOUT=S (default 10) is libFuzzer's per-input limit,
+# which is wall-clock time: raise it for a low-priority campaign on a busy machine, where a
+# starved process can exceed 10 s on an input that takes 0.1 s (replay any timeout to check).
 set -eu
 cd "$(dirname "$0")/.."
 target=${1:?usage: Toolchains/fuzz.sh verifier|onnx|npy|all [SECONDS] [libFuzzer flags...]}
@@ -91,7 +93,7 @@ log="$out/$target.log"
 echo "fuzz: $target for ${seconds}s, $(ls "$seeds" | wc -l) seeds, log $log" >&2
 set +e
 # -rss_limit_mb / -malloc_limit_mb: an input that makes the target use more than 2 GB is a bug
-# (an unbounded allocation), reported like a crash. -timeout: an input taking over 10 s is a hang.
+# (an unbounded allocation), reported like a crash. -timeout: an input taking longer is a hang.
 # With FUZZ_JOBS > 1, libFuzzer's workers write fuzz-N.log into the working directory: run in
 # one of our own.
 jobs=${FUZZ_JOBS:-1}
@@ -101,7 +103,7 @@ root=$(pwd)
 mkdir -p "$out/work-$target" && rm -f "$out/work-$target"/fuzz-*.log
 # shellcheck disable=SC2086
 (cd "$out/work-$target" && nice -n "${FUZZ_NICE:-0}" "$root/$binary" "$root/$corpus" "$root/$seeds" \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
+    -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
     $parallel -artifact_prefix="$root/$out/artifacts/$target/" "$@") >"$log" 2>&1
 rc=$?
 set -e

@@ -20,6 +20,9 @@ enum ImportLimits {
     /// shape subgraphs are tiny, and a bigger constant would be a weight the file should store.
     static let maxFoldedElements = 1 << 24
 
+    /// Kernel sizes, strides, dilations and pads a Sparrow model holds (the verifier's bound).
+    static let maxWindow = 1 << 16
+
     /// The element count of `shape`, or nil when a dimension is negative or above `maxValue`, or
     /// the product is above `limit` (checked without overflowing).
     static func elementCount(_ shape: [Int], limit: Int = maxElements) -> Int? {
