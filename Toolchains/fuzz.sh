@@ -107,8 +107,11 @@ mkdir -p "$out/work-$target" && rm -f "$out/work-$target"/fuzz-*.log
     $parallel -artifact_prefix="$root/$out/artifacts/$target/" "$@") >"$log" 2>&1
 rc=$?
 set -e
-[ "$jobs" -gt 1 ] && cat "$out/work-$target"/fuzz-*.log >>"$log"
-execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
+# Each worker's final stats are in its own log (with -jobs, the main log may repeat them).
+stats="$log"
+[ "$jobs" -gt 1 ] && stats=$(ls "$out/work-$target"/fuzz-*.log)
+# shellcheck disable=SC2086
+execs=$(cat $stats | grep -o 'stat::number_of_executed_units: *[0-9]*' | awk '{s += $2} END {print s + 0}')
 cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | sort -t' ' -k2 -n | tail -1)
 found=$(ls "$out/artifacts/$target" | wc -l)
 echo "fuzz $target: $execs executions in ${seconds}s, $cov, corpus $(ls "$corpus" | wc -l) files, artifacts $found (exit $rc)"
