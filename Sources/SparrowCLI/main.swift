@@ -18,6 +18,7 @@ commands:
   bench-sparse  sparse vs dense FullyConnected / 1x1 Conv: time and bytes (Docs/sparsity.md)
   bench-exits   early-exit model: accuracy, MACs and time at full depth vs with exits (Docs/early-exit.md)
   bench-kernels time the dense int8 conv / depthwise / FC kernels on fixed shapes (Docs/performance.md)
+  soak          run a model a million times: resident memory at start and end, output drift
   demo          the main job: convert the bundled digits model, build for a board, run it under qemu
 """
 
@@ -37,6 +38,7 @@ do {
     case "bench-sparse": status = try BenchSparseCommand.main(arguments)
     case "bench-kernels": status = try BenchKernelsCommand.main(arguments)
     case "bench-exits": status = try BenchExitsCommand.main(arguments)
+    case "soak": status = try SoakCommand.main(arguments)
     case "--help", "-h", "help": print(usage); status = 0
     default:
         FileHandle.standardError.write(Data("sparrow: unknown command '\(command)'\n\n\(usage)\n".utf8))

@@ -329,9 +329,12 @@ extension ONNXTensor {
             if b.isEmpty && count > 0 {
                 throw r.error(.dataSizeMismatch, at: offset, "tensor '\(name)' (\(dataType.name), dims \(dims)) has no data")
             }
-            guard b.count == count * width else {
+            // count fits in Int, count × width may not (dims [2^62] of an 8-byte type).
+            let (needed, overflow) = count.multipliedReportingOverflow(by: width)
+            guard !overflow, b.count == needed else {
                 throw r.error(.dataSizeMismatch, at: offset, "tensor '\(name)' (\(dataType.name), dims \(dims)) needs "
-                    + "\(count * width) bytes of raw_data but has \(b.count)")
+                    + (overflow ? "more bytes of raw_data than fit in memory" : "\(needed) bytes of raw_data")
+                    + " but has \(b.count)")
             }
             return
         case .floatData(let v): stored = v.count

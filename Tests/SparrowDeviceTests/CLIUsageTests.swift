@@ -1,11 +1,12 @@
 import Foundation
+import SparrowConverter
 import Testing
 
 /// The built `sparrow` executable: every subcommand's `--help` works, and bad subcommands, bad
 /// options and missing arguments fail with a clear message and a non-zero status.
 @Suite struct CLIUsageTests {
     static let commands = ["convert", "inspect", "run", "bench", "report", "build-device", "emulate",
-                           "bench-sparse", "bench-kernels", "bench-exits", "demo"]
+                           "bench-sparse", "bench-kernels", "bench-exits", "soak", "demo"]
 
     @Test func everySubcommandHasHelp() throws {
         let sparrow = try sparrowExecutable()
@@ -47,5 +48,22 @@ import Testing
         // A failure that is not about usage exits 1.
         let missing = try runTool([sparrow, "inspect", "/no/such/model.sparrow"])
         #expect(missing.exitCode == 1 && missing.stderr.contains("cannot read model '/no/such/model.sparrow'"), "\(missing.stderr)")
+    }
+
+    /// `sparrow soak`: a short soak of a real model reports identical outputs in every run and
+    /// flat memory (the interpreter never allocates); the million-run figure is in Docs/robustness.md.
+    @Test func soakReportsIdenticalOutputsAndFlatMemory() throws {
+        let sparrow = try sparrowExecutable()
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/digits")
+        let options = ConversionOptions(calibrationPath: fixtures.appendingPathComponent("digits_calib.npy").path)
+        let bytes = try convert(onnxPath: fixtures.appendingPathComponent("digits_mlp.onnx").path, options: options).bytes
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("soak-\(getpid()).sparrow")
+        try Data(bytes).write(to: path)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let soak = try runTool([sparrow, "soak", path.path, "--iterations", "5000"])
+        #expect(soak.exitCode == 0, "\(soak.stdout)\(soak.stderr)")
+        #expect(soak.stdout.contains("runs:       5000 in"))
+        #expect(soak.stdout.contains("outputs:    identical in every run"))
+        #expect(soak.stdout.contains("bytes at start (after 50 warm-up runs;"))
     }
 }

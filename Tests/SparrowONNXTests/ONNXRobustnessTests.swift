@@ -152,6 +152,16 @@ import Testing
         #expect(error.message.contains("needs 24 bytes of raw_data but has 20"))
     }
 
+    /// Found by Tests/Fixtures/fuzz/mutate_convert.py: dims whose element count fits in Int but
+    /// whose byte count (× 8 for INT64) does not trapped in the raw_data size check.
+    @Test func rawDataByteCountOverflowIsAnError() throws {
+        var t = ProtoWriter(); t.varint(1, 1 << 61); t.varint(2, 7); t.string(8, "huge"); t.bytes(9, [1, 0, 0, 0, 0, 0, 0, 0])
+        let error = try #require(Self.parse(ONNXProto.model(graph: ONNXProto.graph(initializers: [t]))).failure)
+        #expect(error.kind == .dataSizeMismatch)
+        #expect(error.message.contains("tensor 'huge'"))
+        #expect(error.message.contains("more bytes of raw_data than fit in memory"))
+    }
+
     @Test func invalidTensorsHaveSpecificErrors() throws {
         func firstError(_ t: ProtoWriter) -> ONNXError? {
             Self.parse(ONNXProto.model(graph: ONNXProto.graph(initializers: [t]))).failure

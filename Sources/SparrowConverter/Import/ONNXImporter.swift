@@ -55,7 +55,7 @@ struct ConstTensor: Equatable {
     var sourceType: ONNXDataType? = nil
 
     var count: Int { values.count }
-    var ints: [Int] { values.map { Int($0) } }
+    // `ints` (saturating) is in ImportLimits.swift.
     var floats: [Float] { values.map { Float($0) } }
 }
 
@@ -84,7 +84,17 @@ struct ImportState {
             throw ImportError(node: nil, opType: nil, "batch size \(options.batchSize) must be at least 1")
         }
         for tensor in onnx.initializers {
-            symbols[tensor.name] = .constant(try Self.constant(from: tensor, node: nil, opType: nil, subject: "initializer '\(tensor.name)'"))
+            let subject = "initializer '\(tensor.name)'"
+            let c = try Self.constant(from: tensor, node: nil, opType: nil, subject: subject)
+            // Weights are checked here, with the tensor's name, rather than where the quantizer would
+            // trap on them. (Constants that folding may still remove, such as a Cast's NaN test data,
+            // are checked after the passes, by checkFiniteConstants, with the node's name.)
+            if let (i, v) = ImportLimits.firstNonFinite(c.values) {
+                throw ImportError(node: nil, opType: nil, subject: subject,
+                                  "element \(i) of \(c.count) is \(v); Sparrow cannot quantize non-finite weights "
+                                  + "(re-export the model, or replace the value)")
+            }
+            symbols[tensor.name] = .constant(c)
         }
         for (name, tensor) in options.constantInputs {
             symbols[name] = .constant(try Self.constant(from: tensor, node: nil, opType: nil, subject: "input '\(name)'"))
@@ -144,8 +154,10 @@ struct ImportState {
         }
         guard let handler = ONNXImporter.registry[node.opType] else { return reader.error(nil, "unsupported op type") }
         if node.inputs.contains(where: failedValues.contains) { return nil }
+        let valuesBefore = graph.values.count
         do {
             try handler(&self, reader)
+            try checkOutputs(of: reader, valuesBefore: valuesBefore)
             return nil
         } catch let error as ImportError {
             return error
@@ -169,6 +181,23 @@ struct ImportState {
             + blockers.map { "  " + $0.description }.joined(separator: "\n")
         if unsupportedOp { message += "\n" + supported }
         return ImportError(node: nil, opType: nil, message)
+    }
+
+    /// The shapes a node produced (its symbols and every IR value it added) must fit the format's
+    /// 32-bit sizes; checked here, once for every op, so no op's shape rule needs to.
+    func checkOutputs(of r: NodeReader, valuesBefore: Int) throws(ImportError) {
+        for output in r.node.outputs where !output.isEmpty {
+            guard let symbol = symbols[output] else { continue }
+            let shape: [Int]
+            switch symbol {
+            case .constant(let c): shape = c.shape
+            case .activation(let a): shape = a.onnxShape
+            }
+            if let problem = ImportLimits.shapeProblem(shape) { throw r.error("output '\(output)'", problem) }
+        }
+        for value in graph.values[valuesBefore...] {
+            if let problem = ImportLimits.shapeProblem(value.shape) { throw r.error("value '\(value.name)'", problem) }
+        }
     }
 
     static func onnxToIR(rank: Int) -> [Int] {
@@ -243,6 +272,9 @@ struct ImportState {
                 shape.append(batchSize)
             }
         }
+        if let problem = ImportLimits.shapeProblem(shape) {
+            throw ImportError(node: nil, opType: nil, subject: "input '\(info.name)'", problem)
+        }
         return shape
     }
 
@@ -280,20 +312,22 @@ struct ImportState {
             throw ImportError(node: node, opType: opType, subject: subject,
                               "element type \(tensor.dataType.name) is not supported")
         }
+        if let problem = ImportLimits.shapeProblem(tensor.dims) {
+            throw ImportError(node: node, opType: opType, subject: subject, problem)
+        }
+        let constant: ConstTensor
         do throws(ONNXError) {
             switch tensor.dataType {
             case .float, .float16, .bfloat16, .double:
-                return ConstTensor(shape: tensor.dims, values: try tensor.doubles(), isInteger: false)
-            case .int64, .int32, .int16, .int8, .uint8, .uint16, .uint32, .uint64, .bool:
-                return ConstTensor(shape: tensor.dims, values: try tensor.int64s().map { Double($0) }, isInteger: true,
-                                   sourceType: tensor.dataType)
+                constant = ConstTensor(shape: tensor.dims, values: try tensor.doubles(), isInteger: false)
             default:
-                return ConstTensor(shape: tensor.dims, values: try tensor.int64s().map { Double($0) }, isInteger: true,
-                                   sourceType: tensor.dataType)
+                constant = ConstTensor(shape: tensor.dims, values: try tensor.int64s().map { Double($0) }, isInteger: true,
+                                       sourceType: tensor.dataType)
             }
         } catch {
             throw ImportError(node: node, opType: opType, subject: subject, error.message)
         }
+        return constant
     }
 
     /// Constant data in IR layout (4-D transposed to NHWC).
@@ -431,23 +465,48 @@ struct NodeReader {
             throw attributeError(attribute, "is required")
         }
         guard let v = attr.int else { throw attributeError(attribute, "must be INT, not \(attr.typeName)") }
+        return try bounded(attribute, v)
+    }
+
+    /// Integer attributes are sizes, axes, counts and flags: beyond ±Int32.max they are absurd,
+    /// and bounding them here keeps the shape arithmetic of every op inside Int (ImportLimits).
+    private func bounded(_ attribute: String, _ v: Int64) throws(ImportError) -> Int {
+        guard v >= -Int64(ImportLimits.maxValue), v <= Int64(ImportLimits.maxValue) else {
+            throw attributeError(attribute, "value \(v) is out of range (at most ±\(ImportLimits.maxValue))")
+        }
         return Int(v)
     }
 
-    func float(_ attribute: String, default value: Float? = nil) throws(ImportError) -> Float {
+    /// An INTS attribute of indices where ONNX uses ±INT64_MAX for "to the end" (Slice starts/ends):
+    /// saturated to ±Int32.max, which every shape rule treats the same way.
+    func saturatedInts(_ attribute: String) throws(ImportError) -> [Int]? {
+        guard let attr = node.attributes[attribute] else { return nil }
+        guard let v = attr.ints else { throw attributeError(attribute, "must be INTS, not \(attr.typeName)") }
+        return v.map { Int(Swift.min(Swift.max($0, -Int64(ImportLimits.maxValue)), Int64(ImportLimits.maxValue))) }
+    }
+
+    func float(_ attribute: String, default value: Float? = nil, allowInfinite: Bool = false) throws(ImportError) -> Float {
         guard let attr = node.attributes[attribute] else {
             if let value { return value }
             throw attributeError(attribute, "is required")
         }
-        if let v = attr.float { return v }
-        if let v = attr.int { return Float(v) }
-        throw attributeError(attribute, "must be FLOAT, not \(attr.typeName)")
+        let v: Float
+        if let f = attr.float { v = f } else if let i = attr.int { v = Float(i) } else {
+            throw attributeError(attribute, "must be FLOAT, not \(attr.typeName)")
+        }
+        // A NaN or infinite alpha, epsilon or bound would reach the folded weights and the quantizer.
+        guard v.isFinite || (allowInfinite && !v.isNaN) else {
+            throw attributeError(attribute, "value \(v) is not a finite number")
+        }
+        return v
     }
 
     func ints(_ attribute: String) throws(ImportError) -> [Int]? {
         guard let attr = node.attributes[attribute] else { return nil }
         guard let v = attr.ints else { throw attributeError(attribute, "must be INTS, not \(attr.typeName)") }
-        return v.map { Int($0) }
+        var out: [Int] = []
+        for x in v { out.append(try bounded(attribute, x)) }
+        return out
     }
 
     func string(_ attribute: String, default value: String) throws(ImportError) -> String {

@@ -133,8 +133,8 @@ extension ONNXImporter {
     static func importClip(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
         var lo = -Float.greatestFiniteMagnitude, hi = Float.greatestFiniteMagnitude
         if r.opset < 11 {
-            lo = try r.float("min", default: lo)
-            hi = try r.float("max", default: hi)
+            lo = try r.float("min", default: lo, allowInfinite: true)
+            hi = try r.float("max", default: hi, allowInfinite: true)
         } else {
             if let c = try r.optionalConstant(1, in: s, what: "min") {
                 guard c.count == 1 else { throw r.inputError(1, "min must be a scalar") }

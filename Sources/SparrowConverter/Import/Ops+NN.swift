@@ -11,6 +11,9 @@ extension ONNXImporter {
             let pads = try r.ints("pads") ?? [0, 0, 0, 0]
             guard pads.count == 4 else { throw r.attributeError("pads", "must have 4 values for a 2-D window, not \(pads.count)") }
             guard pads.allSatisfy({ $0 >= 0 }) else { throw r.attributeError("pads", "negative padding \(pads) is not supported") }
+            guard pads.allSatisfy({ $0 <= ImportLimits.maxWindow }) else {
+                throw r.attributeError("pads", "values \(pads) are above \(ImportLimits.maxWindow), more than a Sparrow model holds")
+            }
             return pads  // ONNX order [top, left, bottom, right] is already ours
         case "VALID":
             return [0, 0, 0, 0]
@@ -32,7 +35,9 @@ extension ONNXImporter {
     static func pairAttribute(_ r: NodeReader, _ name: String, default value: Int) throws(ImportError) -> [Int] {
         let v = try r.ints(name) ?? [value, value]
         guard v.count == 2 else { throw r.attributeError(name, "must have 2 values for a 2-D window, not \(v.count)") }
-        guard v.allSatisfy({ $0 >= 1 }) else { throw r.attributeError(name, "values \(v) must be at least 1") }
+        guard v.allSatisfy({ $0 >= 1 && $0 <= ImportLimits.maxWindow }) else {
+            throw r.attributeError(name, "values \(v) must be in 1...\(ImportLimits.maxWindow)")
+        }
         return v
     }
 
@@ -181,6 +186,9 @@ extension ONNXImporter {
         }
         // Computed in float32 like the runtimes the goldens come from: s = γ/√(σ²+ε), t = β − μ·s.
         var scale = [Double](), shift = [Double]()
+        for ch in 0..<channels where !(Float(params[3][ch]) + Float(eps) > 0) {
+            throw r.inputError(4, "input_var[\(ch)] + epsilon = \(Float(params[3][ch]) + Float(eps)) is not positive")
+        }
         for ch in 0..<channels {
             let sc = Float(params[0][ch]) / (Float(params[3][ch]) + Float(eps)).squareRoot()
             scale.append(Double(sc))
@@ -205,6 +213,9 @@ extension ONNXImporter {
         }
         guard let kernel = try r.ints("kernel_shape") else { throw r.attributeError("kernel_shape", "is required") }
         guard kernel.count == 2 else { throw r.attributeError("kernel_shape", "must have 2 values for a 2-D window, not \(kernel.count)") }
+        guard kernel.allSatisfy({ $0 >= 1 && $0 <= ImportLimits.maxWindow }) else {
+            throw r.attributeError("kernel_shape", "values \(kernel) must be in 1...\(ImportLimits.maxWindow)")
+        }
         let strides = try pairAttribute(r, "strides", default: 1)
         let dilations = try pairAttribute(r, "dilations", default: 1)
         guard dilations == [1, 1] else { throw r.attributeError("dilations", "value \(dilations) is not supported (only 1)") }

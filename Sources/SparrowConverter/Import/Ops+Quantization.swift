@@ -4,8 +4,9 @@ import SparrowONNX
 // quantized constant weights become float constants carrying the same annotation.
 
 extension ONNXImporter {
-    static func quantizationParameters(_ s: ImportState, _ r: NodeReader, rank: Int,
+    static func quantizationParameters(_ s: ImportState, _ r: NodeReader, shape: [Int],
                                        dataType: ONNXDataTypeHint) throws(ImportError) -> (IRQuantization, onnxAxis: Int?) {
+        let rank = shape.count
         let scale = try r.constant(1, in: s, what: "scale")
         let zeroPoint = try r.optionalConstant(2, in: s, what: "zero_point")
         if r.has("block_size"), try r.int("block_size") != 0 {
@@ -14,12 +15,24 @@ extension ONNXImporter {
         var axis: Int? = nil
         if scale.count > 1 {
             axis = try r.axis(r.int("axis", default: 1), rank: rank, attribute: "axis")
+            guard scale.count == shape[axis!] else {
+                throw r.inputError(1, "scale has \(scale.count) elements; axis \(axis!) of the input has \(shape[axis!])")
+            }
         }
-        let zps = zeroPoint?.ints.map { Int32($0) } ?? [Int32](repeating: 0, count: scale.count)
+        // Every scale divides or multiplies a weight or a range later: it must be a positive
+        // float32 normal number (0, negative, subnormal or huge scales would give NaN or infinity).
+        for (c, v) in scale.floats.enumerated() where !(v.isNormal && v > 0 && (1 / v).isFinite) {
+            throw r.inputError(1, "scale[\(c)] = \(scale.values[c]) is not a positive, normal float32")
+        }
+        let zps = zeroPoint?.ints.map { Int32($0) } ?? [Int32](repeating: 0, count: scale.count)  // ints saturate to Int32
         guard zps.count == scale.count else { throw r.inputError(2, "zero_point has \(zps.count) elements, scale \(scale.count)") }
         let type = zeroPoint?.sourceType ?? dataType.type
         guard type == nil || type == .int8 || type == .uint8 else {
             throw r.inputError(2, "zero point type \(type!.name) is not supported (int8, uint8)")
+        }
+        let zpRange: ClosedRange<Int32> = type == .uint8 ? 0...255 : -128...127
+        if let bad = zps.firstIndex(where: { !zpRange.contains($0) }) {
+            throw r.inputError(2, "zero_point[\(bad)] = \(zps[bad]) is outside the \(type == .uint8 ? "uint8" : "int8") range")
         }
         return (IRQuantization(scales: scale.floats, zeroPoints: zps, axis: axis, isSigned: type != .uint8), axis)
     }
@@ -34,7 +47,7 @@ extension ONNXImporter {
         let rank = onnxShape(x).count
         var hint = ONNXDataTypeHint(type: nil)
         if let t = try? r.int("output_dtype", default: 0), t != 0 { hint.type = ONNXDataTypeHint.from(t) }
-        let (q, axis) = try quantizationParameters(s, r, rank: rank, dataType: hint)
+        let (q, axis) = try quantizationParameters(s, r, shape: onnxShape(x), dataType: hint)
         switch x {
         case .constant(var c):
             // Quantized in place of a weight: round-trip so the float value is what int8 represents.
@@ -62,7 +75,7 @@ extension ONNXImporter {
         let rank = onnxShape(x).count
         switch x {
         case .constant(var c):
-            let (q, axis) = try quantizationParameters(s, r, rank: rank, dataType: ONNXDataTypeHint(type: c.sourceType))
+            let (q, axis) = try quantizationParameters(s, r, shape: c.shape, dataType: ONNXDataTypeHint(type: c.sourceType))
             if c.quantization == nil {
                 let channels = axis.map { c.shape[$0] } ?? 1
                 let inner = axis.map { c.shape[($0 + 1)...].reduce(1, *) } ?? c.count
@@ -77,7 +90,7 @@ extension ONNXImporter {
         case .activation(let a):
             // The float tensor already stands for the quantized one (QuantizeLinear annotated it).
             if s.graph.values[a.id].quantization == nil {
-                var (q, axis) = try quantizationParameters(s, r, rank: rank, dataType: ONNXDataTypeHint(type: nil))
+                var (q, axis) = try quantizationParameters(s, r, shape: a.onnxShape, dataType: ONNXDataTypeHint(type: nil))
                 q.axis = irAxis(axis, rank: rank)
                 s.graph.values[a.id].quantization = q
             }

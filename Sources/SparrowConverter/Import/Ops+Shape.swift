@@ -30,8 +30,9 @@ extension ONNXImporter {
             fill = try ImportState.constant(from: t, node: r.name, opType: r.opType, subject: "attribute 'value'")
         }
         guard fill.count == 1 else { throw r.attributeError("value", "must hold one element, not \(fill.count)") }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw r.inputError(0, "shape \(shape) has a negative dimension") }
-        s.symbols[r.output] = .constant(ConstTensor(shape: shape, values: [Double](repeating: fill.values[0], count: shape.reduce(1, *)),
+        if let problem = ImportLimits.shapeProblem(shape, limit: ImportLimits.maxFoldedElements) { throw r.inputError(0, problem) }
+        let count = ImportLimits.elementCount(shape) ?? 0
+        s.symbols[r.output] = .constant(ConstTensor(shape: shape, values: [Double](repeating: fill.values[0], count: count),
                                                     isInteger: fill.isInteger))
     }
 
@@ -84,8 +85,8 @@ extension ONNXImporter {
         let rank = data.shape.count
         var starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
         if r.opset < 10 {
-            starts = try r.ints("starts") ?? []
-            ends = try r.ints("ends") ?? []
+            starts = try r.saturatedInts("starts") ?? []
+            ends = try r.saturatedInts("ends") ?? []
             axes = try r.ints("axes")
             steps = nil
         } else {
@@ -270,15 +271,18 @@ extension ONNXImporter {
                 throw r.inputError(1, "shape \(spec) has an invalid dimension \(d)")
             }
         }
-        let total = input.reduce(1, *)
+        let total = input.reduce(1, *)  // the input's shape passed ImportLimits
+        for (i, d) in out.enumerated() where i != inferred && d > ImportLimits.maxValue {
+            throw r.inputError(1, "shape \(spec) has dimension \(d), more than a Sparrow model can hold")
+        }
         if let i = inferred {
-            let known = out.enumerated().filter { $0.offset != i }.map(\.element).reduce(1, *)
-            guard known > 0 && total % known == 0 else {
+            let knownDims = out.enumerated().filter { $0.offset != i }.map(\.element)
+            guard let known = ImportLimits.elementCount(knownDims), known > 0, total % known == 0 else {
                 throw r.inputError(1, "shape \(spec) is not compatible with input shape \(input)")
             }
             out[i] = total / known
         }
-        guard out.reduce(1, *) == total else {
+        guard ImportLimits.elementCount(out) == total else {
             throw r.inputError(1, "shape \(spec) (\(out)) does not hold the \(total) elements of input shape \(input)")
         }
         return out
@@ -341,7 +345,12 @@ extension ONNXImporter {
         guard start.count == 1, limit.count == 1, delta.count == 1, delta.values[0] != 0 else {
             throw r.error(nil, "start, limit and delta must be scalars and delta non-zero")
         }
-        let n = max(0, Int(((limit.values[0] - start.values[0]) / delta.values[0]).rounded(.up)))
+        let steps = ((limit.values[0] - start.values[0]) / delta.values[0]).rounded(.up)
+        guard steps.isFinite, steps <= Double(ImportLimits.maxFoldedElements) else {
+            throw r.error(nil, "start \(start.values[0]), limit \(limit.values[0]) and delta \(delta.values[0]) give "
+                          + "\(steps) elements, more than a Sparrow model can hold")
+        }
+        let n = max(0, Int(steps))
         let values = (0..<n).map { start.values[0] + Double($0) * delta.values[0] }
         s.symbols[r.output] = .constant(ConstTensor(shape: [n], values: values, isInteger: start.isInteger))
     }
@@ -349,7 +358,9 @@ extension ONNXImporter {
     static func importExpand(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
         let data = try r.constant(0, in: s, what: "Expand input")
         let shape = try r.constant(1, in: s, what: "the shape").ints
-        guard let out = TensorLayout.broadcast(data.values, data.shape, [Double](repeating: 0, count: shape.reduce(1, *)), shape, { a, _ in a }) else {
+        if let problem = ImportLimits.shapeProblem(shape, limit: ImportLimits.maxFoldedElements) { throw r.inputError(1, problem) }
+        let count = ImportLimits.elementCount(shape) ?? 0
+        guard let out = TensorLayout.broadcast(data.values, data.shape, [Double](repeating: 0, count: count), shape, { a, _ in a }) else {
             throw r.inputError(1, "shape \(shape) does not broadcast with input shape \(data.shape)")
         }
         s.symbols[r.output] = .constant(ConstTensor(shape: out.shape, values: out.data, isInteger: data.isInteger))

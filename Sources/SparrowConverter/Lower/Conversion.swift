@@ -67,6 +67,8 @@ public struct ConversionSummary: Sendable, CustomStringConvertible {
     public var quantizationSource: QuantizationSource
     /// Executor runs used for calibration (0 for pure QDQ).
     public var calibrationRuns: Int
+    /// Calibration runs left out because their sample held NaN or infinity.
+    public var skippedCalibrationRuns: Int = 0
     public var activationRange: ActivationRangeMethod
 
     public var description: String {
@@ -80,7 +82,8 @@ public struct ConversionSummary: Sendable, CustomStringConvertible {
         arena:      \(arenaBytes) bytes (lower bound \(arenaLowerBound), \(String(format: "%.2f", overhead))x)
         MACs:       \(totalMacs)
         quantization: \(quantizationSource.rawValue)\
-        \(calibrationRuns > 0 ? ", \(calibrationRuns) calibration runs, ranges by \(activationRange)" : "")
+        \(calibrationRuns > 0 ? ", \(calibrationRuns) calibration runs, ranges by \(activationRange)" : "")\
+        \(skippedCalibrationRuns > 0 ? "\nskipped \(skippedCalibrationRuns) calibration runs whose samples hold NaN or infinity" : "")
         """
     }
 }
@@ -112,6 +115,19 @@ public func convert(onnxPath: String, options: ConversionOptions = ConversionOpt
     return try convert(graph: Passes.optimize(imported), options: options)
 }
 
+/// Folding (BatchNormalization into weights, Gemm's alpha, constant arithmetic) can turn finite
+/// constants into infinities or NaN; the quantizer needs finite values, so name the node whose
+/// constant it is. (Constants read from the file were checked by the importer.)
+func checkFiniteConstants(_ graph: IRGraph) throws(ConversionError) {
+    for (id, value) in graph.values.enumerated() {
+        guard let data = value.constant, let (i, v) = ImportLimits.firstNonFinite(data) else { continue }
+        let user = graph.nodes.first { $0.inputs.contains(id) }
+        throw ConversionError(.unsupported, node: user?.name, op: user?.op.name,
+                              "constant '\(value.name)' element \(i) is \(v) after folding: the model's weights or "
+                              + "attributes overflow float32")
+    }
+}
+
 /// An already imported and optimized graph → Sparrow bytes.
 public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws -> ConversionResult {
     // Pruning comes before calibration, so activation ranges are those of the pruned model.
@@ -124,13 +140,16 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
         samples = try calibrationFiles(byName, ports: graph.inputPorts).map { path throws(NPYFileError) in try NPYArray.read(path: path) }
     case .samples(let arrays): samples = arrays
     }
+    try checkFiniteConstants(graph)
     let hasHints = graph.values.contains { !$0.isConstant && $0.quantization != nil }
     var ranges: [Int: ValueRange] = [:]
     var runs = 0
+    var skipped = 0
     if !samples.isEmpty {
         let stats = try Calibrator.calibrate(graph: graph, samples: samples)
         ranges = stats.ranges(options.activationRange)
         runs = stats.runs
+        skipped = stats.skipped.count
     } else if !hasHints {
         throw ConversionError(.calibration, "the model carries no quantization scales (not a QDQ model): "
             + "give calibration samples (.npy, float32, ONNX layout)")
@@ -155,7 +174,7 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
         opCounts: lowered.opCounts, operatorCount: lowered.operatorCount, tensorCount: lowered.tensorCount,
         parameterCount: lowered.parameterCount, fileSize: lowered.bytes.count, arenaBytes: lowered.plan.arenaSize,
         arenaLowerBound: lowered.plan.lowerBound, totalMacs: lowered.totalMacs, quantizationSource: source,
-        calibrationRuns: runs, activationRange: options.activationRange)
+        calibrationRuns: runs, skippedCalibrationRuns: skipped, activationRange: options.activationRange)
     return ConversionResult(bytes: lowered.bytes, summary: summary, graph: graph, quantization: quant,
                             planBuffers: lowered.planBuffers, plan: lowered.plan, sparseLayers: lowered.sparseLayers,
                             pruning: pruning, exitCalibration: calibration)

@@ -33,7 +33,7 @@ public struct ActivationQuant: Equatable, Sendable, CustomStringConvertible {
         // kept in range (it already is, up to rounding, because lo ≤ 0 ≤ hi).
         let zero = (-128 - lo / Double(scale)).rounded(.toNearestOrAwayFromZero)
         self.scale = scale
-        self.zeroPoint = Int32(Swift.min(Swift.max(zero, -128), 127))
+        self.zeroPoint = zero.isNaN ? 0 : Int32(Swift.min(Swift.max(zero, -128), 127))
     }
 
     public var scaleDouble: Double { Double(scale) }
@@ -78,7 +78,8 @@ public enum QuantMath {
         var values = [Int8](repeating: 0, count: weights.count)
         for (i, w) in weights.enumerated() {
             let q = (w / scales[channelOf(i)]).rounded(.toNearestOrAwayFromZero)
-            values[i] = Int8(min(max(q, -127), 127))
+            // The importer rejects non-finite weights with the tensor's name; NaN here would trap.
+            values[i] = q.isNaN ? 0 : Int8(min(max(q, -127), 127))
         }
         return ChannelQuantizedWeights(values: values, scales: scales)
     }

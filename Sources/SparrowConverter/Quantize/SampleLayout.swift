@@ -13,6 +13,10 @@ extension IRGraphPort {
         guard let floats = array.floats() else {
             throw ConversionError(.calibration, "input '\(onnxName)': samples must be float32, got \(array.dtype)")
         }
+        guard !onnxShape.contains(0) else {
+            throw ConversionError(.formatLimit, "input '\(onnxName)' has shape \(onnxShape); the tensors of a Sparrow model "
+                + "cannot be empty")
+        }
         let perSample = onnxShape.dropFirst().reduce(1, *)
         let expected = [array.shape.first ?? 0] + onnxShape.dropFirst()
         guard array.shape.count == onnxShape.count, array.shape == expected else {
