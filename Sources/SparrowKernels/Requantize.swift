@@ -73,6 +73,17 @@ public func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shi
     return roundingDivideByPOT(saturatingRoundingDoublingHighMul(shifted, multiplier), rightShift)
 }
 
+/// x · multiplier · 2^(shift − 31) with one rounding, ties toward +∞:
+/// (x·m + 2^(30 − shift)) >> (31 − shift) in 64 bits (LiteRT's single-rounding
+/// MultiplyByQuantizedMultiplier, which its FULLY_CONNECTED reference kernel uses). For
+/// shift ≤ 30 the total right shift is ≥ 1; |x·m| < 2^62, so nothing overflows.
+@inline(__always)
+public func multiplyByQuantizedMultiplierSingleRounding(_ x: Int32, _ multiplier: Int32, _ shift: Int32) -> Int32 {
+    let total = Int64(31 &- shift)
+    let rounded = (Int64(x) &* Int64(multiplier) &+ (Int64(1) &<< (total &- 1))) &>> total
+    return Int32(truncatingIfNeeded: Swift.min(Swift.max(rounded, Int64(Int32.min)), Int64(Int32.max)))
+}
+
 /// TFLite `QuantizeMultiplier` (prepare time only): real = multiplier · 2^(shift − 31) with
 /// multiplier in [2^30, 2^31). frexp-style split real = q · 2^e, q ∈ [0.5, 1); multiplier =
 /// round(q · 2^31) with ties away from zero; if that rounds up to 2^31 it is halved and e + 1.

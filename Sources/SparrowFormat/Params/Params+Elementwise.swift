@@ -92,6 +92,20 @@ public struct RescaleParamRecord: ParamRecord, Equatable {
         rescale = try w.checkedRescale(at: 0, "multiplier")
     }
 
+    /// Mean's record: the multiplier may also lie in [2^29, 2^30), as LiteRT's MEAN makes it by
+    /// folding 1/count in with an integer division (`(m << k) / count`, k = ⌊log2 count⌋), which
+    /// imported TFLite models keep to stay bit-exact. The kernel's arithmetic is the same.
+    public init(decodingMean w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        let r = w.rescale(at: 0)
+        if r.multiplier >= (1 << 29) && r.multiplier < (1 << 30) {
+            try Rescale(multiplier: 1 << 30, shift: r.shift).check("multiplier")   // the shift's range
+        } else {
+            try r.check("multiplier")
+        }
+        rescale = r
+    }
+
     public func encode(into p: UnsafeMutableRawPointer) {
         storeWord(p, 0, rescale.multiplier); storeWord(p, 1, rescale.shift)
     }

@@ -1,0 +1,57 @@
+// `TFLiteConversion` on the int8 fixtures of Tests/Fixtures/tflite: every fixture whose operators
+// Sparrow converts is run on LiteRT's golden inputs and must reproduce LiteRT's reference-kernel
+// (BUILTIN_REF) outputs byte for byte; the others must name every operator they lack at once.
+import Foundation
+import XCTest
+import SparrowConverter
+import SparrowNPY
+import SparrowRuntime
+
+final class TFLiteConversionTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/tflite")
+
+    static func path(_ relative: String) -> String { fixtures.appendingPathComponent(relative).path }
+
+    /// Converts fixture `stem`, runs every golden sample and returns (equal bytes, total bytes)
+    /// over all outputs.
+    func compareWithLiteRT(_ stem: String) throws -> (equal: Int, total: Int) {
+        let lowered = try TFLiteConversion.convert(path: Self.path("models/\(stem).tflite"))
+        let model = try HostModel(bytes: lowered.bytes)
+        let inputs = try (0..<model.model.inputCount).map { i in
+            try NPYArray.read(path: Self.path("golden/\(stem).in\(i).npy"))
+        }
+        let outputs = try (0..<model.model.outputCount).map { o in
+            try NPYArray.read(path: Self.path("golden/\(stem).out\(o).npy"))
+        }
+        let samples = inputs[0].shape[0]
+        var equal = 0, total = 0
+        for s in 0..<samples {
+            for (i, x) in inputs.enumerated() {
+                let size = x.data.count / samples
+                model.setInput(i, Array(x.data[(s * size)..<((s + 1) * size)]))
+            }
+            _ = model.invoke()
+            for (o, y) in outputs.enumerated() {
+                let size = y.data.count / samples
+                let got = model.output(o, as: UInt8.self)
+                XCTAssertEqual(got.count, size, "\(stem) output \(o): size")
+                let want = y.data[(s * size)..<((s + 1) * size)]
+                for (a, b) in zip(got, want) where a == b { equal += 1 }
+                total += size
+            }
+        }
+        return (equal, total)
+    }
+
+    func testInt8FixturesAreBitExactWithLiteRT() throws {
+        var report: [String] = []
+        for stem in ["conv", "fully_connected", "pooling", "activations", "prelu", "concat_relu", "mobilenet_v1_025_96"] {
+            let r = try compareWithLiteRT(stem + ".int8")
+            report.append("\(stem): \(r.equal)/\(r.total)")
+            XCTAssertGreaterThan(r.total, 0, stem)
+            XCTAssertEqual(r.equal, r.total, "\(stem): \(r.total - r.equal) output bytes differ from LiteRT BUILTIN_REF")
+        }
+        print("TFLite int8 fixtures, bytes equal to LiteRT BUILTIN_REF: " + report.joined(separator: ", "))
+    }
+}
