@@ -5,6 +5,7 @@ enum ConvertCommand {
     static let usage = """
     usage: sparrow convert MODEL.onnx -o OUT.sparrow [--calibration CALIB.npy]
                            [--range minmax|percentile[:P]|mse]
+           sparrow convert MODEL.tflite -o OUT.sparrow
 
     Converts an ONNX model to an int8 Sparrow model: folds constants and BatchNormalization,
     fuses activations, converts NCHW to NHWC, quantizes (per-channel int8 weights, int8
@@ -25,6 +26,7 @@ enum ConvertCommand {
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
         guard let outPath = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
+        if a.positional[0].lowercased().hasSuffix(".tflite") { return try convertTFLite(a, outPath: outPath) }
         let range = try parseRange(a.value("--range") ?? "minmax")
         if let calibration = a.value("--calibration"), !FileManager.default.fileExists(atPath: calibration) {
             throw CLIError("calibration file '\(calibration)' not found: pass float32 samples in the model's input layout (.npy)")

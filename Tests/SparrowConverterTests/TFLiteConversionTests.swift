@@ -46,12 +46,34 @@ final class TFLiteConversionTests: XCTestCase {
 
     func testInt8FixturesAreBitExactWithLiteRT() throws {
         var report: [String] = []
-        for stem in ["conv", "fully_connected", "pooling", "activations", "prelu", "concat_relu", "mobilenet_v1_025_96"] {
+        for stem in ["conv", "fully_connected", "pooling", "activations", "prelu", "concat_relu", "binary_broadcast", "mobilenet_v1_025_96"] {
             let r = try compareWithLiteRT(stem + ".int8")
             report.append("\(stem): \(r.equal)/\(r.total)")
             XCTAssertGreaterThan(r.total, 0, stem)
             XCTAssertEqual(r.equal, r.total, "\(stem): \(r.total - r.equal) output bytes differ from LiteRT BUILTIN_REF")
         }
         print("TFLite int8 fixtures, bytes equal to LiteRT BUILTIN_REF: " + report.joined(separator: ", "))
+    }
+
+    /// Models with operators not converted yet: one error naming every one of them.
+    func testUnconvertibleOperatorsAreListedAtOnce() throws {
+        let expected = [
+            "resize.int8": "4 of 4 operators cannot be converted yet: RESIZE_BILINEAR (operators 0, 3); RESIZE_NEAREST_NEIGHBOR (operators 1, 2)",
+            "transpose_conv.int8": "2 of 2 operators cannot be converted yet: TRANSPOSE_CONV (operators 0, 1)",
+            "arg_max.int8": "1 of 2 operators cannot be converted yet: ARG_MAX (operator 1)",
+            "binary.int8": "1 of 8 operators cannot be converted yet: STRIDED_SLICE (operator 5)",
+        ]
+        for (stem, prefix) in expected {
+            XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/\(stem).tflite")), stem) { error in
+                XCTAssertTrue("\(error)".hasPrefix(prefix), "\(stem): \(error)")
+            }
+        }
+    }
+
+    /// A float model (float32 input) is refused with the reason, not converted wrongly.
+    func testFloatModelIsRefused() throws {
+        XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/conv.float.tflite"))) { error in
+            XCTAssertTrue("\(error)".contains("graph input of type FLOAT32"), "\(error)")
+        }
     }
 }

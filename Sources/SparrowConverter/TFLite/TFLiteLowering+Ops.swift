@@ -203,8 +203,12 @@ extension TFLiteLowering {
                      macs: UInt64(shape(op.outputs[0]).reduce(1, *)), name: name(op))
     }
 
+    /// LiteRT compares the raw int8 codes (the converter gives inputs and output one scale).
     mutating func lowerMinMax(_ op: TFLiteOperator, maximum: Bool) throws(ConversionError) {
-        throw fail("MAXIMUM/MINIMUM have no Sparrow operator yet")
+        let a = try activation(op, 0), b = try activation(op, 1)
+        let y = try output(op)
+        builder.emit(maximum ? .maximum : .minimum, inputs: [a.tensor, b.tensor], outputs: [y.tensor], params: [],
+                     name: name(op))
     }
 
     // MARK: Pooling, mean, softmax

@@ -19,7 +19,7 @@ public enum TFLiteConversion {
     public static let convertibleOperators: Set<TFLiteBuiltinOperator> = [
         .conv2D, .depthwiseConv2D, .fullyConnected, .add, .sub, .mul, .maxPool2D, .averagePool2D, .mean, .softmax,
         .logistic, .tanh, .hardSwish, .relu, .relu6, .reluN1To1, .leakyRelu, .prelu, .reshape, .squeeze, .concatenation,
-        .pad, .padV2, .quantize, .dequantize,
+        .pad, .padV2, .quantize, .dequantize, .maximum, .minimum,
     ]
 
     /// Every operator of the main graph `convert` cannot lower, grouped by opcode name in order
@@ -59,6 +59,15 @@ public enum TFLiteConversion {
 
     public static func convert(path: String) throws -> LoweredModel {
         try convert(try TFLiteModel.load(path: path))
+    }
+
+    /// The CLI's summary of a converted model.
+    public static func summary(_ lowered: LoweredModel) -> ConversionSummary {
+        ConversionSummary(opCounts: lowered.opCounts, operatorCount: lowered.operatorCount, tensorCount: lowered.tensorCount,
+                          parameterCount: lowered.parameterCount, fileSize: lowered.bytes.count,
+                          arenaBytes: lowered.plan.arenaSize, arenaLowerBound: lowered.plan.lowerBound,
+                          totalMacs: lowered.totalMacs, quantizationSource: .tflite, calibrationRuns: 0,
+                          activationRange: .minMax)
     }
 }
 
