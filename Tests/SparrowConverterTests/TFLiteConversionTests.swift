@@ -46,7 +46,7 @@ final class TFLiteConversionTests: XCTestCase {
 
     func testInt8FixturesAreBitExactWithLiteRT() throws {
         var report: [String] = []
-        for stem in ["conv", "fully_connected", "pooling", "activations", "prelu", "concat_relu", "binary_broadcast", "mobilenet_v1_025_96"] {
+        for stem in ["conv", "fully_connected", "pooling", "activations", "prelu", "concat_relu", "binary_broadcast", "uint8_io", "float_io", "mobilenet_v1_025_96"] {
             let r = try compareWithLiteRT(stem + ".int8")
             report.append("\(stem): \(r.equal)/\(r.total)")
             XCTAssertGreaterThan(r.total, 0, stem)

@@ -143,5 +143,10 @@ import SparrowFormat
         #expect(describe(decode([folded, -7], RescaleParamRecord.init(decoding:))) == "badMultiplier \(folded) 1073741824 multiplier")
         #expect(describe(decode([(1 << 29) - 1, -7], RescaleParamRecord.init(decodingMean:))) == "badMultiplier 536870911 1073741824 multiplier")
         #expect(describe(decode([folded, 31], RescaleParamRecord.init(decodingMean:))) == "badShift 31 30 multiplier")
+        #expect(QuantizeParamRecord(roundHalfAway: true).words == [1])
+        #expect(QuantizeParamRecord(roundHalfAway: false).words == [])
+        #expect(try decode([1], QuantizeParamRecord.init(decoding:)).get().roundHalfAway)
+        #expect(try decode([], QuantizeParamRecord.init(decoding:)).get().roundHalfAway == false)
+        #expect(describe(decode([0], QuantizeParamRecord.init(decoding:))) == "badParameter 0 1 rounding")
     }
 }

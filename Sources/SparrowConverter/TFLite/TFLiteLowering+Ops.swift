@@ -381,11 +381,21 @@ extension TFLiteLowering {
 
     // MARK: Quantize and dequantize
 
+    /// float32 → int8: Quantize, rounding ties away from zero as LiteRT. int8/uint8 → int8/uint8:
+    /// Requantize with quantizeMultiplier(si/so) (uint8 at the edges of uint8-I/O models).
     mutating func lowerQuantize(_ op: TFLiteOperator) throws(ConversionError) {
-        let x = try activation(op, 0)
+        let x = try activation(op, 0, types: [.int8, .uint8, .float32])
         let yQ = try quant(op.outputs[0])
-        let rescale = yQ == x.quant ? Rescale(multiplier: 0, shift: 0) : Self.rescale(x.quant.scaleDouble / yQ.scaleDouble)
-        let y = try output(op)
+        if graph.tensors[op.inputs[0]].type == .float32 {
+            let y = try output(op)
+            builder.emit(.quantize, inputs: [x.tensor], outputs: [y.tensor], params: QuantizeParamRecord(roundHalfAway: true),
+                         name: name(op))
+            return
+        }
+        let sameType = graph.tensors[op.inputs[0]].type == graph.tensors[op.outputs[0]].type
+        let rescale = yQ == x.quant && sameType ? Rescale(multiplier: 0, shift: 0)
+            : Self.rescale(x.quant.scaleDouble / yQ.scaleDouble)
+        let y = try output(op, allowUInt8: true)
         builder.emit(.requantize, inputs: [x.tensor], outputs: [y.tensor], params: RescaleParamRecord(rescale), name: name(op))
     }
 

@@ -90,13 +90,17 @@ struct TFLiteLowering {
         for t in graph.inputs {
             let tensor = graph.tensors[t]
             switch tensor.type {
-            case .int8:
-                tensorOf[t] = try builder.addTensor(name: tensor.name, dtype: .int8, shape: tensor.shape, storage: .arena,
-                                                    quant: try quant(t))
+            case .int8, .uint8:
+                tensorOf[t] = try builder.addTensor(name: tensor.name, dtype: tensor.type == .int8 ? .int8 : .uint8,
+                                                    shape: tensor.shape, storage: .arena, quant: try quant(t))
+            case .float32 where graph.operators.allSatisfy({ $0.inputs.contains(t) == false
+                    || model.opcode(of: $0).builtin == .quantize }):
+                // Float inputs of an int8 model, quantized by QUANTIZE operators as LiteRT does.
+                tensorOf[t] = try builder.addTensor(name: tensor.name, dtype: .float32, shape: tensor.shape, storage: .arena)
             default:
                 throw ConversionError(.unsupported, node: tensor.name,
-                                      "graph input of type \(tensor.type.name): Sparrow converts models with int8 inputs "
-                                      + "(float32 and uint8 inputs are not supported yet)")
+                                      "graph input of type \(tensor.type.name): Sparrow converts fully-int8 models "
+                                      + "(int8 or uint8 inputs, or float32 inputs read only by QUANTIZE)")
             }
         }
         builder.writer.inputs = graph.inputs.map { tensorOf[$0]! }
@@ -121,40 +125,46 @@ struct TFLiteLowering {
         ConversionError(.unsupported, node: current >= 0 ? "operator \(current)" : nil, op: opName, message)
     }
 
-    /// A tensor's per-tensor int8 quantization (scale, zero point).
+    /// A tensor's per-tensor quantization (scale, zero point in int8's range, or uint8's for a
+    /// uint8 tensor).
     func quant(_ t: Int) throws(ConversionError) -> ActivationQuant {
         let tensor = graph.tensors[t]
         guard let q = tensor.quantization, q.scales.count == 1, q.zeroPoints.count == 1, q.scales[0] > 0,
               q.scales[0].isFinite else {
             throw fail("tensor \(t) '\(tensor.name)' has no per-tensor scale and zero point; Sparrow converts fully-int8 models")
         }
-        guard (-128...127).contains(q.zeroPoints[0]) else {
-            throw fail("tensor \(t) '\(tensor.name)' has zero point \(q.zeroPoints[0]), outside int8")
+        let range: ClosedRange<Int64> = tensor.type == .uint8 ? 0...255 : -128...127
+        guard range.contains(q.zeroPoints[0]) else {
+            throw fail("tensor \(t) '\(tensor.name)' has zero point \(q.zeroPoints[0]), outside \(tensor.type.name)")
         }
         return ActivationQuant(scale: q.scales[0], zeroPoint: Int32(q.zeroPoints[0]))
     }
 
-    /// An input of the operator that must be an int8 activation already computed.
-    func activation(_ op: TFLiteOperator, _ k: Int) throws(ConversionError) -> (tensor: Int32, quant: ActivationQuant) {
+    /// An input of the operator that must be an int8 (or a `types`) activation already computed.
+    func activation(_ op: TFLiteOperator, _ k: Int, types: Set<TFLiteTensorType> = [.int8]) throws(ConversionError)
+        -> (tensor: Int32, quant: ActivationQuant) {
         guard k < op.inputs.count, op.inputs[k] >= 0 else { throw fail("input \(k) is missing") }
         let t = op.inputs[k]
         guard let s = tensorOf[t] else {
             let what = model.data(of: graph.tensors[t]).isEmpty ? "not computed before this operator" : "a constant"
             throw fail("input \(k) (tensor \(t) '\(graph.tensors[t].name)') is \(what); an int8 activation is required here")
         }
-        guard graph.tensors[t].type == .int8 else {
+        guard types.contains(graph.tensors[t].type) else {
             throw fail("input \(k) (tensor \(t)) is \(graph.tensors[t].type.name); int8 is required here")
         }
+        if graph.tensors[t].type == .float32 { return (s, ActivationQuant(scale: 1, zeroPoint: 0)) }
         return (s, try quant(t))
     }
 
     /// The int8 arena tensor of the operator's output `k` (or an alias of `aliasOf`).
-    mutating func output(_ op: TFLiteOperator, _ k: Int = 0, aliasOf: Int32? = nil) throws(ConversionError)
-        -> (tensor: Int32, quant: ActivationQuant) {
+    mutating func output(_ op: TFLiteOperator, _ k: Int = 0, aliasOf: Int32? = nil, allowUInt8: Bool = false)
+        throws(ConversionError) -> (tensor: Int32, quant: ActivationQuant) {
         guard k < op.outputs.count else { throw fail("output \(k) is missing") }
         let t = op.outputs[k]
         let tensor = graph.tensors[t]
-        guard tensor.type == .int8 else { throw fail("output tensor \(t) is \(tensor.type.name); int8 is required here") }
+        guard tensor.type == .int8 || (allowUInt8 && tensor.type == .uint8) else {
+            throw fail("output tensor \(t) is \(tensor.type.name); int8 is required here")
+        }
         let q = try quant(t)
         var storage = Storage.arena, location: UInt32 = 0
         if let aliasOf {
@@ -162,7 +172,8 @@ struct TFLiteLowering {
             storage = .alias
             location = r.storage == .alias ? r.location : UInt32(aliasOf)
         }
-        let s = try builder.addTensor(name: tensor.name, dtype: .int8, shape: tensor.shape, storage: storage,
+        let s = try builder.addTensor(name: tensor.name, dtype: tensor.type == .uint8 ? .uint8 : .int8,
+                                      shape: tensor.shape, storage: storage,
                                       location: location, quant: q)
         tensorOf[t] = s
         return (s, q)

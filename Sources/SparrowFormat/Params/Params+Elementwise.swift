@@ -168,3 +168,30 @@ public struct PReluParamRecord: ParamRecord, Equatable {
         storeWord(p, 2, alpha.multiplier); storeWord(p, 3, alpha.shift)
     }
 }
+
+/// Quantize (0 or 1 word). No words: ties rounded to even (ONNX QuantizeLinear). Word 0 = 1: ties
+/// rounded away from zero (LiteRT's QUANTIZE, for imported TFLite models with float inputs).
+public struct QuantizeParamRecord: ParamRecord, Equatable {
+    public var roundHalfAway: Bool
+
+    public static let halfAwayWordCount = 1
+    public var wordCount: Int { roundHalfAway ? Self.halfAwayWordCount : 0 }
+
+    public init(roundHalfAway: Bool) { self.roundHalfAway = roundHalfAway }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { roundHalfAway = w.count == Self.halfAwayWordCount && w[0] == 1 }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        guard w.count <= Self.halfAwayWordCount else { throw ParamError(.wrongParamCount, w.count, limit: 1, "params") }
+        roundHalfAway = false
+        if w.count == Self.halfAwayWordCount {
+            guard w[0] == 1 else { throw ParamError(.badParameter, Int(w[0]), limit: 1, "rounding") }
+            roundHalfAway = true
+        }
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        if roundHalfAway { storeWord(p, 0, 1) }
+    }
+}
