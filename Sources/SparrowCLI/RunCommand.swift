@@ -10,7 +10,9 @@ enum RunCommand {
                        [--labels L.npy] [--full-depth] [--compare MODEL.onnx]
 
     Runs a converted model on the host with the same interpreter and kernels as the device.
-      --input X.npy        float32, N samples in the ONNX model's layout (e.g. [N,1,8,8])
+      --input X.npy        float32, N samples in the ONNX model's layout (e.g. [N,1,8,8]); for a model
+                           with int8/uint8 inputs (converted .tflite), int8/uint8 codes, and the
+                           output is written in the model's output dtype
       --output Y.npy       float32 dequantized outputs, one row per sample
       --exit-index E.npy   int64 index of the exit each sample took (0 = first exit)
       --labels L.npy       int64 class labels: prints top-1 accuracy
@@ -26,6 +28,7 @@ enum RunCommand {
         try a.expectPositional(1...1, usage: usage)
         guard let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
         let loaded = try loadModel(path: a.positional[0])
+        if let code = try runQuantizedIO(a, model: loaded, inputPath: inputPath) { return code }
         let input = try InputBatch(path: inputPath, model: loaded.model)
         let plan = input.plan
         let fullDepth = a.has("--full-depth")
