@@ -51,6 +51,29 @@ import SparrowTestSupport
         #expect(multiplyByQuantizedMultiplierSingleRounding(Int32.max, Int32.max, 30) == Int32.max)  // saturates
     }
 
+    /// The 32-bit-halves implementation against the 64-bit formula, on seeded random operands
+    /// over the whole shift range.
+    @Test func matchesTheInt64Formula() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        for i in 0..<200_000 {
+            let x = Int32(truncatingIfNeeded: next())
+            let m = Int32(truncatingIfNeeded: next())
+            let shift = Int32(i % 62) - 31
+            let total = Int64(31 - shift)
+            let exact = (Int64(x) * Int64(m) + (Int64(1) << (total - 1))) >> total
+            let want = Int32(min(max(exact, Int64(Int32.min)), Int64(Int32.max)))
+            let got = multiplyByQuantizedMultiplierSingleRounding(x, m, shift)
+            if got != want {
+                Issue.record("x \(x) m \(m) shift \(shift): \(got), want \(want)")
+                return
+            }
+        }
+    }
+
     @Test func fullyConnectedUsesTheFlag() {
         // One input code 1 (zero point 0), weights 5 and −5, multiplier 1/4: outputs ±1.25.
         let input: [Int8] = [1], weights: [Int8] = [5, -5]
