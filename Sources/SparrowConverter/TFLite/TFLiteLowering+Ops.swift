@@ -174,7 +174,7 @@ extension TFLiteLowering {
         case .add(let a, _), .sub(let a, _): act = a
         default: act = .none
         }
-        let a = try activation(op, 0), b = try activation(op, 1)
+        let a = try operand(op, 0), b = try operand(op, 1)
         let yQ = try quant(op.outputs[0])
         let c = try clamp(act, yQ)
         let p = AddParams.prepare(input1Scale: a.quant.scaleDouble, input1ZeroPoint: a.quant.zeroPoint,
@@ -193,7 +193,7 @@ extension TFLiteLowering {
     mutating func lowerMul(_ op: TFLiteOperator) throws(ConversionError) {
         var act = TFLiteActivation.none
         if case .mul(let a) = op.options { act = a }
-        let a = try activation(op, 0), b = try activation(op, 1)
+        let a = try operand(op, 0), b = try operand(op, 1)
         let yQ = try quant(op.outputs[0])
         let c = try clamp(act, yQ)
         let record = MulParamRecord(output: Self.rescale(a.quant.scaleDouble * b.quant.scaleDouble / yQ.scaleDouble),
@@ -205,7 +205,7 @@ extension TFLiteLowering {
 
     /// LiteRT compares the raw int8 codes (the converter gives inputs and output one scale).
     mutating func lowerMinMax(_ op: TFLiteOperator, maximum: Bool) throws(ConversionError) {
-        let a = try activation(op, 0), b = try activation(op, 1)
+        let a = try operand(op, 0), b = try operand(op, 1)
         let y = try output(op)
         builder.emit(maximum ? .maximum : .minimum, inputs: [a.tensor, b.tensor], outputs: [y.tensor], params: [],
                      name: name(op))
@@ -345,7 +345,7 @@ extension TFLiteLowering {
         let yQ = try quant(op.outputs[0])
         var inputs: [Int32] = [], rescales: [Rescale] = []
         for k in op.inputs.indices {
-            let x = try activation(op, k)
+            let x = try operand(op, k)
             guard x.quant == yQ else {
                 // LiteRT rescales such inputs in float (ConcatenationWithScaling); not emulated yet.
                 throw fail("input \(k) has \(x.quant), the output \(yQ): concatenation with rescaling is not supported yet")

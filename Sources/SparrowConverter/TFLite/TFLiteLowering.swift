@@ -156,6 +156,25 @@ struct TFLiteLowering {
         return (s, try quant(t))
     }
 
+    /// An input of an elementwise operator: an int8 activation, or an int8 constant copied with
+    /// its own scale and zero point (e.g. the bias of an ADD the converter did not fold).
+    mutating func operand(_ op: TFLiteOperator, _ k: Int) throws(ConversionError) -> (tensor: Int32, quant: ActivationQuant) {
+        guard k < op.inputs.count, op.inputs[k] >= 0 else { throw fail("input \(k) is missing") }
+        let t = op.inputs[k]
+        if tensorOf[t] == nil, let bytes = constantBytes(op, k) {
+            let tensor = graph.tensors[t]
+            guard tensor.type == .int8, bytes.count == tensor.elementCount else {
+                throw fail("constant input \(k) (tensor \(t)) is \(tensor.type.name); int8 is required here")
+            }
+            let q = try quant(t)
+            let s = try builder.addConstantTensor(name: tensor.name, dtype: .int8, shape: tensor.shape, data: bytes, quant: q)
+            builder.parameterCount += bytes.count
+            tensorOf[t] = s
+            return (s, q)
+        }
+        return try activation(op, k)
+    }
+
     /// The int8 arena tensor of the operator's output `k` (or an alias of `aliasOf`).
     mutating func output(_ op: TFLiteOperator, _ k: Int = 0, aliasOf: Int32? = nil, allowUInt8: Bool = false)
         throws(ConversionError) -> (tensor: Int32, quant: ActivationQuant) {

@@ -154,7 +154,8 @@ def binary_broadcast():
         p = a * b
         mx = tf.maximum(a, b)
         mn = tf.minimum(a, b)
-        return tf.concat([s, d, p, mx, mn], axis=3)
+        c = a * tf.constant([0.5, -1.0, 1.5, 2.0]) + tf.constant([0.25, -0.5, 0.0, 1.0])  # constant operands
+        return tf.concat([s, d, p, mx, mn, c], axis=3)
     return Net(fn)
 
 
