@@ -77,3 +77,33 @@ final class TFLiteConversionTests: XCTestCase {
         }
     }
 }
+
+/// Corrupted models: the reader or the converter rejects them with an error, or the result
+/// passes the verifier (the converter's self-check) — never a trap.
+final class TFLiteConversionRobustnessTests: XCTestCase {
+    func testSeededCorruptionsNeverTrap() throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(truncatingIfNeeded: state >> 1)
+        }
+        var outcomes = (converted: 0, rejected: 0)
+        for stem in ["conv.int8", "prelu.int8", "fully_connected.int8", "binary_broadcast.int8", "uint8_io.int8"] {
+            let original = Array(try Data(contentsOf: URL(fileURLWithPath: TFLiteConversionTests.path("models/\(stem).tflite"))))
+            for _ in 0..<1000 {
+                var bytes = original
+                for _ in 0..<(1 + next() % 4) { bytes[next() % bytes.count] ^= UInt8(1 << (next() % 8)) }
+                do {
+                    let lowered = try TFLiteConversion.convert(bytes: bytes)
+                    XCTAssertNil(HostModel.verificationError(lowered.bytes), stem)
+                    outcomes.converted += 1
+                } catch {
+                    XCTAssertFalse("\(error)".isEmpty)
+                    outcomes.rejected += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(outcomes.rejected, 0)
+        print("TFLite corruptions: \(outcomes.converted) converted, \(outcomes.rejected) rejected")
+    }
+}

@@ -62,8 +62,10 @@ enum TFLiteArithmetic {
 
     /// LiteRT's int8 HARD_SWISH reference kernel (reference_ops::HardSwish: 16-bit fixed point,
     /// input scaled by 2^7, a "reluish" factor at scale 3/32768), evaluated on every input code.
+    /// nil when the scales put an exponent outside what the kernel's shifts allow (output
+    /// exponent > 0 or < −31, reluish exponent outside −31…15).
     static func hardSwishTable(inputScale si: Float, inputZeroPoint zi: Int32, outputScale so: Float,
-                               outputZeroPoint zo: Int32) -> [Int8] {
+                               outputZeroPoint zo: Int32) -> [Int8]? {
         func sat16(_ v: Int32) -> Int32 { max(-32768, min(32767, v)) }
         func srdhm16(_ a: Int32, _ b: Int32) -> Int32 {   // SaturatingRoundingDoublingHighMul, int16
             if a == -32768 && b == -32768 { return 32767 }
@@ -75,8 +77,8 @@ enum TFLiteArithmetic {
             if a == -32768 && b == -32768 { return 32767 }
             return (a * b) / (1 << 15)
         }
-        func rdbpot(_ x: Int32, _ e: Int32) -> Int32 {
-            let mask: Int32 = (1 << e) - 1
+        func rdbpot(_ x: Int32, _ e: Int32) -> Int32 {   // e in 0...31
+            let mask: Int32 = (Int32(1) &<< e) &- 1
             let remainder = x & mask
             let threshold = (mask >> 1) + (x < 0 ? 1 : 0)
             return (x >> e) + (remainder > threshold ? 1 : 0)
@@ -87,12 +89,13 @@ enum TFLiteArithmetic {
         let hires: Float = Float(1.0 / 128.0) * si
         let (outM, outE) = quantizeMultiplier(Double(hires / so))
         let (relM, relE) = quantizeMultiplier(Double(hires / Float(3.0 / 32768.0)))
+        guard outE <= 0, outE >= -31, relE <= 15, relE >= -31 else { return nil }
         let outM16 = down16(outM), relM16 = down16(relM)
         return (-128...127).map { (q: Int32) -> Int8 in
             let hiresV = sat16((q - zi) * (1 << 7))
             let preOut = srdhm16(hiresV, outM16)
             var r = hiresV
-            if relE > 0 { r = sat16(r * (1 << (relE - 1))) }
+            if relE > 0 { r = sat16(r &* (1 << (relE - 1))) }   // |r| ≤ 2^15, relE ≤ 15: no wrap
             r = srdhm16(r, relM16)
             if relE > 0 { r = sat16(r * 2) }
             if relE < 0 { r = rdbpot(r, -relE) }

@@ -7,6 +7,13 @@ import SparrowTFLite
 
 extension TFLiteLowering {
     mutating func lower(_ op: TFLiteOperator) throws(ConversionError) {
+        // Checked once here so the lowerings below may index shapes and divide by dimensions.
+        guard !op.outputs.isEmpty else { throw fail("the operator has no outputs") }
+        for t in op.inputs + op.outputs where t >= 0 {
+            guard graph.tensors[t].shape.allSatisfy({ $0 >= 1 }) else {
+                throw fail("tensor \(t) '\(graph.tensors[t].name)' has shape \(graph.tensors[t].shape); every dimension must be at least 1")
+            }
+        }
         switch model.opcode(of: op).builtin {
         case .conv2D, .depthwiseConv2D: try lowerConvolution(op)
         case .fullyConnected: try lowerFullyConnected(op)
@@ -124,14 +131,17 @@ extension TFLiteLowering {
                                           output: yShape[1])
         let pw = TFLiteArithmetic.padding(padding, input: xShape[2], filter: fShape[2], stride: strideW, dilation: dilationW,
                                           output: yShape[2])
-        let record = ConvParamRecord(strideH: Int32(strideH), strideW: Int32(strideW), dilationH: Int32(dilationH),
-                                     dilationW: Int32(dilationW), padTop: Int32(ph.before), padLeft: Int32(pw.before),
-                                     padBottom: Int32(ph.after), padRight: Int32(pw.after), activation: try clamp(act, yQ),
-                                     depthMultiplier: depthMultiplier)
+        let record = ConvParamRecord(
+            strideH: try int32(strideH, "stride"), strideW: try int32(strideW, "stride"),
+            dilationH: try int32(dilationH, "dilation"), dilationW: try int32(dilationW, "dilation"),
+            padTop: try int32(ph.before, "padding"), padLeft: try int32(pw.before, "padding"),
+            padBottom: try int32(ph.after, "padding"), padRight: try int32(pw.after, "padding"),
+            activation: try clamp(act, yQ), depthMultiplier: depthMultiplier)
         let y = try output(op)
-        let macs = yShape.reduce(1, *) * fShape[1] * fShape[2] * (isDepthwise ? 1 : fShape[3])
+        // Wrapping is harmless here (a statistic); the verifier bounds the real sizes.
+        let macs = yShape.reduce(1, &*) &* fShape[1] &* fShape[2] &* (isDepthwise ? 1 : fShape[3])
         builder.emit(isDepthwise ? .depthwiseConv2D : .conv2D, inputs: [x.tensor, ops.weights, ops.bias, ops.multipliers, ops.shifts],
-                     outputs: [y.tensor], params: record, macs: UInt64(macs), name: name(op))
+                     outputs: [y.tensor], params: record, macs: UInt64(truncatingIfNeeded: macs), name: name(op))
     }
 
     mutating func lowerFullyConnected(_ op: TFLiteOperator) throws(ConversionError) {
@@ -163,7 +173,7 @@ extension TFLiteLowering {
         let record = FullyConnectedParamRecord(activation: try clamp(o.activation, yQ), singleRounding: true)
         let y = try output(op)
         builder.emit(.fullyConnected, inputs: [x.tensor, ops.weights, ops.bias, ops.multipliers, ops.shifts], outputs: [y.tensor],
-                     params: record, macs: UInt64(elements / depth * outDepth * depth), name: name(op))
+                     params: record, macs: UInt64(truncatingIfNeeded: (elements / depth) &* outDepth &* depth), name: name(op))
     }
 
     // MARK: Elementwise
@@ -224,14 +234,16 @@ extension TFLiteLowering {
                                           output: yShape[1])
         let pw = TFLiteArithmetic.padding(o.padding, input: xShape[2], filter: o.filterW, stride: o.strideW, dilation: 1,
                                           output: yShape[2])
-        let record = PoolParamRecord(strideH: Int32(o.strideH), strideW: Int32(o.strideW), filterH: Int32(o.filterH),
-                                     filterW: Int32(o.filterW), padTop: Int32(ph.before), padLeft: Int32(pw.before),
-                                     padBottom: Int32(ph.after), padRight: Int32(pw.after),
-                                     activation: try clamp(o.activation, yQ), countIncludePad: false)
+        let record = PoolParamRecord(
+            strideH: try int32(o.strideH, "stride"), strideW: try int32(o.strideW, "stride"),
+            filterH: try int32(o.filterH, "filter size"), filterW: try int32(o.filterW, "filter size"),
+            padTop: try int32(ph.before, "padding"), padLeft: try int32(pw.before, "padding"),
+            padBottom: try int32(ph.after, "padding"), padRight: try int32(pw.after, "padding"),
+            activation: try clamp(o.activation, yQ), countIncludePad: false)
         let y = try output(op)
-        let macs = isMax ? 0 : yShape.reduce(1, *) * o.filterH * o.filterW
+        let macs = isMax ? 0 : yShape.reduce(1, &*) &* o.filterH &* o.filterW
         builder.emit(isMax ? .maxPool : .averagePool, inputs: [x.tensor], outputs: [y.tensor], params: record,
-                     macs: UInt64(macs), name: name(op))
+                     macs: UInt64(truncatingIfNeeded: macs), name: name(op))
     }
 
     mutating func lowerMean(_ op: TFLiteOperator) throws(ConversionError) {
@@ -280,7 +292,11 @@ extension TFLiteLowering {
                 Foundation.tanh($0)
             }
         case .hardSwish:
-            table = TFLiteArithmetic.hardSwishTable(inputScale: si, inputZeroPoint: zi, outputScale: so, outputZeroPoint: zo)
+            guard let t = TFLiteArithmetic.hardSwishTable(inputScale: si, inputZeroPoint: zi, outputScale: so,
+                                                          outputZeroPoint: zo) else {
+                throw fail("input scale \(si) / output scale \(so) is outside the range LiteRT's HARD_SWISH handles")
+            }
+            table = t
         case .leakyRelu:
             guard case .leakyRelu(let alpha) = op.options else { throw fail("missing LEAKY_RELU options") }
             let negative = quantizeMultiplier(Double(alpha) * Double(si) / Double(so))

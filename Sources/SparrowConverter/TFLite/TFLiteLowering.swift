@@ -57,8 +57,14 @@ public enum TFLiteConversion {
         return try lowering.builder.finish()
     }
 
+    /// Reads and converts a `.tflite` file (`TFLiteError` from the reader, `ConversionError` here).
     public static func convert(path: String) throws -> LoweredModel {
         try convert(try TFLiteModel.load(path: path))
+    }
+
+    /// Reads and converts `.tflite` bytes.
+    public static func convert(bytes: [UInt8]) throws -> LoweredModel {
+        try convert(try TFLiteModel(bytes: bytes))
     }
 
     /// The CLI's summary of a converted model.
@@ -123,6 +129,12 @@ struct TFLiteLowering {
 
     func fail(_ message: String) -> ConversionError {
         ConversionError(.unsupported, node: current >= 0 ? "operator \(current)" : nil, op: opName, message)
+    }
+
+    /// An option or derived size as an Int32 parameter word (a hostile file can hold any Int).
+    func int32(_ v: Int, _ what: String) throws(ConversionError) -> Int32 {
+        guard let r = Int32(exactly: v), r < (1 << 24) else { throw fail("\(what) \(v) is out of range") }
+        return r
     }
 
     /// A tensor's per-tensor quantization (scale, zero point in int8's range, or uint8's for a
