@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "SparrowONNX"),
         .target(name: "SparrowTFLite"),
         .target(name: "SparrowConverter",
-                dependencies: ["SparrowONNX", "SparrowFormat", "SparrowKernels", "SparrowRuntime", "SparrowNPY"]),
+                dependencies: ["SparrowONNX", "SparrowTFLite", "SparrowFormat", "SparrowKernels", "SparrowRuntime", "SparrowNPY"]),
         .target(name: "SparrowToolchain"),
         .executableTarget(name: "SparrowCLI",
                           dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowHarness", "SparrowNPY",

@@ -5,6 +5,7 @@ enum ConvertCommand {
     static let usage = """
     usage: sparrow convert MODEL.onnx -o OUT.sparrow [--calibration [NAME=]CALIB.npy ...]
                            [--input-shape [NAME=]D0,D1,... ...] [--range minmax|percentile[:P]|mse]
+           sparrow convert MODEL.tflite -o OUT.sparrow
 
     Converts an ONNX model to an int8 Sparrow model: folds constants and BatchNormalization,
     fuses activations, converts NCHW to NHWC, quantizes (per-channel int8 weights, int8
@@ -32,6 +33,7 @@ enum ConvertCommand {
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
         guard let outPath = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
+        if a.positional[0].lowercased().hasSuffix(".tflite") { return try convertTFLite(a, outPath: outPath) }
         let range = try parseRange(a.value("--range") ?? "minmax")
         var options = ConversionOptions(calibration: try calibrationSource(a), activationRange: range)
         options.inputShapes = try inputShapes(a)

@@ -16,7 +16,8 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
             if let m = p.depthMultiplier { text += ", depth multiplier \(m)" }
             return text
         case .fullyConnected:
-            return clampText(try FullyConnectedParamRecord(decoding: w).activation)
+            let p = try FullyConnectedParamRecord(decoding: w)
+            return clampText(p.activation) + (p.singleRounding ? ", single rounding (TFLite)" : "")
         case .sparseFullyConnected:
             let p = try SparseFullyConnectedParamRecord(decoding: w)
             return "\(clampText(p.activation)), \(matrixText(p.matrix))"
@@ -57,7 +58,9 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
             let p = try TransposeParamRecord(decoding: w)
             let perm = [p.perm.0, p.perm.1, p.perm.2, p.perm.3].map(shape4AxisName)
             return "output axes take input axes [\(perm.joined(separator: ", "))]"
-        case .reshape, .quantize, .dequantize, .lookup:
+        case .quantize:
+            return try QuantizeParamRecord(decoding: w).roundHalfAway ? "round half away from zero (TFLite)" : "round half to even"
+        case .reshape, .dequantize, .lookup, .maximum, .minimum:
             return w.count == 0 ? "none" : "unexpected words \(w.dump)"
         }
     } catch {

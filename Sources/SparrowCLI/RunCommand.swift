@@ -11,7 +11,9 @@ enum RunCommand {
 
     Runs a converted model on the host with the same interpreter and kernels as the device.
       --input X.npy        float32, N samples in the ONNX model's layout (e.g. [N,1,8,8]); a
-                           model with several inputs takes --input NAME=FILE for each
+                           model with several inputs takes --input NAME=FILE for each; for a
+                           model with int8/uint8 inputs (converted .tflite), int8/uint8 codes, and
+                           the output is written in the model's output dtype
       --output Y.npy       float32 dequantized outputs, one row per sample (the first graph
                            output, or the exit each sample took)
       --output-dir DIR     every graph output as DIR/<output name>.npy (characters other than
@@ -32,6 +34,7 @@ enum RunCommand {
         guard let inputValues = a.options["--input"] else { throw CLIError.usage(usage) }
         let loaded = try loadModel(path: a.positional[0])
         defer { withExtendedLifetime(loaded) {} }  // `loaded.model` is read to the end
+        if inputValues.count == 1, let code = try runQuantizedIO(a, model: loaded, inputPath: inputValues[0]) { return code }
         let inputs = try ModelInputs(inputValues, model: loaded.model)
         let plan = inputs.plan
         let fullDepth = a.has("--full-depth")

@@ -48,6 +48,10 @@ public enum OpCode: UInt8 {
     /// inputs: x, alpha int8 const [C] or [1] (C = x's innermost dim; zero point 0). Format 1.2.
     /// params: PReluParamRecord
     case prelu = 20
+    /// inputs: a, b int8 (broadcasting); the larger / smaller raw code of each pair, as LiteRT's
+    /// MAXIMUM and MINIMUM (no rescaling). No params. Format 1.3 (imported TFLite models).
+    case maximum = 40
+    case minimum = 41
 
     public var name: StaticString {
         switch self {
@@ -72,6 +76,8 @@ public enum OpCode: UInt8 {
         case .sparseFullyConnected: return "SparseFullyConnected"
         case .sparseConv1x1: return "SparseConv1x1"
         case .prelu: return "PRelu"
+        case .maximum: return "Maximum"
+        case .minimum: return "Minimum"
         }
     }
 }

@@ -39,6 +39,23 @@ public func requantizeS8(_ p: RequantizeParams, input: UnsafePointer<Int8>, coun
     }
 }
 
+/// Requantize where either side may hold uint8 codes (LiteRT's QUANTIZE uint8 ↔ int8 at the
+/// edges of a uint8-I/O model). A uint8 code u with zero point z is the int8 code u − 128 (its
+/// top bit flipped) with zero point z − 128, so the int8 arithmetic applies unchanged; `p` holds
+/// the tensors' own zero points. Multiplier 0 means the identity rescale.
+public func requantizeMixedS8U8(_ p: RequantizeParams, input: UnsafePointer<Int8>, inputUnsigned: Bool, count: Int,
+                                output: UnsafeMutablePointer<Int8>, outputUnsigned: Bool) {
+    let zi = inputUnsigned ? p.inputZeroPoint &- 128 : p.inputZeroPoint
+    let zo = outputUnsigned ? p.outputZeroPoint &- 128 : p.outputZeroPoint
+    let flipIn: Int8 = inputUnsigned ? -128 : 0, flipOut: Int8 = outputUnsigned ? -128 : 0
+    for i in 0..<count {
+        // |x − zi| ≤ 255 (zero points are in their dtype's range, verifier).
+        let centered = Int32(input[i] ^ flipIn) &- zi
+        let scaled = p.isIdentity ? centered : multiplyByQuantizedMultiplier(centered, p.multiplier, p.shift)
+        output[i] = clampToS8(scaled, zeroPoint: zo, min: -128, max: 127) ^ flipOut
+    }
+}
+
 /// Concatenation, one input per call: copies `input` (rescaled by `p`) into `output` at
 /// `offsetAlongAxis` along `axis` (0…3 = n, h, w, c). All other dimensions of inputShape and
 /// outputShape agree, and offset + inputShape[axis] ≤ outputShape[axis] (verifier).

@@ -119,6 +119,17 @@ struct MulOperation: BinaryS8Operation {
     }
 }
 
+/// LiteRT's int8 MAXIMUM / MINIMUM: the raw codes compared, no rescaling.
+struct MaximumOperation: BinaryS8Operation {
+    @inline(__always)
+    func apply(_ a: Int8, _ b: Int8) -> Int8 { Swift.max(a, b) }
+}
+
+struct MinimumOperation: BinaryS8Operation {
+    @inline(__always)
+    func apply(_ a: Int8, _ b: Int8) -> Int8 { Swift.min(a, b) }
+}
+
 /// Element strides of a broadcast operand: 0 along every axis where its dimension is 1.
 @inline(__always)
 func broadcastStrides(_ s: Shape4) -> (n: Int, h: Int, w: Int, c: Int) {
@@ -175,4 +186,16 @@ public func mulS8(_ p: MulParams, input1: UnsafePointer<Int8>, shape1: Shape4, i
                   output: UnsafeMutablePointer<Int8>, outputShape: Shape4) {
     broadcastBinaryS8(MulOperation(p: p), input1: input1, shape1: shape1, input2: input2, shape2: shape2,
                       output: output, outputShape: outputShape)
+}
+
+/// int8 elementwise maximum (`maximum`) or minimum of the raw codes, with broadcasting.
+public func maxMinS8(maximum: Bool, input1: UnsafePointer<Int8>, shape1: Shape4, input2: UnsafePointer<Int8>,
+                     shape2: Shape4, output: UnsafeMutablePointer<Int8>, outputShape: Shape4) {
+    if maximum {
+        broadcastBinaryS8(MaximumOperation(), input1: input1, shape1: shape1, input2: input2, shape2: shape2,
+                          output: output, outputShape: outputShape)
+    } else {
+        broadcastBinaryS8(MinimumOperation(), input1: input1, shape1: shape1, input2: input2, shape2: shape2,
+                          output: output, outputShape: outputShape)
+    }
 }

@@ -3,13 +3,17 @@ public struct FullyConnectedParams: Equatable {
     public var outputZeroPoint: Int32
     public var activationMin: Int32
     public var activationMax: Int32
+    /// Requantize with one rounding (`multiplyByQuantizedMultiplierSingleRounding`), as LiteRT's
+    /// FULLY_CONNECTED reference kernel does, instead of gemmlowp's double rounding.
+    public var singleRounding: Bool
 
     public init(inputZeroPoint: Int32, outputZeroPoint: Int32,
-                activationMin: Int32 = -128, activationMax: Int32 = 127) {
+                activationMin: Int32 = -128, activationMax: Int32 = 127, singleRounding: Bool = false) {
         self.inputZeroPoint = inputZeroPoint
         self.outputZeroPoint = outputZeroPoint
         self.activationMin = activationMin
         self.activationMax = activationMax
+        self.singleRounding = singleRounding
     }
 }
 
@@ -38,6 +42,16 @@ public func fullyConnectedS8(_ p: FullyConnectedParams, input: UnsafePointer<Int
             let products = dotS8x4(input + b * inputDepth, w0, w1, w2, w3, count: inputDepth)
             let acc = products.subtractingZeroPoint(zx, times: weightSums)
             let out = output + b * outputDepth
+            if p.singleRounding {
+                for lane in 0..<lanes {
+                    // |acc| < 2^30 and |bias| ≤ 2^30 (as in finishAccumulator): the sum fits.
+                    let scaled = multiplyByQuantizedMultiplierSingleRounding(acc[lane] &+ (bias?[o + lane] ?? 0),
+                                                                             multipliers[o + lane], shifts[o + lane])
+                    out[o + lane] = clampToS8(scaled, zeroPoint: p.outputZeroPoint, min: p.activationMin,
+                                              max: p.activationMax)
+                }
+                continue
+            }
             for lane in 0..<lanes {
                 out[o + lane] = finishAccumulator(acc[lane], bias: bias?[o + lane] ?? 0,
                                                   multiplier: multipliers[o + lane], shift: shifts[o + lane],

@@ -3,11 +3,13 @@
 /// ONNX QuantizeLinear: saturate(round_half_even(x / scale) + zeroPoint) to [−128, 127].
 /// The division is done in Float, as ONNX specifies; NaN maps to the zero point.
 public func quantizeF32ToS8(input: UnsafePointer<Float>, count: Int, scale: Float, zeroPoint: Int32,
-                            output: UnsafeMutablePointer<Int8>) {
+                            output: UnsafeMutablePointer<Int8>, roundHalfAway: Bool = false) {
     let zero = Float(Int(zeroPoint))
     let fallback = Int8(truncatingIfNeeded: min(max(zeroPoint, -128), 127))
+    // ONNX QuantizeLinear rounds ties to even; LiteRT's QUANTIZE (imported TFLite models) away from zero.
+    let rule: FloatingPointRoundingRule = roundHalfAway ? .toNearestOrAwayFromZero : .toNearestOrEven
     for i in 0..<count {
-        let v = (input[i] / scale).rounded(.toNearestOrEven) + zero
+        let v = (input[i] / scale).rounded(rule) + zero
         // Clamping in Float first keeps the Int8 conversion in range (±inf included).
         output[i] = v.isNaN ? fallback : Int8(min(max(v, -128), 127))
     }

@@ -73,6 +73,34 @@ public func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shi
     return roundingDivideByPOT(saturatingRoundingDoublingHighMul(shifted, multiplier), rightShift)
 }
 
+/// x · multiplier · 2^(shift − 31) with one rounding, ties toward +∞:
+/// (x·m + 2^(30 − shift)) >> (31 − shift), saturated to Int32 (LiteRT's single-rounding
+/// MultiplyByQuantizedMultiplier, which its FULLY_CONNECTED reference kernel uses). Shift in
+/// [−31, 30] (the verifier's range), so the total right shift is 1…62.
+@inline(__always)
+public func multiplyByQuantizedMultiplierSingleRounding(_ x: Int32, _ multiplier: Int32, _ shift: Int32) -> Int32 {
+    // In 32-bit halves, as saturatingRoundingDoublingHighMul: on armv7 Embedded Swift, Int64
+    // arithmetic pulls in allocating generic code. product = high·2^32 + low, |product| < 2^62.
+    let total = 31 &- shift
+    let product = x.multipliedFullWidth(by: multiplier)
+    var high = product.high, low = product.low
+    // + 2^(total − 1): stays below 2^63 in magnitude, so `high` cannot overflow.
+    if total <= 32 {
+        let (sum, carry) = low.addingReportingOverflow(UInt32(1) &<< UInt32(total &- 1))
+        low = sum
+        high = high &+ (carry ? 1 : 0)
+    } else {
+        high = high &+ (Int32(1) &<< (total &- 33))
+    }
+    if total >= 32 { return high &>> (total &- 32) }   // |result| < 2^31: fits
+    // total in 1…31: the result is (high >> total)·2^32 + resultLow.
+    let resultHigh = high &>> total
+    let resultLow = UInt32(bitPattern: high &<< (32 &- total)) | (low &>> UInt32(total))
+    let fits = resultHigh == 0 ? resultLow < 0x8000_0000 : (resultHigh == -1 && resultLow >= 0x8000_0000)
+    if !fits { return resultHigh < 0 ? Int32.min : Int32.max }
+    return Int32(bitPattern: resultLow)
+}
+
 /// TFLite `QuantizeMultiplier` (prepare time only): real = multiplier · 2^(shift − 31) with
 /// multiplier in [2^30, 2^31). frexp-style split real = q · 2^e, q ∈ [0.5, 1); multiplier =
 /// round(q · 2^31) with ties away from zero; if that rounds up to 2^31 it is halved and e + 1.

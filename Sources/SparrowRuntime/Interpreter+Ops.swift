@@ -29,6 +29,8 @@ extension Interpreter {
         case .sparseFullyConnected: runSparseFullyConnected(o)
         case .sparseConv1x1: runSparseConv1x1(o)
         case .prelu: runPRelu(o)
+        case .maximum: runMaxMin(o, maximum: true)
+        case .minimum: runMaxMin(o, maximum: false)
         }
     }
 

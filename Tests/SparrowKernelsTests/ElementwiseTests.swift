@@ -81,3 +81,18 @@ enum BinaryKind: String, CaseIterable, Sendable { case add, sub, mul }
         #expect(out == [7, 127])   // 3 + 4; 100 + 100 saturates
     }
 }
+
+/// Maximum / Minimum compare raw codes, broadcasting like the other binary kernels.
+@Suite struct MaxMinTests {
+    @Test func rawCodesWithBroadcast() {
+        let a: [Int8] = [-128, -1, 0, 5, 127, 3]          // [1,1,2,3]
+        let b: [Int8] = [0, -2, 7]                         // [1,1,1,3]
+        var mx = [Int8](repeating: 0, count: 6), mn = [Int8](repeating: 0, count: 6)
+        maxMinS8(maximum: true, input1: a, shape1: Shape4(1, 1, 2, 3), input2: b, shape2: Shape4(1, 1, 1, 3),
+                 output: &mx, outputShape: Shape4(1, 1, 2, 3))
+        maxMinS8(maximum: false, input1: a, shape1: Shape4(1, 1, 2, 3), input2: b, shape2: Shape4(1, 1, 1, 3),
+                 output: &mn, outputShape: Shape4(1, 1, 2, 3))
+        #expect(mx == [0, -1, 7, 5, 127, 7])
+        #expect(mn == [-128, -2, 0, 0, -2, 3])
+    }
+}

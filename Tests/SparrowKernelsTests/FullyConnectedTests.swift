@@ -35,3 +35,57 @@ import SparrowTestSupport
         }
     }
 }
+
+/// LiteRT's FULLY_CONNECTED rounds once: x·m·2^(shift−31) to nearest, ties toward +∞.
+/// Hand-derived: with m = 2^30, shift 0 the real multiplier is 1/2.
+@Suite struct SingleRoundingTests {
+    @Test func oneRoundingTiesUpward() {
+        let half: Int32 = 1 << 30
+        #expect(multiplyByQuantizedMultiplierSingleRounding(3, half, 0) == 2)     // 1.5 → 2
+        #expect(multiplyByQuantizedMultiplierSingleRounding(-3, half, 0) == -1)   // −1.5 → −1
+        // 5/4 = 1.25: one rounding gives 1; gemmlowp rounds 5/2 to 3 first, then 3/2 to 2.
+        #expect(multiplyByQuantizedMultiplierSingleRounding(5, half, -1) == 1)
+        #expect(multiplyByQuantizedMultiplier(5, half, -1) == 2)
+        #expect(multiplyByQuantizedMultiplierSingleRounding(-5, half, -1) == -1)  // −1.25 → −1
+        #expect(multiplyByQuantizedMultiplierSingleRounding(7, half, 2) == 14)    // 7·2 = 14 exactly
+        #expect(multiplyByQuantizedMultiplierSingleRounding(Int32.max, Int32.max, 30) == Int32.max)  // saturates
+    }
+
+    /// The 32-bit-halves implementation against the 64-bit formula, on seeded random operands
+    /// over the whole shift range.
+    @Test func matchesTheInt64Formula() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        for i in 0..<200_000 {
+            let x = Int32(truncatingIfNeeded: next())
+            let m = Int32(truncatingIfNeeded: next())
+            let shift = Int32(i % 62) - 31
+            let total = Int64(31 - shift)
+            let exact = (Int64(x) * Int64(m) + (Int64(1) << (total - 1))) >> total
+            let want = Int32(min(max(exact, Int64(Int32.min)), Int64(Int32.max)))
+            let got = multiplyByQuantizedMultiplierSingleRounding(x, m, shift)
+            if got != want {
+                Issue.record("x \(x) m \(m) shift \(shift): \(got), want \(want)")
+                return
+            }
+        }
+    }
+
+    @Test func fullyConnectedUsesTheFlag() {
+        // One input code 1 (zero point 0), weights 5 and −5, multiplier 1/4: outputs ±1.25.
+        let input: [Int8] = [1], weights: [Int8] = [5, -5]
+        let multipliers: [Int32] = [1 << 30, 1 << 30], shifts: [Int32] = [-1, -1]
+        func run(single: Bool) -> [Int8] {
+            var out = [Int8](repeating: 0, count: 2)
+            fullyConnectedS8(FullyConnectedParams(inputZeroPoint: 0, outputZeroPoint: 0, singleRounding: single),
+                             input: input, batches: 1, inputDepth: 1, weights: weights, bias: nil, outputDepth: 2,
+                             multipliers: multipliers, shifts: shifts, output: &out)
+            return out
+        }
+        #expect(run(single: true) == [1, -1])
+        #expect(run(single: false) == [2, -1])   // gemmlowp: 5/2 → 3, 3/2 → 2
+    }
+}

@@ -29,3 +29,30 @@ import SparrowTestSupport
         #expect(back == x)
     }
 }
+
+/// The LiteRT variants used by imported TFLite models (hand-derived values).
+@Suite struct TFLiteEdgeConversionTests {
+    @Test func quantizeTiesAwayFromZero() {
+        let x: [Float] = [0.5, 1.5, -0.5, -2.5, 0.25]   // scale 1: exact ties except the last
+        var even = [Int8](repeating: 0, count: 5), away = [Int8](repeating: 0, count: 5)
+        quantizeF32ToS8(input: x, count: 5, scale: 1, zeroPoint: 0, output: &even)
+        quantizeF32ToS8(input: x, count: 5, scale: 1, zeroPoint: 0, output: &away, roundHalfAway: true)
+        #expect(even == [0, 2, 0, -2, 0])
+        #expect(away == [1, 2, -1, -3, 0])
+    }
+
+    @Test func uint8AndInt8Requantize() {
+        // uint8 (zp 128) → int8 (zp 0), same scale (multiplier 2^30, shift 1 = 1.0): u − 128.
+        let u: [UInt8] = [0, 1, 127, 128, 255]
+        let asS8 = u.map { Int8(bitPattern: $0) }
+        var s = [Int8](repeating: 0, count: 5)
+        let one = RequantizeParams(inputZeroPoint: 128, outputZeroPoint: 0, multiplier: 1 << 30, shift: 1, isIdentity: false)
+        requantizeMixedS8U8(one, input: asS8, inputUnsigned: true, count: 5, output: &s, outputUnsigned: false)
+        #expect(s == [-128, -127, -1, 0, 127])
+        // Back: int8 (zp 0) → uint8 (zp 128), and half the scale (×2, saturating at 0 and 255).
+        var back = [Int8](repeating: 0, count: 5)
+        let twice = RequantizeParams(inputZeroPoint: 0, outputZeroPoint: 128, multiplier: 1 << 30, shift: 2, isIdentity: false)
+        requantizeMixedS8U8(twice, input: s, inputUnsigned: false, count: 5, output: &back, outputUnsigned: true)
+        #expect(back.map { UInt8(bitPattern: $0) } == [0, 0, 126, 128, 255])
+    }
+}

@@ -128,4 +128,25 @@ import SparrowFormat
         #expect(describe(decode([0, 1, -5, 127, 32, 400], SparseConv1x1ParamRecord.init(decoding:))) == "badParameter 0 65536 strideH")
         #expect(FullyConnectedParamRecord(activation: relu).words == [-5, 127])
     }
+
+    /// Imported TFLite models: FullyConnected's optional third word (1 = single rounding) and
+    /// Mean's multiplier range [2^29, 2^31).
+    @Test func tfliteVariants() throws {
+        let single = FullyConnectedParamRecord(activation: relu, singleRounding: true)
+        #expect(single.words == [-5, 127, 1])
+        #expect(try decode(single.words, FullyConnectedParamRecord.init(decoding:)).get() == single)
+        #expect(try decode([-5, 127], FullyConnectedParamRecord.init(decoding:)).get().singleRounding == false)
+        #expect(describe(decode([-5, 127, 2], FullyConnectedParamRecord.init(decoding:))) == "badParameter 2 1 rounding")
+        #expect(describe(decode([-5, 127, 1, 0], FullyConnectedParamRecord.init(decoding:))) == "wrongParamCount 4 3 params")
+        let folded: Int32 = (1 << 29) + 5
+        #expect(try decode([folded, -7], RescaleParamRecord.init(decodingMean:)).get().rescale == Rescale(multiplier: folded, shift: -7))
+        #expect(describe(decode([folded, -7], RescaleParamRecord.init(decoding:))) == "badMultiplier \(folded) 1073741824 multiplier")
+        #expect(describe(decode([(1 << 29) - 1, -7], RescaleParamRecord.init(decodingMean:))) == "badMultiplier 536870911 1073741824 multiplier")
+        #expect(describe(decode([folded, 31], RescaleParamRecord.init(decodingMean:))) == "badShift 31 30 multiplier")
+        #expect(QuantizeParamRecord(roundHalfAway: true).words == [1])
+        #expect(QuantizeParamRecord(roundHalfAway: false).words == [])
+        #expect(try decode([1], QuantizeParamRecord.init(decoding:)).get().roundHalfAway)
+        #expect(try decode([], QuantizeParamRecord.init(decoding:)).get().roundHalfAway == false)
+        #expect(describe(decode([0], QuantizeParamRecord.init(decoding:))) == "badParameter 0 1 rounding")
+    }
 }

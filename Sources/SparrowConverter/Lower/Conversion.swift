@@ -50,6 +50,8 @@ public enum QuantizationSource: String, Sendable {
     case qdq
     /// QDQ scales where the model had them, calibration elsewhere.
     case qdqAndCalibration = "qdq+calibration"
+    /// An int8 TFLite model's own scales, zero points, weights and biases (TFLite/).
+    case tflite = "tflite (the model's own int8 parameters)"
 }
 
 public struct ConversionSummary: Sendable, CustomStringConvertible {

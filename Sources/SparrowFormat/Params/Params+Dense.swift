@@ -1,25 +1,43 @@
 // Records of the matrix operators: FullyConnected and the block-sparse FullyConnected and 1×1
 // conv (whose weight matrix lies in the sparse section, SparseMatrix.swift).
 
-/// FullyConnected (2 words). Words: 0-1 activation clamp.
+/// FullyConnected (2 or 3 words). Words: 0-1 activation clamp; 2 (optional) rounding: 1 = one
+/// rounding in the requantization (LiteRT's FULLY_CONNECTED, for imported TFLite models). The
+/// 2-word form, gemmlowp's double rounding, is what ONNX conversions write.
 public struct FullyConnectedParamRecord: ParamRecord, Equatable {
     public var activation: ActivationClamp
+    public var singleRounding: Bool
 
     public static let wordCount = 2
-    public var wordCount: Int { Self.wordCount }
+    public static let singleRoundingWordCount = 3
+    public var wordCount: Int { singleRounding ? Self.singleRoundingWordCount : Self.wordCount }
 
-    public init(activation: ActivationClamp) { self.activation = activation }
+    public init(activation: ActivationClamp, singleRounding: Bool = false) {
+        self.activation = activation
+        self.singleRounding = singleRounding
+    }
 
     @inline(__always)
-    public init(unchecked w: ParamWords) { activation = w.clamp(at: 0) }
+    public init(unchecked w: ParamWords) {
+        activation = w.clamp(at: 0)
+        singleRounding = w.count == Self.singleRoundingWordCount && w[2] == 1
+    }
 
     public init(decoding w: ParamWords) throws(ParamError) {
-        try w.expectCount(Self.wordCount)
+        guard w.count == Self.wordCount || w.count == Self.singleRoundingWordCount else {
+            throw ParamError(.wrongParamCount, w.count, limit: Self.singleRoundingWordCount, "params")
+        }
         activation = try w.checkedClamp(at: 0)
+        singleRounding = false
+        if w.count == Self.singleRoundingWordCount {
+            guard w[2] == 1 else { throw ParamError(.badParameter, Int(w[2]), limit: 1, "rounding") }
+            singleRounding = true
+        }
     }
 
     public func encode(into p: UnsafeMutableRawPointer) {
         storeWord(p, 0, activation.min); storeWord(p, 1, activation.max)
+        if singleRounding { storeWord(p, 2, 1) }
     }
 }
 

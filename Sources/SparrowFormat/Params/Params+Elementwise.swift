@@ -92,6 +92,20 @@ public struct RescaleParamRecord: ParamRecord, Equatable {
         rescale = try w.checkedRescale(at: 0, "multiplier")
     }
 
+    /// Mean's record: the multiplier may also lie in [2^29, 2^30), as LiteRT's MEAN makes it by
+    /// folding 1/count in with an integer division (`(m << k) / count`, k = ⌊log2 count⌋), which
+    /// imported TFLite models keep to stay bit-exact. The kernel's arithmetic is the same.
+    public init(decodingMean w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        let r = w.rescale(at: 0)
+        if r.multiplier >= (1 << 29) && r.multiplier < (1 << 30) {
+            try Rescale(multiplier: 1 << 30, shift: r.shift).check("multiplier")   // the shift's range
+        } else {
+            try r.check("multiplier")
+        }
+        rescale = r
+    }
+
     public func encode(into p: UnsafeMutableRawPointer) {
         storeWord(p, 0, rescale.multiplier); storeWord(p, 1, rescale.shift)
     }
@@ -152,5 +166,32 @@ public struct PReluParamRecord: ParamRecord, Equatable {
     public func encode(into p: UnsafeMutableRawPointer) {
         storeWord(p, 0, identity.multiplier); storeWord(p, 1, identity.shift)
         storeWord(p, 2, alpha.multiplier); storeWord(p, 3, alpha.shift)
+    }
+}
+
+/// Quantize (0 or 1 word). No words: ties rounded to even (ONNX QuantizeLinear). Word 0 = 1: ties
+/// rounded away from zero (LiteRT's QUANTIZE, for imported TFLite models with float inputs).
+public struct QuantizeParamRecord: ParamRecord, Equatable {
+    public var roundHalfAway: Bool
+
+    public static let halfAwayWordCount = 1
+    public var wordCount: Int { roundHalfAway ? Self.halfAwayWordCount : 0 }
+
+    public init(roundHalfAway: Bool) { self.roundHalfAway = roundHalfAway }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { roundHalfAway = w.count == Self.halfAwayWordCount && w[0] == 1 }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        guard w.count <= Self.halfAwayWordCount else { throw ParamError(.wrongParamCount, w.count, limit: 1, "params") }
+        roundHalfAway = false
+        if w.count == Self.halfAwayWordCount {
+            guard w[0] == 1 else { throw ParamError(.badParameter, Int(w[0]), limit: 1, "rounding") }
+            roundHalfAway = true
+        }
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        if roundHalfAway { storeWord(p, 0, 1) }
     }
 }

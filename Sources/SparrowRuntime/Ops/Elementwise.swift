@@ -1,7 +1,7 @@
 import SparrowFormat
 import SparrowKernels
 
-// Add, Sub and Mul with numpy broadcasting on the NHWC-padded shapes (kernels: Elementwise.swift;
+// Add, Sub, Mul, Maximum and Minimum with numpy broadcasting on the NHWC-padded shapes (kernels: Elementwise.swift;
 // params: AddParamRecord, MulParamRecord).
 
 extension OperandCheck {
@@ -13,6 +13,11 @@ extension OperandCheck {
     mutating func mul() throws(ModelError) {
         try broadcastOperands(params: MulParamRecord.wordCount)
         _ = try params(MulParamRecord.init(decoding:))
+    }
+
+    /// Maximum, Minimum: no parameters; the raw codes are compared.
+    mutating func maxMin() throws(ModelError) {
+        try broadcastOperands(params: 0)
     }
 
     /// Two int8 inputs whose shapes broadcast to the output's.
@@ -41,6 +46,12 @@ extension Interpreter {
             activationMin: r.activation.min, activationMax: r.activation.max, subtract: subtract)
         addS8(p, input1: s8(a), shape1: shape4Of(a), input2: s8(b), shape2: shape4Of(b), output: outS8(y),
               outputShape: shape4Of(y))
+    }
+
+    func runMaxMin(_ o: OperatorRecord, maximum: Bool) {
+        let a = operand(o, 0), b = operand(o, 1), y = result(o)
+        maxMinS8(maximum: maximum, input1: s8(a), shape1: shape4Of(a), input2: s8(b), shape2: shape4Of(b), output: outS8(y),
+                 outputShape: shape4Of(y))
     }
 
     func runMul(_ o: OperatorRecord) {

@@ -6,7 +6,9 @@ import SparrowKernels
 
 extension OperandCheck {
     mutating func fullyConnected() throws(ModelError) {
-        try counts(inputs: 5, outputs: 1, params: FullyConnectedParamRecord.wordCount)
+        // 2 words, or 3 with the single-rounding flag (FullyConnectedParamRecord checks which).
+        try counts(inputs: 5, outputs: 1, params: Int(op.paramCount) == FullyConnectedParamRecord.singleRoundingWordCount
+                   ? FullyConnectedParamRecord.singleRoundingWordCount : FullyConnectedParamRecord.wordCount)
         let x = try activation(0, .int8, "input"), w = try constant(1, .int8, "weights"), y = try output(0, .int8)
         try rank(w, 2, "weights")
         try quantizedS8(x, "input"); try quantizedS8(y, "output")
@@ -30,7 +32,8 @@ extension Interpreter {
         let bias: UnsafePointer<Int32>? = biasIndex >= 0 ? s32(m.tensor(biasIndex)) : nil
         let depth = Int(w.dims.1), outDepth = Int(w.dims.0)
         let p = FullyConnectedParams(inputZeroPoint: x.zeroPoint, outputZeroPoint: y.zeroPoint,
-                                     activationMin: r.activation.min, activationMax: r.activation.max)
+                                     activationMin: r.activation.min, activationMax: r.activation.max,
+                                     singleRounding: r.singleRounding)
         fullyConnectedS8(p, input: s8(x), batches: Int(x.byteSize) / depth, inputDepth: depth, weights: s8(w),
                          bias: bias, outputDepth: outDepth, multipliers: s32(operand(o, 3)),
                          shifts: s32(operand(o, 4)), output: outS8(y))

@@ -15,7 +15,7 @@ extension OperandCheck {
         guard xs.h * xs.w <= maxMeanElementCount else {
             throw fail(.accumulatorBound, xs.h * xs.w, limit: maxMeanElementCount, "H*W")
         }
-        _ = try params(RescaleParamRecord.init(decoding:))
+        _ = try params(RescaleParamRecord.init(decodingMean:))
     }
 }
 

@@ -145,6 +145,20 @@ def binary_ops():
     return Net(fn)
 
 
+def binary_broadcast():
+    # MAXIMUM and MINIMUM next to ADD, SUB, MUL, all broadcasting a per-channel second input
+    # (no STRIDED_SLICE, so the whole model converts to Sparrow today).
+    def fn(m, a, b):
+        s = tf.nn.relu(a + b)
+        d = a - b
+        p = a * b
+        mx = tf.maximum(a, b)
+        mn = tf.minimum(a, b)
+        c = a * tf.constant([0.5, -1.0, 1.5, 2.0]) + tf.constant([0.25, -0.5, 0.0, 1.0])  # constant operands
+        return tf.concat([s, d, p, mx, mn, c], axis=3)
+    return Net(fn)
+
+
 def pooling():
     def fn(m, x):
         a = tf.nn.max_pool2d(x, 2, 2, "VALID")
@@ -256,6 +270,9 @@ MODELS = [
     ("uint8_io", [(1, 12, 12, 3)], conv_family, {"QUANTIZE"}, "uint8"),
     ("mobilenet_v1_025_96", [(1, 96, 96, 3)], mobilenet,
      {"CONV_2D", "DEPTHWISE_CONV_2D", "MEAN", "SOFTMAX", "RESHAPE"}, "int8"),  # classifier is a 1x1 conv
+    # Appended (seeds follow the index, so earlier fixtures keep their bytes).
+    ("binary_broadcast", [(1, 6, 6, 4), (1, 1, 1, 4)], binary_broadcast,
+     {"ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "CONCATENATION"}, "int8"),
 ]
 
 

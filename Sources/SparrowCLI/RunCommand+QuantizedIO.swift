@@ -1,0 +1,65 @@
+// `sparrow run` for models whose graph inputs are int8 or uint8 (imported int8 TFLite models):
+// the .npy samples are fed as codes, unchanged, and the output is written in the model's own
+// output dtype (int8, uint8 or float32), so it compares byte for byte with LiteRT's.
+import Foundation
+import SparrowFormat
+import SparrowNPY
+import SparrowRuntime
+
+extension RunCommand {
+    /// nil when graph input 0 is float32 (the usual batch path applies).
+    static func runQuantizedIO(_ a: Arguments, model: HostModel, inputPath: String) throws -> Int32? {
+        let m = model.model
+        let inputs = (0..<m.inputCount).map { m.tensor(m.graphInput($0)) }
+        guard let first = inputs.first, first.dtype == .int8 || first.dtype == .uint8 else { return nil }
+        for flag in ["--exit-index", "--compare", "--dump-tensors"] where a.value(flag) != nil {
+            throw CLIError("\(flag) is not available for models with \(first.dtype!.name) inputs yet")
+        }
+        guard inputs.count == 1 else {
+            throw CLIError("the model has \(inputs.count) inputs; `sparrow run` feeds one (use the test helpers or HostModel for more)")
+        }
+        let x = try NPYArray.read(path: inputPath)
+        let wanted: NPYDType = first.dtype == .int8 ? .int8 : .uint8
+        guard x.dtype == wanted else {
+            throw CLIError("\(inputPath): the model's input is \(first.dtype!.name); write the samples with x.astype(np.\(first.dtype!.name)) "
+                           + "(found dtype \(x.dtype.descr))")
+        }
+        let perSample = Int(first.byteSize)
+        guard x.data.count > 0, x.data.count % perSample == 0 else {
+            throw CLIError("\(inputPath): \(x.data.count) values are not whole samples of \(perSample) (the model input's size)")
+        }
+        let samples = x.data.count / perSample
+        let y = m.tensor(m.graphOutput(0))
+        var output: [UInt8] = []
+        var macs: UInt64 = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for s in 0..<samples {
+            model.setInput(0, Array(x.data[(s * perSample)..<((s + 1) * perSample)]))
+            macs &+= model.invoke().macs
+            output += model.output(0, as: UInt8.self)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print("samples: \(samples)")
+        print(String(format: "latency: %.3f ms per sample (host, mean over the batch)", seconds * 1000 / Double(samples)))
+        print("average MACs: \(formatCount(macs / UInt64(samples)))")
+        let outType: NPYDType = y.dtype == .int8 ? .int8 : y.dtype == .uint8 ? .uint8 : .float32
+        let dims = [Int(y.dims.0), Int(y.dims.1), Int(y.dims.2), Int(y.dims.3)].prefix(Int(y.rank))
+        let sampleShape = dims.first == 1 ? Array(dims.dropFirst()) : Array(dims)
+        if let outPath = a.value("--output") {
+            try NPYArray(dtype: outType, shape: [samples] + sampleShape, data: output).write(path: outPath)
+        }
+        if let labelsPath = a.value("--labels") {
+            // Dequantization is increasing, so the largest code is the largest value.
+            let width = output.count / samples / outType.byteWidth
+            let values: [Float] = switch outType {
+            case .int8: output.map { Float(Int8(bitPattern: $0)) }
+            case .uint8: output.map { Float($0) }
+            default: output.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            }
+            let labels = try readLabels(labelsPath, count: samples)
+            let correct = (0..<samples).filter { argmax(values, row: $0, width: width) == labels[$0] }.count
+            print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(samples), correct, samples))
+        }
+        return 0
+    }
+}

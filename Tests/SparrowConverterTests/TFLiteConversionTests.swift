@@ -1,0 +1,109 @@
+// `TFLiteConversion` on the int8 fixtures of Tests/Fixtures/tflite: every fixture whose operators
+// Sparrow converts is run on LiteRT's golden inputs and must reproduce LiteRT's reference-kernel
+// (BUILTIN_REF) outputs byte for byte; the others must name every operator they lack at once.
+import Foundation
+import XCTest
+import SparrowConverter
+import SparrowNPY
+import SparrowRuntime
+
+final class TFLiteConversionTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/tflite")
+
+    static func path(_ relative: String) -> String { fixtures.appendingPathComponent(relative).path }
+
+    /// Converts fixture `stem`, runs every golden sample and returns (equal bytes, total bytes)
+    /// over all outputs.
+    func compareWithLiteRT(_ stem: String) throws -> (equal: Int, total: Int) {
+        let lowered = try TFLiteConversion.convert(path: Self.path("models/\(stem).tflite"))
+        let model = try HostModel(bytes: lowered.bytes)
+        let inputs = try (0..<model.model.inputCount).map { i in
+            try NPYArray.read(path: Self.path("golden/\(stem).in\(i).npy"))
+        }
+        let outputs = try (0..<model.model.outputCount).map { o in
+            try NPYArray.read(path: Self.path("golden/\(stem).out\(o).npy"))
+        }
+        let samples = inputs[0].shape[0]
+        var equal = 0, total = 0
+        for s in 0..<samples {
+            for (i, x) in inputs.enumerated() {
+                let size = x.data.count / samples
+                model.setInput(i, Array(x.data[(s * size)..<((s + 1) * size)]))
+            }
+            _ = model.invoke()
+            for (o, y) in outputs.enumerated() {
+                let size = y.data.count / samples
+                let got = model.output(o, as: UInt8.self)
+                XCTAssertEqual(got.count, size, "\(stem) output \(o): size")
+                let want = y.data[(s * size)..<((s + 1) * size)]
+                for (a, b) in zip(got, want) where a == b { equal += 1 }
+                total += size
+            }
+        }
+        return (equal, total)
+    }
+
+    func testInt8FixturesAreBitExactWithLiteRT() throws {
+        var report: [String] = []
+        for stem in ["conv", "fully_connected", "pooling", "activations", "prelu", "concat_relu", "binary_broadcast", "uint8_io", "float_io", "mobilenet_v1_025_96"] {
+            let r = try compareWithLiteRT(stem + ".int8")
+            report.append("\(stem): \(r.equal)/\(r.total)")
+            XCTAssertGreaterThan(r.total, 0, stem)
+            XCTAssertEqual(r.equal, r.total, "\(stem): \(r.total - r.equal) output bytes differ from LiteRT BUILTIN_REF")
+        }
+        print("TFLite int8 fixtures, bytes equal to LiteRT BUILTIN_REF: " + report.joined(separator: ", "))
+    }
+
+    /// Models with operators not converted yet: one error naming every one of them.
+    func testUnconvertibleOperatorsAreListedAtOnce() throws {
+        let expected = [
+            "resize.int8": "4 of 4 operators cannot be converted yet: RESIZE_BILINEAR (operators 0, 3); RESIZE_NEAREST_NEIGHBOR (operators 1, 2)",
+            "transpose_conv.int8": "2 of 2 operators cannot be converted yet: TRANSPOSE_CONV (operators 0, 1)",
+            "arg_max.int8": "1 of 2 operators cannot be converted yet: ARG_MAX (operator 1)",
+            "binary.int8": "1 of 8 operators cannot be converted yet: STRIDED_SLICE (operator 5)",
+        ]
+        for (stem, prefix) in expected {
+            XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/\(stem).tflite")), stem) { error in
+                XCTAssertTrue("\(error)".hasPrefix(prefix), "\(stem): \(error)")
+            }
+        }
+    }
+
+    /// A float model (float32 input) is refused with the reason, not converted wrongly.
+    func testFloatModelIsRefused() throws {
+        XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/conv.float.tflite"))) { error in
+            XCTAssertTrue("\(error)".contains("graph input of type FLOAT32"), "\(error)")
+        }
+    }
+}
+
+/// Corrupted models: the reader or the converter rejects them with an error, or the result
+/// passes the verifier (the converter's self-check) — never a trap.
+final class TFLiteConversionRobustnessTests: XCTestCase {
+    func testSeededCorruptionsNeverTrap() throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(truncatingIfNeeded: state >> 1)
+        }
+        var outcomes = (converted: 0, rejected: 0)
+        for stem in ["conv.int8", "prelu.int8", "fully_connected.int8", "binary_broadcast.int8", "uint8_io.int8"] {
+            let original = Array(try Data(contentsOf: URL(fileURLWithPath: TFLiteConversionTests.path("models/\(stem).tflite"))))
+            for _ in 0..<1000 {
+                var bytes = original
+                for _ in 0..<(1 + next() % 4) { bytes[next() % bytes.count] ^= UInt8(1 << (next() % 8)) }
+                do {
+                    let lowered = try TFLiteConversion.convert(bytes: bytes)
+                    XCTAssertNil(HostModel.verificationError(lowered.bytes), stem)
+                    outcomes.converted += 1
+                } catch {
+                    XCTAssertFalse("\(error)".isEmpty)
+                    outcomes.rejected += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(outcomes.rejected, 0)
+        print("TFLite corruptions: \(outcomes.converted) converted, \(outcomes.rejected) rejected")
+    }
+}
