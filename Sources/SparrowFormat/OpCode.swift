@@ -48,6 +48,10 @@ public enum OpCode: UInt8 {
     /// inputs: x, alpha int8 const [C] or [1] (C = x's innermost dim; zero point 0). Format 1.2.
     /// params: PReluParamRecord
     case prelu = 20
+    /// inputs: x[n,h,w,c], taps int32 const [outH + outW, 3] (lower index, upper index, weight of
+    /// upper in 1/1024) per output row then column; output [n,outH,outW,c] with x's scale and zero
+    /// point. Format 1.3. params: ResizeParamRecord
+    case resize = 21
 
     public var name: StaticString {
         switch self {
@@ -72,6 +76,7 @@ public enum OpCode: UInt8 {
         case .sparseFullyConnected: return "SparseFullyConnected"
         case .sparseConv1x1: return "SparseConv1x1"
         case .prelu: return "PRelu"
+        case .resize: return "Resize"
         }
     }
 }

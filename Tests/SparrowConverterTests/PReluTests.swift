@@ -24,8 +24,7 @@ import Testing
         let x = try IRFixtures.floats(Self.path("\(model)_x.npy"))
         let ref = try IRFixtures.floats(Self.path("\(model)_ref.npy"))
         let n = x.shape[0], perSample = x.data.count / n, k = ref.data.count / n
-        let runner = try Int8Runner(result.bytes)
-        defer { runner.release() }
+        let runner = try HostModel(bytes: result.bytes)
         var maxError: Float = 0, sumError: Float = 0
         for i in 0..<n {
             let q = runner.run([Array(x.data[(i * perSample)..<((i + 1) * perSample)])])[0]

@@ -104,6 +104,10 @@ import SparrowFormat
         let pad = PadParamRecord(beforeN: 0, beforeH: 1, beforeW: 2, beforeC: 3)
         #expect(pad.words == [0, 1, 2, 3])
         #expect(try decode(pad.words, PadParamRecord.init(decoding:)).get().before(axis: 2) == 2)
+        #expect(ResizeParamRecord(bilinear: true).words == [1])
+        #expect(ResizeParamRecord(bilinear: false).words == [0])
+        #expect(try decode([1], ResizeParamRecord.init(decoding:)).get() == ResizeParamRecord(bilinear: true))
+        #expect(describe(decode([2], ResizeParamRecord.init(decoding:))) == "badParameter 2 1 mode")
 
         let concatWords = ConcatParamRecord.words(axis: 3, inputRescales: [Rescale(multiplier: 0, shift: 0),
                                                                          Rescale(multiplier: 1 << 30, shift: -2)])

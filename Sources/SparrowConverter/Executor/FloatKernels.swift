@@ -25,6 +25,7 @@ enum FloatKernels {
         case .unary(let f): return inputs[0].map { f.apply($0) }
         case .identity: return inputs[0]
         case .prelu: return binary(inputs, shapes, .none) { x, slope in x >= 0 ? x : slope * x }
+        case .resize(let a): return resize(inputs[0], shapes[0], a, outShape: outShape)
         }
     }
 
@@ -192,6 +193,28 @@ enum FloatKernels {
                 if index[a] < shape[a] { break }
                 index[a] = 0
                 a -= 1
+            }
+        }
+        return out
+    }
+
+    /// Resize of H and W (NHWC): each output pixel interpolates its source taps in Double.
+    static func resize(_ x: [Float], _ xShape: [Int], _ a: ResizeAttributes, outShape: [Int]) -> [Float] {
+        let (n, h, w, c) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow) = (outShape[1], outShape[2])
+        let rows = (0..<oh).map { a.taps($0, axis: 0, inputSize: h, outputSize: oh) }
+        let cols = (0..<ow).map { a.taps($0, axis: 1, inputSize: w, outputSize: ow) }
+        var out = [Float](repeating: 0, count: n * oh * ow * c)
+        for b in 0..<n {
+            for (oy, r) in rows.enumerated() {
+                for (ox, t) in cols.enumerated() {
+                    for ch in 0..<c {
+                        func v(_ y: Int, _ xx: Int) -> Double { Double(x[((b * h + y) * w + xx) * c + ch]) }
+                        let top = v(r.lower, t.lower) * (1 - t.weight) + v(r.lower, t.upper) * t.weight
+                        let bottom = v(r.upper, t.lower) * (1 - t.weight) + v(r.upper, t.upper) * t.weight
+                        out[((b * oh + oy) * ow + ox) * c + ch] = Float(top * (1 - r.weight) + bottom * r.weight)
+                    }
+                }
             }
         }
         return out

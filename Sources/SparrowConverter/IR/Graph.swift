@@ -226,6 +226,8 @@ public enum IROp: Equatable, Sendable {
     /// inputs: x, slope (constant broadcast along the last IR axis: one value, or one per channel).
     /// y = x for x >= 0, slope·x below.
     case prelu
+    /// inputs: x [N,H,W,C]. Nearest or bilinear resampling of H and W to the output shape.
+    case resize(ResizeAttributes)
 
     /// Short name for messages and summaries.
     public var name: String {
@@ -247,6 +249,7 @@ public enum IROp: Equatable, Sendable {
         case .unary: return "Unary"
         case .identity: return "Identity"
         case .prelu: return "PRelu"
+        case .resize: return "Resize"
         }
     }
 

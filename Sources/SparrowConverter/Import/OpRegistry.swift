@@ -21,6 +21,8 @@ extension ONNXImporter {
         reg["Softmax"] = { s, r in try importSoftmax(&s, r) }
         reg["Pad"] = { s, r in try importPad(&s, r) }
         reg["PRelu"] = { s, r in try importPRelu(&s, r) }
+        reg["Resize"] = { s, r in try importResize(&s, r, isUpsample: false) }
+        reg["Upsample"] = { s, r in try importResize(&s, r, isUpsample: true) }
         // Elementwise (Ops+Elementwise.swift).
         for (name, kind) in [("Add", BinaryKind.add), ("Sub", .sub), ("Mul", .mul), ("Div", .div),
                              ("Pow", .pow), ("Equal", .equal), ("Less", .less), ("Greater", .greater)] {

@@ -357,3 +357,82 @@ extension ONNXImporter {
         s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
     }
 }
+
+extension ONNXImporter {
+    /// Resize (opset 10+) and Upsample (opset 7/9) of a 4-D NCHW activation over H and W,
+    /// nearest or (bi)linear; scales or sizes given as constants. Opset < 11 (and Upsample) use
+    /// asymmetric coordinates with floor for nearest, as onnxruntime does.
+    static func importResize(_ s: inout ImportState, _ r: NodeReader, isUpsample: Bool) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        guard x.rank == 4 else { throw r.inputError(0, "rank \(x.rank); only 4-D (N,C,H,W) resize is supported") }
+        let modeName = try r.string("mode", default: "nearest")
+        let mode: ResizeAttributes.Mode
+        switch modeName {
+        case "nearest": mode = .nearest
+        case "linear", "bilinear": mode = .linear
+        default: throw r.attributeError("mode", "value '\(modeName)' is not supported (nearest, linear)")
+        }
+        let legacy = isUpsample || r.opset < 11
+        var coordinates = ResizeAttributes.CoordinateMode.asymmetric, nearest = ResizeAttributes.NearestMode.floor
+        if !legacy {
+            let c = try r.string("coordinate_transformation_mode", default: "half_pixel")
+            guard let cm = ResizeAttributes.CoordinateMode(rawValue: c) else {
+                throw r.attributeError("coordinate_transformation_mode", "value '\(c)' is not supported "
+                                       + "(half_pixel, asymmetric, align_corners, pytorch_half_pixel)")
+            }
+            let n = try r.string("nearest_mode", default: "round_prefer_floor")
+            guard let nm = ResizeAttributes.NearestMode(rawValue: n) else {
+                throw r.attributeError("nearest_mode", "value '\(n)' is not supported")
+            }
+            coordinates = cm
+            nearest = nm
+            guard try r.int("antialias", default: 0) == 0 else { throw r.attributeError("antialias", "antialias = 1 is not supported") }
+            let policy = try r.string("keep_aspect_ratio_policy", default: "stretch")
+            guard policy == "stretch" else {
+                throw r.attributeError("keep_aspect_ratio_policy", "value '\(policy)' is not supported (only 'stretch')")
+            }
+        }
+        // Scales and sizes per ONNX axis (opset 18's `axes` names the axes they cover).
+        var axes = Array(0..<4)
+        if let a = try r.ints("axes") { axes = []; for v in a { axes.append(try r.axis(v, rank: 4, attribute: "axes")) } }
+        var scales: [Double]? = nil, sizes: [Int]? = nil
+        if isUpsample && r.opset < 9 {
+            guard let attr = r.node.attributes["scales"]?.floats else { throw r.attributeError("scales", "is required (FLOATS)") }
+            scales = attr.map(Double.init)
+        } else {
+            let scalesInput = legacy ? 1 : 2
+            if let c = try r.optionalConstant(scalesInput, in: s, what: "scales"), c.count > 0 { scales = c.values }
+            if !legacy, let c = try r.optionalConstant(3, in: s, what: "sizes"), c.count > 0 { sizes = c.ints }
+        }
+        var full = [Double](repeating: 1, count: 4), outShape = x.onnxShape
+        if let sizes {
+            guard sizes.count == axes.count else { throw r.inputError(3, "sizes has \(sizes.count) values for \(axes.count) axes") }
+            for (k, a) in axes.enumerated() {
+                outShape[a] = sizes[k]
+                full[a] = Double(sizes[k]) / Double(x.onnxShape[a])
+            }
+        } else if let scales {
+            guard scales.count == axes.count else {
+                throw r.inputError(legacy ? 1 : 2, "scales has \(scales.count) values for \(axes.count) axes")
+            }
+            for (k, a) in axes.enumerated() {
+                guard scales[k] > 0, scales[k].isFinite else { throw r.inputError(legacy ? 1 : 2, "scale \(scales[k]) must be > 0") }
+                full[a] = scales[k]
+                outShape[a] = Int((Double(x.onnxShape[a]) * scales[k]).rounded(.down))
+            }
+        } else {
+            throw r.inputError(legacy ? 1 : 2, "neither scales nor sizes is given")
+        }
+        guard outShape[0] == x.onnxShape[0], outShape[1] == x.onnxShape[1] else {
+            throw r.error(nil, "resizes the batch or channel axis (output \(outShape) from \(x.onnxShape)); only H and W may change")
+        }
+        guard outShape[2] >= 1, outShape[3] >= 1 else { throw r.error(nil, "output shape \(outShape) is empty") }
+        if legacy && mode == .nearest && (full[2] < 1 || full[3] < 1) {
+            throw r.error(nil, "nearest downsampling with opset < 11 (Upsample) is not supported")
+        }
+        let attrs = ResizeAttributes(mode: mode, coordinates: coordinates, nearest: nearest, scales: [full[2], full[3]])
+        let id = s.emit(.resize(attrs), inputs: [x.id], irShape: TensorLayout.irShape(ofONNX: outShape), name: r.name,
+                        outputName: r.output)
+        s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+}

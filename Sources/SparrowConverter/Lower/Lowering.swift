@@ -249,6 +249,7 @@ struct ModelBuilder {
         case .transpose(let perm): try lowerTranspose(node, perm: perm)
         case .unary(let f): try lowerUnary(node, f)
         case .prelu: try lowerPRelu(node)
+        case .resize(let a): try lowerResize(node, a)
         }
     }
 

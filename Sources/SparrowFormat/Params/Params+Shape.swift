@@ -1,4 +1,4 @@
-// Records of the data-movement operators: Concat, Pad, Transpose. Their axes are Shape4 axes
+// Records of the data-movement operators: Concat, Pad, Transpose, Resize. Their axes are Shape4 axes
 // (n, h, w, c after padding lower ranks with leading 1s).
 
 /// Concat (1 + 2·inputs words). Words: 0 axis (0...3), then per input i the rescale of input i
@@ -116,4 +116,24 @@ public struct TransposeParamRecord: ParamRecord, Equatable {
     }
 
     public static func == (a: TransposeParamRecord, b: TransposeParamRecord) -> Bool { a.perm == b.perm }
+}
+
+/// Resize (1 word): word 0 mode, 0 nearest or 1 bilinear. The geometry is in the taps operand.
+public struct ResizeParamRecord: ParamRecord, Equatable {
+    public var bilinear: Bool
+
+    public static let wordCount = 1
+    public var wordCount: Int { Self.wordCount }
+
+    public init(bilinear: Bool) { self.bilinear = bilinear }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { bilinear = w[0] == 1 }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        bilinear = try w.nonNegative(0, "mode", max: 1) == 1
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) { storeWord(p, 0, bilinear ? 1 : 0) }
 }
