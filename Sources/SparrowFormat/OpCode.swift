@@ -52,6 +52,12 @@ public enum OpCode: UInt8 {
     /// upper in 1/1024) per output row then column; output [n,outH,outW,c] with x's scale and zero
     /// point. Format 1.3. params: ResizeParamRecord
     case resize = 21
+    /// inputs as conv2D (filter OHWI [outC,kh,kw,inC], not flipped); output
+    /// [n, (h−1)·sH + dH·(kh−1) + 1 − padTop − padBottom + extra, …] with 0 ≤ extra < max(sH, dH)
+    /// (ONNX output_padding). Format 1.3. params: ConvParamRecord
+    case transposeConv2D = 22
+    /// inputs as depthwiseConv2D, output shape as transposeConv2D. Format 1.3. params: ConvParamRecord (with depthMultiplier)
+    case depthwiseTransposeConv2D = 23
 
     public var name: StaticString {
         switch self {
@@ -77,6 +83,8 @@ public enum OpCode: UInt8 {
         case .sparseConv1x1: return "SparseConv1x1"
         case .prelu: return "PRelu"
         case .resize: return "Resize"
+        case .transposeConv2D: return "TransposeConv2D"
+        case .depthwiseTransposeConv2D: return "DepthwiseTransposeConv2D"
         }
     }
 }

@@ -30,6 +30,8 @@ extension Interpreter {
         case .sparseConv1x1: runSparseConv1x1(o)
         case .prelu: runPRelu(o)
         case .resize: runResize(o)
+        case .transposeConv2D: runTransposeConvolution(o, depthwise: false)
+        case .depthwiseTransposeConv2D: runTransposeConvolution(o, depthwise: true)
         }
     }
 

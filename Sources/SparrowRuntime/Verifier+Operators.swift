@@ -72,6 +72,8 @@ extension VerifiedModel {
         case .sparseConv1x1: try c.sparseConv1x1()
         case .prelu: try c.prelu()
         case .resize: try c.resize()
+        case .transposeConv2D: try c.transposeConvolution(depthwise: false)
+        case .depthwiseTransposeConv2D: try c.transposeConvolution(depthwise: true)
         }
     }
 }

@@ -26,6 +26,9 @@ enum FloatKernels {
         case .identity: return inputs[0]
         case .prelu: return binary(inputs, shapes, .none) { x, slope in x >= 0 ? x : slope * x }
         case .resize(let a): return resize(inputs[0], shapes[0], a, outShape: outShape)
+        case .convTranspose(let a):
+            return convTranspose(inputs[0], shapes[0], filter: inputs[1], filterShape: shapes[1],
+                                 bias: inputs[2].isEmpty ? nil : inputs[2], attrs: a, outShape: outShape)
         }
     }
 
@@ -218,5 +221,43 @@ enum FloatKernels {
             }
         }
         return out
+    }
+
+    /// Transposed convolution in scatter form (each input pixel adds its products to the outputs it
+    /// reaches), then bias and the fused activation.
+    static func convTranspose(_ x: [Float], _ xShape: [Int], filter: [Float], filterShape: [Int], bias: [Float]?,
+                              attrs: ConvAttributes, outShape: [Int]) -> [Float] {
+        let (n, h, w, inC) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow, outC) = (outShape[1], outShape[2], outShape[3])
+        let (kh, kw) = (filterShape[1], filterShape[2])
+        let (sh, sw) = (attrs.strides[0], attrs.strides[1]), (dh, dw) = (attrs.dilations[0], attrs.dilations[1])
+        let (pt, pl) = (attrs.pads[0], attrs.pads[1])
+        var acc = [Double](repeating: 0, count: n * oh * ow * outC)
+        for b in 0..<n {
+            for iy in 0..<h {
+                for ix in 0..<w {
+                    let xBase = ((b * h + iy) * w + ix) * inC
+                    for ky in 0..<kh {
+                        let oy = iy * sh - pt + ky * dh
+                        if oy < 0 || oy >= oh { continue }
+                        for kx in 0..<kw {
+                            let ox = ix * sw - pl + kx * dw
+                            if ox < 0 || ox >= ow { continue }
+                            let oBase = ((b * oh + oy) * ow + ox) * outC
+                            for oc in 0..<outC {
+                                if attrs.isDepthwise {
+                                    acc[oBase + oc] += Double(x[xBase + oc / attrs.depthMultiplier])
+                                        * Double(filter[(ky * kw + kx) * outC + oc])
+                                } else {
+                                    let fBase = ((oc * kh + ky) * kw + kx) * inC
+                                    for ic in 0..<inC { acc[oBase + oc] += Double(x[xBase + ic]) * Double(filter[fBase + ic]) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return acc.enumerated().map { i, v in attrs.activation.apply(Float(v) + (bias?[i % outC] ?? 0)) }
     }
 }

@@ -228,6 +228,10 @@ public enum IROp: Equatable, Sendable {
     case prelu
     /// inputs: x [N,H,W,C]. Nearest or bilinear resampling of H and W to the output shape.
     case resize(ResizeAttributes)
+    /// inputs: x [N,H,W,C], filter (OHWI [outC,kh,kw,inC], or [1,kh,kw,C*mult] when depthwise; not
+    /// flipped), bias [outC] or -1. Transposed convolution: input pixel (iy, ix) adds x·w to output
+    /// (iy·sH − padTop + ky·dH, ix·sW − padLeft + kx·dW); the output shape carries output_padding.
+    case convTranspose(ConvAttributes)
 
     /// Short name for messages and summaries.
     public var name: String {
@@ -250,13 +254,14 @@ public enum IROp: Equatable, Sendable {
         case .identity: return "Identity"
         case .prelu: return "PRelu"
         case .resize: return "Resize"
+        case .convTranspose(let a): return a.isDepthwise ? "DepthwiseTransposeConv2D" : "TransposeConv2D"
         }
     }
 
     /// The fused activation, for ops that carry one.
     public var activation: Activation? {
         switch self {
-        case .conv(let a): return a.activation
+        case .conv(let a), .convTranspose(let a): return a.activation
         case .fullyConnected(let act), .add(let act), .sub(let act), .mul(let act), .div(let act): return act
         case .maxPool(let p), .averagePool(let p): return p.activation
         default: return nil

@@ -23,6 +23,7 @@ extension ONNXImporter {
         reg["PRelu"] = { s, r in try importPRelu(&s, r) }
         reg["Resize"] = { s, r in try importResize(&s, r, isUpsample: false) }
         reg["Upsample"] = { s, r in try importResize(&s, r, isUpsample: true) }
+        reg["ConvTranspose"] = { s, r in try importConvTranspose(&s, r) }
         // Elementwise (Ops+Elementwise.swift).
         for (name, kind) in [("Add", BinaryKind.add), ("Sub", .sub), ("Mul", .mul), ("Div", .div),
                              ("Pow", .pow), ("Equal", .equal), ("Less", .less), ("Greater", .greater)] {

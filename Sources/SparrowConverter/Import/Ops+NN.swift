@@ -436,3 +436,71 @@ extension ONNXImporter {
         s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
     }
 }
+
+extension ONNXImporter {
+    /// ConvTranspose on a 4-D NCHW activation, group 1 or depthwise (group = input channels), any
+    /// stride, dilation, pads and output_padding. The ONNX filter [inC, outC/group, kh, kw] becomes
+    /// the conv layouts (OHWI, or [1, kh, kw, C·mult]) without flipping (IROp.convTranspose).
+    static func importConvTranspose(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        try requireImage(r, x)
+        let w = try r.constant(1, in: s, what: "the filter")
+        guard w.shape.count == 4 else { throw r.inputError(1, "filter shape \(w.shape) is not 4-D [I, O/group, kH, kW]") }
+        let bias = try r.optionalConstant(2, in: s, what: "the bias")
+        let (n, c, h, wIn) = (x.onnxShape[0], x.onnxShape[1], x.onnxShape[2], x.onnxShape[3])
+        let (kh, kw) = (w.shape[2], w.shape[3])
+        if let ks = try r.ints("kernel_shape"), ks != [kh, kw] {
+            throw r.attributeError("kernel_shape", "\(ks) does not match the filter shape \(w.shape)")
+        }
+        guard w.shape[0] == c else { throw r.inputError(1, "filter shape \(w.shape) expects \(w.shape[0]) input channels, input has \(c)") }
+        let strides = try pairAttribute(r, "strides", default: 1)
+        let dilations = try pairAttribute(r, "dilations", default: 1)
+        let outputPadding = try r.ints("output_padding") ?? [0, 0]
+        guard outputPadding.count == 2, outputPadding.allSatisfy({ $0 >= 0 }),
+              (0..<2).allSatisfy({ outputPadding[$0] < max(strides[$0], dilations[$0]) }) else {
+            throw r.attributeError("output_padding", "\(outputPadding) must be 2 values, each below the stride or dilation")
+        }
+        guard !r.has("output_shape") else {
+            throw r.attributeError("output_shape", "is not supported; give pads and output_padding instead")
+        }
+        let autoPad = try r.string("auto_pad", default: "NOTSET")
+        guard autoPad == "NOTSET" || autoPad == "VALID" else {
+            throw r.attributeError("auto_pad", "value '\(autoPad)' is not supported (NOTSET with explicit pads, or VALID)")
+        }
+        let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (try r.ints("pads") ?? [0, 0, 0, 0])
+        guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw r.attributeError("pads", "\(pads) must be 4 values >= 0") }
+        let group = try r.int("group", default: 1)
+        var attrs = ConvAttributes(strides: strides, dilations: dilations, pads: pads)
+        let filter: [Float], filterShape: [Int], outC: Int
+        if group == 1 {
+            outC = w.shape[1]
+            // [I, O, kh, kw] -> [O, kh, kw, I]
+            filter = TensorLayout.transpose(w.floats, shape: w.shape, perm: [1, 2, 3, 0])
+            filterShape = [outC, kh, kw, c]
+        } else if group == c && c > 1 {
+            // Depthwise: output channel ic·mult + m reads input channel ic; [C, mult, kh, kw] -> [kh, kw, C·mult].
+            attrs.isDepthwise = true
+            attrs.depthMultiplier = w.shape[1]
+            outC = c * w.shape[1]
+            filter = TensorLayout.transpose(w.floats, shape: w.shape, perm: [2, 3, 0, 1])
+            filterShape = [1, kh, kw, outC]
+        } else {
+            throw r.attributeError("group", "value \(group) is not supported (1, or the input channel count \(c) for depthwise)")
+        }
+        var biasID = -1
+        if let bias {
+            guard bias.count == outC else { throw r.inputError(2, "bias has \(bias.count) elements, not \(outC)") }
+            biasID = s.addConstant(bias.floats, irShape: [outC], name: r.name + "/bias", quantization: bias.quantization)
+        }
+        // A QDQ model's filter scales are not carried over (their axis is ONNX's output axis 1):
+        // the lowering quantizes the filter per output channel itself.
+        let filterID = s.addConstant(filter, irShape: filterShape, name: r.name + "/filter")
+        let outH = (h - 1) * strides[0] + dilations[0] * (kh - 1) + 1 - pads[0] - pads[2] + outputPadding[0]
+        let outW = (wIn - 1) * strides[1] + dilations[1] * (kw - 1) + 1 - pads[1] - pads[3] + outputPadding[1]
+        guard outH >= 1 && outW >= 1 else { throw r.error(nil, "the output would be empty (\(outH)×\(outW))") }
+        let outShape = [n, outC, outH, outW]
+        let id = s.emit(.convTranspose(attrs), inputs: [x.id, filterID, biasID], irShape: TensorLayout.irShape(ofONNX: outShape),
+                        name: r.name, outputName: r.output)
+        s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+}

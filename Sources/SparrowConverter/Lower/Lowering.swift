@@ -250,6 +250,7 @@ struct ModelBuilder {
         case .unary(let f): try lowerUnary(node, f)
         case .prelu: try lowerPRelu(node)
         case .resize(let a): try lowerResize(node, a)
+        case .convTranspose(let a): try lowerTransposeConvolution(node, a)
         }
     }
 
