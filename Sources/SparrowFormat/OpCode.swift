@@ -58,6 +58,12 @@ public enum OpCode: UInt8 {
     case transposeConv2D = 22
     /// inputs as depthwiseConv2D, output shape as transposeConv2D. Format 1.3. params: ConvParamRecord (with depthMultiplier)
     case depthwiseTransposeConv2D = 23
+    /// inputs: x int8; output int8 with x's scale and zero point, output[i] = x[begin + i·step] per
+    /// Shape4 axis. Format 1.3. params: SliceParamRecord
+    case slice = 24
+    /// inputs: x int8, indices int32 const [k]; output x's shape with the axis replaced by k, same
+    /// quantization. Format 1.3. params: GatherParamRecord
+    case gather = 25
 
     public var name: StaticString {
         switch self {
@@ -85,6 +91,8 @@ public enum OpCode: UInt8 {
         case .resize: return "Resize"
         case .transposeConv2D: return "TransposeConv2D"
         case .depthwiseTransposeConv2D: return "DepthwiseTransposeConv2D"
+        case .slice: return "Slice"
+        case .gather: return "Gather"
         }
     }
 }

@@ -32,6 +32,8 @@ extension Interpreter {
         case .resize: runResize(o)
         case .transposeConv2D: runTransposeConvolution(o, depthwise: false)
         case .depthwiseTransposeConv2D: runTransposeConvolution(o, depthwise: true)
+        case .slice: runSlice(o)
+        case .gather: runGather(o)
         }
     }
 

@@ -74,6 +74,8 @@ extension VerifiedModel {
         case .resize: try c.resize()
         case .transposeConv2D: try c.transposeConvolution(depthwise: false)
         case .depthwiseTransposeConv2D: try c.transposeConvolution(depthwise: true)
+        case .slice: try c.slice()
+        case .gather: try c.gather()
         }
     }
 }

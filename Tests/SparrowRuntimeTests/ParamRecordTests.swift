@@ -108,6 +108,13 @@ import SparrowFormat
         #expect(ResizeParamRecord(bilinear: false).words == [0])
         #expect(try decode([1], ResizeParamRecord.init(decoding:)).get() == ResizeParamRecord(bilinear: true))
         #expect(describe(decode([2], ResizeParamRecord.init(decoding:))) == "badParameter 2 1 mode")
+        let slice = SliceParamRecord(begin: (0, 1, 2, 3), step: (1, 2, -1, 3))
+        #expect(slice.words == [0, 1, 2, 3, 1, 2, -1, 3])
+        #expect(try decode(slice.words, SliceParamRecord.init(decoding:)).get() == slice)
+        #expect(describe(decode([0, 0, 0, 0, 1, 0, 1, 1], SliceParamRecord.init(decoding:))) == "badParameter 0 65536 step")
+        #expect(describe(decode([0, -1, 0, 0, 1, 1, 1, 1], SliceParamRecord.init(decoding:))) == "badParameter -1 65536 begin")
+        #expect(GatherParamRecord(axis: 2).words == [2])
+        #expect(describe(decode([4], GatherParamRecord.init(decoding:))) == "badParameter 4 3 axis")
 
         let concatWords = ConcatParamRecord.words(axis: 3, inputRescales: [Rescale(multiplier: 0, shift: 0),
                                                                          Rescale(multiplier: 1 << 30, shift: -2)])

@@ -26,6 +26,8 @@ enum FloatKernels {
         case .identity: return inputs[0]
         case .prelu: return binary(inputs, shapes, .none) { x, slope in x >= 0 ? x : slope * x }
         case .resize(let a): return resize(inputs[0], shapes[0], a, outShape: outShape)
+        case .slice(let begin, let step): return slice(inputs[0], shapes[0], begin: begin, step: step, outShape: outShape)
+        case .gather(let axis, let indices): return gather(inputs[0], shapes[0], axis: axis, indices: indices)
         case .convTranspose(let a):
             return convTranspose(inputs[0], shapes[0], filter: inputs[1], filterShape: shapes[1],
                                  bias: inputs[2].isEmpty ? nil : inputs[2], attrs: a, outShape: outShape)
@@ -259,5 +261,35 @@ enum FloatKernels {
             }
         }
         return acc.enumerated().map { i, v in attrs.activation.apply(Float(v) + (bias?[i % outC] ?? 0)) }
+    }
+
+    /// Strided slice over any rank: output[i] = x[begin + i·step] per axis.
+    static func slice(_ x: [Float], _ xShape: [Int], begin: [Int], step: [Int], outShape: [Int]) -> [Float] {
+        let strides = TensorLayout.strides(xShape), count = outShape.reduce(1, *)
+        var out: [Float] = [], index = [Int](repeating: 0, count: outShape.count)
+        out.reserveCapacity(count)
+        for _ in 0..<count {
+            var offset = 0
+            for a in 0..<outShape.count { offset += (begin[a] + index[a] * step[a]) * strides[a] }
+            out.append(x[offset])
+            var a = outShape.count - 1
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < outShape[a] { break }
+                index[a] = 0
+                a -= 1
+            }
+        }
+        return out
+    }
+
+    /// Gather along `axis` with in-range indices.
+    static func gather(_ x: [Float], _ xShape: [Int], axis: Int, indices: [Int]) -> [Float] {
+        let outer = xShape[..<axis].reduce(1, *), inner = xShape[(axis + 1)...].reduce(1, *), n = xShape[axis]
+        var out: [Float] = []
+        for o in 0..<outer {
+            for i in indices { out += x[((o * n + i) * inner)..<((o * n + i + 1) * inner)] }
+        }
+        return out
     }
 }

@@ -232,6 +232,10 @@ public enum IROp: Equatable, Sendable {
     /// flipped), bias [outC] or -1. Transposed convolution: input pixel (iy, ix) adds x·w to output
     /// (iy·sH − padTop + ky·dH, ix·sW − padLeft + kx·dW); the output shape carries output_padding.
     case convTranspose(ConvAttributes)
+    /// Strided slice: output[i] = x[begin + i·step] per IR axis (the output shape gives the counts).
+    case slice(begin: [Int], step: [Int])
+    /// Gather along an IR axis with constant indices (in range): output axis size = indices.count.
+    case gather(axis: Int, indices: [Int])
 
     /// Short name for messages and summaries.
     public var name: String {
@@ -255,6 +259,8 @@ public enum IROp: Equatable, Sendable {
         case .prelu: return "PRelu"
         case .resize: return "Resize"
         case .convTranspose(let a): return a.isDepthwise ? "DepthwiseTransposeConv2D" : "TransposeConv2D"
+        case .slice: return "Slice"
+        case .gather: return "Gather"
         }
     }
 

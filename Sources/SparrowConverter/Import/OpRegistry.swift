@@ -44,6 +44,7 @@ extension ONNXImporter {
         reg["Size"] = { s, r in try importSize(&s, r) }
         reg["Gather"] = { s, r in try importGather(&s, r) }
         reg["Slice"] = { s, r in try importSlice(&s, r) }
+        reg["Split"] = { s, r in try importSplit(&s, r) }
         reg["Cast"] = { s, r in try importCast(&s, r) }
         reg["Unsqueeze"] = { s, r in try importUnsqueeze(&s, r) }
         reg["Squeeze"] = { s, r in try importSqueeze(&s, r) }

@@ -58,6 +58,10 @@ extension ONNXImporter {
     }
 
     static func importGather(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        if case .activation(let x) = try r.symbol(0, in: s) {
+            try importRuntimeGather(&s, r, x)
+            return
+        }
         let data = try r.constant(0, in: s, what: "Gather data")
         let indices = try r.constant(1, in: s, what: "Gather indices")
         let rank = data.shape.count
@@ -79,9 +83,11 @@ extension ONNXImporter {
         s.symbols[r.output] = .constant(ConstTensor(shape: shape, values: values, isInteger: data.isInteger))
     }
 
-    static func importSlice(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
-        let data = try r.constant(0, in: s, what: "Slice data")
-        let rank = data.shape.count
+    /// ONNX Slice's starts/ends/axes/steps (attributes before opset 10, inputs after) as a first
+    /// index, a step and a count per axis of a tensor of `shape`.
+    static func sliceWindow(_ s: ImportState, _ r: NodeReader, shape: [Int]) throws(ImportError)
+        -> (begin: [Int], step: [Int], outShape: [Int]) {
+        let rank = shape.count
         var starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
         if r.opset < 10 {
             starts = try r.ints("starts") ?? []
@@ -101,10 +107,10 @@ extension ONNXImporter {
         }
         var begin = [Int](repeating: 0, count: rank)
         var step = [Int](repeating: 1, count: rank)
-        var outShape = data.shape
+        var outShape = shape
         for k in 0..<starts.count {
             let axis = try r.axis(axisList[k], rank: rank, attribute: "axes")
-            let dim = data.shape[axis]
+            let dim = shape[axis]
             let st = stepList[k]
             guard st != 0 else { throw r.error("steps", "a step of 0 is not allowed") }
             var b = starts[k] < 0 ? starts[k] + dim : starts[k]
@@ -119,6 +125,31 @@ extension ONNXImporter {
             begin[axis] = b
             step[axis] = st
         }
+        return (begin, step, outShape)
+    }
+
+    /// A strided slice of an activation (ONNX layout `begin`/`step`/`outShape`), in the IR layout.
+    static func emitSlice(_ s: inout ImportState, _ r: NodeReader, _ x: ActivationRef, begin: [Int], step: [Int],
+                          outShape: [Int], outputName: String) throws(ImportError) {
+        guard outShape.allSatisfy({ $0 >= 1 }) else { throw r.error(nil, "the slice of \(x.onnxShape) is empty (\(outShape))") }
+        let four = x.rank == 4
+        let irBegin = four ? TensorLayout.permute(begin, TensorLayout.nchwToNHWC) : begin
+        let irStep = four ? TensorLayout.permute(step, TensorLayout.nchwToNHWC) : step
+        let id = s.emit(.slice(begin: irBegin, step: irStep), inputs: [x.id], irShape: TensorLayout.irShape(ofONNX: outShape),
+                        name: r.name + (outputName == r.output ? "" : "/" + outputName), outputName: outputName)
+        s.symbols[outputName] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+
+    /// Slice: folded when the data is a constant, else a strided-slice operator on the activation.
+    static func importSlice(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        if case .activation(let x) = try r.symbol(0, in: s) {
+            let (begin, step, outShape) = try sliceWindow(s, r, shape: x.onnxShape)
+            try emitSlice(&s, r, x, begin: begin, step: step, outShape: outShape, outputName: r.output)
+            return
+        }
+        let data = try r.constant(0, in: s, what: "Slice data")
+        let rank = data.shape.count
+        let (begin, step, outShape) = try sliceWindow(s, r, shape: data.shape)
         let inStrides = TensorLayout.strides(data.shape)
         let count = outShape.reduce(1, *)
         var values: [Double] = []
@@ -353,5 +384,62 @@ extension ONNXImporter {
             throw r.inputError(1, "shape \(shape) does not broadcast with input shape \(data.shape)")
         }
         s.symbols[r.output] = .constant(ConstTensor(shape: out.shape, values: out.data, isInteger: data.isInteger))
+    }
+}
+
+extension ONNXImporter {
+    /// Gather of an activation with constant indices: one Gather operator along the IR axis, then
+    /// a reshape when the indices are not a 1-D list (a scalar index drops the axis).
+    static func importRuntimeGather(_ s: inout ImportState, _ r: NodeReader, _ x: ActivationRef) throws(ImportError) {
+        let indices = try r.constant(1, in: s, what: "Gather indices (on a run-time tensor)")
+        let axis = try r.axis(r.int("axis", default: 0), rank: x.rank, attribute: "axis")
+        let n = x.onnxShape[axis]
+        var list: [Int] = []
+        for raw in indices.ints {
+            let i = raw < 0 ? raw + n : raw
+            guard i >= 0 && i < n else { throw r.inputError(1, "index \(raw) is out of range for axis size \(n)") }
+            list.append(i)
+        }
+        guard !list.isEmpty else { throw r.inputError(1, "no indices") }
+        var kept = x.onnxShape
+        kept[axis] = list.count
+        let irAxis = x.rank == 4 ? TensorLayout.inverse(TensorLayout.nchwToNHWC)[axis] : axis
+        let finalShape = Array(x.onnxShape[..<axis]) + indices.shape + Array(x.onnxShape[(axis + 1)...])
+        let id = s.emit(.gather(axis: irAxis, indices: list), inputs: [x.id], irShape: TensorLayout.irShape(ofONNX: kept),
+                        name: r.name, outputName: finalShape == kept ? r.output : nil)
+        s.symbols[r.output] = .activation(s.reshape(ActivationRef(id: id, onnxShape: kept), to: finalShape, name: r.name + "/reshape"))
+    }
+
+    /// Split of an activation into slices along one axis (sizes from the `split` input or
+    /// attribute, else equal parts; opset 18's num_outputs allows a smaller last part).
+    static func importSplit(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        let axis = try r.axis(r.int("axis", default: 0), rank: x.rank, attribute: "axis")
+        let dim = x.onnxShape[axis], outputs = r.node.outputs
+        var sizes: [Int]
+        if r.opset >= 13, let c = try r.optionalConstant(1, in: s, what: "split") {
+            sizes = c.ints
+        } else if let attr = try r.ints("split") {
+            sizes = attr
+        } else {
+            let parts = outputs.count
+            let chunk = (dim + parts - 1) / parts
+            sizes = (0..<parts).map { k in max(0, min(chunk, dim - k * chunk)) }
+            if r.opset < 18 || !r.has("num_outputs") {
+                guard dim % parts == 0 else { throw r.error("axis", "size \(dim) does not split into \(parts) equal parts") }
+            }
+        }
+        guard sizes.count == outputs.count, sizes.reduce(0, +) == dim, sizes.allSatisfy({ $0 >= 1 }) else {
+            throw r.error("split", "sizes \(sizes) do not split axis size \(dim) into \(outputs.count) non-empty outputs")
+        }
+        var start = 0
+        for (k, size) in sizes.enumerated() {
+            var begin = [Int](repeating: 0, count: x.rank), outShape = x.onnxShape
+            begin[axis] = start
+            outShape[axis] = size
+            try emitSlice(&s, r, x, begin: begin, step: [Int](repeating: 1, count: x.rank), outShape: outShape,
+                          outputName: outputs[k])
+            start += size
+        }
     }
 }
