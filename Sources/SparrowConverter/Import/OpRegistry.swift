@@ -45,6 +45,8 @@ extension ONNXImporter {
         reg["Gather"] = { s, r in try importGather(&s, r) }
         reg["Slice"] = { s, r in try importSlice(&s, r) }
         reg["Split"] = { s, r in try importSplit(&s, r) }
+        reg["DepthToSpace"] = { s, r in try importDepthSpace(&s, r, toSpace: true) }
+        reg["SpaceToDepth"] = { s, r in try importDepthSpace(&s, r, toSpace: false) }
         reg["Cast"] = { s, r in try importCast(&s, r) }
         reg["Unsqueeze"] = { s, r in try importUnsqueeze(&s, r) }
         reg["Squeeze"] = { s, r in try importSqueeze(&s, r) }

@@ -443,3 +443,43 @@ extension ONNXImporter {
         }
     }
 }
+
+extension ONNXImporter {
+    /// DepthToSpace (DCR or CRD) and SpaceToDepth of a 4-D NCHW activation, as Reshape and rank ≤ 4
+    /// Transpose of the NHWC value: no kernel of their own.
+    ///   DepthToSpace DCR: NHWC channels are (i, j, c'): [N·H, W, b, b·C'] → swap axes 1, 2 → N, H, i, W, j, C'.
+    ///   CRD: channels are (c', i, j): first [N·H·W, C', b·b] → [N·H·W, b·b, C'] (the DCR order).
+    ///   SpaceToDepth: [N·H', b, W', b·C] → swap axes 1, 2 → N, H', W', i, j, C (channels (i, j, c)).
+    static func importDepthSpace(_ s: inout ImportState, _ r: NodeReader, toSpace: Bool) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        try requireImage(r, x)
+        let b = try r.int("blocksize")
+        guard b >= 1 else { throw r.attributeError("blocksize", "value \(b) must be at least 1") }
+        let (n, c, h, w) = (x.onnxShape[0], x.onnxShape[1], x.onnxShape[2], x.onnxShape[3])
+        let outShape: [Int]
+        var id = x.id
+        if toSpace {
+            guard c % (b * b) == 0 else { throw r.attributeError("blocksize", "\(b)² does not divide the \(c) channels") }
+            let cOut = c / (b * b)
+            outShape = [n, cOut, h * b, w * b]
+            if try r.string("mode", default: "DCR") == "CRD" {
+                id = s.emit(.reshape(shape: [n * h * w, cOut, b * b]), inputs: [id], irShape: [n * h * w, cOut, b * b], name: r.name + "/crd")
+                id = s.emit(.transpose(perm: [0, 2, 1]), inputs: [id], irShape: [n * h * w, b * b, cOut], name: r.name + "/to_dcr")
+            } else {
+                let mode = try r.string("mode", default: "DCR")
+                guard mode == "DCR" else { throw r.attributeError("mode", "value '\(mode)' is not supported (DCR, CRD)") }
+            }
+            id = s.emit(.reshape(shape: [n * h, w, b, b * cOut]), inputs: [id], irShape: [n * h, w, b, b * cOut], name: r.name + "/split")
+            id = s.emit(.transpose(perm: [0, 2, 1, 3]), inputs: [id], irShape: [n * h, b, w, b * cOut], name: r.name + "/interleave")
+        } else {
+            guard h % b == 0, w % b == 0 else { throw r.attributeError("blocksize", "\(b) does not divide \(h)×\(w)") }
+            let (hOut, wOut) = (h / b, w / b)
+            outShape = [n, c * b * b, hOut, wOut]
+            id = s.emit(.reshape(shape: [n * hOut, b, wOut, b * c]), inputs: [id], irShape: [n * hOut, b, wOut, b * c], name: r.name + "/split")
+            id = s.emit(.transpose(perm: [0, 2, 1, 3]), inputs: [id], irShape: [n * hOut, wOut, b, b * c], name: r.name + "/gather")
+        }
+        let irOut = TensorLayout.irShape(ofONNX: outShape)
+        id = s.emit(.reshape(shape: irOut), inputs: [id], irShape: irOut, name: r.name, outputName: r.output)
+        s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+}
