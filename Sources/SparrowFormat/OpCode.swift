@@ -64,6 +64,9 @@ public enum OpCode: UInt8 {
     /// inputs: x int8, indices int32 const [k]; output x's shape with the axis replaced by k, same
     /// quantization. Format 1.3. params: GatherParamRecord
     case gather = 25
+    /// inputs: x int8; output int32 indices, x's element count / the axis size (any shape).
+    /// Format 1.3. params: ArgMaxParamRecord
+    case argMax = 26
 
     public var name: StaticString {
         switch self {
@@ -93,6 +96,7 @@ public enum OpCode: UInt8 {
         case .depthwiseTransposeConv2D: return "DepthwiseTransposeConv2D"
         case .slice: return "Slice"
         case .gather: return "Gather"
+        case .argMax: return "ArgMax"
         }
     }
 }

@@ -34,6 +34,7 @@ extension Interpreter {
         case .depthwiseTransposeConv2D: runTransposeConvolution(o, depthwise: true)
         case .slice: runSlice(o)
         case .gather: runGather(o)
+        case .argMax: runArgMax(o)
         }
     }
 

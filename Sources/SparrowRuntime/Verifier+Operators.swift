@@ -76,6 +76,7 @@ extension VerifiedModel {
         case .depthwiseTransposeConv2D: try c.transposeConvolution(depthwise: true)
         case .slice: try c.slice()
         case .gather: try c.gather()
+        case .argMax: try c.argMax()
         }
     }
 }

@@ -114,6 +114,9 @@ import SparrowFormat
         #expect(describe(decode([0, 0, 0, 0, 1, 0, 1, 1], SliceParamRecord.init(decoding:))) == "badParameter 0 65536 step")
         #expect(describe(decode([0, -1, 0, 0, 1, 1, 1, 1], SliceParamRecord.init(decoding:))) == "badParameter -1 65536 begin")
         #expect(GatherParamRecord(axis: 2).words == [2])
+        #expect(ArgMaxParamRecord(axis: 3, selectLast: true).words == [3, 1])
+        #expect(try decode([1, 0], ArgMaxParamRecord.init(decoding:)).get() == ArgMaxParamRecord(axis: 1, selectLast: false))
+        #expect(describe(decode([1, 2], ArgMaxParamRecord.init(decoding:))) == "badParameter 2 1 selectLast")
         #expect(describe(decode([4], GatherParamRecord.init(decoding:))) == "badParameter 4 3 axis")
 
         let concatWords = ConcatParamRecord.words(axis: 3, inputRescales: [Rescale(multiplier: 0, shift: 0),
