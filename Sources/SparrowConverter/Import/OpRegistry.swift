@@ -9,12 +9,12 @@ extension ONNXImporter {
     static let registry: [String: ImportHandler] = {
         var reg: [String: ImportHandler] = [:]
         // Neural-network ops (Ops+NN.swift).
-        reg["Conv"] = { s, r in try importConv(&s, r) }
+        reg["Conv"] = { s, r in try importLifting1D(&s, r) { s, r in try importConv(&s, r) } }
         reg["Gemm"] = { s, r in try importGemm(&s, r) }
         reg["MatMul"] = { s, r in try importMatMul(&s, r) }
         reg["BatchNormalization"] = { s, r in try importBatchNormalization(&s, r) }
-        reg["MaxPool"] = { s, r in try importPool(&s, r, isMax: true) }
-        reg["AveragePool"] = { s, r in try importPool(&s, r, isMax: false) }
+        reg["MaxPool"] = { s, r in try importLifting1D(&s, r) { s, r in try importPool(&s, r, isMax: true) } }
+        reg["AveragePool"] = { s, r in try importLifting1D(&s, r) { s, r in try importPool(&s, r, isMax: false) } }
         reg["GlobalAveragePool"] = { s, r in try importGlobalAveragePool(&s, r) }
         reg["GlobalMaxPool"] = { s, r in try importGlobalMaxPool(&s, r) }
         reg["ReduceMean"] = { s, r in try importReduceMean(&s, r) }
@@ -23,7 +23,7 @@ extension ONNXImporter {
         reg["PRelu"] = { s, r in try importPRelu(&s, r) }
         reg["Resize"] = { s, r in try importResize(&s, r, isUpsample: false) }
         reg["Upsample"] = { s, r in try importResize(&s, r, isUpsample: true) }
-        reg["ConvTranspose"] = { s, r in try importConvTranspose(&s, r) }
+        reg["ConvTranspose"] = { s, r in try importLifting1D(&s, r) { s, r in try importConvTranspose(&s, r) } }
         // Elementwise (Ops+Elementwise.swift).
         for (name, kind) in [("Add", BinaryKind.add), ("Sub", .sub), ("Mul", .mul), ("Div", .div),
                              ("Pow", .pow), ("Equal", .equal), ("Less", .less), ("Greater", .greater)] {

@@ -504,3 +504,42 @@ extension ONNXImporter {
         s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
     }
 }
+
+extension ONNXImporter {
+    /// Conv, ConvTranspose and pooling on a 3-D [N, C, L] activation (1-D signals) run as their
+    /// 2-D form with H = 1: the input gains a unit axis 2, a 3-D filter gains a unit kernel row, the
+    /// 1-D attributes gain a leading (H) entry (kernel 1, stride 1, dilation 1, no padding), and the
+    /// [N, C', 1, L'] result is reshaped back. Any other rank goes to `handler` unchanged.
+    static func importLifting1D(_ s: inout ImportState, _ r: NodeReader,
+                                _ handler: (inout ImportState, NodeReader) throws -> Void) throws {
+        guard case .activation(let x) = try r.symbol(0, in: s), x.rank == 3 else {
+            try handler(&s, r)
+            return
+        }
+        var node = r.node
+        let x4 = s.reshape(x, to: [x.onnxShape[0], x.onnxShape[1], 1, x.onnxShape[2]], name: r.name + "/as_2d")
+        node.inputs[0] = r.name + "/as_2d"
+        s.symbols[node.inputs[0]] = .activation(x4)
+        if r.hasInput(1), case .constant(var w) = try r.symbol(1, in: s) {
+            guard w.shape.count == 3 else { throw r.inputError(1, "filter shape \(w.shape) is not 3-D for a 1-D input") }
+            w.shape.insert(1, at: 2)
+            node.inputs[1] = r.name + "/filter_2d"
+            s.symbols[node.inputs[1]] = .constant(w)
+        }
+        for (name, lead) in [("kernel_shape", [Int64(1)]), ("strides", [1]), ("dilations", [1]), ("output_padding", [0])] {
+            if case .ints(let v)? = node.attributes[name] { node.attributes[name] = .ints(lead + v) }
+        }
+        if case .ints(let v)? = node.attributes["pads"] {
+            guard v.count == 2 else { throw r.attributeError("pads", "\(v) must have 2 values for a 1-D window") }
+            node.attributes["pads"] = .ints([0, v[0], 0, v[1]])
+        }
+        let output = r.output
+        node.outputs[0] = r.name + "/out_2d"
+        try handler(&s, NodeReader(node: node, index: r.index, opset: r.opset))
+        guard case .activation(let y4)? = s.symbols[node.outputs[0]], y4.rank == 4 else {
+            throw r.error(nil, "the 2-D form of this 1-D operator produced no 4-D activation")
+        }
+        s.symbols[output] = .activation(s.reshape(y4, to: [y4.onnxShape[0], y4.onnxShape[1], y4.onnxShape[3]],
+                                                  name: r.name + "/as_1d"))
+    }
+}
