@@ -56,6 +56,7 @@ extension ONNXImporter {
         reg["Transpose"] = { s, r in try importTranspose(&s, r) }
         reg["Range"] = { s, r in try importRange(&s, r) }
         reg["Expand"] = { s, r in try importExpand(&s, r) }
+        reg["Tile"] = { s, r in try importTile(&s, r) }
         // QDQ models (Ops+Quantization.swift).
         reg["QuantizeLinear"] = { s, r in try importQuantizeLinear(&s, r) }
         reg["DequantizeLinear"] = { s, r in try importDequantizeLinear(&s, r) }

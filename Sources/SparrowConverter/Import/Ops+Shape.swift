@@ -378,6 +378,17 @@ extension ONNXImporter {
     }
 
     static func importExpand(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        if case .activation(let x) = try r.symbol(0, in: s) {
+            let shape = try r.constant(1, in: s, what: "the shape").ints
+            let raised = s.raiseRank(x, to: shape.count, name: r.name + "/rank")
+            guard let out = TensorLayout.broadcastShape(raised.onnxShape, shape) else {
+                throw r.inputError(1, "shape \(shape) does not broadcast with input shape \(x.onnxShape)")
+            }
+            // Each broadcast axis (size 1 → n) gathers index 0 n times.
+            let repeats = (0..<out.count).map { a in out[a] == raised.onnxShape[a] ? [Int]() : [Int](repeating: 0, count: out[a]) }
+            try emitRepeats(&s, r, raised, repeats)
+            return
+        }
         let data = try r.constant(0, in: s, what: "Expand input")
         let shape = try r.constant(1, in: s, what: "the shape").ints
         guard let out = TensorLayout.broadcast(data.values, data.shape, [Double](repeating: 0, count: shape.reduce(1, *)), shape, { a, _ in a }) else {
@@ -481,5 +492,40 @@ extension ONNXImporter {
         let irOut = TensorLayout.irShape(ofONNX: outShape)
         id = s.emit(.reshape(shape: irOut), inputs: [id], irShape: irOut, name: r.name, outputName: r.output)
         s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+}
+
+extension ONNXImporter {
+    /// Tile of an activation by constant repeats: along each repeated axis, a Gather of the
+    /// indices 0..<n repeated r times.
+    static func importTile(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        let reps = try r.constant(1, in: s, what: "repeats").ints
+        guard reps.count == x.rank, reps.allSatisfy({ $0 >= 1 }) else {
+            throw r.inputError(1, "repeats \(reps) must be \(x.rank) values >= 1")
+        }
+        let repeats = (0..<x.rank).map { a in reps[a] == 1 ? [Int]() : (0..<reps[a]).flatMap { _ in 0..<x.onnxShape[a] } }
+        try emitRepeats(&s, r, x, repeats)
+    }
+
+    /// One Gather per ONNX axis with a non-empty index list (in IR axes), the last one named as
+    /// the node's output; no list at all is an identity.
+    static func emitRepeats(_ s: inout ImportState, _ r: NodeReader, _ x: ActivationRef, _ repeats: [[Int]]) throws(ImportError) {
+        var current = x
+        let axes = repeats.indices.filter { !repeats[$0].isEmpty }
+        guard let lastAxis = axes.last else {
+            s.symbols[r.output] = .activation(x)
+            return
+        }
+        for axis in axes {
+            var shape = current.onnxShape
+            shape[axis] = repeats[axis].count
+            let irAxis = x.rank == 4 ? TensorLayout.inverse(TensorLayout.nchwToNHWC)[axis] : axis
+            let id = s.emit(.gather(axis: irAxis, indices: repeats[axis]), inputs: [current.id],
+                            irShape: TensorLayout.irShape(ofONNX: shape), name: r.name + (axis == lastAxis ? "" : "/axis\(axis)"),
+                            outputName: axis == lastAxis ? r.output : nil)
+            current = ActivationRef(id: id, onnxShape: shape)
+        }
+        s.symbols[r.output] = .activation(current)
     }
 }

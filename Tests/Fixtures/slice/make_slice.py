@@ -5,6 +5,7 @@
               -> Gather columns [0,2,5] -> Split channels [1,3] -> Mul (1 channel broadcast to 3)
   gather_cls  x[1,5,8] -> Gather axis 1 index 0 (scalar: the "class token") -> Gemm 8->4
   split_seq   x[1,6,10] -> Split axis 2 into [4,6] -> Slice the 6-part 1::2 -> Add       (3-D, attention-style)
+  expand_tile x[1,3,1,4] -> Expand to [1,3,5,4] -> Tile [1,2,1,2] -> Conv 6->2 1x1        (run-time Expand, Tile)
 
 Files per model: <name>.onnx, <name>_calib.npy (32 samples), <name>_x.npy (8 test inputs),
 <name>_ref.npy (onnxruntime outputs on the test inputs). Run from the repository root:
@@ -78,3 +79,9 @@ save("split_seq",
       helper.make_node("Add", ["as", "bs"], ["y"], name="add")],
      [ints("parts", [4, 6]), ints("s0", [1]), ints("e0", [6]), ints("a0", [2]), ints("t0", [2]),
       ints("s1", [0]), ints("e1", [3]), ints("a1", [2])], [1, 6, 10])
+save("expand_tile",
+     [helper.make_node("Expand", ["x", "shape"], ["e"], name="expand"),
+      helper.make_node("Tile", ["e", "reps"], ["t"], name="tile"),
+      helper.make_node("Conv", ["t", "w", "b"], ["y"], name="conv")],
+     [ints("shape", [1, 3, 5, 4]), ints("reps", [1, 2, 1, 2]),
+      const("w", rng.normal(0, 0.5, (2, 6, 1, 1))), const("b", rng.normal(0, 0.1, 2))], [1, 3, 1, 4])
