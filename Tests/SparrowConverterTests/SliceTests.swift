@@ -16,7 +16,7 @@ import Testing
     /// about twice the measured error: Slice/Gather/Split copy codes, so the error is that of the
     /// ops around them (conv, Mul, Gemm, Add).
     @Test(arguments: [("slice_net", 0.05, 0.006), ("gather_cls", 0.02, 0.006), ("split_seq", 0.025, 0.004),
-                      ("expand_tile", 0.01, 0.003)])
+                      ("expand_tile", 0.01, 0.003), ("pad_modes", 0.011, 0.003)])
     func int8AgreesWithOnnxruntime(model: String, maxFraction: Float, meanFraction: Float) throws {
         let result = try convert(onnxPath: Self.path("\(model).onnx"),
                                  options: ConversionOptions(calibrationPath: Self.path("\(model)_calib.npy")))
@@ -44,7 +44,7 @@ import Testing
     }
 
     /// The float executor (import, NHWC axis mapping) against onnxruntime.
-    @Test(arguments: ["slice_net", "gather_cls", "split_seq", "expand_tile"])
+    @Test(arguments: ["slice_net", "gather_cls", "split_seq", "expand_tile", "pad_modes"])
     func floatExecutorMatchesOnnxruntime(model: String) throws {
         let graph = Passes.optimize(try ONNXImporter.importModel(path: Self.path("\(model).onnx")))
         let x = try IRFixtures.floats(Self.path("\(model)_x.npy"))

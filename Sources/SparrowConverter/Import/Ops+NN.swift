@@ -317,8 +317,8 @@ extension ONNXImporter {
     static func importPad(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
         let x = try r.activationInput(0, in: s)
         let mode = try r.string("mode", default: "constant")
-        guard mode == "constant" else {
-            throw r.attributeError("mode", "value '\(mode)' is not supported (only 'constant')")
+        guard ["constant", "reflect", "edge"].contains(mode) else {
+            throw r.attributeError("mode", "value '\(mode)' is not supported (constant, reflect, edge)")
         }
         var pads: [Int]
         var value: Float = 0
@@ -348,6 +348,24 @@ extension ONNXImporter {
             after[axis] = pads[k + axes.count]
         }
         let outShape = (0..<rank).map { x.onnxShape[$0] + before[$0] + after[$0] }
+        if mode != "constant" {
+            // Edge and reflect padding are index tables along each padded axis: a Gather each.
+            var repeats: [[Int]] = []
+            for a in 0..<rank {
+                let n = x.onnxShape[a]
+                guard before[a] > 0 || after[a] > 0 else { repeats.append([]); continue }
+                if mode == "reflect" {
+                    guard before[a] < n, after[a] < n else {
+                        throw r.inputError(1, "reflect padding \(before[a]), \(after[a]) must be below the axis size \(n)")
+                    }
+                    repeats.append((0..<before[a]).map { before[a] - $0 } + Array(0..<n) + (0..<after[a]).map { n - 2 - $0 })
+                } else {
+                    repeats.append([Int](repeating: 0, count: before[a]) + Array(0..<n) + [Int](repeating: n - 1, count: after[a]))
+                }
+            }
+            try emitRepeats(&s, r, x, repeats)
+            return
+        }
         if rank == 4 {
             before = TensorLayout.permute(before, TensorLayout.nchwToNHWC)
             after = TensorLayout.permute(after, TensorLayout.nchwToNHWC)

@@ -6,6 +6,7 @@
   gather_cls  x[1,5,8] -> Gather axis 1 index 0 (scalar: the "class token") -> Gemm 8->4
   split_seq   x[1,6,10] -> Split axis 2 into [4,6] -> Slice the 6-part 1::2 -> Add       (3-D, attention-style)
   expand_tile x[1,3,1,4] -> Expand to [1,3,5,4] -> Tile [1,2,1,2] -> Conv 6->2 1x1        (run-time Expand, Tile)
+  pad_modes   x[1,2,5,6] -> Pad reflect (1,2 | 2,1 on H, W) -> Pad edge (1 all round) -> Conv 2->3 3x3
 
 Files per model: <name>.onnx, <name>_calib.npy (32 samples), <name>_x.npy (8 test inputs),
 <name>_ref.npy (onnxruntime outputs on the test inputs). Run from the repository root:
@@ -85,3 +86,9 @@ save("expand_tile",
       helper.make_node("Conv", ["t", "w", "b"], ["y"], name="conv")],
      [ints("shape", [1, 3, 5, 4]), ints("reps", [1, 2, 1, 2]),
       const("w", rng.normal(0, 0.5, (2, 6, 1, 1))), const("b", rng.normal(0, 0.1, 2))], [1, 3, 1, 4])
+save("pad_modes",
+     [helper.make_node("Pad", ["x", "p1"], ["r"], name="reflect", mode="reflect"),
+      helper.make_node("Pad", ["r", "p2"], ["e"], name="edge", mode="edge"),
+      helper.make_node("Conv", ["e", "w", "b"], ["y"], name="conv")],
+     [ints("p1", [0, 0, 1, 2, 0, 0, 2, 1]), ints("p2", [0, 0, 1, 1, 0, 0, 1, 1]),
+      const("w", rng.normal(0, 0.4, (3, 2, 3, 3))), const("b", rng.normal(0, 0.1, 3))], [1, 2, 5, 6])
