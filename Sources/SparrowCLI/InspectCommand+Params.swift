@@ -9,8 +9,9 @@ import SparrowFormat
 func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> String {
     do throws(ParamError) {
         switch opcode {
-        case .conv2D, .depthwiseConv2D:
-            let p = try ConvParamRecord(decoding: w, depthwise: opcode == .depthwiseConv2D)
+        case .conv2D, .depthwiseConv2D, .transposeConv2D, .depthwiseTransposeConv2D:
+            let depthwise = opcode == .depthwiseConv2D || opcode == .depthwiseTransposeConv2D
+            let p = try ConvParamRecord(decoding: w, depthwise: depthwise)
             var text = "stride \(p.strideH)×\(p.strideW), dilation \(p.dilationH)×\(p.dilationW), "
                 + "pads t\(p.padTop) l\(p.padLeft) b\(p.padBottom) r\(p.padRight), \(clampText(p.activation))"
             if let m = p.depthMultiplier { text += ", depth multiplier \(m)" }
@@ -58,6 +59,16 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
             let p = try TransposeParamRecord(decoding: w)
             let perm = [p.perm.0, p.perm.1, p.perm.2, p.perm.3].map(shape4AxisName)
             return "output axes take input axes [\(perm.joined(separator: ", "))]"
+        case .resize:
+            return try ResizeParamRecord(decoding: w).bilinear ? "bilinear (taps in the table input)" : "nearest (taps in the table input)"
+        case .slice:
+            let p = try SliceParamRecord(decoding: w)
+            return "begin n\(p.begin.0) h\(p.begin.1) w\(p.begin.2) c\(p.begin.3), step n\(p.step.0) h\(p.step.1) w\(p.step.2) c\(p.step.3)"
+        case .gather:
+            return "axis \(shape4AxisName(try GatherParamRecord(decoding: w).axis)) (indices in the second input)"
+        case .argMax:
+            let p = try ArgMaxParamRecord(decoding: w)
+            return "axis \(shape4AxisName(p.axis)), ties: \(p.selectLast ? "last" : "first") maximum"
         case .quantize:
             return try QuantizeParamRecord(decoding: w).roundHalfAway ? "round half away from zero (TFLite)" : "round half to even"
         case .reshape, .dequantize, .lookup, .maximum, .minimum:

@@ -7,13 +7,14 @@ public enum ModelFormat {
     public static let magic: (UInt8, UInt8, UInt8, UInt8) = (0x53, 0x50, 0x52, 0x57)
     public static let versionMajor: UInt16 = 1
     /// 1: block-sparse weights (sparse section, opcodes 18 and 19). 2: PRelu (opcode 20).
-    /// 3: Maximum and Minimum (opcodes 40 and 41).
+    /// 3: Resize (opcode 21) and the operators after it in the 21...39 block; Maximum and Minimum
+    /// (opcodes 40 and 41, imported TFLite models).
     public static let versionMinor: UInt16 = 3
 
     /// The lowest minor version whose opcodes include `opcode`; the writer stamps the highest
     /// over a file's operators, so a file without new operators keeps its older version (and bytes).
     public static func minorVersion(introducing opcode: OpCode) -> UInt16 {
-        if opcode.rawValue >= OpCode.maximum.rawValue { return 3 }
+        if opcode.rawValue >= OpCode.resize.rawValue { return 3 }
         return opcode.rawValue >= OpCode.prelu.rawValue ? 2 : 1
     }
     public static let headerSize = 128

@@ -48,6 +48,25 @@ public enum OpCode: UInt8 {
     /// inputs: x, alpha int8 const [C] or [1] (C = x's innermost dim; zero point 0). Format 1.2.
     /// params: PReluParamRecord
     case prelu = 20
+    /// inputs: x[n,h,w,c], taps int32 const [outH + outW, 3] (lower index, upper index, weight of
+    /// upper in 1/1024) per output row then column; output [n,outH,outW,c] with x's scale and zero
+    /// point. Format 1.3. params: ResizeParamRecord
+    case resize = 21
+    /// inputs as conv2D (filter OHWI [outC,kh,kw,inC], not flipped); output
+    /// [n, (h−1)·sH + dH·(kh−1) + 1 − padTop − padBottom + extra, …] with 0 ≤ extra < max(sH, dH)
+    /// (ONNX output_padding). Format 1.3. params: ConvParamRecord
+    case transposeConv2D = 22
+    /// inputs as depthwiseConv2D, output shape as transposeConv2D. Format 1.3. params: ConvParamRecord (with depthMultiplier)
+    case depthwiseTransposeConv2D = 23
+    /// inputs: x int8; output int8 with x's scale and zero point, output[i] = x[begin + i·step] per
+    /// Shape4 axis. Format 1.3. params: SliceParamRecord
+    case slice = 24
+    /// inputs: x int8, indices int32 const [k]; output x's shape with the axis replaced by k, same
+    /// quantization. Format 1.3. params: GatherParamRecord
+    case gather = 25
+    /// inputs: x int8; output int32 indices, x's element count / the axis size (any shape).
+    /// Format 1.3. params: ArgMaxParamRecord
+    case argMax = 26
     /// inputs: a, b int8 (broadcasting); the larger / smaller raw code of each pair, as LiteRT's
     /// MAXIMUM and MINIMUM (no rescaling). No params. Format 1.3 (imported TFLite models).
     case maximum = 40
@@ -76,6 +95,12 @@ public enum OpCode: UInt8 {
         case .sparseFullyConnected: return "SparseFullyConnected"
         case .sparseConv1x1: return "SparseConv1x1"
         case .prelu: return "PRelu"
+        case .resize: return "Resize"
+        case .transposeConv2D: return "TransposeConv2D"
+        case .depthwiseTransposeConv2D: return "DepthwiseTransposeConv2D"
+        case .slice: return "Slice"
+        case .gather: return "Gather"
+        case .argMax: return "ArgMax"
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
         }

@@ -4,7 +4,7 @@
 
 /// Integer bits of the rescaled differences (x − max)·β·s: values down to −32 are represented.
 let softmaxDiffIntegerBits: Int32 = 5
-/// Integer bits of the running sum of exps: sums up to 4096 (depth ≤ 4095) are exact.
+/// Integer bits of TFLite's sum of exps (Q(12): sums below 4096 fit); softmaxS8 widens it for larger rows.
 let softmaxSumIntegerBits: Int32 = 12
 
 public struct SoftmaxParams: Equatable {
@@ -116,8 +116,18 @@ func reciprocalOfOnePlusQ0(_ x: Int32) -> Int32 {
     return saturatingLeftShift(estimate, 1)
 }
 
+/// The largest row the verifier accepts (ONNX classifiers over ≈ 6,600 CTC classes and
+/// vocabulary-sized heads fit).
+public let softmaxMaxDepth = 65536
+
 /// int8 softmax over rows of `depth` values (`outer` rows), output scale 1/256, zero point
-/// −128. Precondition: depth ≤ 4095 (the Q(12) sum saturates beyond, biasing results).
+/// −128. Precondition: depth ≤ softmaxMaxDepth.
+///
+/// The exps are TFLite's Q(12) terms (each ≤ 2^19, 1.0 = 2^19), summed exactly in a two-word
+/// (carry, low) accumulator: the total is ≤ 65536·2^19 = 2^35 < 2^64. Up to 4095 terms the total
+/// is < 2^31 and the Q(12) sum is used as is (TFLite's arithmetic, bit for bit); beyond, it is
+/// shifted right by k bits to fit 31 bits and read as a Q(12 + k) sum (truncating ≤ 2^−30 of it),
+/// so large rows keep every term's 2^−19 resolution instead of saturating.
 public func softmaxS8(_ p: SoftmaxParams, input: UnsafePointer<Int8>, outer: Int, depth: Int,
                       output: UnsafeMutablePointer<Int8>) {
     for row in 0..<outer {
@@ -127,23 +137,30 @@ public func softmaxS8(_ p: SoftmaxParams, input: UnsafePointer<Int8>, outer: Int
         for i in 0..<depth { maxValue = max(maxValue, x[i]) }
         let maxInRow = Int32(maxValue)
 
-        // Σ e^(β·s·(x − max)) in Q(12).
-        var sumOfExps: Int32 = 0
+        // Σ e^(β·s·(x − max)) in Q(12), as carry·2^32 + low.
+        var low: UInt32 = 0, carry: UInt32 = 0
         for i in 0..<depth {
             let difference = Int32(x[i]) &- maxInRow
             if difference >= p.diffMin {
                 let rescaled = multiplyByQuantizedMultiplier(difference, p.inputMultiplier, p.inputShift)
+                // 0 ≤ e ≤ 2^19 (1.0 in Q(12)).
                 let e = roundingDivideByPOT(expOnNegativeValuesQ5(rescaled), softmaxSumIntegerBits)
-                // Each term ≤ 2^19 (1.0 in Q(12)); saturate instead of wrapping past depth 4095.
-                let (total, overflow) = sumOfExps.addingReportingOverflow(e)
-                sumOfExps = overflow ? Int32.max : total
+                let (total, overflow) = low.addingReportingOverflow(UInt32(bitPattern: e))
+                low = total
+                if overflow { carry &+= 1 }
             }
         }
+        // Fit the total into 31 bits: k extra integer bits.
+        let bitLength = carry != 0 ? 64 - carry.leadingZeroBitCount : 32 - low.leadingZeroBitCount
+        let k = max(bitLength - 31, 0)
+        let fitted = k == 0 ? low : (low >> UInt32(k)) | (carry << UInt32(32 - k))
+        let sumOfExps = Int32(bitPattern: fitted)
+        let sumIntegerBits = softmaxSumIntegerBits + Int32(k)
 
         // sum = 2^bitsOverUnit · (1 + f) with f ∈ [0, 1): normalize, then take 1/(1 + f).
         // The row maximum contributes 1.0, so sum ≥ 2^19 and bitsOverUnit ≥ 0.
         let headroomPlusOne = Int32(UInt32(bitPattern: sumOfExps).leadingZeroBitCount)
-        let bitsOverUnit = softmaxSumIntegerBits - headroomPlusOne
+        let bitsOverUnit = sumIntegerBits - headroomPlusOne
         let normalized = Int32(bitPattern: (UInt32(bitPattern: sumOfExps) &<< UInt32(headroomPlusOne)) &- (UInt32(1) << 31))
         let reciprocal = reciprocalOfOnePlusQ0(normalized)
 

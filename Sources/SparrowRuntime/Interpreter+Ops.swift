@@ -29,6 +29,12 @@ extension Interpreter {
         case .sparseFullyConnected: runSparseFullyConnected(o)
         case .sparseConv1x1: runSparseConv1x1(o)
         case .prelu: runPRelu(o)
+        case .resize: runResize(o)
+        case .transposeConv2D: runTransposeConvolution(o, depthwise: false)
+        case .depthwiseTransposeConv2D: runTransposeConvolution(o, depthwise: true)
+        case .slice: runSlice(o)
+        case .gather: runGather(o)
+        case .argMax: runArgMax(o)
         case .maximum: runMaxMin(o, maximum: true)
         case .minimum: runMaxMin(o, maximum: false)
         }

@@ -17,7 +17,7 @@ public struct ModelError: Error, Equatable {
         case badOpcode, indicesOutOfBounds, paramsOutOfBounds, wrongInputCount, wrongOutputCount, wrongParamCount
         case tensorIndexOutOfRange, wrongDType, wrongRank, shapeMismatch, notConstant, notInArena, badParameter
         case weightOutOfRange, accumulatorBound, biasOutOfRange, badMultiplier, badShift, badActivationRange
-        case notPerChannelLength
+        case notPerChannelLength, tapOutOfRange
         // Graph and plan
         case tensorWrittenTwice, usedBeforeWritten, lifetimeTooShort, arenaOverlap, noInputs, noOutputs
         case badGraphInput, badGraphOutput
@@ -110,6 +110,7 @@ extension ModelError.Reason {
         case .badShift: return "requantization shift out of range [-31, 30]"
         case .badActivationRange: return "activation clamp must satisfy -128 <= min <= max <= 127"
         case .notPerChannelLength: return "per-channel array length differs from the output channel count"
+        case .tapOutOfRange: return "resize tap or gather index outside the input, or a resize weight outside 0...1024"
         case .tensorWrittenTwice: return "tensor is written by more than one operator"
         case .usedBeforeWritten: return "tensor is read before any operator writes it"
         case .lifetimeTooShort: return "planned lifetime does not cover a use of the tensor"

@@ -71,6 +71,12 @@ extension VerifiedModel {
         case .sparseFullyConnected: try c.sparseFullyConnected()
         case .sparseConv1x1: try c.sparseConv1x1()
         case .prelu: try c.prelu()
+        case .resize: try c.resize()
+        case .transposeConv2D: try c.transposeConvolution(depthwise: false)
+        case .depthwiseTransposeConv2D: try c.transposeConvolution(depthwise: true)
+        case .slice: try c.slice()
+        case .gather: try c.gather()
+        case .argMax: try c.argMax()
         case .maximum, .minimum: try c.maxMin()
         }
     }

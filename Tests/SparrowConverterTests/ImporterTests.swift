@@ -36,10 +36,10 @@ func model(_ nodes: [ONNXNode], input: [Int], output: String = "y", initializers
 
     @Test func unsupportedAttributeValueNamesNodeOpAndAttribute() throws {
         let pad = ONNXNode(name: "pad_1", opType: "Pad", inputs: ["x", "pads"], outputs: ["y"],
-                           attributes: ["mode": .string(Array("reflect".utf8))])
+                           attributes: ["mode": .string(Array("wrap".utf8))])
         let m = model([pad], input: [1, 1, 2, 2], initializers: [int64Tensor("pads", [0, 0, 1, 1, 0, 0, 1, 1])])
         let error = #expect(throws: ImportError.self) { try ONNXImporter.importModel(m) }
-        #expect(error?.description == "Node 'pad_1' (Pad), attribute 'mode': value 'reflect' is not supported (only 'constant')")
+        #expect(error?.description == "Node 'pad_1' (Pad), attribute 'mode': value 'wrap' is not supported (constant, reflect, edge)")
     }
 
     @Test func groupedConvolutionIsRejectedNamingGroup() throws {

@@ -4,7 +4,8 @@ import Testing
 import SparrowTestSupport
 
 @Suite struct SoftmaxTests {
-    @Test(arguments: [1, 2, 5, 10, 33, 100, 1000], [0.02, 0.0625, 0.1, 0.25])
+    // Rows above 4095 exercise the widened (carry, low) sum that TFLite's Q(12) sum cannot hold.
+    @Test(arguments: [1, 2, 5, 10, 33, 100, 1000, 4095, 4096, 6625, 65536], [0.02, 0.0625, 0.1, 0.25])
     func matchesFloatReference(_ depth: Int, _ inputScale: Double) {
         var rng = SplitMix64(seed: UInt64(depth) * 13 + UInt64(inputScale * 1000))
         let outer = 3

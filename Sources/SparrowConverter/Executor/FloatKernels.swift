@@ -25,6 +25,12 @@ enum FloatKernels {
         case .unary(let f): return inputs[0].map { f.apply($0) }
         case .identity: return inputs[0]
         case .prelu: return binary(inputs, shapes, .none) { x, slope in x >= 0 ? x : slope * x }
+        case .resize(let a): return resize(inputs[0], shapes[0], a, outShape: outShape)
+        case .slice(let begin, let step): return slice(inputs[0], shapes[0], begin: begin, step: step, outShape: outShape)
+        case .gather(let axis, let indices): return gather(inputs[0], shapes[0], axis: axis, indices: indices)
+        case .convTranspose(let a):
+            return convTranspose(inputs[0], shapes[0], filter: inputs[1], filterShape: shapes[1],
+                                 bias: inputs[2].isEmpty ? nil : inputs[2], attrs: a, outShape: outShape)
         }
     }
 
@@ -193,6 +199,96 @@ enum FloatKernels {
                 index[a] = 0
                 a -= 1
             }
+        }
+        return out
+    }
+
+    /// Resize of H and W (NHWC): each output pixel interpolates its source taps in Double.
+    static func resize(_ x: [Float], _ xShape: [Int], _ a: ResizeAttributes, outShape: [Int]) -> [Float] {
+        let (n, h, w, c) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow) = (outShape[1], outShape[2])
+        let rows = (0..<oh).map { a.taps($0, axis: 0, inputSize: h, outputSize: oh) }
+        let cols = (0..<ow).map { a.taps($0, axis: 1, inputSize: w, outputSize: ow) }
+        var out = [Float](repeating: 0, count: n * oh * ow * c)
+        for b in 0..<n {
+            for (oy, r) in rows.enumerated() {
+                for (ox, t) in cols.enumerated() {
+                    for ch in 0..<c {
+                        func v(_ y: Int, _ xx: Int) -> Double { Double(x[((b * h + y) * w + xx) * c + ch]) }
+                        let top = v(r.lower, t.lower) * (1 - t.weight) + v(r.lower, t.upper) * t.weight
+                        let bottom = v(r.upper, t.lower) * (1 - t.weight) + v(r.upper, t.upper) * t.weight
+                        out[((b * oh + oy) * ow + ox) * c + ch] = Float(top * (1 - r.weight) + bottom * r.weight)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Transposed convolution in scatter form (each input pixel adds its products to the outputs it
+    /// reaches), then bias and the fused activation.
+    static func convTranspose(_ x: [Float], _ xShape: [Int], filter: [Float], filterShape: [Int], bias: [Float]?,
+                              attrs: ConvAttributes, outShape: [Int]) -> [Float] {
+        let (n, h, w, inC) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow, outC) = (outShape[1], outShape[2], outShape[3])
+        let (kh, kw) = (filterShape[1], filterShape[2])
+        let (sh, sw) = (attrs.strides[0], attrs.strides[1]), (dh, dw) = (attrs.dilations[0], attrs.dilations[1])
+        let (pt, pl) = (attrs.pads[0], attrs.pads[1])
+        var acc = [Double](repeating: 0, count: n * oh * ow * outC)
+        for b in 0..<n {
+            for iy in 0..<h {
+                for ix in 0..<w {
+                    let xBase = ((b * h + iy) * w + ix) * inC
+                    for ky in 0..<kh {
+                        let oy = iy * sh - pt + ky * dh
+                        if oy < 0 || oy >= oh { continue }
+                        for kx in 0..<kw {
+                            let ox = ix * sw - pl + kx * dw
+                            if ox < 0 || ox >= ow { continue }
+                            let oBase = ((b * oh + oy) * ow + ox) * outC
+                            for oc in 0..<outC {
+                                if attrs.isDepthwise {
+                                    acc[oBase + oc] += Double(x[xBase + oc / attrs.depthMultiplier])
+                                        * Double(filter[(ky * kw + kx) * outC + oc])
+                                } else {
+                                    let fBase = ((oc * kh + ky) * kw + kx) * inC
+                                    for ic in 0..<inC { acc[oBase + oc] += Double(x[xBase + ic]) * Double(filter[fBase + ic]) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return acc.enumerated().map { i, v in attrs.activation.apply(Float(v) + (bias?[i % outC] ?? 0)) }
+    }
+
+    /// Strided slice over any rank: output[i] = x[begin + i·step] per axis.
+    static func slice(_ x: [Float], _ xShape: [Int], begin: [Int], step: [Int], outShape: [Int]) -> [Float] {
+        let strides = TensorLayout.strides(xShape), count = outShape.reduce(1, *)
+        var out: [Float] = [], index = [Int](repeating: 0, count: outShape.count)
+        out.reserveCapacity(count)
+        for _ in 0..<count {
+            var offset = 0
+            for a in 0..<outShape.count { offset += (begin[a] + index[a] * step[a]) * strides[a] }
+            out.append(x[offset])
+            var a = outShape.count - 1
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < outShape[a] { break }
+                index[a] = 0
+                a -= 1
+            }
+        }
+        return out
+    }
+
+    /// Gather along `axis` with in-range indices.
+    static func gather(_ x: [Float], _ xShape: [Int], axis: Int, indices: [Int]) -> [Float] {
+        let outer = xShape[..<axis].reduce(1, *), inner = xShape[(axis + 1)...].reduce(1, *), n = xShape[axis]
+        var out: [Float] = []
+        for o in 0..<outer {
+            for i in indices { out += x[((o * n + i) * inner)..<((o * n + i + 1) * inner)] }
         }
         return out
     }

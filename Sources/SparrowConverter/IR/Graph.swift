@@ -226,6 +226,16 @@ public enum IROp: Equatable, Sendable {
     /// inputs: x, slope (constant broadcast along the last IR axis: one value, or one per channel).
     /// y = x for x >= 0, slope·x below.
     case prelu
+    /// inputs: x [N,H,W,C]. Nearest or bilinear resampling of H and W to the output shape.
+    case resize(ResizeAttributes)
+    /// inputs: x [N,H,W,C], filter (OHWI [outC,kh,kw,inC], or [1,kh,kw,C*mult] when depthwise; not
+    /// flipped), bias [outC] or -1. Transposed convolution: input pixel (iy, ix) adds x·w to output
+    /// (iy·sH − padTop + ky·dH, ix·sW − padLeft + kx·dW); the output shape carries output_padding.
+    case convTranspose(ConvAttributes)
+    /// Strided slice: output[i] = x[begin + i·step] per IR axis (the output shape gives the counts).
+    case slice(begin: [Int], step: [Int])
+    /// Gather along an IR axis with constant indices (in range): output axis size = indices.count.
+    case gather(axis: Int, indices: [Int])
 
     /// Short name for messages and summaries.
     public var name: String {
@@ -247,13 +257,17 @@ public enum IROp: Equatable, Sendable {
         case .unary: return "Unary"
         case .identity: return "Identity"
         case .prelu: return "PRelu"
+        case .resize: return "Resize"
+        case .convTranspose(let a): return a.isDepthwise ? "DepthwiseTransposeConv2D" : "TransposeConv2D"
+        case .slice: return "Slice"
+        case .gather: return "Gather"
         }
     }
 
     /// The fused activation, for ops that carry one.
     public var activation: Activation? {
         switch self {
-        case .conv(let a): return a.activation
+        case .conv(let a), .convTranspose(let a): return a.activation
         case .fullyConnected(let act), .add(let act), .sub(let act), .mul(let act), .div(let act): return act
         case .maxPool(let p), .averagePool(let p): return p.activation
         default: return nil

@@ -9,18 +9,21 @@ extension ONNXImporter {
     static let registry: [String: ImportHandler] = {
         var reg: [String: ImportHandler] = [:]
         // Neural-network ops (Ops+NN.swift).
-        reg["Conv"] = { s, r in try importConv(&s, r) }
+        reg["Conv"] = { s, r in try importLifting1D(&s, r) { s, r in try importConv(&s, r) } }
         reg["Gemm"] = { s, r in try importGemm(&s, r) }
         reg["MatMul"] = { s, r in try importMatMul(&s, r) }
         reg["BatchNormalization"] = { s, r in try importBatchNormalization(&s, r) }
-        reg["MaxPool"] = { s, r in try importPool(&s, r, isMax: true) }
-        reg["AveragePool"] = { s, r in try importPool(&s, r, isMax: false) }
+        reg["MaxPool"] = { s, r in try importLifting1D(&s, r) { s, r in try importPool(&s, r, isMax: true) } }
+        reg["AveragePool"] = { s, r in try importLifting1D(&s, r) { s, r in try importPool(&s, r, isMax: false) } }
         reg["GlobalAveragePool"] = { s, r in try importGlobalAveragePool(&s, r) }
         reg["GlobalMaxPool"] = { s, r in try importGlobalMaxPool(&s, r) }
         reg["ReduceMean"] = { s, r in try importReduceMean(&s, r) }
         reg["Softmax"] = { s, r in try importSoftmax(&s, r) }
         reg["Pad"] = { s, r in try importPad(&s, r) }
         reg["PRelu"] = { s, r in try importPRelu(&s, r) }
+        reg["Resize"] = { s, r in try importResize(&s, r, isUpsample: false) }
+        reg["Upsample"] = { s, r in try importResize(&s, r, isUpsample: true) }
+        reg["ConvTranspose"] = { s, r in try importLifting1D(&s, r) { s, r in try importConvTranspose(&s, r) } }
         // Elementwise (Ops+Elementwise.swift).
         for (name, kind) in [("Add", BinaryKind.add), ("Sub", .sub), ("Mul", .mul), ("Div", .div),
                              ("Pow", .pow), ("Equal", .equal), ("Less", .less), ("Greater", .greater)] {
@@ -41,6 +44,9 @@ extension ONNXImporter {
         reg["Size"] = { s, r in try importSize(&s, r) }
         reg["Gather"] = { s, r in try importGather(&s, r) }
         reg["Slice"] = { s, r in try importSlice(&s, r) }
+        reg["Split"] = { s, r in try importSplit(&s, r) }
+        reg["DepthToSpace"] = { s, r in try importDepthSpace(&s, r, toSpace: true) }
+        reg["SpaceToDepth"] = { s, r in try importDepthSpace(&s, r, toSpace: false) }
         reg["Cast"] = { s, r in try importCast(&s, r) }
         reg["Unsqueeze"] = { s, r in try importUnsqueeze(&s, r) }
         reg["Squeeze"] = { s, r in try importSqueeze(&s, r) }
@@ -50,6 +56,7 @@ extension ONNXImporter {
         reg["Transpose"] = { s, r in try importTranspose(&s, r) }
         reg["Range"] = { s, r in try importRange(&s, r) }
         reg["Expand"] = { s, r in try importExpand(&s, r) }
+        reg["Tile"] = { s, r in try importTile(&s, r) }
         // QDQ models (Ops+Quantization.swift).
         reg["QuantizeLinear"] = { s, r in try importQuantizeLinear(&s, r) }
         reg["DequantizeLinear"] = { s, r in try importDequantizeLinear(&s, r) }

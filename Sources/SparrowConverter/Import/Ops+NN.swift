@@ -328,8 +328,8 @@ extension ONNXImporter {
     static func importPad(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
         let x = try r.activationInput(0, in: s)
         let mode = try r.string("mode", default: "constant")
-        guard mode == "constant" else {
-            throw r.attributeError("mode", "value '\(mode)' is not supported (only 'constant')")
+        guard ["constant", "reflect", "edge"].contains(mode) else {
+            throw r.attributeError("mode", "value '\(mode)' is not supported (constant, reflect, edge)")
         }
         var pads: [Int]
         var value: Float = 0
@@ -359,6 +359,24 @@ extension ONNXImporter {
             after[axis] = pads[k + axes.count]
         }
         let outShape = (0..<rank).map { x.onnxShape[$0] + before[$0] + after[$0] }
+        if mode != "constant" {
+            // Edge and reflect padding are index tables along each padded axis: a Gather each.
+            var repeats: [[Int]] = []
+            for a in 0..<rank {
+                let n = x.onnxShape[a]
+                guard before[a] > 0 || after[a] > 0 else { repeats.append([]); continue }
+                if mode == "reflect" {
+                    guard before[a] < n, after[a] < n else {
+                        throw r.inputError(1, "reflect padding \(before[a]), \(after[a]) must be below the axis size \(n)")
+                    }
+                    repeats.append((0..<before[a]).map { before[a] - $0 } + Array(0..<n) + (0..<after[a]).map { n - 2 - $0 })
+                } else {
+                    repeats.append([Int](repeating: 0, count: before[a]) + Array(0..<n) + [Int](repeating: n - 1, count: after[a]))
+                }
+            }
+            try emitRepeats(&s, r, x, repeats)
+            return
+        }
         if rank == 4 {
             before = TensorLayout.permute(before, TensorLayout.nchwToNHWC)
             after = TensorLayout.permute(after, TensorLayout.nchwToNHWC)
@@ -366,5 +384,191 @@ extension ONNXImporter {
         let id = s.emit(.pad(before: before, after: after, value: value), inputs: [x.id],
                         irShape: TensorLayout.irShape(ofONNX: outShape), name: r.name, outputName: r.output)
         s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+}
+
+extension ONNXImporter {
+    /// Resize (opset 10+) and Upsample (opset 7/9) of a 4-D NCHW activation over H and W,
+    /// nearest or (bi)linear; scales or sizes given as constants. Opset < 11 (and Upsample) use
+    /// asymmetric coordinates with floor for nearest, as onnxruntime does.
+    static func importResize(_ s: inout ImportState, _ r: NodeReader, isUpsample: Bool) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        guard x.rank == 4 else { throw r.inputError(0, "rank \(x.rank); only 4-D (N,C,H,W) resize is supported") }
+        let modeName = try r.string("mode", default: "nearest")
+        let mode: ResizeAttributes.Mode
+        switch modeName {
+        case "nearest": mode = .nearest
+        case "linear", "bilinear": mode = .linear
+        default: throw r.attributeError("mode", "value '\(modeName)' is not supported (nearest, linear)")
+        }
+        let legacy = isUpsample || r.opset < 11
+        var coordinates = ResizeAttributes.CoordinateMode.asymmetric, nearest = ResizeAttributes.NearestMode.floor
+        if !legacy {
+            let c = try r.string("coordinate_transformation_mode", default: "half_pixel")
+            guard let cm = ResizeAttributes.CoordinateMode(rawValue: c) else {
+                throw r.attributeError("coordinate_transformation_mode", "value '\(c)' is not supported "
+                                       + "(half_pixel, asymmetric, align_corners, pytorch_half_pixel)")
+            }
+            let n = try r.string("nearest_mode", default: "round_prefer_floor")
+            guard let nm = ResizeAttributes.NearestMode(rawValue: n) else {
+                throw r.attributeError("nearest_mode", "value '\(n)' is not supported")
+            }
+            coordinates = cm
+            nearest = nm
+            guard try r.int("antialias", default: 0) == 0 else { throw r.attributeError("antialias", "antialias = 1 is not supported") }
+            let policy = try r.string("keep_aspect_ratio_policy", default: "stretch")
+            guard policy == "stretch" else {
+                throw r.attributeError("keep_aspect_ratio_policy", "value '\(policy)' is not supported (only 'stretch')")
+            }
+        }
+        // Scales and sizes per ONNX axis (opset 18's `axes` names the axes they cover).
+        var axes = Array(0..<4)
+        if let a = try r.ints("axes") { axes = []; for v in a { axes.append(try r.axis(v, rank: 4, attribute: "axes")) } }
+        var scales: [Double]? = nil, sizes: [Int]? = nil
+        if isUpsample && r.opset < 9 {
+            guard let attr = r.node.attributes["scales"]?.floats else { throw r.attributeError("scales", "is required (FLOATS)") }
+            scales = attr.map(Double.init)
+        } else {
+            let scalesInput = legacy ? 1 : 2
+            if let c = try r.optionalConstant(scalesInput, in: s, what: "scales"), c.count > 0 { scales = c.values }
+            if !legacy, let c = try r.optionalConstant(3, in: s, what: "sizes"), c.count > 0 { sizes = c.ints }
+        }
+        var full = [Double](repeating: 1, count: 4), outShape = x.onnxShape
+        if let sizes {
+            guard sizes.count == axes.count else { throw r.inputError(3, "sizes has \(sizes.count) values for \(axes.count) axes") }
+            for (k, a) in axes.enumerated() {
+                outShape[a] = sizes[k]
+                full[a] = Double(sizes[k]) / Double(x.onnxShape[a])
+            }
+        } else if let scales {
+            guard scales.count == axes.count else {
+                throw r.inputError(legacy ? 1 : 2, "scales has \(scales.count) values for \(axes.count) axes")
+            }
+            for (k, a) in axes.enumerated() {
+                guard scales[k] > 0, scales[k].isFinite else { throw r.inputError(legacy ? 1 : 2, "scale \(scales[k]) must be > 0") }
+                full[a] = scales[k]
+                outShape[a] = Int((Double(x.onnxShape[a]) * scales[k]).rounded(.down))
+            }
+        } else {
+            throw r.inputError(legacy ? 1 : 2, "neither scales nor sizes is given")
+        }
+        guard outShape[0] == x.onnxShape[0], outShape[1] == x.onnxShape[1] else {
+            throw r.error(nil, "resizes the batch or channel axis (output \(outShape) from \(x.onnxShape)); only H and W may change")
+        }
+        guard outShape[2] >= 1, outShape[3] >= 1 else { throw r.error(nil, "output shape \(outShape) is empty") }
+        if legacy && mode == .nearest && (full[2] < 1 || full[3] < 1) {
+            throw r.error(nil, "nearest downsampling with opset < 11 (Upsample) is not supported")
+        }
+        let attrs = ResizeAttributes(mode: mode, coordinates: coordinates, nearest: nearest, scales: [full[2], full[3]])
+        let id = s.emit(.resize(attrs), inputs: [x.id], irShape: TensorLayout.irShape(ofONNX: outShape), name: r.name,
+                        outputName: r.output)
+        s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+}
+
+extension ONNXImporter {
+    /// ConvTranspose on a 4-D NCHW activation, group 1 or depthwise (group = input channels), any
+    /// stride, dilation, pads and output_padding. The ONNX filter [inC, outC/group, kh, kw] becomes
+    /// the conv layouts (OHWI, or [1, kh, kw, C·mult]) without flipping (IROp.convTranspose).
+    static func importConvTranspose(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        try requireImage(r, x)
+        let w = try r.constant(1, in: s, what: "the filter")
+        guard w.shape.count == 4 else { throw r.inputError(1, "filter shape \(w.shape) is not 4-D [I, O/group, kH, kW]") }
+        let bias = try r.optionalConstant(2, in: s, what: "the bias")
+        let (n, c, h, wIn) = (x.onnxShape[0], x.onnxShape[1], x.onnxShape[2], x.onnxShape[3])
+        let (kh, kw) = (w.shape[2], w.shape[3])
+        if let ks = try r.ints("kernel_shape"), ks != [kh, kw] {
+            throw r.attributeError("kernel_shape", "\(ks) does not match the filter shape \(w.shape)")
+        }
+        guard w.shape[0] == c else { throw r.inputError(1, "filter shape \(w.shape) expects \(w.shape[0]) input channels, input has \(c)") }
+        let strides = try pairAttribute(r, "strides", default: 1)
+        let dilations = try pairAttribute(r, "dilations", default: 1)
+        let outputPadding = try r.ints("output_padding") ?? [0, 0]
+        guard outputPadding.count == 2, outputPadding.allSatisfy({ $0 >= 0 }),
+              (0..<2).allSatisfy({ outputPadding[$0] < max(strides[$0], dilations[$0]) }) else {
+            throw r.attributeError("output_padding", "\(outputPadding) must be 2 values, each below the stride or dilation")
+        }
+        guard !r.has("output_shape") else {
+            throw r.attributeError("output_shape", "is not supported; give pads and output_padding instead")
+        }
+        let autoPad = try r.string("auto_pad", default: "NOTSET")
+        guard autoPad == "NOTSET" || autoPad == "VALID" else {
+            throw r.attributeError("auto_pad", "value '\(autoPad)' is not supported (NOTSET with explicit pads, or VALID)")
+        }
+        let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (try r.ints("pads") ?? [0, 0, 0, 0])
+        guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw r.attributeError("pads", "\(pads) must be 4 values >= 0") }
+        let group = try r.int("group", default: 1)
+        var attrs = ConvAttributes(strides: strides, dilations: dilations, pads: pads)
+        let filter: [Float], filterShape: [Int], outC: Int
+        if group == 1 {
+            outC = w.shape[1]
+            // [I, O, kh, kw] -> [O, kh, kw, I]
+            filter = TensorLayout.transpose(w.floats, shape: w.shape, perm: [1, 2, 3, 0])
+            filterShape = [outC, kh, kw, c]
+        } else if group == c && c > 1 {
+            // Depthwise: output channel ic·mult + m reads input channel ic; [C, mult, kh, kw] -> [kh, kw, C·mult].
+            attrs.isDepthwise = true
+            attrs.depthMultiplier = w.shape[1]
+            outC = c * w.shape[1]
+            filter = TensorLayout.transpose(w.floats, shape: w.shape, perm: [2, 3, 0, 1])
+            filterShape = [1, kh, kw, outC]
+        } else {
+            throw r.attributeError("group", "value \(group) is not supported (1, or the input channel count \(c) for depthwise)")
+        }
+        var biasID = -1
+        if let bias {
+            guard bias.count == outC else { throw r.inputError(2, "bias has \(bias.count) elements, not \(outC)") }
+            biasID = s.addConstant(bias.floats, irShape: [outC], name: r.name + "/bias", quantization: bias.quantization)
+        }
+        // A QDQ model's filter scales are not carried over (their axis is ONNX's output axis 1):
+        // the lowering quantizes the filter per output channel itself.
+        let filterID = s.addConstant(filter, irShape: filterShape, name: r.name + "/filter")
+        let outH = (h - 1) * strides[0] + dilations[0] * (kh - 1) + 1 - pads[0] - pads[2] + outputPadding[0]
+        let outW = (wIn - 1) * strides[1] + dilations[1] * (kw - 1) + 1 - pads[1] - pads[3] + outputPadding[1]
+        guard outH >= 1 && outW >= 1 else { throw r.error(nil, "the output would be empty (\(outH)×\(outW))") }
+        let outShape = [n, outC, outH, outW]
+        let id = s.emit(.convTranspose(attrs), inputs: [x.id, filterID, biasID], irShape: TensorLayout.irShape(ofONNX: outShape),
+                        name: r.name, outputName: r.output)
+        s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+}
+
+extension ONNXImporter {
+    /// Conv, ConvTranspose and pooling on a 3-D [N, C, L] activation (1-D signals) run as their
+    /// 2-D form with H = 1: the input gains a unit axis 2, a 3-D filter gains a unit kernel row, the
+    /// 1-D attributes gain a leading (H) entry (kernel 1, stride 1, dilation 1, no padding), and the
+    /// [N, C', 1, L'] result is reshaped back. Any other rank goes to `handler` unchanged.
+    static func importLifting1D(_ s: inout ImportState, _ r: NodeReader,
+                                _ handler: (inout ImportState, NodeReader) throws -> Void) throws {
+        guard case .activation(let x) = try r.symbol(0, in: s), x.rank == 3 else {
+            try handler(&s, r)
+            return
+        }
+        var node = r.node
+        let x4 = s.reshape(x, to: [x.onnxShape[0], x.onnxShape[1], 1, x.onnxShape[2]], name: r.name + "/as_2d")
+        node.inputs[0] = r.name + "/as_2d"
+        s.symbols[node.inputs[0]] = .activation(x4)
+        if r.hasInput(1), case .constant(var w) = try r.symbol(1, in: s) {
+            guard w.shape.count == 3 else { throw r.inputError(1, "filter shape \(w.shape) is not 3-D for a 1-D input") }
+            w.shape.insert(1, at: 2)
+            node.inputs[1] = r.name + "/filter_2d"
+            s.symbols[node.inputs[1]] = .constant(w)
+        }
+        for (name, lead) in [("kernel_shape", [Int64(1)]), ("strides", [1]), ("dilations", [1]), ("output_padding", [0])] {
+            if case .ints(let v)? = node.attributes[name] { node.attributes[name] = .ints(lead + v) }
+        }
+        if case .ints(let v)? = node.attributes["pads"] {
+            guard v.count == 2 else { throw r.attributeError("pads", "\(v) must have 2 values for a 1-D window") }
+            node.attributes["pads"] = .ints([0, v[0], 0, v[1]])
+        }
+        let output = r.output
+        node.outputs[0] = r.name + "/out_2d"
+        try handler(&s, NodeReader(node: node, index: r.index, opset: r.opset))
+        guard case .activation(let y4)? = s.symbols[node.outputs[0]], y4.rank == 4 else {
+            throw r.error(nil, "the 2-D form of this 1-D operator produced no 4-D activation")
+        }
+        s.symbols[output] = .activation(s.reshape(y4, to: [y4.onnxShape[0], y4.onnxShape[1], y4.onnxShape[3]],
+                                                  name: r.name + "/as_1d"))
     }
 }

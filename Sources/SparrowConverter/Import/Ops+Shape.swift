@@ -59,6 +59,10 @@ extension ONNXImporter {
     }
 
     static func importGather(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        if case .activation(let x) = try r.symbol(0, in: s) {
+            try importRuntimeGather(&s, r, x)
+            return
+        }
         let data = try r.constant(0, in: s, what: "Gather data")
         let indices = try r.constant(1, in: s, what: "Gather indices")
         let rank = data.shape.count
@@ -80,9 +84,11 @@ extension ONNXImporter {
         s.symbols[r.output] = .constant(ConstTensor(shape: shape, values: values, isInteger: data.isInteger))
     }
 
-    static func importSlice(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
-        let data = try r.constant(0, in: s, what: "Slice data")
-        let rank = data.shape.count
+    /// ONNX Slice's starts/ends/axes/steps (attributes before opset 10, inputs after) as a first
+    /// index, a step and a count per axis of a tensor of `shape`.
+    static func sliceWindow(_ s: ImportState, _ r: NodeReader, shape: [Int]) throws(ImportError)
+        -> (begin: [Int], step: [Int], outShape: [Int]) {
+        let rank = shape.count
         var starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
         if r.opset < 10 {
             starts = try r.saturatedInts("starts") ?? []
@@ -102,10 +108,10 @@ extension ONNXImporter {
         }
         var begin = [Int](repeating: 0, count: rank)
         var step = [Int](repeating: 1, count: rank)
-        var outShape = data.shape
+        var outShape = shape
         for k in 0..<starts.count {
             let axis = try r.axis(axisList[k], rank: rank, attribute: "axes")
-            let dim = data.shape[axis]
+            let dim = shape[axis]
             let st = stepList[k]
             guard st != 0 else { throw r.error("steps", "a step of 0 is not allowed") }
             var b = starts[k] < 0 ? starts[k] + dim : starts[k]
@@ -120,6 +126,31 @@ extension ONNXImporter {
             begin[axis] = b
             step[axis] = st
         }
+        return (begin, step, outShape)
+    }
+
+    /// A strided slice of an activation (ONNX layout `begin`/`step`/`outShape`), in the IR layout.
+    static func emitSlice(_ s: inout ImportState, _ r: NodeReader, _ x: ActivationRef, begin: [Int], step: [Int],
+                          outShape: [Int], outputName: String) throws(ImportError) {
+        guard outShape.allSatisfy({ $0 >= 1 }) else { throw r.error(nil, "the slice of \(x.onnxShape) is empty (\(outShape))") }
+        let four = x.rank == 4
+        let irBegin = four ? TensorLayout.permute(begin, TensorLayout.nchwToNHWC) : begin
+        let irStep = four ? TensorLayout.permute(step, TensorLayout.nchwToNHWC) : step
+        let id = s.emit(.slice(begin: irBegin, step: irStep), inputs: [x.id], irShape: TensorLayout.irShape(ofONNX: outShape),
+                        name: r.name + (outputName == r.output ? "" : "/" + outputName), outputName: outputName)
+        s.symbols[outputName] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+
+    /// Slice: folded when the data is a constant, else a strided-slice operator on the activation.
+    static func importSlice(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        if case .activation(let x) = try r.symbol(0, in: s) {
+            let (begin, step, outShape) = try sliceWindow(s, r, shape: x.onnxShape)
+            try emitSlice(&s, r, x, begin: begin, step: step, outShape: outShape, outputName: r.output)
+            return
+        }
+        let data = try r.constant(0, in: s, what: "Slice data")
+        let rank = data.shape.count
+        let (begin, step, outShape) = try sliceWindow(s, r, shape: data.shape)
         let inStrides = TensorLayout.strides(data.shape)
         let count = outShape.reduce(1, *)
         var values: [Double] = []
@@ -356,6 +387,17 @@ extension ONNXImporter {
     }
 
     static func importExpand(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        if case .activation(let x) = try r.symbol(0, in: s) {
+            let shape = try r.constant(1, in: s, what: "the shape").ints
+            let raised = s.raiseRank(x, to: shape.count, name: r.name + "/rank")
+            guard let out = TensorLayout.broadcastShape(raised.onnxShape, shape) else {
+                throw r.inputError(1, "shape \(shape) does not broadcast with input shape \(x.onnxShape)")
+            }
+            // Each broadcast axis (size 1 → n) gathers index 0 n times.
+            let repeats = (0..<out.count).map { a in out[a] == raised.onnxShape[a] ? [Int]() : [Int](repeating: 0, count: out[a]) }
+            try emitRepeats(&s, r, raised, repeats)
+            return
+        }
         let data = try r.constant(0, in: s, what: "Expand input")
         let shape = try r.constant(1, in: s, what: "the shape").ints
         if let problem = ImportLimits.shapeProblem(shape, limit: ImportLimits.maxFoldedElements) { throw r.inputError(1, problem) }
@@ -364,5 +406,137 @@ extension ONNXImporter {
             throw r.inputError(1, "shape \(shape) does not broadcast with input shape \(data.shape)")
         }
         s.symbols[r.output] = .constant(ConstTensor(shape: out.shape, values: out.data, isInteger: data.isInteger))
+    }
+}
+
+extension ONNXImporter {
+    /// Gather of an activation with constant indices: one Gather operator along the IR axis, then
+    /// a reshape when the indices are not a 1-D list (a scalar index drops the axis).
+    static func importRuntimeGather(_ s: inout ImportState, _ r: NodeReader, _ x: ActivationRef) throws(ImportError) {
+        let indices = try r.constant(1, in: s, what: "Gather indices (on a run-time tensor)")
+        let axis = try r.axis(r.int("axis", default: 0), rank: x.rank, attribute: "axis")
+        let n = x.onnxShape[axis]
+        var list: [Int] = []
+        for raw in indices.ints {
+            let i = raw < 0 ? raw + n : raw
+            guard i >= 0 && i < n else { throw r.inputError(1, "index \(raw) is out of range for axis size \(n)") }
+            list.append(i)
+        }
+        guard !list.isEmpty else { throw r.inputError(1, "no indices") }
+        var kept = x.onnxShape
+        kept[axis] = list.count
+        let irAxis = x.rank == 4 ? TensorLayout.inverse(TensorLayout.nchwToNHWC)[axis] : axis
+        let finalShape = Array(x.onnxShape[..<axis]) + indices.shape + Array(x.onnxShape[(axis + 1)...])
+        let id = s.emit(.gather(axis: irAxis, indices: list), inputs: [x.id], irShape: TensorLayout.irShape(ofONNX: kept),
+                        name: r.name, outputName: finalShape == kept ? r.output : nil)
+        s.symbols[r.output] = .activation(s.reshape(ActivationRef(id: id, onnxShape: kept), to: finalShape, name: r.name + "/reshape"))
+    }
+
+    /// Split of an activation into slices along one axis (sizes from the `split` input or
+    /// attribute, else equal parts; opset 18's num_outputs allows a smaller last part).
+    static func importSplit(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        let axis = try r.axis(r.int("axis", default: 0), rank: x.rank, attribute: "axis")
+        let dim = x.onnxShape[axis], outputs = r.node.outputs
+        var sizes: [Int]
+        if r.opset >= 13, let c = try r.optionalConstant(1, in: s, what: "split") {
+            sizes = c.ints
+        } else if let attr = try r.ints("split") {
+            sizes = attr
+        } else {
+            let parts = outputs.count
+            let chunk = (dim + parts - 1) / parts
+            sizes = (0..<parts).map { k in max(0, min(chunk, dim - k * chunk)) }
+            if r.opset < 18 || !r.has("num_outputs") {
+                guard dim % parts == 0 else { throw r.error("axis", "size \(dim) does not split into \(parts) equal parts") }
+            }
+        }
+        guard sizes.count == outputs.count, sizes.reduce(0, +) == dim, sizes.allSatisfy({ $0 >= 1 }) else {
+            throw r.error("split", "sizes \(sizes) do not split axis size \(dim) into \(outputs.count) non-empty outputs")
+        }
+        var start = 0
+        for (k, size) in sizes.enumerated() {
+            var begin = [Int](repeating: 0, count: x.rank), outShape = x.onnxShape
+            begin[axis] = start
+            outShape[axis] = size
+            try emitSlice(&s, r, x, begin: begin, step: [Int](repeating: 1, count: x.rank), outShape: outShape,
+                          outputName: outputs[k])
+            start += size
+        }
+    }
+}
+
+extension ONNXImporter {
+    /// DepthToSpace (DCR or CRD) and SpaceToDepth of a 4-D NCHW activation, as Reshape and rank ≤ 4
+    /// Transpose of the NHWC value: no kernel of their own.
+    ///   DepthToSpace DCR: NHWC channels are (i, j, c'): [N·H, W, b, b·C'] → swap axes 1, 2 → N, H, i, W, j, C'.
+    ///   CRD: channels are (c', i, j): first [N·H·W, C', b·b] → [N·H·W, b·b, C'] (the DCR order).
+    ///   SpaceToDepth: [N·H', b, W', b·C] → swap axes 1, 2 → N, H', W', i, j, C (channels (i, j, c)).
+    static func importDepthSpace(_ s: inout ImportState, _ r: NodeReader, toSpace: Bool) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        try requireImage(r, x)
+        let b = try r.int("blocksize")
+        guard b >= 1 else { throw r.attributeError("blocksize", "value \(b) must be at least 1") }
+        let (n, c, h, w) = (x.onnxShape[0], x.onnxShape[1], x.onnxShape[2], x.onnxShape[3])
+        let outShape: [Int]
+        var id = x.id
+        if toSpace {
+            guard c % (b * b) == 0 else { throw r.attributeError("blocksize", "\(b)² does not divide the \(c) channels") }
+            let cOut = c / (b * b)
+            outShape = [n, cOut, h * b, w * b]
+            if try r.string("mode", default: "DCR") == "CRD" {
+                id = s.emit(.reshape(shape: [n * h * w, cOut, b * b]), inputs: [id], irShape: [n * h * w, cOut, b * b], name: r.name + "/crd")
+                id = s.emit(.transpose(perm: [0, 2, 1]), inputs: [id], irShape: [n * h * w, b * b, cOut], name: r.name + "/to_dcr")
+            } else {
+                let mode = try r.string("mode", default: "DCR")
+                guard mode == "DCR" else { throw r.attributeError("mode", "value '\(mode)' is not supported (DCR, CRD)") }
+            }
+            id = s.emit(.reshape(shape: [n * h, w, b, b * cOut]), inputs: [id], irShape: [n * h, w, b, b * cOut], name: r.name + "/split")
+            id = s.emit(.transpose(perm: [0, 2, 1, 3]), inputs: [id], irShape: [n * h, b, w, b * cOut], name: r.name + "/interleave")
+        } else {
+            guard h % b == 0, w % b == 0 else { throw r.attributeError("blocksize", "\(b) does not divide \(h)×\(w)") }
+            let (hOut, wOut) = (h / b, w / b)
+            outShape = [n, c * b * b, hOut, wOut]
+            id = s.emit(.reshape(shape: [n * hOut, b, wOut, b * c]), inputs: [id], irShape: [n * hOut, b, wOut, b * c], name: r.name + "/split")
+            id = s.emit(.transpose(perm: [0, 2, 1, 3]), inputs: [id], irShape: [n * hOut, wOut, b, b * c], name: r.name + "/gather")
+        }
+        let irOut = TensorLayout.irShape(ofONNX: outShape)
+        id = s.emit(.reshape(shape: irOut), inputs: [id], irShape: irOut, name: r.name, outputName: r.output)
+        s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
+    }
+}
+
+extension ONNXImporter {
+    /// Tile of an activation by constant repeats: along each repeated axis, a Gather of the
+    /// indices 0..<n repeated r times.
+    static func importTile(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        let x = try r.activationInput(0, in: s)
+        let reps = try r.constant(1, in: s, what: "repeats").ints
+        guard reps.count == x.rank, reps.allSatisfy({ $0 >= 1 }) else {
+            throw r.inputError(1, "repeats \(reps) must be \(x.rank) values >= 1")
+        }
+        let repeats = (0..<x.rank).map { a in reps[a] == 1 ? [Int]() : (0..<reps[a]).flatMap { _ in 0..<x.onnxShape[a] } }
+        try emitRepeats(&s, r, x, repeats)
+    }
+
+    /// One Gather per ONNX axis with a non-empty index list (in IR axes), the last one named as
+    /// the node's output; no list at all is an identity.
+    static func emitRepeats(_ s: inout ImportState, _ r: NodeReader, _ x: ActivationRef, _ repeats: [[Int]]) throws(ImportError) {
+        var current = x
+        let axes = repeats.indices.filter { !repeats[$0].isEmpty }
+        guard let lastAxis = axes.last else {
+            s.symbols[r.output] = .activation(x)
+            return
+        }
+        for axis in axes {
+            var shape = current.onnxShape
+            shape[axis] = repeats[axis].count
+            let irAxis = x.rank == 4 ? TensorLayout.inverse(TensorLayout.nchwToNHWC)[axis] : axis
+            let id = s.emit(.gather(axis: irAxis, indices: repeats[axis]), inputs: [current.id],
+                            irShape: TensorLayout.irShape(ofONNX: shape), name: r.name + (axis == lastAxis ? "" : "/axis\(axis)"),
+                            outputName: axis == lastAxis ? r.output : nil)
+            current = ActivationRef(id: id, onnxShape: shape)
+        }
+        s.symbols[r.output] = .activation(current)
     }
 }

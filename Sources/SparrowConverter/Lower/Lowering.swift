@@ -249,6 +249,10 @@ struct ModelBuilder {
         case .transpose(let perm): try lowerTranspose(node, perm: perm)
         case .unary(let f): try lowerUnary(node, f)
         case .prelu: try lowerPRelu(node)
+        case .resize(let a): try lowerResize(node, a)
+        case .convTranspose(let a): try lowerTransposeConvolution(node, a)
+        case .slice(let begin, let step): try lowerSlice(node, begin: begin, step: step)
+        case .gather(let axis, let indices): try lowerGather(node, axis: axis, indices: indices)
         }
     }
 

@@ -203,6 +203,7 @@ extension Passes {
             var op = g.nodes[p].op
             switch op {
             case .conv(var a) where a.activation == .none: a.activation = act; op = .conv(a)
+            case .convTranspose(var a) where a.activation == .none: a.activation = act; op = .convTranspose(a)
             case .fullyConnected(.none): op = .fullyConnected(act)
             case .add(.none): op = .add(act)
             case .sub(.none): op = .sub(act)

@@ -3,7 +3,7 @@
 //
 // Rules, applied in topological order:
 //  - Ops whose kernels cannot rescale keep their input's parameters: MaxPool, AveragePool, Pad,
-//    Reshape, Identity, Transpose (the verifier demands equal scale/zero point there).
+//    Reshape, Identity, Transpose, Resize, Slice, Gather (the verifier demands equal scale/zero point there).
 //  - Softmax outputs are fixed at scale 1/256, zero point −128.
 //  - Concat takes its inputs' parameters when they all agree; otherwise its own range, and each
 //    input is rescaled while copied.
@@ -39,7 +39,7 @@ public enum ActivationQuantizer {
             let activationInputs = node.inputs.filter { $0 >= 0 && !graph.values[$0].isConstant }
             for output in node.outputs {
                 switch node.op {
-                case .maxPool, .averagePool, .pad, .reshape, .identity, .transpose:
+                case .maxPool, .averagePool, .pad, .reshape, .identity, .transpose, .resize, .slice, .gather:
                     guard let first = activationInputs.first, let q = result[first] else {
                         throw ConversionError(.unsupported, node: node.name, op: node.op.name, "input is not an activation")
                     }

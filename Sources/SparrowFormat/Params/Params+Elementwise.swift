@@ -1,5 +1,5 @@
 // Records of the elementwise and reduction operators: Add/Sub, Mul, Mean, Softmax, Requantize,
-// PRelu.
+// PRelu, ArgMax.
 
 /// Add and Sub (9 words): the integer parameters of the left-shift-20 scheme (Docs/quantization.md).
 /// Words: 0 leftShift, 1-2 input 1 rescale, 3-4 input 2 rescale, 5-6 output rescale,
@@ -194,4 +194,28 @@ public struct QuantizeParamRecord: ParamRecord, Equatable {
     public func encode(into p: UnsafeMutableRawPointer) {
         if roundHalfAway { storeWord(p, 0, 1) }
     }
+}
+
+/// ArgMax (2 words): word 0 the Shape4 axis (0...3), word 1 selectLast (0 first maximum, 1 last).
+public struct ArgMaxParamRecord: ParamRecord, Equatable {
+    public var axis: Int32
+    public var selectLast: Bool
+
+    public static let wordCount = 2
+    public var wordCount: Int { Self.wordCount }
+
+    public init(axis: Int32, selectLast: Bool) {
+        self.axis = axis
+        self.selectLast = selectLast
+    }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { self.init(axis: w[0], selectLast: w[1] == 1) }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        self.init(axis: try w.nonNegative(0, "axis", max: 3), selectLast: try w.nonNegative(1, "selectLast", max: 1) == 1)
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) { storeWord(p, 0, axis); storeWord(p, 1, selectLast ? 1 : 0) }
 }

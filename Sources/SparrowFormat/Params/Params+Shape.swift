@@ -1,4 +1,4 @@
-// Records of the data-movement operators: Concat, Pad, Transpose. Their axes are Shape4 axes
+// Records of the data-movement operators: Concat, Pad, Transpose, Resize, Slice, Gather. Their axes are Shape4 axes
 // (n, h, w, c after padding lower ranks with leading 1s).
 
 /// Concat (1 + 2·inputs words). Words: 0 axis (0...3), then per input i the rescale of input i
@@ -116,4 +116,88 @@ public struct TransposeParamRecord: ParamRecord, Equatable {
     }
 
     public static func == (a: TransposeParamRecord, b: TransposeParamRecord) -> Bool { a.perm == b.perm }
+}
+
+/// Resize (1 word): word 0 mode, 0 nearest or 1 bilinear. The geometry is in the taps operand.
+public struct ResizeParamRecord: ParamRecord, Equatable {
+    public var bilinear: Bool
+
+    public static let wordCount = 1
+    public var wordCount: Int { Self.wordCount }
+
+    public init(bilinear: Bool) { self.bilinear = bilinear }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { bilinear = w[0] == 1 }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        bilinear = try w.nonNegative(0, "mode", max: 1) == 1
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) { storeWord(p, 0, bilinear ? 1 : 0) }
+}
+
+/// Slice (8 words): per Shape4 axis the first index and the step (nonzero, may be negative); the
+/// count per axis is the output's shape. Words: 0-3 begin n, h, w, c; 4-7 step n, h, w, c.
+public struct SliceParamRecord: ParamRecord, Equatable {
+    public var begin: (Int32, Int32, Int32, Int32)
+    public var step: (Int32, Int32, Int32, Int32)
+
+    public static let wordCount = 8
+    public var wordCount: Int { Self.wordCount }
+
+    public init(begin: (Int32, Int32, Int32, Int32), step: (Int32, Int32, Int32, Int32)) {
+        self.begin = begin
+        self.step = step
+    }
+
+    public static func == (a: Self, b: Self) -> Bool { a.begin == b.begin && a.step == b.step }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { self.init(begin: (w[0], w[1], w[2], w[3]), step: (w[4], w[5], w[6], w[7])) }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        for k in 4..<8 where w[k] == 0 || w[k] < -(1 << 16) || w[k] > 1 << 16 {
+            throw ParamError(.badParameter, Int(w[k]), limit: 1 << 16, "step")
+        }
+        self.init(begin: (try w.nonNegative(0, "begin"), try w.nonNegative(1, "begin"), try w.nonNegative(2, "begin"),
+                          try w.nonNegative(3, "begin")), step: (w[4], w[5], w[6], w[7]))
+    }
+
+    /// Begin and step of Shape4 axis `d`.
+    public func axis(_ d: Int) -> (begin: Int32, step: Int32) {
+        switch d {
+        case 0: return (begin.0, step.0)
+        case 1: return (begin.1, step.1)
+        case 2: return (begin.2, step.2)
+        default: return (begin.3, step.3)
+        }
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        storeWord(p, 0, begin.0); storeWord(p, 1, begin.1); storeWord(p, 2, begin.2); storeWord(p, 3, begin.3)
+        storeWord(p, 4, step.0); storeWord(p, 5, step.1); storeWord(p, 6, step.2); storeWord(p, 7, step.3)
+    }
+}
+
+/// Gather (1 word): word 0 the Shape4 axis (0...3) the constant index table selects along.
+public struct GatherParamRecord: ParamRecord, Equatable {
+    public var axis: Int32
+
+    public static let wordCount = 1
+    public var wordCount: Int { Self.wordCount }
+
+    public init(axis: Int32) { self.axis = axis }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) { axis = w[0] }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        axis = try w.nonNegative(0, "axis", max: 3)
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) { storeWord(p, 0, axis) }
 }

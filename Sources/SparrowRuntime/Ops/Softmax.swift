@@ -12,9 +12,9 @@ extension OperandCheck {
         try same(Int(y.byteSize), Int(x.byteSize), "output size")
         try same(Int(y.zeroPoint), -128, "output zero point")
         _ = try params(SoftmaxParamRecord.init(decoding:))
-        // The fixed-point sum of exps holds up to 4096 terms exactly (Softmax.swift).
+        // The two-word sum of exps is exact up to softmaxMaxDepth terms (Softmax.swift).
         let depth = Int(x.rank) == 0 ? 1 : Int(x.dim(Int(x.rank) - 1))
-        guard depth <= 4095 else { throw fail(.accumulatorBound, depth, limit: 4095, "depth") }
+        guard depth <= softmaxMaxDepth else { throw fail(.accumulatorBound, depth, limit: softmaxMaxDepth, "depth") }
     }
 }
 
