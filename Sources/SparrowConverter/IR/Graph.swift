@@ -163,6 +163,14 @@ public enum UnaryFunction: Equatable, Sendable {
     case softsign
     /// x * Phi(x) (exact, erf form) or its tanh approximation.
     case gelu(approximateTanh: Bool)
+    case erf
+    /// Real square root; NaN below 0 (the int8 table maps NaN to the zero point).
+    case sqrt
+    case reciprocal
+    /// Natural logarithm; −∞ at 0 and NaN below (saturated / zero point in the int8 table).
+    case log
+    /// x^exponent for a constant exponent (ONNX Pow with a constant scalar exponent).
+    case pow(exponent: Float)
 
     @inlinable public func apply(_ x: Float) -> Float {
         switch self {
@@ -189,6 +197,13 @@ public enum UnaryFunction: Equatable, Sendable {
                 return 0.5 * x * (1 + Foundation.tanh(inner))
             }
             return 0.5 * x * (1 + Foundation.erf(x * Float(0.7071067811865476)))
+        case .erf: return Foundation.erf(x)
+        case .sqrt: return x.squareRoot()
+        case .reciprocal: return 1 / x
+        case .log: return Foundation.log(x)
+        case .pow(let exponent):
+            // Squares (LayerNorm's variance) as a product: exact and sign-correct.
+            return exponent == 2 ? x * x : Foundation.pow(x, exponent)
         }
     }
 }

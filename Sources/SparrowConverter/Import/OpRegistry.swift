@@ -32,7 +32,7 @@ extension ONNXImporter {
         reg["Where"] = { s, r in try importWhere(&s, r) }
         reg["Clip"] = { s, r in try importClip(&s, r) }
         for name in ["Relu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Neg", "Abs",
-                     "Exp", "Softplus", "Softsign", "Gelu", "Sqrt", "Reciprocal", "Floor", "Ceil", "Not"] {
+                     "Exp", "Softplus", "Softsign", "Gelu", "Sqrt", "Reciprocal", "Erf", "Log", "Floor", "Ceil", "Not"] {
             reg[name] = { s, r in try importUnary(&s, r) }
         }
         reg["Identity"] = { s, r in try importIdentity(&s, r) }

@@ -46,6 +46,19 @@ extension ONNXImporter {
                                                         isInteger: integer || kind.isComparison))
             return
         }
+        if kind == .pow, case .activation(let x) = a {
+            // Pow with a constant scalar exponent is a unary function of x (an int8 lookup table).
+            guard case .constant(let e) = b, e.count == 1 else {
+                throw r.inputError(1, "Pow of a computed tensor needs a constant scalar exponent")
+            }
+            guard outShape == x.onnxShape else {
+                throw r.inputError(1, "the exponent must not broadcast the base's shape \(x.onnxShape) to \(outShape)")
+            }
+            let id = s.emit(.unary(.pow(exponent: Float(e.values[0]))), inputs: [x.id],
+                            irShape: TensorLayout.irShape(ofONNX: x.onnxShape), name: r.name, outputName: r.output)
+            s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: x.onnxShape))
+            return
+        }
         guard let op = kind.irOp else {
             throw r.inputError(0, "\(r.opType) is supported only on constants (it is folded at conversion time)")
         }
@@ -91,6 +104,10 @@ extension ONNXImporter {
         case "Neg": return .neg
         case "Abs": return .abs
         case "Exp": return .exp
+        case "Log": return .log
+        case "Erf": return .erf
+        case "Sqrt": return .sqrt
+        case "Reciprocal": return .reciprocal
         case "Softplus": return .softplus
         case "Softsign": return .softsign
         case "Gelu":
@@ -108,17 +125,22 @@ extension ONNXImporter {
         switch try r.symbol(0, in: s) {
         case .constant(var c):
             c.values = c.values.map { v -> Double in
-                if let function { return Double(function.apply(Float(v))) }
+                // Folding stays in Double where ONNX's constant arithmetic would (shapes, scales).
                 switch r.opType {
                 case "Sqrt": return v.squareRoot()
                 case "Reciprocal": return 1 / v
+                case "Log": return Foundation.log(v)
+                default: break
+                }
+                if let function { return Double(function.apply(Float(v))) }
+                switch r.opType {
                 case "Floor": return v.rounded(.down)
                 case "Ceil": return v.rounded(.up)
                 case "Not": return v == 0 ? 1 : 0
                 default: return v
                 }
             }
-            if function != nil || r.opType == "Sqrt" || r.opType == "Reciprocal" { c.isInteger = false }
+            if function != nil { c.isInteger = false }
             s.symbols[r.output] = .constant(c)
         case .activation(let a):
             guard let function else {

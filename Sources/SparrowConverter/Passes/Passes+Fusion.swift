@@ -176,6 +176,59 @@ extension Passes {
         return removeDeadNodes(g)
     }
 
+    /// The exported erf form of GELU, `x · ½ · (1 + erf(x · 1/√2))` (after division by constants
+    /// became multiplication; the ½ on either product) → gelu(x): one lookup table in int8 instead
+    /// of a table, an add and two or three rescaled multiplies (each adds rounding).
+    public static func fuseGELU(_ graph: IRGraph) -> IRGraph {
+        var g = graph
+        let producers = g.producers()
+        let counts = g.useCounts()
+        func scalar(_ v: Int) -> Float? {
+            guard let c = g.constant(v), !c.isEmpty, c.allSatisfy({ $0 == c[0] }) else { return nil }
+            return c[0]
+        }
+        func close(_ a: Float?, _ b: Float) -> Bool { a.map { abs($0 - b) <= 1e-5 * b } ?? false }
+        /// The node reading `v` through a single-use mul by a constant `k`: its other input.
+        func mulByConstant(_ v: Int, _ k: Float) -> Int? {
+            guard let p = producers[v], g.hasSingleNodeUse(v, counts: counts), case .mul(.none) = g.nodes[p].op else { return nil }
+            let (a, b) = (g.nodes[p].inputs[0], g.nodes[p].inputs[1])
+            if close(scalar(b), k) { return a }
+            if close(scalar(a), k) { return b }
+            return nil
+        }
+        /// x when `v` is 1 + erf(x/√2), every step single-use.
+        func onePlusErf(_ v: Int) -> Int? {
+            guard let p = producers[v], g.hasSingleNodeUse(v, counts: counts), case .add(.none) = g.nodes[p].op else { return nil }
+            let (a, b) = (g.nodes[p].inputs[0], g.nodes[p].inputs[1])
+            for (e, one) in [(a, b), (b, a)] where close(scalar(one), 1) {
+                guard let q = producers[e], g.hasSingleNodeUse(e, counts: counts), g.nodes[q].op == .unary(.erf) else { continue }
+                return mulByConstant(g.nodes[q].inputs[0], Float(0.7071067811865476))
+            }
+            return nil
+        }
+        for i in g.nodes.indices {
+            guard case .mul(.none) = g.nodes[i].op else { continue }
+            let (a, b) = (g.nodes[i].inputs[0], g.nodes[i].inputs[1])
+            var x: Int?
+            for (m, half) in [(a, b), (b, a)] where close(scalar(half), 0.5) {
+                // (x · (1 + erf)) · ½
+                guard let p = producers[m], g.hasSingleNodeUse(m, counts: counts), case .mul(.none) = g.nodes[p].op else { continue }
+                let (c, d) = (g.nodes[p].inputs[0], g.nodes[p].inputs[1])
+                if let e = onePlusErf(d), e == c { x = c } else if let e = onePlusErf(c), e == d { x = d }
+            }
+            if x == nil {
+                // (x · ½) · (1 + erf)
+                for (h, t) in [(a, b), (b, a)] {
+                    if let xh = mulByConstant(h, 0.5), onePlusErf(t) == xh { x = xh }
+                }
+            }
+            guard let x, g.values[x].shape == g.values[g.nodes[i].outputs[0]].shape else { continue }
+            g.nodes[i].op = .unary(.gelu(approximateTanh: false))
+            g.nodes[i].inputs = [x]
+        }
+        return removeDeadNodes(g)
+    }
+
     /// The fused form of a standalone clamp, or nil when it is not a clamp.
     static func clampActivation(_ f: UnaryFunction) -> Activation? {
         switch f {

@@ -14,6 +14,7 @@ public enum Passes {
         g = foldPadIntoConv(g)
         g = fuseHardSwish(g)
         g = fuseSiLU(g)
+        g = fuseGELU(g)
         g = fuseActivations(g)
         g = composeTransposes(g)
         g = absorbInputTransposes(g)
