@@ -16,6 +16,26 @@ extension Passes {
         return g
     }
 
+    /// `x / y` for a computed y → `x * reciprocal(y)`: the reciprocal is an int8 lookup table with
+    /// its own calibrated output range, so division by a run-time tensor needs no new kernel.
+    /// (Run after divisionByConstantToMultiplication, which takes the constant divisors.)
+    public static func divisionByActivationToReciprocal(_ graph: IRGraph) -> IRGraph {
+        var g = graph
+        var nodes: [IRNode] = []
+        for var node in g.nodes {
+            if case .div(let act) = node.op, g.constant(node.inputs[1]) == nil {
+                let b = node.inputs[1]
+                let id = g.addValue(IRValue(name: g.values[b].name + "/reciprocal", shape: g.values[b].shape))
+                nodes.append(IRNode(name: node.name + "/reciprocal", op: .unary(.reciprocal), inputs: [b], outputs: [id]))
+                node.op = .mul(act)
+                node.inputs[1] = id
+            }
+            nodes.append(node)
+        }
+        g.nodes = nodes
+        return g
+    }
+
     /// `x - c` → `x + (-c)` for a constant c.
     public static func subtractionOfConstantToAddition(_ graph: IRGraph) -> IRGraph {
         var g = graph

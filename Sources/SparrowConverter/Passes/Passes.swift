@@ -9,6 +9,7 @@ public enum Passes {
         g = removeIdentities(g)
         g = foldConstants(g)
         g = divisionByConstantToMultiplication(g)
+        g = divisionByActivationToReciprocal(g)
         g = subtractionOfConstantToAddition(g)
         g = foldAffineIntoLinear(g)
         g = foldPadIntoConv(g)

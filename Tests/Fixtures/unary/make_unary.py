@@ -5,6 +5,7 @@ Each op on a computed tensor (int8 on the device as a 256-entry lookup table):
   unary_sqrt, unary_reciprocal, unary_log   x[1,4,5,5] in [0.1, 2] -> op
   unary_erf, unary_exp                      x[1,4,5,5] in [-2, 2]  -> op
   unary_pow2, unary_pow3, unary_pow_half    x -> Pow(x, constant scalar 2 / 3 / 0.5)
+  div_net        x[1,3,8,8] -> Conv 3->4 (a) and Conv 3->4 -> Sigmoid -> + 0.5 (b in [0.5, 1.5]) -> a / b
   gelu_erf_net   x[1,3,8,8] -> Conv 3->6 -> x*0.5*(1+Erf(x/sqrt(2))) (decomposed GELU) -> Conv 1x1 6->4
   gelu_tanh_net  same with the tanh form 0.5*x*(1+Tanh(sqrt(2/pi)*(x+0.044715*Pow(x,3))))
 
@@ -85,3 +86,13 @@ conv_net("gelu_tanh_net",
           helper.make_node("Mul", ["xh", "t1"], ["g"], name="gelu/mul")],
          [const("three", 3.0), const("k", 0.044715), const("s", 0.7978845608), const("one", 1.0),
           const("half", 0.5)])
+
+save("div_net",
+     [helper.make_node("Conv", ["x", "w1", "b1"], ["a"], name="conv_a", pads=[1, 1, 1, 1]),
+      helper.make_node("Conv", ["x", "w2", "b2"], ["c"], name="conv_b", pads=[1, 1, 1, 1]),
+      helper.make_node("Sigmoid", ["c"], ["s"], name="sigmoid"),
+      helper.make_node("Add", ["s", "half"], ["b"], name="add_half"),
+      helper.make_node("Div", ["a", "b"], ["y"], name="div")],
+     [const("w1", rng.normal(0, 0.5, (4, 3, 3, 3))), const("b1", rng.normal(0, 0.2, 4)),
+      const("w2", rng.normal(0, 0.5, (4, 3, 3, 3))), const("b2", rng.normal(0, 0.2, 4)), const("half", 0.5)],
+     [1, 3, 8, 8], [1, 4, 8, 8], test_shrink=0.8)

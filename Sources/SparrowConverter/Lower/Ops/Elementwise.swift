@@ -26,7 +26,7 @@ extension ModelBuilder {
         if divide {
             guard graph.values[node.inputs[1]].isConstant else {
                 throw ConversionError(.unsupported, node: node.name, op: node.op.name,
-                                      "division by a computed value has no int8 kernel; only division by a constant")
+                                      "division by a computed value has no int8 kernel; Passes.optimize rewrites it as x · reciprocal(y)")
             }
         }
         let x = try operand(node.inputs[0], node)
