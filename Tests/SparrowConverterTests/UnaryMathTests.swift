@@ -1,6 +1,7 @@
 // Pow (constant exponent), Sqrt, Reciprocal, Log, Erf, Exp on computed tensors, GELU in its two
-// decomposed forms and division by a computed tensor (as x · reciprocal(y)), end to end: ONNX models made by Tests/Fixtures/unary/make_unary.py, converted
-// with their calibration data and run in int8, against onnxruntime's float outputs.
+// decomposed forms and division by a computed tensor (as x · reciprocal(y)), end to end: ONNX
+// models made by Tests/Fixtures/unary/make_unary.py, converted with their calibration data and
+// run in int8, against onnxruntime's float outputs.
 import Foundation
 import SparrowONNX
 import SparrowRuntime
@@ -25,7 +26,10 @@ import Testing
     @Test(arguments: [("unary_sqrt", 0.01, 0.003), ("unary_reciprocal", 0.045, 0.003), ("unary_log", 0.02, 0.003),
                       ("unary_erf", 0.01, 0.003), ("unary_exp", 0.013, 0.003), ("unary_pow2", 0.013, 0.003),
                       ("unary_pow3", 0.01, 0.003), ("unary_pow_half", 0.01, 0.003),
-                      ("gelu_erf_net", 0.02, 0.004), ("gelu_tanh_net", 0.02, 0.004), ("div_net", 0.018, 0.004)])
+                      ("gelu_erf_net", 0.02, 0.004), ("gelu_tanh_net", 0.02, 0.004), ("div_net", 0.018, 0.004),
+                      // LayerNorm through int8 tables and elementwise ops (no LayerNorm kernel yet): the
+                      // int8 statistics lose most (measured max 4.8 %, mean 0.35 %).
+                      ("layernorm_decomposed", 0.06, 0.006)])
     func int8AgreesWithOnnxruntime(model: String, maxFraction: Float, meanFraction: Float) throws {
         let result = try convert(onnxPath: Self.path("\(model).onnx"),
                                  options: ConversionOptions(calibrationPath: Self.path("\(model)_calib.npy")))
@@ -52,7 +56,7 @@ import Testing
     }
 
     /// Import and the float executor against onnxruntime.
-    @Test(arguments: singleOps + ["gelu_erf_net", "gelu_tanh_net", "div_net"])
+    @Test(arguments: singleOps + ["gelu_erf_net", "gelu_tanh_net", "div_net", "layernorm_decomposed"])
     func floatExecutorMatchesOnnxruntime(model: String) throws {
         let graph = Passes.optimize(try ONNXImporter.importModel(path: Self.path("\(model).onnx")))
         let x = try IRFixtures.floats(Self.path("\(model)_x.npy"))

@@ -6,6 +6,8 @@ Each op on a computed tensor (int8 on the device as a 256-entry lookup table):
   unary_erf, unary_exp                      x[1,4,5,5] in [-2, 2]  -> op
   unary_pow2, unary_pow3, unary_pow_half    x -> Pow(x, constant scalar 2 / 3 / 0.5)
   div_net        x[1,3,8,8] -> Conv 3->4 (a) and Conv 3->4 -> Sigmoid -> + 0.5 (b in [0.5, 1.5]) -> a / b
+  layernorm_decomposed  x[1,8,16] -> MatMul 16x16 -> ReduceMean/Sub/Pow 2/ReduceMean/Add eps/Sqrt/Div, ·γ + β
+                 over the last axis (LayerNorm as exporters write it before opset 17; unfused int8)
   gelu_erf_net   x[1,3,8,8] -> Conv 3->6 -> x*0.5*(1+Erf(x/sqrt(2))) (decomposed GELU) -> Conv 1x1 6->4
   gelu_tanh_net  same with the tanh form 0.5*x*(1+Tanh(sqrt(2/pi)*(x+0.044715*Pow(x,3))))
 
@@ -96,3 +98,18 @@ save("div_net",
      [const("w1", rng.normal(0, 0.5, (4, 3, 3, 3))), const("b1", rng.normal(0, 0.2, 4)),
       const("w2", rng.normal(0, 0.5, (4, 3, 3, 3))), const("b2", rng.normal(0, 0.2, 4)), const("half", 0.5)],
      [1, 3, 8, 8], [1, 4, 8, 8], test_shrink=0.8)
+
+save("layernorm_decomposed",
+     [helper.make_node("MatMul", ["x", "w"], ["h"], name="proj"),
+      helper.make_node("ReduceMean", ["h"], ["mu"], name="ln/mean", axes=[-1]),
+      helper.make_node("Sub", ["h", "mu"], ["d"], name="ln/sub"),
+      helper.make_node("Pow", ["d", "two"], ["d2"], name="ln/pow"),
+      helper.make_node("ReduceMean", ["d2"], ["var"], name="ln/var", axes=[-1]),
+      helper.make_node("Add", ["var", "eps"], ["ve"], name="ln/add_eps"),
+      helper.make_node("Sqrt", ["ve"], ["sd"], name="ln/sqrt"),
+      helper.make_node("Div", ["d", "sd"], ["n"], name="ln/div"),
+      helper.make_node("Mul", ["n", "gamma"], ["ng"], name="ln/gamma"),
+      helper.make_node("Add", ["ng", "beta"], ["y"], name="ln/beta")],
+     [const("w", rng.normal(0, 0.5, (16, 16))), const("two", 2.0), const("eps", 1e-5),
+      const("gamma", rng.uniform(0.5, 1.5, 16)), const("beta", rng.normal(0, 0.1, 16))],
+     [1, 8, 16], [1, 8, 16], test_shrink=0.8)
