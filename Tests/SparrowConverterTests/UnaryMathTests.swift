@@ -68,11 +68,14 @@ import Testing
         #expect(maxError <= 1e-5 * scale, "\(model): max error \(maxError)")
     }
 
-    /// The exported erf form of GELU fuses into one lookup table (it was 3 Mul, 1 Add, 1 Lookup).
-    @Test func decomposedErfGELUFuses() throws {
-        let graph = Passes.optimize(try ONNXImporter.importModel(path: Self.path("gelu_erf_net.onnx")))
+    /// Both exported forms of GELU fuse into one lookup table (the erf form was 3 Mul, 1 Add,
+    /// 1 Lookup; the tanh form 4 Mul, 2 Add, 2 Lookup).
+    @Test(arguments: [("gelu_erf_net", false), ("gelu_tanh_net", true)])
+    func decomposedGELUFuses(model: String, tanhForm: Bool) throws {
+        let graph = Passes.optimize(try ONNXImporter.importModel(path: Self.path("\(model).onnx")))
         let ops = graph.nodes.map(\.op)
-        #expect(ops.contains(.unary(.gelu(approximateTanh: false))))
+        #expect(ops.contains(.unary(.gelu(approximateTanh: tanhForm))))
+        #expect(!ops.contains(.unary(.tanh)))
         #expect(!ops.contains { if case .mul = $0 { return true } else { return false } })
         #expect(!ops.contains(.unary(.erf)))
     }

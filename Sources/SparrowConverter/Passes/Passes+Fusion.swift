@@ -196,9 +196,10 @@ extension Passes {
         return removeDeadNodes(g)
     }
 
-    /// The exported erf form of GELU, `x · ½ · (1 + erf(x · 1/√2))` (after division by constants
-    /// became multiplication; the ½ on either product) → gelu(x): one lookup table in int8 instead
-    /// of a table, an add and two or three rescaled multiplies (each adds rounding).
+    /// GELU as exporters decompose it, `x · ½ · (1 + erf(x · 1/√2))` or its tanh form
+    /// `x · ½ · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))` (after division by constants became
+    /// multiplication; the ½ on either product) → gelu(x): one lookup table in int8 instead of
+    /// one or two tables and several rescaled adds and multiplies (each adds rounding).
     public static func fuseGELU(_ graph: IRGraph) -> IRGraph {
         var g = graph
         let producers = g.producers()
@@ -216,34 +217,51 @@ extension Passes {
             if close(scalar(a), k) { return b }
             return nil
         }
-        /// x when `v` is 1 + erf(x/√2), every step single-use.
-        func onePlusErf(_ v: Int) -> Int? {
+        /// x when `v` is x + 0.044715·x³ (every step single-use).
+        func cubicInner(_ v: Int) -> Int? {
+            guard let p = producers[v], g.hasSingleNodeUse(v, counts: counts), case .add(.none) = g.nodes[p].op else { return nil }
+            let (a, b) = (g.nodes[p].inputs[0], g.nodes[p].inputs[1])
+            for (x, w) in [(a, b), (b, a)] {
+                guard let cube = mulByConstant(w, 0.044715), let q = producers[cube], g.hasSingleNodeUse(cube, counts: counts),
+                      g.nodes[q].op == .unary(.pow(exponent: 3)), g.nodes[q].inputs[0] == x else { continue }
+                return x
+            }
+            return nil
+        }
+        /// (x, tanh form?) when `v` is 1 + erf(x/√2) or 1 + tanh(√(2/π)·(x + 0.044715·x³)).
+        func onePlusPhi(_ v: Int) -> (x: Int, tanh: Bool)? {
             guard let p = producers[v], g.hasSingleNodeUse(v, counts: counts), case .add(.none) = g.nodes[p].op else { return nil }
             let (a, b) = (g.nodes[p].inputs[0], g.nodes[p].inputs[1])
             for (e, one) in [(a, b), (b, a)] where close(scalar(one), 1) {
-                guard let q = producers[e], g.hasSingleNodeUse(e, counts: counts), g.nodes[q].op == .unary(.erf) else { continue }
-                return mulByConstant(g.nodes[q].inputs[0], Float(0.7071067811865476))
+                guard let q = producers[e], g.hasSingleNodeUse(e, counts: counts) else { continue }
+                if g.nodes[q].op == .unary(.erf), let x = mulByConstant(g.nodes[q].inputs[0], Float(0.7071067811865476)) {
+                    return (x, false)
+                }
+                if g.nodes[q].op == .unary(.tanh), let inner = mulByConstant(g.nodes[q].inputs[0], Float(0.7978845608028654)),
+                   let x = cubicInner(inner) {
+                    return (x, true)
+                }
             }
             return nil
         }
         for i in g.nodes.indices {
             guard case .mul(.none) = g.nodes[i].op else { continue }
             let (a, b) = (g.nodes[i].inputs[0], g.nodes[i].inputs[1])
-            var x: Int?
+            var x: Int?, tanhForm = false
             for (m, half) in [(a, b), (b, a)] where close(scalar(half), 0.5) {
-                // (x · (1 + erf)) · ½
+                // (x · (1 + Φ)) · ½
                 guard let p = producers[m], g.hasSingleNodeUse(m, counts: counts), case .mul(.none) = g.nodes[p].op else { continue }
                 let (c, d) = (g.nodes[p].inputs[0], g.nodes[p].inputs[1])
-                if let e = onePlusErf(d), e == c { x = c } else if let e = onePlusErf(c), e == d { x = d }
+                if let e = onePlusPhi(d), e.x == c { (x, tanhForm) = (c, e.tanh) } else if let e = onePlusPhi(c), e.x == d { (x, tanhForm) = (d, e.tanh) }
             }
             if x == nil {
-                // (x · ½) · (1 + erf)
+                // (x · ½) · (1 + Φ)
                 for (h, t) in [(a, b), (b, a)] {
-                    if let xh = mulByConstant(h, 0.5), onePlusErf(t) == xh { x = xh }
+                    if let xh = mulByConstant(h, 0.5), let e = onePlusPhi(t), e.x == xh { (x, tanhForm) = (xh, e.tanh) }
                 }
             }
             guard let x, g.values[x].shape == g.values[g.nodes[i].outputs[0]].shape else { continue }
-            g.nodes[i].op = .unary(.gelu(approximateTanh: false))
+            g.nodes[i].op = .unary(.gelu(approximateTanh: tanhForm))
             g.nodes[i].inputs = [x]
         }
         return removeDeadNodes(g)
