@@ -90,7 +90,7 @@ enum MultiIOFixtures {
         let nodes = [
             ONNXNode(name: "prelu_1", opType: "PReluX", inputs: ["x"], outputs: ["a"]),
             ONNXNode(name: "after_prelu", opType: "Relu", inputs: ["a"], outputs: ["b"]),
-            ONNXNode(name: "pad_1", opType: "Pad", inputs: ["x", "pads"], outputs: ["c"], attributes: ["mode": .string(Array("reflect".utf8))]),
+            ONNXNode(name: "pad_1", opType: "Pad", inputs: ["x", "pads"], outputs: ["c"], attributes: ["mode": .string(Array("wrap".utf8))]),
             ONNXNode(name: "custom", opType: "Relu", domain: "com.example", inputs: ["x"], outputs: ["d"]),
             ONNXNode(name: "resize_9", opType: "ResizeX", inputs: ["b"], outputs: ["y"]),
         ]
@@ -100,7 +100,7 @@ enum MultiIOFixtures {
         #expect(lines.first == "Graph: 4 nodes cannot be imported (all listed):")
         #expect(lines.count == 6, "\(lines)")
         #expect(lines.contains("  Node 'prelu_1' (PReluX): unsupported op type"))
-        #expect(lines.contains("  Node 'pad_1' (Pad), attribute 'mode': value 'reflect' is not supported (only 'constant')"))
+        #expect(lines.contains("  Node 'pad_1' (Pad), attribute 'mode': value 'wrap' is not supported (constant, reflect, edge)"))
         #expect(lines.contains { $0.hasPrefix("  Node 'custom' (Relu): operator domain 'com.example' is not supported") })
         #expect(lines.contains("  Node 'resize_9' (ResizeX): unsupported op type"))
         #expect(!lines.contains { $0.contains("after_prelu") })
