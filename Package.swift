@@ -6,6 +6,7 @@
 //   SparrowKernels  int8 fixed-point kernels, free functions         (device-clean)
 //   SparrowNPY      .npy header parse/emit over raw bytes            (device-clean)
 //   SparrowRuntime  verifier + static-arena interpreter              (device-clean)
+//   SparrowCommandLine options of run/bench/info, shared by both tools (device-clean)
 //   SparrowONNX     ONNX protobuf reader                             (host)
 //   SparrowConverter float IR, passes, quantizer, planner, writer    (host)
 //   SparrowToolchain board profiles + cross-build/qemu driver         (host)
@@ -25,15 +26,16 @@ let package = Package(
         .target(name: "SparrowKernels"),
         .target(name: "SparrowNPY"),
         .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
+        .target(name: "SparrowCommandLine"),
         .target(name: "SparrowONNX"),
         .target(name: "SparrowConverter",
                 dependencies: ["SparrowONNX", "SparrowFormat", "SparrowKernels", "SparrowRuntime", "SparrowNPY"]),
         .target(name: "SparrowToolchain"),
         .executableTarget(name: "SparrowCLI",
                           dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowNPY", "SparrowFormat",
-                                         "SparrowToolchain"]),
+                                         "SparrowToolchain", "SparrowCommandLine"]),
         .executableTarget(name: "SparrowDevice",
-                          dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowNPY"]),
+                          dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowNPY", "SparrowCommandLine"]),
         .testTarget(name: "SparrowKernelsTests", dependencies: ["SparrowKernels"]),
         .testTarget(name: "SparrowRuntimeTests",
                     dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowKernels", "SparrowNPY"]),

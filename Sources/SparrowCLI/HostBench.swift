@@ -275,6 +275,7 @@ final class HostBench {
             print("energy source: \(e.source.name)\(e.estimated ? " (estimated)" : "")")
             if let nj = e.perInference(e.nanojoules) { print(String(format: "energy per inference: %.9f J", Double(nj) / 1e9)) }
             if let uw = e.averageMicrowatts { print(String(format: "average power: %.3f W", Double(uw) / 1e6)) }
+            printOperatorProfile(record, model: model)
             return
         }
     }

@@ -18,6 +18,19 @@ func writeFileBytes(_ bytes: [UInt8], to path: String, what: String) throws {
     }
 }
 
+/// Fails now, before any inference, if `path` cannot be created (missing directory, no
+/// permission), rather than after a long run. An existing file is left as it is.
+func checkWritable(_ path: String, what: String) throws {
+    if FileManager.default.fileExists(atPath: path) {
+        guard FileManager.default.isWritableFile(atPath: path) else { throw CLIError("cannot write \(what) '\(path)': not writable") }
+        return
+    }
+    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+        throw CLIError("cannot write \(what) '\(path)': the directory does not exist or is not writable")
+    }
+    try? FileManager.default.removeItem(atPath: path)
+}
+
 /// int64 class labels (`np.save(path, y.astype(np.int64))`); with `count`, exactly one per sample.
 func readLabels(_ path: String, count: Int? = nil) throws -> [Int64] {
     let array: NPYArray
@@ -50,6 +63,14 @@ struct InputBatch {
             case .inputShapeMismatch: throw CLIError("\(path): \(error.message) (\(error.expected), \(error.found))")
             case .emptyInput: throw CLIError("\(path): \(error.message) (first dimension 0)")
             case .outputBufferTooSmall: throw CLIError("\(path): \(error.message)")
+            case .inputDimsMismatch:
+                let x = model.tensor(model.graphInput(0))
+                let first = x.rank >= 1 && x.dims.0 == 1 ? 1 : 0
+                let expected = ["N"] + (first..<Int(x.rank)).map { String(x.dim($0)) }
+                let h = header
+                let found = (0..<h.rank).map { String(h.dim($0)) }
+                throw CLIError("\(path): \(error.message) (expected [\(expected.joined(separator: ","))], "
+                               + "found [\(found.joined(separator: ","))])")
             }
         }
     }

@@ -30,9 +30,9 @@ func report(_ e: NPYError, path: UnsafePointer<CChar>) {
     err.write(e.reason); err.write(" (byte "); err.write(e.offset); err.writeLine(")")
 }
 
-/// `sparrow-device: X.npy: <reason> (...)`: the dtype found, or the elements per sample expected
-/// and found, whichever the reason is about.
-func report(_ e: BatchError, path: UnsafePointer<CChar>, header: NPYHeader) {
+/// `sparrow-device: X.npy: <reason> (...)`: the dtype found, the elements per sample expected
+/// and found, or both shapes, whichever the reason is about.
+func report(_ e: BatchError, path: UnsafePointer<CChar>, header: NPYHeader, model: VerifiedModel) {
     err.write("sparrow-device: "); err.write(cString: path); err.write(": "); err.write(e.message)
     switch e.reason {
     case .inputNotFloat32:
@@ -43,6 +43,15 @@ func report(_ e: BatchError, path: UnsafePointer<CChar>, header: NPYHeader) {
         err.write(" (first dimension 0)")
     case .outputBufferTooSmall:
         break
+    case .inputDimsMismatch:
+        // The host's words: (expected [N,1,8,8], found [10,64]).
+        let x = model.tensor(model.graphInput(0))
+        let first = x.rank >= 1 && x.dims.0 == 1 ? 1 : 0
+        err.write(" (expected [N")
+        for axis in first..<Int(x.rank) { err.write(","); err.write(Int(x.dim(axis))) }
+        err.write("], found [")
+        for axis in 0..<header.rank { if axis > 0 { err.write(",") }; err.write(header.dim(axis)) }
+        err.write("])")
     }
     err.writeLine()
 }
@@ -62,7 +71,7 @@ func loadBatch(modelPath: UnsafePointer<CChar>, inputPath: UnsafePointer<CChar>)
     let header: NPYHeader
     do { header = try parseNPYHeader(UnsafeRawBufferPointer(inputFile)) } catch { report(error, path: inputPath); throw Reported() }
     let plan: BatchPlan
-    do { plan = try BatchPlan(model: model, input: header) } catch { report(error, path: inputPath, header: header); throw Reported() }
+    do { plan = try BatchPlan(model: model, input: header) } catch { report(error, path: inputPath, header: header, model: model); throw Reported() }
     return LoadedBatch(model: model, interpreter: interpreter, inputFile: inputFile, header: header, plan: plan)
 }
 

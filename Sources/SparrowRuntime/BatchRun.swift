@@ -9,6 +9,9 @@ import SparrowNPY
 public struct BatchError: Error, Equatable {
     public enum Reason: UInt8 {
         case inputNotFloat32, inputShapeMismatch, emptyInput, outputBufferTooSmall
+        /// Same elements per sample, other dims (e.g. [N, 64] for a [N, 1, 8, 8] model); the
+        /// message names both shapes (`expected`/`found`: the first differing dim or the ranks).
+        case inputDimsMismatch
     }
     public var reason: Reason
     /// Elements per sample the model expects, and what the file offers.
@@ -27,6 +30,7 @@ public struct BatchError: Error, Equatable {
         case .inputShapeMismatch: return "input .npy sample size does not match the model input (elements per sample: expected, found)"
         case .emptyInput: return "input .npy has no samples"
         case .outputBufferTooSmall: return "output buffer too small"
+        case .inputDimsMismatch: return "input .npy shape does not match the model input (samples first, then the model's own dims)"
         }
     }
 }
@@ -49,6 +53,15 @@ public struct BatchPlan {
         let perSample = input.rank > 0 ? input.elementCount / max(input.dim(0), 1) : input.elementCount
         guard perSample == inputElements, input.elementCount % inputElements == 0 else {
             throw BatchError(.inputShapeMismatch, expected: inputElements, found: perSample)
+        }
+        // Same count is not enough: a [N, 64] file for a [N, 1, 8, 8] model is a layout mistake.
+        // The file is [N] + the model input's dims without its leading batch dim of 1.
+        let first = x.rank >= 1 && x.dims.0 == 1 ? 1 : 0
+        guard input.rank == Int(x.rank) - first + 1 else {
+            throw BatchError(.inputDimsMismatch, expected: Int(x.rank) - first + 1, found: input.rank)
+        }
+        for axis in 1..<max(input.rank, 1) where input.dim(axis) != Int(x.dim(axis - 1 + first)) {
+            throw BatchError(.inputDimsMismatch, expected: Int(x.dim(axis - 1 + first)), found: input.dim(axis))
         }
         sampleCount = input.elementCount / inputElements
         let y = model.tensor(model.graphOutput(0))
