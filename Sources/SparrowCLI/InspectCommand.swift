@@ -12,7 +12,7 @@ enum InspectCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: [], switches: [])
         if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...1, usage: usage)
+        try a.expectPositional(1...1, usage: "missing the model file MODEL.sparrow (see --help)")
         let loaded = try LoadedModel(path: a.positional[0])
         let m = loaded.model
         print("model: \(a.positional[0]) (format \(m.file.versionMajor).\(m.file.versionMinor), \(formatBytes(m.file.count)), verified)")

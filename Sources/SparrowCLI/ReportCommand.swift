@@ -8,7 +8,10 @@ enum ReportCommand {
     usage: sparrow report RUN.json [RUN2.json ...] -o DIR
 
     Reads `sparrow bench` / `sparrow-device bench` JSON records (Docs/harness.md) and writes
-    DIR/report.md and SVG plots next to it.
+    DIR/report.md and SVG plots next to it: latency histogram (log-scale time axis) and operator
+    breakdown per run, accuracy vs energy and vs latency across exit sweeps. Runs under qemu
+    are marked "emulated".
+      -o, --output DIR     directory for report.md and the SVG files (created if missing; required)
     """
 
     struct Run {
@@ -20,8 +23,10 @@ enum ReportCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["-o", "--output"], switches: [])
         if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...Int.max, usage: usage)
-        guard let outDir = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
+        try a.expectPositional(1...Int.max, usage: "missing the bench records RUN.json (see --help)")
+        guard let outDir = a.value("-o") ?? a.value("--output") else {
+            throw CLIError.usage("missing -o DIR, the directory for report.md and the plots (see --help)")
+        }
         var runs: [Run] = []
         var usedNames: Set<String> = []
         for path in a.positional {
