@@ -24,7 +24,7 @@ enum DemoCommand {
         let board = try a.value("--board").map { n throws(ToolchainError) in try catalog.board(named: n) } ?? catalog.defaultBoard
         let root = catalog.root
         let fixtures = root.appendingPathComponent("Tests/Fixtures/digits")
-        let work = root.appendingPathComponent(".build-demo")
+        let work = RepositoryRoot.workDirectory(root: root, name: "build-demo")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
         func output(_ name: String) -> String { work.appendingPathComponent(name).path }
