@@ -123,12 +123,13 @@ final class HostBench {
         let opRuns = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.operatorCount, 1))
         let exitCounts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.exitCount, 1))
         let histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 40)
+        let logHistogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 40)
         let root = UnsafeMutableRawBufferPointer.allocate(byteCount: max(rootBytes.count, 1), alignment: 8)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: rootBytes.count + SysfsPowerMeter<HostFileReader>.scratchOverhead, alignment: 8)
         let meter = UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>.allocate(capacity: 1)
         defer {
             latencies.deallocate(); exits.deallocate(); opTotals.deallocate(); opRuns.deallocate(); exitCounts.deallocate()
-            histogram.deallocate(); root.deallocate(); scratch.deallocate(); meter.deallocate()
+            histogram.deallocate(); logHistogram.deallocate(); root.deallocate(); scratch.deallocate(); meter.deallocate()
         }
         rootBytes.withUnsafeBytes { root.copyMemory(from: $0) }
         meter.initialize(to: SysfsPowerMeter(reader: HostFileReader(), root: UnsafeRawBufferPointer(rebasing: root[0..<rootBytes.count]),
@@ -229,6 +230,8 @@ final class HostBench {
                                             record.powerRequest = s.request
                                             record.histogramLower = bins.lower
                                             record.histogramWidth = bins.width
+                                            HarnessStatistics.logHistogram(sorted: UnsafeBufferPointer(measured), bins: logHistogram)
+                                            record.logHistogram = UnsafeBufferPointer(logHistogram)
                                             record.peakResidentKiB = HostBench.peakResidentKiB()
                                             record.sweep = sweep
                                             try HostBench.output(record, model: model, jsonPath: s.jsonPath)

@@ -116,7 +116,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         opTotalsBlock = try Platform.allocateAligned(byteCount: opCount * 8)
         opRunsBlock = try Platform.allocateAligned(byteCount: opCount * 4)
         exitCountBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
-        histogramBlock = try Platform.allocateAligned(byteCount: histogramBins * 4)
+        histogramBlock = try Platform.allocateAligned(byteCount: 2 * histogramBins * 4)  // linear, then log bins
         jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512 + sweepSlots * 512)
         scratchBlock = try Platform.allocateAligned(byteCount: rootBytes.count + SysfsPowerMeter<DeviceFileReader>.scratchOverhead)
         samplerBlock = try Platform.allocateAligned(byteCount: MemoryLayout<SamplerState>.stride)
@@ -129,7 +129,9 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     let opTotals = opTotalsBlock.bindMemory(to: UInt64.self)
     let opRuns = opRunsBlock.bindMemory(to: UInt32.self)
     let exitCounts = exitCountBlock.bindMemory(to: UInt32.self)
-    let histogram = histogramBlock.bindMemory(to: UInt32.self)
+    let histogramPair = histogramBlock.bindMemory(to: UInt32.self)
+    let histogram = UnsafeMutableBufferPointer(rebasing: histogramPair[0..<histogramBins])
+    let logHistogram = UnsafeMutableBufferPointer(rebasing: histogramPair[histogramBins...])
 
     // Power: a sysfs sensor, else the board figures given on the command line.
     let sampler = samplerBlock.baseAddress!.bindMemory(to: SamplerState.self, capacity: 1)
@@ -208,6 +210,8 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     record.tool = "sparrow-device"
     record.platformKind = "device"
     record.label = arguments.value(of: .label).map(cStringBytes)
+    // Set by `sparrow emulate` (qemu -E): the record says the figures are emulated.
+    record.emulator = libcGetenv("SPARROW_EMULATOR").map(cStringBytes)
     record.labelsPath = labelsPath.map(cStringBytes)
     record.warmup = warmup
     record.requestedIterations = durationNanoseconds > 0 ? 0 : iterations
@@ -216,6 +220,8 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     record.powerRequest = request
     record.histogramLower = bins.lower
     record.histogramWidth = bins.width
+    HarnessStatistics.logHistogram(sorted: UnsafeBufferPointer(measured), bins: logHistogram)
+    record.logHistogram = UnsafeBufferPointer(logHistogram)
     record.peakResidentKiB = peakResidentKiB(scratch: statusBlock)
     record.sweep = sweep
     printBenchSummary(record, model: model)
