@@ -160,7 +160,7 @@ enum Plots {
         let (gl, gt, gw, gh) = (c.left, c.top, c.plotWidth, c.plotHeight)  // closures must not capture the mutating canvas
         let px = { (v: Double) in gl + (log10(max(v, 1e-12)) - l0) / (l1 - l0) * gw }
         let py = { (v: Double) in gt + gh - v / y1 * gh }
-        c.frame(title: "Latency per inference — \(run)", xLabel: "latency (ms, log scale)", yLabel: "inferences",
+        c.frame(title: "Latency per inference — \(run)", xLabel: "latency (ms), log scale", yLabel: "inferences",
                 xTicks: xTicks, yTicks: yTicks, x: px, y: py)
         let n = Double(max(counts.count, 1))
         for (i, count) in counts.enumerated() {

@@ -26,11 +26,11 @@ func printOperatorProfile(_ record: BenchRecord, model: VerifiedModel, top: Int 
         guard best >= 0 else { break }
         previous = best
         let permille = (totals[best] &* 2000 / all + 1) / 2  // tenths of a percent, rounded
-        let meanNanoseconds = totals[best] / UInt64(max(runs[best], 1))
+        let meanNanoseconds = totals[best] / widenUnsigned32(max(runs[best], 1))
         pad(to: 5, digits(permille / 10) + 2)
-        out.writeFixedPoint(Int64(permille), fractionDigits: 1); out.write(" %  ")
+        out.writeFixedPoint(Int64(bitPattern: permille), fractionDigits: 1); out.write(" %  ")
         pad(to: 9, digits(meanNanoseconds / 1000) + 4)
-        out.writeFixedPoint(Int64(meanNanoseconds), fractionDigits: 3); out.write(" us  [")
+        out.writeFixedPoint(Int64(bitPattern: meanNanoseconds), fractionDigits: 3); out.write(" us  [")
         out.write(best); out.write("] "); out.write(model.opcode(best).name)
         out.write(" '"); out.write(bytes: model.opName(best)); out.writeLine("'")
     }

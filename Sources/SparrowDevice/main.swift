@@ -195,11 +195,11 @@ func printAccuracy(outputs: UnsafePointer<Float>, labels: UnsafePointer<Int64>, 
     for i in 0..<samples {
         var best = 0
         for j in 1..<max(width, 1) where outputs[i * width + j] > outputs[i * width + best] { best = j }
-        if Int64(best) == labels[i] { correct += 1 }
+        if widenSigned(best) == labels[i] { correct += 1 }
     }
     out.write("accuracy: ")
     // Hundredths of a percent, rounded half up like the host's %.2f on these exact ratios.
-    out.writeFixedPoint(Int64((correct * 20_000 + samples) / (2 * samples)), fractionDigits: 2)
+    out.writeFixedPoint((widenSigned(correct) * 20_000 + widenSigned(samples)) / (2 * widenSigned(samples)), fractionDigits: 2)
     out.write(" % ("); out.write(correct); out.write(" / "); out.write(samples); out.writeLine(")")
 }
 

@@ -121,17 +121,21 @@ public enum HarnessStatistics {
     /// log2(v) in Q16 (16 fraction bits) for v ≥ 1: the integer part from the leading bit, the
     /// fraction by repeated squaring of the mantissa (one bit per squaring).
     public static func log2Q16(_ v: UInt64) -> UInt64 {
-        let integer = 63 - v.leadingZeroBitCount
-        var x = (v << (63 - integer)) >> 32  // mantissa in [1, 2) as Q31: [2^31, 2^32)
+        // UInt64 shift amounts and widenSigned: no generic integer paths (they allocate on armv7).
+        let leading = UInt64(bitPattern: widenSigned(v.leadingZeroBitCount))
+        let integer: UInt64 = 63 &- leading
+        var x = (v &<< leading) &>> 32  // mantissa in [1, 2) as Q31: [2^31, 2^32)
         var fraction: UInt64 = 0
-        for bit in 0..<16 {
-            x = (x &* x) >> 31  // x < 2^32, so x² < 2^64
-            if x >= 1 << 32 {
-                x >>= 1
-                fraction |= 1 << (15 - bit)
+        var bit: UInt64 = 1 &<< 15
+        while bit > 0 {
+            x = (x &* x) &>> 31  // x < 2^32, so x² < 2^64
+            if x >= 1 &<< 32 {
+                x = x &>> 1
+                fraction |= bit
             }
+            bit = bit &>> 1
         }
-        return UInt64(truncatingIfNeeded: integer) << 16 | fraction
+        return integer &<< 16 | fraction
     }
 }
 

@@ -240,7 +240,7 @@ import Testing
         #expect(markdown.contains("**emulated** under `qemu-aarch64 -cpu cortex-a72`"))
         let svgs = try FileManager.default.contentsOfDirectory(atPath: f.path("report")).filter { $0.hasSuffix("-latency.svg") }
         let svg = try String(contentsOfFile: f.path("report/" + (try #require(svgs.first))), encoding: .utf8)
-        #expect(svg.contains("latency (ms, log scale)"))
+        #expect(svg.contains("latency (ms), log scale"))
     }
 
     // MARK: - installed data and documentation
