@@ -8,8 +8,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 started=$(date +%s)
-log=$(mktemp "${TMPDIR:-/tmp}/sparrow-test-log.XXXXXX")
-trap 'rm -f "$log" "$log.rc"' EXIT INT TERM
+# Everything temporary — the tests' scratch files and the Swift driver's TemporaryDirectory.*
+# folders of every swiftc the device builds run — goes into one directory removed at the end.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/sparrow-test.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT INT TERM
+export TMPDIR="$scratch"
+log="$scratch/log"
 
 Toolchains/setup.sh
 python=$(Toolchains/python-env.sh)
