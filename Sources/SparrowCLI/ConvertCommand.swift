@@ -10,6 +10,8 @@ enum ConvertCommand {
     Converts an ONNX model to an int8 Sparrow model: folds constants and BatchNormalization,
     fuses activations, converts NCHW to NHWC, quantizes (per-channel int8 weights, int8
     activations) and plans the arena. Prints ops, parameters, file size, arena vs lower bound, MACs.
+    A .sparrow, .npy, zip or other non-ONNX file is recognised and named.
+      -o, --output OUT.sparrow where to write the converted model (required)
       --calibration CALIB.npy  float32 samples in the model's own input layout, samples first.
                                Required unless the model is already QDQ-quantized. A model
                                with several inputs takes one NAME=FILE per input (its ONNX
@@ -31,8 +33,10 @@ enum ConvertCommand {
         let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range", "--input-shape"]).union(sparseValued).union(exitValued),
                               switches: [])
         if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...1, usage: usage)
-        guard let outPath = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
+        try a.expectPositional(1...1, usage: "missing the model MODEL.onnx or MODEL.tflite (see --help)")
+        guard let outPath = a.value("-o") ?? a.value("--output") else {
+            throw CLIError.usage("missing -o OUT.sparrow, where to write the converted model (see --help)")
+        }
         if a.positional[0].lowercased().hasSuffix(".tflite") { return try convertTFLite(a, outPath: outPath) }
         let range = try parseRange(a.value("--range") ?? "minmax")
         var options = ConversionOptions(calibration: try calibrationSource(a), activationRange: range)

@@ -140,7 +140,7 @@ final class HostBench {
         let opTotals = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(model.operatorCount, 1))
         let opRuns = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.operatorCount, 1))
         let exitCounts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.exitCount, 1))
-        let histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: BenchBuffers.histogramBins)
+        let histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 2 * BenchBuffers.histogramBins)  // linear, then log
         let thresholds = sweepExits ? UnsafeMutablePointer<Int32>.allocate(capacity: max(model.exitCount, 1)) : nil
         let points = sweepExits ? UnsafeMutableBufferPointer<SweepPoint>.allocate(capacity: HarnessBench.sweepLevelCount) : nil
         let root = UnsafeMutableRawBufferPointer.allocate(byteCount: max(rootBytes.count, 1), alignment: 8)
@@ -246,6 +246,7 @@ final class HostBench {
             print("energy source: \(e.source.name)\(e.estimated ? " (estimated)" : "")")
             if let nj = e.perInference(e.nanojoules) { print(String(format: "energy per inference: %.9f J", Double(nj) / 1e9)) }
             if let uw = e.averageMicrowatts { print(String(format: "average power: %.3f W", Double(uw) / 1e6)) }
+            printOperatorProfile(record, model: model)
             return
         }
     }

@@ -7,6 +7,7 @@
 // the device's clock, sleep, sampler and progress lines. Every buffer is taken once before the
 // first inference.
 
+import SparrowCommandLine
 import SparrowFormat
 import SparrowHarness
 import SparrowNPY
@@ -24,10 +25,10 @@ func staticBytes(_ text: StaticString) -> UnsafeRawBufferPointer {
 }
 
 /// Parses `--name VALUE` as a decimal scaled by 10^digits; exits with usage on a bad value.
-func scaledOption(_ name: StaticString, digits: Int) -> Int64?? {
-    guard let text = arguments.value(of: name) else { return .some(nil) }
+func scaledOption(_ option: CommandOption, digits: Int) -> Int64?? {
+    guard let text = arguments.value(of: option) else { return .some(nil) }
     guard let value = parseScaledDecimal(cStringBytes(text), fractionDigits: digits), value >= 0 else {
-        err.write("sparrow-device bench: "); err.write(name); err.write(" needs a non-negative number, got '")
+        err.write("sparrow-device bench: "); err.write(option.name); err.write(" needs a non-negative number, got '")
         err.write(cString: text); err.writeLine("'")
         return nil
     }
@@ -35,24 +36,24 @@ func scaledOption(_ name: StaticString, digits: Int) -> Int64?? {
 }
 
 func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
-    guard let inputPath = arguments.value(of: "--input") else { printUsage(to: err); return 2 }
-    let quiet = arguments.firstIndex(of: "--quiet") != nil
-    let fullDepth = arguments.firstIndex(of: "--full-depth") != nil
-    let sweepExits = arguments.firstIndex(of: "--sweep-exits") != nil
-    guard let warmupOption = scaledOption("--warmup", digits: 0),
-          let iterationsOption = scaledOption("--iterations", digits: 0),
-          let durationOption = scaledOption("--duration", digits: 9),
-          let maxIterationsOption = scaledOption("--max-iterations", digits: 0),
-          let sampleOption = scaledOption("--sample-ms", digits: 0),
-          let idleSecondsOption = scaledOption("--idle-seconds", digits: 9),
-          let idleWattsOption = scaledOption("--idle-watts", digits: 3),
-          let loadWattsOption = scaledOption("--load-watts", digits: 3) else { return 2 }
+    guard let inputPath = arguments.value(of: .input) else { return 2 }  // checked by the grammar
+    let quiet = arguments.has(.quiet)
+    let fullDepth = arguments.has(.fullDepth)
+    let sweepExits = arguments.has(.sweepExits)
+    guard let warmupOption = scaledOption(.warmup, digits: 0),
+          let iterationsOption = scaledOption(.iterations, digits: 0),
+          let durationOption = scaledOption(.duration, digits: 9),
+          let maxIterationsOption = scaledOption(.maxIterations, digits: 0),
+          let sampleOption = scaledOption(.sampleMs, digits: 0),
+          let idleSecondsOption = scaledOption(.idleSeconds, digits: 9),
+          let idleWattsOption = scaledOption(.idleWatts, digits: 3),
+          let loadWattsOption = scaledOption(.loadWatts, digits: 3) else { return 2 }
     let warmup = Int(truncatingIfNeeded: warmupOption ?? 5)
     let iterations = Int(truncatingIfNeeded: iterationsOption ?? 100)
     let durationNanoseconds = UInt64(bitPattern: durationOption ?? 0)
     let capacity = max(durationNanoseconds > 0 ? Int(truncatingIfNeeded: maxIterationsOption ?? 100_000) : iterations, 1)
     var request = PowerRequest.auto
-    if let text = arguments.value(of: "--power") {
+    if let text = arguments.value(of: .power) {
         guard let parsed = PowerRequest(cStringBytes(text)) else {
             err.write("sparrow-device bench: --power must be auto, hwmon, powercap, model or none, got '")
             err.write(cString: text); err.writeLine("'")
@@ -68,12 +69,12 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     // Files, model, interpreter; output paths are checked before anything runs.
     let batch: LoadedBatch
     var labels: UnsafePointer<Int64>? = nil
-    let labelsPath = arguments.value(of: "--labels")
+    let labelsPath = arguments.value(of: .labels)
     do {
         batch = try loadBatch(modelPath: modelPath, inputPath: inputPath)
         if let labelsPath { labels = try readLabels(path: labelsPath, sampleCount: batch.plan.sampleCount) }
-        try checkWritable(arguments.value(of: "--json"))
-        try checkWritable(arguments.value(of: "--csv"))
+        try checkWritable(arguments.value(of: .json))
+        try checkWritable(arguments.value(of: .csv))
     } catch { return 1 }
     let model = batch.model, interpreter = batch.interpreter, plan = batch.plan
     if sweepExits {
@@ -87,7 +88,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     let opCount = max(model.operatorCount, 1)
     let exitSlots = max(model.exitCount, 1)
     var rootBytes = staticBytes("/sys")
-    if let root = arguments.value(of: "--sysfs-root") ?? libcGetenv("SPARROW_SYSFS_ROOT") { rootBytes = cStringBytes(root) }
+    if let root = arguments.value(of: .sysfsRoot) ?? libcGetenv("SPARROW_SYSFS_ROOT") { rootBytes = cStringBytes(root) }
     let sweepSlots = sweepExits ? HarnessBench.sweepLevelCount : 0
     let latencyBlock, exitBlock, opTotalsBlock, opRunsBlock, exitCountBlock, histogramBlock, jsonBlock, scratchBlock, samplerBlock, statusBlock: UnsafeMutableRawBufferPointer
     let thresholdBlock, sweepBlock: UnsafeMutableRawBufferPointer
@@ -97,7 +98,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         opTotalsBlock = try Platform.allocateAligned(byteCount: opCount * 8)
         opRunsBlock = try Platform.allocateAligned(byteCount: opCount * 4)
         exitCountBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
-        histogramBlock = try Platform.allocateAligned(byteCount: BenchBuffers.histogramBins * 4)
+        histogramBlock = try Platform.allocateAligned(byteCount: 2 * BenchBuffers.histogramBins * 4)  // linear, then log bins
         jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512 + sweepSlots * 512)
         scratchBlock = try Platform.allocateAligned(byteCount: rootBytes.count + SysfsPowerMeter<DeviceFileReader>.scratchOverhead)
         samplerBlock = try Platform.allocateAligned(byteCount: MemoryLayout<SamplerState>.stride)
@@ -120,8 +121,8 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     let notes = sampler.pointee.meter.prepare(for: request)
     var power: BoardPower? = nil
     if let idle = idleWattsOption, let load = loadWattsOption {
-        let board = arguments.value(of: "--board").map(cStringBytes) ?? staticBytes("")
-        let source = arguments.value(of: "--power-source").map(cStringBytes) ?? staticBytes("given on the command line")
+        let board = arguments.value(of: .board).map(cStringBytes) ?? staticBytes("")
+        let source = arguments.value(of: .powerSource).map(cStringBytes) ?? staticBytes("given on the command line")
         power = BoardPower(idleMilliwatts: idle, loadMilliwatts: load, board: board, source: source)
     }
 
@@ -140,18 +141,20 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     let measured = session.run(power: power, notes: notes)
 
     // Outputs: CSV first (it needs the latencies in run order; the summary sorts them).
-    if let csvPath = arguments.value(of: "--csv") {
+    if let csvPath = arguments.value(of: .csv) {
         if writeLatencyCSV(path: csvPath, latencies: UnsafeBufferPointer(measured.latencies), exits: measured.exits,
                            sampleCount: plan.sampleCount) != 0 { return 1 }
     }
     var record = session.record(measured, modelPath: cStringBytes(modelPath), inputPath: cStringBytes(inputPath))
     record.tool = "sparrow-device"
     record.platformKind = "device"
-    record.label = arguments.value(of: "--label").map(cStringBytes)
+    record.label = arguments.value(of: .label).map(cStringBytes)
+    // Set by `sparrow emulate` (qemu -E): the record says the figures are emulated.
+    record.emulator = libcGetenv("SPARROW_EMULATOR").map(cStringBytes)
     record.labelsPath = labelsPath.map(cStringBytes)
     record.peakResidentKiB = peakResidentKiB(scratch: statusBlock)
     printBenchSummary(record, model: model)
-    if let jsonPath = arguments.value(of: "--json") {
+    if let jsonPath = arguments.value(of: .json) {
         var json = JSONWriter(buffer: jsonBlock)
         BenchRecordWriter.write(record, model: model, into: &json)
         guard !json.overflowed else { err.writeLine("sparrow-device: JSON record larger than its buffer"); return 1 }
@@ -207,4 +210,5 @@ func printBenchSummary(_ r: BenchRecord, model: VerifiedModel) {
     if let uw = r.energy.averageMicrowatts {
         out.write("average power: "); out.writeFixedPoint(uw, fractionDigits: 6); out.writeLine(" W")
     }
+    printOperatorProfile(r, model: model)
 }

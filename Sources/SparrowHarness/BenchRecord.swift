@@ -85,6 +85,9 @@ public struct BenchRecord {
     public var tool: StaticString = "sparrow"
     public var platformKind: StaticString = "host"
     public var label: UnsafeRawBufferPointer? = nil
+    /// The emulator the device program ran under (`qemu-aarch64 -cpu cortex-a72`), nil on real
+    /// hardware: emulated latency and energy are not the board's.
+    public var emulator: UnsafeRawBufferPointer? = nil
     public var modelPath: UnsafeRawBufferPointer
     public var inputPath: UnsafeRawBufferPointer
     public var labelsPath: UnsafeRawBufferPointer? = nil
@@ -98,6 +101,8 @@ public struct BenchRecord {
     public var histogram: UnsafeBufferPointer<UInt32>
     public var histogramLower: UInt64 = 0
     public var histogramWidth: UInt64 = 1
+    /// `HarnessStatistics.logHistogram` of the same latencies (from latency.min to latency.max).
+    public var logHistogram: UnsafeBufferPointer<UInt32>? = nil
     public var profile: ProfileTotals
     public var operatorTotals: UnsafeBufferPointer<UInt64>
     public var operatorRuns: UnsafeBufferPointer<UInt32>
@@ -150,6 +155,7 @@ public enum BenchRecordWriter {
         json.key("platform"); json.beginObject()
         json.key("kind"); json.string(r.platformKind)
         json.key("label"); optionalString(r.label, &json)
+        json.key("emulator"); optionalString(r.emulator, &json)
         json.endObject()
 
         json.key("model"); json.beginObject()
@@ -193,6 +199,18 @@ public enum BenchRecordWriter {
         for c in r.histogram { json.uint(widenUnsigned32(c)) }
         json.endArray()
         json.endObject()
+        json.key("logHistogram")
+        if let bins = r.logHistogram {
+            json.beginObject()
+            json.key("lowerMs"); json.fixed(unsigned: l.minimum, 6)
+            json.key("upperMs"); json.fixed(unsigned: l.maximum, 6)
+            json.key("counts"); json.beginArray()
+            for c in bins { json.uint(widenUnsigned32(c)) }
+            json.endArray()
+            json.endObject()
+        } else {
+            json.null()
+        }
         json.endObject()
 
         json.key("operators"); json.beginArray()

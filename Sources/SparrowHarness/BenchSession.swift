@@ -48,7 +48,8 @@ public struct BenchBuffers {
     public var operatorRuns: UnsafeMutableBufferPointer<UInt32>
     /// max(`exitCount`, 1) slots.
     public var exitCounts: UnsafeMutableBufferPointer<UInt32>
-    /// `histogramBins` slots.
+    /// 2 × `histogramBins` slots: the linear latency histogram, then the log-scale one (one
+    /// outlier no longer squeezes every other inference into one linear bar).
     public var histogram: UnsafeMutableBufferPointer<UInt32>
     /// Sweep only: `exitCount` thresholds and `HarnessBench.sweepLevelCount` points.
     public var thresholds: UnsafeMutablePointer<Int32>?
@@ -151,9 +152,12 @@ public struct BenchSession<Platform: BenchPlatform> {
     /// energy, sweep and the settings. The program adds tool, platform, labels, label and peak memory.
     public func record(_ m: BenchMeasurement, modelPath: UnsafeRawBufferPointer, inputPath: UnsafeRawBufferPointer) -> BenchRecord {
         let latency = HarnessStatistics.summarize(m.latencies)
-        let bins = HarnessStatistics.histogram(sorted: UnsafeBufferPointer(m.latencies), bins: buffers.histogram)
+        let linear = UnsafeMutableBufferPointer(rebasing: buffers.histogram[0..<BenchBuffers.histogramBins])
+        let logScale = UnsafeMutableBufferPointer(rebasing: buffers.histogram[BenchBuffers.histogramBins...])
+        let bins = HarnessStatistics.histogram(sorted: UnsafeBufferPointer(m.latencies), bins: linear)
+        HarnessStatistics.logHistogram(sorted: UnsafeBufferPointer(m.latencies), bins: logScale)
         var r = BenchRecord(modelPath: modelPath, inputPath: inputPath, latency: latency, timed: m.timed,
-                            histogram: UnsafeBufferPointer(buffers.histogram), profile: m.profile,
+                            histogram: UnsafeBufferPointer(linear), profile: m.profile,
                             operatorTotals: UnsafeBufferPointer(buffers.operatorTotals),
                             operatorRuns: UnsafeBufferPointer(buffers.operatorRuns),
                             exitCounts: UnsafeBufferPointer(buffers.exitCounts), energy: m.energy)
@@ -164,6 +168,7 @@ public struct BenchSession<Platform: BenchPlatform> {
         r.powerRequest = settings.request
         r.histogramLower = bins.lower
         r.histogramWidth = bins.width
+        r.logHistogram = UnsafeBufferPointer(logScale)
         r.sweep = m.sweep
         return r
     }
