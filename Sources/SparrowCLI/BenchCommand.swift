@@ -15,6 +15,7 @@ enum BenchCommand {
                          [--board NAME] [--idle-watts W --load-watts W --power-source TEXT]
                          [--sysfs-root DIR] [--sample-ms N] [--idle-seconds S] [--max-iterations N]
                          [--full-depth] [--sweep-exits] [--label TEXT] [--quiet]
+                         [--mac-budget N] [--deadline-us T] [--sweep-budgets]
 
     Measures latency (min/p50/p90/p99/max/mean per inference), a per-operator time profile, the
     exit histogram, accuracy (with --labels), peak resident memory and energy (Docs/harness.md).
@@ -30,13 +31,18 @@ enum BenchCommand {
       --sysfs-root DIR     read sensors under DIR instead of /sys (also SPARROW_SYSFS_ROOT)
       --idle-seconds S     idle-power window before the run when a sensor is read (default 1)
       --sweep-exits        early-exit models: accuracy/MACs/latency/energy at a range of thresholds
+      --mac-budget N       anytime inference: answer from the deepest exit costing at most N MACs
+      --deadline-us T      anytime inference: answer from the deepest exit finished within T µs
+                           of each inference's start (no answer counts as wrong)
+      --sweep-budgets      early-exit models: accuracy/answers/MACs/latency at each exit's MAC cost
     """
 
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["--input", "--labels", "--warmup", "--iterations", "--duration", "--json", "--csv",
                                              "--power", "--board", "--idle-watts", "--load-watts", "--power-source",
-                                             "--sysfs-root", "--sample-ms", "--idle-seconds", "--max-iterations", "--label"],
-                              switches: ["--full-depth", "--quiet", "--sweep-exits"])
+                                             "--sysfs-root", "--sample-ms", "--idle-seconds", "--max-iterations", "--label",
+                                             "--mac-budget", "--deadline-us"],
+                              switches: ["--full-depth", "--quiet", "--sweep-exits", "--sweep-budgets"])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
         guard let inputValues = a.options["--input"], let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
@@ -77,6 +83,19 @@ enum BenchCommand {
             guard model.exitCount > 1 else { throw CLIError("--sweep-exits: the model has no early exits") }
             guard labels != nil else { throw CLIError("--sweep-exits needs --labels") }
         }
+        if a.has("--sweep-budgets") {
+            guard model.exitCount > 1 else { throw CLIError("--sweep-budgets: the model has no early exits") }
+            guard labels != nil else { throw CLIError("--sweep-budgets needs --labels") }
+        }
+        func whole(_ name: String, _ what: String) throws -> UInt64 {
+            guard let text = a.value(name) else { return .max }
+            guard let v = UInt64(text), v < (name == "--deadline-us" ? UInt64(UInt32.max) : UInt64.max) else {
+                throw CLIError("\(name) needs a whole number of \(what), got '\(text)'")
+            }
+            return v
+        }
+        let macBudget = try whole("--mac-budget", "multiply-accumulates")
+        let deadlineUs = try whole("--deadline-us", "microseconds")
 
         var bench = BenchSettings()
         bench.warmup = warmup
@@ -86,6 +105,8 @@ enum BenchCommand {
         bench.fullDepth = fullDepth
         bench.quiet = quiet
         bench.sweepExits = a.has("--sweep-exits")
+        bench.sweepBudgets = a.has("--sweep-budgets")
+        bench.budget = BenchBudget(maxMacs: macBudget, deadlineNanoseconds: deadlineUs == .max ? .max : deadlineUs * 1000)
         bench.request = request
         let run = try HostBench(loaded, plan: plan, floats: floats, otherInputs: inputs.files.dropFirst().map(\.floats), labels: labels,
                                 capacity: capacity, sysfsRoot: a.value("--sysfs-root") ?? ProcessInfo.processInfo.environment["SPARROW_SYSFS_ROOT"] ?? "/sys",

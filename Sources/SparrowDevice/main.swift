@@ -26,6 +26,7 @@ func printUsage(to console: Console) {
     console.writeLine("       sparrow-device bench MODEL.sparrow --input [NAME=]X.npy ... [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
     console.writeLine("              [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none] [--board NAME]")
     console.writeLine("              [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sweep-exits] [--quiet]")
+    console.writeLine("              [--mac-budget N] [--deadline-us T] [--sweep-budgets]")
     console.writeLine("              (all options: Docs/harness.md)")
 }
 

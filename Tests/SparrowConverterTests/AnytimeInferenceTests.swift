@@ -24,20 +24,20 @@ private struct Ticking: InvokeObserver {
 }
 
 @Suite(.serialized) struct AnytimeInferenceTests {   // one shared interpreter and arena
-    static let loaded: (runner: Int8Runner, x: [Float], n: Int) = {
+    static let loaded: (runner: HostModel, x: [Float], n: Int) = {
         var options = ConversionOptions(calibrationPath: IRFixtures.digits("digits_calib.npy"))
         options.exits = ExitOptions(outputs: ["exit1", "exit2", "final"], criterion: .maxProbability)
         let bytes = try! convert(onnxPath: IRFixtures.digits("digits_multiexit_sd.onnx"), options: options).bytes
         let x = try! NPYArray.read(path: IRFixtures.digits("digits_test_x.npy")).floats()!
-        return (try! Int8Runner(bytes), Array(x.prefix(40 * 64)), 40)
+        return (try! HostModel(bytes: bytes), Array(x.prefix(40 * 64)), 40)
     }()
 
     /// The float output of exit `k` after the last invoke.
-    func output(_ r: Int8Runner, exit k: Int) -> [Float] {
+    func output(_ r: HostModel, exit k: Int) -> [Float] {
         Array(r.interpreter.outputBuffer(Int(r.model.exit(k).outputIndex)).bindMemory(to: Float.self))
     }
 
-    func load(_ r: Int8Runner, sample i: Int, from x: [Float]) {
+    func load(_ r: HostModel, sample i: Int, from x: [Float]) {
         x.withUnsafeBytes { src in
             r.interpreter.inputBuffer(0).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[(i * 256)..<((i + 1) * 256)]))
         }

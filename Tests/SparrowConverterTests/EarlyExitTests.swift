@@ -208,7 +208,7 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
         let calibration = try #require(converted.exitCalibration)
         #expect(calibration.lossBoundPoints <= budget)
         // The file carries the thresholds the stage chose (written before serialization).
-        let written = try LoadedSparrow(bytes)
+        let written = try HostModel(bytes: bytes)
         #expect((0..<2).map { written.model.exit($0).threshold } == Array(calibration.thresholds.prefix(2)))
 
         let loaded = try HostModel(bytes: bytes)
@@ -262,7 +262,7 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
         options.exitCalibration = ExitCalibrationOptions(validation: LabelledSamples(
             x: try NPYArray.read(path: digits("digits_val_x.npy")), labels: try IRFixtures.int64s(digits("digits_val_y.npy"))))
         let converted = try convert(onnxPath: digits("digits_multiexit_sd.onnx"), options: options)
-        let loaded = try LoadedSparrow(converted.bytes)
+        let loaded = try HostModel(bytes: converted.bytes)
         #expect(loaded.model.exit(0).criterion == .margin && loaded.model.exit(1).criterion == .entropy)
         let thresholds = try #require(converted.exitCalibration).thresholds
         let labels = try IRFixtures.int64s(digits("digits_test_y.npy"))
