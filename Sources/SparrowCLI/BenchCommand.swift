@@ -63,6 +63,19 @@ enum BenchCommand {
             guard model.exitCount > 1 else { throw CLIError("--sweep-exits: the model has no early exits") }
             guard labels != nil else { throw CLIError("--sweep-exits needs --labels") }
         }
+        if a.has("--sweep-budgets") {
+            guard model.exitCount > 1 else { throw CLIError("--sweep-budgets: the model has no early exits") }
+            guard labels != nil else { throw CLIError("--sweep-budgets needs --labels") }
+        }
+        func whole(_ name: String, _ what: String) throws -> UInt64 {
+            guard let text = a.value(name) else { return .max }
+            guard let v = UInt64(text), v < (name == "--deadline-us" ? UInt64(UInt32.max) : UInt64.max) else {
+                throw CLIError("\(name) needs a whole number of \(what), got '\(text)'")
+            }
+            return v
+        }
+        let macBudget = try whole("--mac-budget", "multiply-accumulates")
+        let deadlineUs = try whole("--deadline-us", "microseconds")
 
         var bench = BenchSettings()
         bench.warmup = warmup
@@ -72,6 +85,8 @@ enum BenchCommand {
         bench.fullDepth = fullDepth
         bench.quiet = quiet
         bench.sweepExits = a.has("--sweep-exits")
+        bench.sweepBudgets = a.has("--sweep-budgets")
+        bench.budget = BenchBudget(maxMacs: macBudget, deadlineNanoseconds: deadlineUs == .max ? .max : deadlineUs * 1000)
         bench.request = request
         let run = try HostBench(loaded, plan: plan, floats: floats, otherInputs: inputs.files.dropFirst().map(\.floats), labels: labels,
                                 capacity: capacity, sysfsRoot: a.value("--sysfs-root") ?? ProcessInfo.processInfo.environment["SPARROW_SYSFS_ROOT"] ?? "/sys",

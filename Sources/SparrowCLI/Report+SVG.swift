@@ -202,6 +202,44 @@ enum Plots {
         return c.document
     }
 
+    /// The anytime profile: accuracy against the MAC budget per inference, a step curve per run
+    /// (the answer only changes at an exit's cost; below the first exit there is none). Points
+    /// are labelled with the exit the level admits.
+    static func anytimeProfile(series: [(name: String, points: [(macs: Double, accuracy: Double)])]) -> String {
+        var c = SVGCanvas()
+        let xs = series.flatMap { $0.points.map { $0.macs / 1000 } }
+        let ys = series.flatMap { $0.points.map(\.accuracy) }
+        let xTicks = niceTicks(low: 0, high: (xs.max() ?? 1) * 1.05)
+        let yTicks = niceTicks(low: max((ys.min() ?? 0) - 0.02, 0), high: min((ys.max() ?? 1) + 0.01, 1))
+        let x0 = xTicks.first!, x1 = xTicks.last!, y0 = yTicks.first!, y1 = yTicks.last!
+        let (gl, gt, gw, gh) = (c.left, c.top, c.plotWidth, c.plotHeight)  // closures must not capture the mutating canvas
+        let px = { (v: Double) in gl + (v - x0) / (x1 - x0) * gw }
+        let py = { (v: Double) in gt + gh - (v - y0) / (y1 - y0) * gh }
+        c.frame(title: "Anytime profile: accuracy vs MAC budget", xLabel: "MAC budget per inference (thousands)",
+                yLabel: "top-1 accuracy", xTicks: xTicks, yTicks: yTicks, x: px, y: py)
+        var legend: [(String, String)] = []
+        for (i, s) in series.enumerated() {
+            let color = plotColors[i % plotColors.count]
+            let pts = s.points.sorted { $0.macs < $1.macs }
+            var steps: [(Double, Double)] = []
+            for (k, p) in pts.enumerated() {
+                let x = p.macs / 1000, next = k + 1 < pts.count ? pts[k + 1].macs / 1000 : x1
+                steps.append((px(x), py(p.accuracy)))
+                steps.append((px(next), py(p.accuracy)))
+            }
+            let path = steps.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " ")
+            c.body += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            for (k, p) in pts.enumerated() {
+                c.body += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%@\"/>\n", px(p.macs / 1000), py(p.accuracy), color)
+                c.text(String(format: "exit %d: %.2f %%", k, p.accuracy * 100), x: px(p.macs / 1000) + 5, y: py(p.accuracy) - 6,
+                       size: 9, anchor: "start")
+            }
+            legend.append((s.name, color))
+        }
+        c.legend(legend, bottom: true)
+        return c.document
+    }
+
     /// Accuracy against a cost (energy or latency) for each run's sweep points.
     static func sweepCurve(title: String, xLabel: String, series: [(name: String, points: [(x: Double, accuracy: Double, level: Double)])]) -> String {
         var c = SVGCanvas()

@@ -136,6 +136,27 @@ enum ReportCommand {
                 md += "No energy figures in the sweeps (no sensor and no board figures): accuracy-vs-energy plot skipped.\n"
             }
         }
+        let budgets = runs.compactMap { r -> (String, [[String: Any]])? in
+            guard let s = r.json["budgetSweep"] as? [[String: Any]], !s.isEmpty else { return nil }
+            return (r.name, s)
+        }
+        if !budgets.isEmpty {
+            md += "\n## Anytime profile (budget sweeps)\n\n"
+            md += "Each level is one exit's MAC cost: the answer comes from the deepest exit within it (or the cascade's, "
+            md += "earlier, without `--full-depth`); samples with no answer count as wrong.\n\n"
+            for (name, s) in budgets {
+                md += "| \(name): MAC budget | top-1 | answered | avg MACs | mean latency ms | exits |\n|--:|--:|--:|--:|--:|---|\n"
+                for p in s {
+                    md += "| \(p["maxMacs"] as? Int ?? 0) | \(String(format: "%.2f %%", dbl(p["accuracy"]) * 100)) | "
+                    md += "\(p["answered"] as? Int ?? 0) / \(p["samples"] as? Int ?? 0) | \(p["averageMacs"] as? Int ?? 0) | "
+                    md += "\(num(p["meanLatencyMs"], 4)) | \((p["exits"] as? [Int] ?? []).map(String.init).joined(separator: " / ")) |\n"
+                }
+                md += "\n"
+            }
+            let series = budgets.map { (name, s) in (name: name, points: s.map { (macs: dbl($0["maxMacs"]), accuracy: dbl($0["accuracy"])) }) }
+            try write(Plots.anytimeProfile(series: series), dir: outDir, name: "budget-accuracy-macs.svg")
+            md += "![accuracy vs MAC budget](budget-accuracy-macs.svg)\n\n"
+        }
         try write(md, dir: outDir, name: "report.md")
         print("wrote \(outDir)/report.md")
         return 0

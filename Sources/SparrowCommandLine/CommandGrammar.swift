@@ -29,7 +29,7 @@ public enum GrammarCommand: UInt8 {
              (.bench, .maxIterations), (.bench, .json), (.bench, .csv), (.bench, .power), (.bench, .board),
              (.bench, .idleWatts), (.bench, .loadWatts), (.bench, .powerSource), (.bench, .sysfsRoot),
              (.bench, .sampleMs), (.bench, .idleSeconds), (.bench, .fullDepth), (.bench, .sweepExits),
-             (.bench, .label), (.bench, .quiet):
+             (.bench, .label), (.bench, .quiet), (.bench, .macBudget), (.bench, .deadlineUs), (.bench, .sweepBudgets):
             return .everywhere
         default:
             return .absent
@@ -55,7 +55,7 @@ public enum OptionAvailability: Equatable {
 public enum CommandOption: UInt8 {
     case input, output, outputDir, exitIndex, labels, fullDepth, macBudget, deadlineUs, compare, dumpTensors
     case warmup, iterations, duration, maxIterations, json, csv, power, board, idleWatts, loadWatts, powerSource
-    case sysfsRoot, sampleMs, idleSeconds, sweepExits, label, quiet
+    case sysfsRoot, sampleMs, idleSeconds, sweepExits, sweepBudgets, label, quiet
 
     /// All options in order (walk with `CommandOption(rawValue:)` from 0: no array, no allocation).
     public static var first: CommandOption { .input }
@@ -88,6 +88,7 @@ public enum CommandOption: UInt8 {
         case .sampleMs: return "--sample-ms"
         case .idleSeconds: return "--idle-seconds"
         case .sweepExits: return "--sweep-exits"
+        case .sweepBudgets: return "--sweep-budgets"
         case .label: return "--label"
         case .quiet: return "--quiet"
         }
@@ -114,7 +115,7 @@ public enum CommandOption: UInt8 {
         case .idleWatts, .loadWatts: return "W"
         case .powerSource, .label: return "TEXT"
         case .sysfsRoot: return "DIR"
-        case .fullDepth, .sweepExits, .quiet: return ""
+        case .fullDepth, .sweepExits, .sweepBudgets, .quiet: return ""
         }
     }
 
@@ -126,6 +127,8 @@ public enum CommandOption: UInt8 {
         case (.input, _): return "float32 samples in the ONNX model's layout, samples first (e.g. [N,1,8,8]); a model with several inputs takes --input NAME=FILE for each; a model with int8/uint8 inputs (a converted .tflite) takes int8/uint8 codes and writes its own output dtype"
         case (.output, _): return "write the float32 (dequantized) outputs, one row per sample (the first graph output, or the exit each sample took)"
         case (.outputDir, _): return "write every graph output as DIR/<output name>.npy (characters other than A-Z a-z 0-9 . _ - become _)"
+        case (.macBudget, .bench): return "anytime: answer from the deepest exit costing at most N MACs (no answer counts as wrong)"
+        case (.deadlineUs, .bench): return "anytime: answer from the deepest exit finished within T µs of each inference's start"
         case (.macBudget, _): return "(device only) anytime: answer from the deepest exit within N MACs per sample (exit index -1 = none fits)"
         case (.deadlineUs, _): return "(device only) anytime: answer from the deepest exit within T microseconds per sample"
         case (.exitIndex, _): return "write the int64 index of the exit each sample took (0 = first exit)"
@@ -148,6 +151,7 @@ public enum CommandOption: UInt8 {
         case (.sysfsRoot, _): return "read power sensors under DIR instead of /sys (also SPARROW_SYSFS_ROOT)"
         case (.sampleMs, _): return "sensor sampling interval in ms (default 10)"
         case (.idleSeconds, _): return "idle-power window before the run when a sensor is read (default 1)"
+        case (.sweepBudgets, _): return "early-exit models: accuracy/answers/MACs/latency at each exit's MAC cost (the anytime profile)"
         case (.sweepExits, _): return "early-exit models: accuracy/MACs/latency/energy across exit thresholds (needs --labels)"
         case (.label, _): return "name of this run in the record and in `sparrow report`"
         case (.quiet, _): return "no progress lines on stderr"

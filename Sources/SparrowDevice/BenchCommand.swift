@@ -2,6 +2,7 @@
 //   [--json OUT] [--csv OUT] [--power auto|hwmon|powercap|model|none] [--board NAME]
 //   [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sample-ms N]
 //   [--idle-seconds S] [--max-iterations N] [--full-depth] [--sweep-exits] [--label TEXT] [--quiet]
+//   [--mac-budget N] [--deadline-us T] [--sweep-budgets]
 // The measurement itself is SparrowHarness's BenchSession (shared with `sparrow bench`); this
 // file loads the files, takes the buffers and writes the outputs; BenchCommand+Platform.swift is
 // the device's clock, sleep, sampler and progress lines. Every buffer is taken once before the
@@ -40,6 +41,7 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     let quiet = arguments.has(.quiet)
     let fullDepth = arguments.has(.fullDepth)
     let sweepExits = arguments.has(.sweepExits)
+    let sweepBudgets = arguments.has(.sweepBudgets)
     guard let warmupOption = scaledOption(.warmup, digits: 0),
           let iterationsOption = scaledOption(.iterations, digits: 0),
           let durationOption = scaledOption(.duration, digits: 9),
@@ -47,7 +49,9 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
           let sampleOption = scaledOption(.sampleMs, digits: 0),
           let idleSecondsOption = scaledOption(.idleSeconds, digits: 9),
           let idleWattsOption = scaledOption(.idleWatts, digits: 3),
-          let loadWattsOption = scaledOption(.loadWatts, digits: 3) else { return 2 }
+          let loadWattsOption = scaledOption(.loadWatts, digits: 3),
+          let macBudgetOption = scaledOption(.macBudget, digits: 0),
+          let deadlineOption = scaledOption(.deadlineUs, digits: 3) else { return 2 }
     let warmup = Int(truncatingIfNeeded: warmupOption ?? 5)
     let iterations = Int(truncatingIfNeeded: iterationsOption ?? 100)
     let durationNanoseconds = UInt64(bitPattern: durationOption ?? 0)
@@ -82,6 +86,10 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         guard model.exitCount > 1 else { err.writeLine("sparrow-device bench: --sweep-exits: the model has no early exits"); return 1 }
         guard labels != nil else { err.writeLine("sparrow-device bench: --sweep-exits needs --labels"); return 1 }
     }
+    if sweepBudgets {
+        guard model.exitCount > 1 else { err.writeLine("sparrow-device bench: --sweep-budgets: the model has no early exits"); return 1 }
+        guard labels != nil else { err.writeLine("sparrow-device bench: --sweep-budgets needs --labels"); return 1 }
+    }
     let samples = BenchSamples(plan: plan, inputs: batch.inputs, labels: labels, inputTable: batch.inputTable)
 
     // Every buffer of the measurement, once.
@@ -91,7 +99,8 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     if let root = arguments.value(of: .sysfsRoot) ?? libcGetenv("SPARROW_SYSFS_ROOT") { rootBytes = cStringBytes(root) }
     let sweepSlots = sweepExits ? HarnessBench.sweepLevelCount : 0
     let latencyBlock, exitBlock, opTotalsBlock, opRunsBlock, exitCountBlock, histogramBlock, jsonBlock, scratchBlock, samplerBlock, statusBlock: UnsafeMutableRawBufferPointer
-    let thresholdBlock, sweepBlock: UnsafeMutableRawBufferPointer
+    let thresholdBlock, sweepBlock, budgetBlock: UnsafeMutableRawBufferPointer
+    let budgetSlots = sweepBudgets ? HarnessBench.budgetLevelCount(model) : 0
     do {
         latencyBlock = try Platform.allocateAligned(byteCount: capacity * 8)
         exitBlock = try Platform.allocateAligned(byteCount: capacity)
@@ -99,19 +108,21 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         opRunsBlock = try Platform.allocateAligned(byteCount: opCount * 4)
         exitCountBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
         histogramBlock = try Platform.allocateAligned(byteCount: 2 * BenchBuffers.histogramBins * 4)  // linear, then log bins
-        jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512 + sweepSlots * 512)
+        jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512 + (sweepSlots + budgetSlots) * 512)
         scratchBlock = try Platform.allocateAligned(byteCount: rootBytes.count + SysfsPowerMeter<DeviceFileReader>.scratchOverhead)
         samplerBlock = try Platform.allocateAligned(byteCount: MemoryLayout<SamplerState>.stride)
         statusBlock = try Platform.allocateAligned(byteCount: 8192)
         thresholdBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
         sweepBlock = try Platform.allocateAligned(byteCount: max(sweepSlots, 1) * MemoryLayout<SweepPoint>.stride)
+        budgetBlock = try Platform.allocateAligned(byteCount: max(budgetSlots, 1) * MemoryLayout<BudgetPoint>.stride)
     } catch { report(error, path: modelPath); return 1 }
     let thresholds = sweepExits ? thresholdBlock.bindMemory(to: Int32.self).baseAddress : nil
     let points = sweepExits ? UnsafeMutableBufferPointer(rebasing: sweepBlock.bindMemory(to: SweepPoint.self)[0..<sweepSlots]) : nil
     let buffers = BenchBuffers(latencies: latencyBlock.bindMemory(to: UInt64.self), exits: exitBlock.bindMemory(to: Int8.self),
                                operatorTotals: opTotalsBlock.bindMemory(to: UInt64.self), operatorRuns: opRunsBlock.bindMemory(to: UInt32.self),
                                exitCounts: exitCountBlock.bindMemory(to: UInt32.self), histogram: histogramBlock.bindMemory(to: UInt32.self),
-                               thresholds: thresholds, sweepPoints: points)
+                               thresholds: thresholds, sweepPoints: points,
+                               budgetPoints: sweepBudgets ? UnsafeMutableBufferPointer(rebasing: budgetBlock.bindMemory(to: BudgetPoint.self)[0..<budgetSlots]) : nil)
 
     // Power: a sysfs sensor, else the board figures given on the command line.
     let sampler = samplerBlock.baseAddress!.bindMemory(to: SamplerState.self, capacity: 1)
@@ -135,6 +146,10 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     settings.fullDepth = fullDepth
     settings.quiet = quiet
     settings.sweepExits = sweepExits
+    settings.sweepBudgets = sweepBudgets
+    // --deadline-us in µs with 3 decimals = ns.
+    settings.budget = BenchBudget(maxMacs: macBudgetOption.map { UInt64(bitPattern: $0) } ?? .max,
+                                  deadlineNanoseconds: deadlineOption.map { UInt64(bitPattern: $0) } ?? .max)
     settings.request = request
     var session = BenchSession(platform: DevicePlatform(sampler: DeviceSampler(state: sampler)), interpreter: interpreter,
                                samples: samples, settings: settings, buffers: buffers)
@@ -199,6 +214,10 @@ func printBenchSummary(_ r: BenchRecord, model: VerifiedModel) {
     ms(" p99 ", r.latency.p99); ms(" max ", r.latency.maximum); ms(" mean ", r.latency.mean); out.writeLine()
     if r.profile.labelled {
         out.write("accuracy: "); out.write(r.profile.correct); out.write(" / "); out.write(r.profile.samples); out.writeLine()
+    }
+    if !r.budget.isUnlimited {
+        out.write("no exit within the budget: "); out.write(r.profile.unanswered); out.write(" of "); out.write(r.profile.samples)
+        out.writeLine(" samples")
     }
     if let kib = r.peakResidentKiB { out.write("peak resident: "); out.write(kib); out.writeLine(" KiB") }
     out.write("energy source: "); out.write(r.energy.source.name)

@@ -111,6 +111,8 @@ public struct BenchRecord {
     public var peakResidentKiB: Int64? = nil
     public var energy: BenchEnergy
     public var sweep: UnsafeBufferPointer<SweepPoint>? = nil
+    public var budget = BenchBudget()
+    public var budgetSweep: UnsafeBufferPointer<BudgetPoint>? = nil
 
     public init(modelPath: UnsafeRawBufferPointer, inputPath: UnsafeRawBufferPointer, latency: LatencySummary,
                 timed: TimedTotals, histogram: UnsafeBufferPointer<UInt32>, profile: ProfileTotals,
@@ -179,6 +181,10 @@ public enum BenchRecordWriter {
         json.key("durationSeconds"); json.fixed(unsigned: r.durationNanoseconds, 9)
         json.key("fullDepth"); json.bool(r.fullDepth)
         json.key("power"); json.string(requestName(r.powerRequest))
+        json.key("macBudget")
+        if r.budget.maxMacs == .max { json.null() } else { json.uint(r.budget.maxMacs) }
+        json.key("deadlineUs")
+        if r.budget.deadlineNanoseconds == .max { json.null() } else { json.fixed(unsigned: r.budget.deadlineNanoseconds, 3) }
         json.endObject()
 
         let l = r.latency
@@ -237,6 +243,7 @@ public enum BenchRecordWriter {
         json.key("exits"); json.beginArray()
         if model.exitCount > 0 { for c in r.exitCounts { json.uint(widenUnsigned32(c)) } }
         json.endArray()
+        json.key("unanswered"); json.int(r.profile.unanswered)
         json.key("averageMacs"); json.uint(r.profile.samples > 0 ? r.profile.macs / widenUnsigned(r.profile.samples) : 0)
         json.key("accuracy")
         if r.profile.labelled && r.profile.samples > 0 {
@@ -262,6 +269,14 @@ public enum BenchRecordWriter {
         if let sweep = r.sweep {
             json.beginArray()
             for p in sweep { writeSweepPoint(p, exitCount: model.exitCount, &json) }
+            json.endArray()
+        } else {
+            json.null()
+        }
+        json.key("budgetSweep")
+        if let sweep = r.budgetSweep {
+            json.beginArray()
+            for p in sweep { writeBudgetPoint(p, exitCount: model.exitCount, &json) }
             json.endArray()
         } else {
             json.null()
