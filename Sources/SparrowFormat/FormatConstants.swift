@@ -7,12 +7,14 @@ public enum ModelFormat {
     public static let magic: (UInt8, UInt8, UInt8, UInt8) = (0x53, 0x50, 0x52, 0x57)
     public static let versionMajor: UInt16 = 1
     /// 1: block-sparse weights (sparse section, opcodes 18 and 19). 2: PRelu (opcode 20).
-    public static let versionMinor: UInt16 = 2
+    /// 3: packed-weight GEMM (opcode 50).
+    public static let versionMinor: UInt16 = 3
 
     /// The lowest minor version whose opcodes include `opcode`; the writer stamps the highest
     /// over a file's operators, so a file without new operators keeps its older version (and bytes).
     public static func minorVersion(introducing opcode: OpCode) -> UInt16 {
-        opcode.rawValue >= OpCode.prelu.rawValue ? 2 : 1
+        if opcode.rawValue >= OpCode.packedGemm.rawValue { return 3 }
+        return opcode.rawValue >= OpCode.prelu.rawValue ? 2 : 1
     }
     public static let headerSize = 128
     /// Every section starts at a multiple of this, so weights can be used in place.

@@ -48,6 +48,11 @@ public enum OpCode: UInt8 {
     /// inputs: x, alpha int8 const [C] or [1] (C = x's innermost dim; zero point 0). Format 1.2.
     /// params: PReluParamRecord
     case prelu = 20
+    /// inputs: x[..., depth] (FullyConnected, or a 1×1 stride-1 unpadded conv over NHWC pixels),
+    /// packed[bytes] int8 constant: weights, bias − zx·Σw and requantization constants in the GEMM
+    /// microkernels' layout (SparrowKernels/Qs8Gemm+Packing.swift). Format 1.3.
+    /// params: PackedGemmParamRecord
+    case packedGemm = 50
 
     public var name: StaticString {
         switch self {
@@ -72,6 +77,7 @@ public enum OpCode: UInt8 {
         case .sparseFullyConnected: return "SparseFullyConnected"
         case .sparseConv1x1: return "SparseConv1x1"
         case .prelu: return "PRelu"
+        case .packedGemm: return "PackedGemm"
         }
     }
 }

@@ -29,6 +29,7 @@ extension Interpreter {
         case .sparseFullyConnected: runSparseFullyConnected(o)
         case .sparseConv1x1: runSparseConv1x1(o)
         case .prelu: runPRelu(o)
+        case .packedGemm: runPackedGemm(o)
         }
     }
 

@@ -71,6 +71,7 @@ extension VerifiedModel {
         case .sparseFullyConnected: try c.sparseFullyConnected()
         case .sparseConv1x1: try c.sparseConv1x1()
         case .prelu: try c.prelu()
+        case .packedGemm: try c.packedGemm()
         }
     }
 }
