@@ -23,7 +23,7 @@ enum ConvertCommand {
                                any other symbolic dimension is an error naming it.
       --range METHOD           activation ranges from calibration: minmax (default),
                                percentile:99.99, or mse
-    """ + "\n" + sparseUsage + "\n" + exitUsage
+    """ + "\n" + sparseUsage + "\n" + packedUsage + "\n" + exitUsage
 
     static func main(_ arguments: [String]) throws -> Int32 {
         var args = arguments
@@ -31,7 +31,7 @@ enum ConvertCommand {
         let exitValidation = try Arguments.extractPair("--calibrate-exits", from: &args)
         let exitTest = try Arguments.extractPair("--exit-test", from: &args)
         let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range", "--input-shape"]).union(sparseValued).union(exitValued),
-                              switches: [])
+                              switches: ["--packed-weights"])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: "missing the model MODEL.onnx or MODEL.tflite (see --help)")
         guard let outPath = a.value("-o") ?? a.value("--output") else {
@@ -43,6 +43,7 @@ enum ConvertCommand {
         options.inputShapes = try inputShapes(a)
         options.sparsity = try sparsityOptions(a)
         options.exits = try exitOptions(a)
+        options.packedWeights = try packedWeightsLayout(a)
         if let exitValidation {
             guard !options.exits.outputs.isEmpty else { throw CLIError("--calibrate-exits needs --exit outputs") }
             options.exitCalibration = try exitCalibrationOptions(a, validation: exitValidation)
