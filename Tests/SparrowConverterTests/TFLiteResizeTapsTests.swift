@@ -43,3 +43,28 @@ final class TFLiteResizeTapsTests: XCTestCase {
         XCTAssertEqual([t.upper, t.weight], [3, 0], "nearest copies the lower index")
     }
 }
+
+/// STRIDED_SLICE axis bounds against hand-derived values (numpy's `x[begin:end:stride]` on an
+/// axis of 6 gives the same elements).
+final class TFLiteStridedSliceAxisTests: XCTestCase {
+    func axis(_ begin: Int, _ end: Int, _ stride: Int, beginMasked: Bool = false, endMasked: Bool = false,
+              shrink: Bool = false, offset: Bool = false) -> [Int]? {
+        TFLiteArithmetic.stridedSliceAxis(dim: 6, begin: begin, end: end, stride: stride, beginMasked: beginMasked,
+                                          endMasked: endMasked, shrink: shrink, offset: offset).map { [$0.start, $0.count] }
+    }
+
+    func testBounds() {
+        XCTAssertEqual(axis(1, 5, 2), [1, 2])                          // 1, 3
+        XCTAssertEqual(axis(4, 1, -2), [4, 2])                         // 4, 2
+        XCTAssertEqual(axis(-1, 0, -1, endMasked: true), [5, 6])       // x[::-1]
+        XCTAssertEqual(axis(3, 2, 1, beginMasked: true), [0, 2])       // x[:2]
+        XCTAssertEqual(axis(-2, 0, 1, shrink: true), [4, 1])           // x[-2]
+        XCTAssertEqual(axis(-2, 0, 1, beginMasked: true, shrink: true), [4, 1]) // shrink ignores the begin mask
+        XCTAssertEqual(axis(2, 3, 1, offset: true), [2, 3])            // end = begin + 3
+        XCTAssertEqual(axis(-9, 100, 4), [0, 2])                       // clamped: 0, 4
+        XCTAssertNil(axis(10, 12, 1))                                  // empty after clamping
+        XCTAssertNil(axis(2, 2, 1))
+        XCTAssertNil(axis(6, 0, 1, shrink: true))                      // shrink outside the axis
+        XCTAssertNil(axis(0, 6, 0))
+    }
+}

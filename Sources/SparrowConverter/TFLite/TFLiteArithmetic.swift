@@ -146,4 +146,31 @@ enum TFLiteArithmetic {
         guard upper != lower else { return (lower, lower, 0) }
         return (lower, upper, v - 1024 * lower)
     }
+
+    // MARK: STRIDED_SLICE
+
+    /// One axis of STRIDED_SLICE as LiteRT's StartForAxis/StopForAxis compute it: negative
+    /// indices count from the end, then clamp to `[0, dim]` (`[−1, dim − 1]` for a negative
+    /// stride); a masked begin/end takes the axis' far end in the stride's direction; shrink
+    /// keeps one element at `begin` (ignoring the begin mask); `offset` makes end relative to
+    /// begin. Returns the first index and the element count, nil for an empty axis.
+    static func stridedSliceAxis(dim: Int, begin: Int, end: Int, stride: Int, beginMasked: Bool, endMasked: Bool,
+                                 shrink: Bool, offset: Bool) -> (start: Int, count: Int)? {
+        guard stride != 0 else { return nil }
+        func clamped(_ v: Int) -> Int { stride > 0 ? min(max(v, 0), dim) : min(max(v, -1), dim - 1) }
+        let b = beginMasked && !shrink ? (stride > 0 ? 0 : dim - 1) : clamped(begin < 0 ? begin + dim : begin)
+        let e: Int
+        if shrink {
+            e = b + 1
+        } else if endMasked {
+            e = stride > 0 ? dim : -1
+        } else if offset {
+            e = clamped(b + end)
+        } else {
+            e = clamped(end < 0 ? end + dim : end)
+        }
+        let count = stride > 0 ? (e - b + stride - 1) / stride : (b - e - stride - 1) / -stride
+        guard count >= 1, b >= 0, b < dim else { return nil }
+        return (b, count)
+    }
 }

@@ -26,27 +26,12 @@ extension TFLiteLowering {
         for d in 0..<rank {
             let dim = xShape[d], s = Int(strides[d])
             guard s != 0, abs(s) <= 1 << 16 else { throw fail("stride \(s) on axis \(d)") }
-            let shrink = o.shrinkAxisMask & (1 << d) != 0
-            func clamped(_ v: Int) -> Int { s > 0 ? min(max(v, 0), dim) : min(max(v, -1), dim - 1) }
-            var b = Int(begin[d])
-            if o.beginMask & (1 << d) != 0 && !shrink {
-                b = s > 0 ? 0 : dim - 1
-            } else {
-                b = clamped(b < 0 ? b + dim : b)
+            guard let r = TFLiteArithmetic.stridedSliceAxis(
+                dim: dim, begin: Int(begin[d]), end: Int(end[d]), stride: s, beginMasked: o.beginMask & (1 << d) != 0,
+                endMasked: o.endMask & (1 << d) != 0, shrink: o.shrinkAxisMask & (1 << d) != 0, offset: o.offset) else {
+                throw fail("axis \(d) of the slice is empty")
             }
-            var e: Int
-            if shrink {
-                e = b + 1
-            } else if o.endMask & (1 << d) != 0 {
-                e = s > 0 ? dim : -1
-            } else if o.offset {
-                e = clamped(b + Int(end[d]))
-            } else {
-                e = clamped(Int(end[d]) < 0 ? Int(end[d]) + dim : Int(end[d]))
-            }
-            let count = s > 0 ? (e - b + s - 1) / s : (b - e - s - 1) / -s
-            guard count >= 1, b >= 0, b < dim else { throw fail("axis \(d) of the slice is empty") }
-            starts.append(b); steps.append(s); counts.append(count)
+            starts.append(r.start); steps.append(s); counts.append(r.count)
         }
         let kept = (0..<rank).filter { o.shrinkAxisMask & (1 << $0) == 0 }.map { counts[$0] }
         guard kept == shape(op.outputs[0]) else {
