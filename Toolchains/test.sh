@@ -18,14 +18,16 @@ log="$scratch/log"
 Toolchains/setup.sh
 python=$(Toolchains/python-env.sh)
 
-# The suite is swift-testing only; without --disable-xctest swift test also prints an empty
-# XCTest run ("Executed 0 tests").
-# (set +e inside: the group is a subshell that must record a failure, not exit on it.)
-{ set +e; swift test --disable-xctest "$@"; echo $? >"$log.rc"; } 2>&1 | tee "$log"
+# Most suites are swift-testing; the TFLite reader and importer suites are XCTest, so both runs
+# are reported. (set +e inside: the group is a subshell that must record a failure, not exit on it.)
+{ set +e; swift test "$@"; echo $? >"$log.rc"; } 2>&1 | tee "$log"
 swift_status=$(cat "$log.rc")
 # swift-testing's own summary: "Test run with 431 tests in 61 suites passed after 212.3 seconds."
 swift_summary=$(grep -o 'Test run with .*' "$log" | tail -n 1 | sed 's/^Test run with //; s/\.$//')
 [ -n "$swift_summary" ] || swift_summary="no summary (build failed? see above)"
+# XCTest's: "Executed 25 tests, with 0 failures (0 unexpected) in 4.2 (4.2) seconds"
+xctest_summary=$(grep -o 'Executed [0-9]* tests\{0,1\}, with [0-9]* failures\{0,1\}' "$log" | tail -n 1)
+[ -z "$xctest_summary" ] || swift_summary="$swift_summary; XCTest: $xctest_summary"
 
 check_summary="not run (swift test failed)"
 check_status=1
