@@ -8,6 +8,7 @@
 //   SparrowRuntime  verifier + static-arena interpreter              (device-clean;
 //                   HostModel, the host's load-verify-run handle, is compiled out of Embedded)
 //   SparrowHarness  bench session: passes, statistics, energy, record (device-clean)
+//   SparrowCommandLine options of run/bench/info, shared by both tools (device-clean)
 //   SparrowONNX     ONNX protobuf reader                             (host)
 //   SparrowTFLite   TFLite flatbuffer reader                         (host)
 //   SparrowConverter float IR, passes, quantizer, planner, writer    (host)
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "SparrowNPY"),
         .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .target(name: "SparrowHarness", dependencies: ["SparrowRuntime", "SparrowFormat"]),
+        .target(name: "SparrowCommandLine"),
         .target(name: "SparrowONNX"),
         .target(name: "SparrowTFLite"),
         .target(name: "SparrowConverter",
@@ -37,9 +39,10 @@ let package = Package(
         .target(name: "SparrowToolchain"),
         .executableTarget(name: "SparrowCLI",
                           dependencies: ["SparrowConverter", "SparrowRuntime", "SparrowHarness", "SparrowNPY",
-                                         "SparrowFormat", "SparrowTFLite", "SparrowToolchain"]),
+                                         "SparrowFormat", "SparrowTFLite", "SparrowToolchain", "SparrowCommandLine"]),
         .executableTarget(name: "SparrowDevice",
-                          dependencies: ["SparrowRuntime", "SparrowHarness", "SparrowFormat", "SparrowNPY"]),
+                          dependencies: ["SparrowRuntime", "SparrowHarness", "SparrowFormat", "SparrowNPY",
+                                         "SparrowCommandLine"]),
         // Shared by the test targets only (a product never depends on it): seeded data, fixtures.
         .target(name: "SparrowTestSupport", dependencies: ["SparrowConverter", "SparrowFormat"],
                 path: "Tests/SparrowTestSupport"),

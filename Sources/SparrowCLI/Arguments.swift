@@ -1,4 +1,5 @@
 import Foundation
+import SparrowCommandLine
 
 /// Minimal command-line parsing: positional arguments and `--flag VALUE` options, with an error
 /// for anything unknown. (No third-party packages by the client's rule.) Every `sparrow`
@@ -28,6 +29,40 @@ struct Arguments {
             }
             i += 1
         }
+    }
+
+    /// `sparrow run` / `sparrow bench`: the grammar shared with `sparrow-device` (SparrowCommandLine)
+    /// decides what is an option, a mistake or the model; the same checks and words on both tools.
+    init(_ args: [String], grammar command: GrammarCommand) throws {
+        let joined = args.map { Array($0.utf8) }
+        var offsets = [0]
+        for a in joined { offsets.append(offsets.last! + a.count) }
+        let flat = joined.flatMap { $0 }
+        let scan: GrammarScan = flat.withUnsafeBytes { all in
+            CommandGrammar.scan(command, tool: .host, count: args.count, start: 0) { i in
+                UnsafeRawBufferPointer(rebasing: all[offsets[i]..<offsets[i + 1]])
+            }
+        }
+        if let problem = scan.problem {
+            let named = problem.argumentIndex.map { args[$0] } ?? ""
+            throw CLIError.usage("\(problem.before)\(named)\(problem.after)")
+        }
+        var valued: Set<String> = [], switches: Set<String> = []
+        var option: CommandOption? = .first
+        while let o = option {
+            if command.availability(of: o) != .absent {
+                if o.takesValue { valued.insert("\(o.name)") } else { switches.insert("\(o.name)") }
+            }
+            option = o.next
+        }
+        try self.init(args, valued: valued, switches: switches)
+    }
+
+    /// `command`'s option lines for `--help`, from the shared grammar.
+    static func optionHelp(_ command: GrammarCommand) -> String {
+        var bytes: [UInt8] = []
+        CommandGrammar.writeHelp(command) { bytes.append(contentsOf: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func value(_ name: String) -> String? { options[name]?.last }

@@ -10,45 +10,29 @@ import SparrowToolchain
 /// program runs; HostBench.swift adds the host's clock, file reads and sampling thread.
 enum BenchCommand {
     static let usage = """
-    usage: sparrow bench MODEL.sparrow --input [NAME=]X.npy ... [--labels Y.npy] [--warmup N] [--iterations N | --duration S]
-                         [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none]
-                         [--board NAME] [--idle-watts W --load-watts W --power-source TEXT]
-                         [--sysfs-root DIR] [--sample-ms N] [--idle-seconds S] [--max-iterations N]
-                         [--full-depth] [--sweep-exits] [--label TEXT] [--quiet]
+    usage: sparrow bench MODEL.sparrow --input [NAME=]X.npy ... [options]
 
     Measures latency (min/p50/p90/p99/max/mean per inference), a per-operator time profile, the
-    exit histogram, accuracy (with --labels), peak resident memory and energy (Docs/harness.md).
-      --input X.npy        float32 samples in the ONNX model's layout; a model with several
-                           inputs takes --input NAME=FILE for each
-      --warmup N           unmeasured inferences first (default 5)
-      --iterations N       timed inferences (default 100), cycling through the samples
-      --duration S         time the run instead: as many inferences as fit in S seconds
-      --power SOURCE       auto (default): hwmon INA2xx sensor, else powercap/RAPL, else the
-                           board figures (estimate, labelled "estimated": true), else none
-      --board NAME         board profile (Boards/NAME.json) for the estimate's idle/load watts
-      --idle-watts W, --load-watts W, --power-source TEXT   the same figures given directly
-      --sysfs-root DIR     read sensors under DIR instead of /sys (also SPARROW_SYSFS_ROOT)
-      --idle-seconds S     idle-power window before the run when a sensor is read (default 1)
-      --sweep-exits        early-exit models: accuracy/MACs/latency/energy at a range of thresholds
-    """
+    exit histogram, accuracy (with --labels), peak resident memory and energy (Docs/harness.md),
+    on this host. `sparrow-device bench` takes the same options on the board; for a board's
+    figures without one, `sparrow emulate --board NAME -- bench ...`. Bad option values exit 2;
+    bad files stop it before the first inference (exit 1).
+
+    """ + "\noptions:\n" + Arguments.optionHelp(.bench)
 
     static func main(_ args: [String]) throws -> Int32 {
-        let a = try Arguments(args, valued: ["--input", "--labels", "--warmup", "--iterations", "--duration", "--json", "--csv",
-                                             "--power", "--board", "--idle-watts", "--load-watts", "--power-source",
-                                             "--sysfs-root", "--sample-ms", "--idle-seconds", "--max-iterations", "--label"],
-                              switches: ["--full-depth", "--quiet", "--sweep-exits"])
-        if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...1, usage: usage)
-        guard let inputValues = a.options["--input"], let inputPath = a.value("--input") else { throw CLIError.usage(usage) }
+        let a = try Arguments(args, grammar: .bench)
+        if a.has("--help") { print(usage, terminator: ""); return 0 }
+        guard let inputValues = a.options["--input"], let inputPath = a.value("--input") else { throw CLIError.usage("missing --input") }
         let modelPath = a.positional[0]
         func count(_ name: String, _ fallback: Int) throws -> Int {
             guard let text = a.value(name) else { return fallback }
-            guard let v = Int(text), v >= 0 else { throw CLIError("\(name) needs a non-negative integer, got '\(text)'") }
+            guard let v = Int(text), v >= 0 else { throw CLIError.usage("\(name) needs a non-negative integer, got '\(text)'") }
             return v
         }
         func seconds(_ name: String) throws -> Double? {
             guard let text = a.value(name) else { return nil }
-            guard let v = Double(text), v >= 0, v.isFinite else { throw CLIError("\(name) needs a non-negative number, got '\(text)'") }
+            guard let v = Double(text), v >= 0, v.isFinite else { throw CLIError.usage("\(name) needs a non-negative number, got '\(text)'") }
             return v
         }
         let warmup = try count("--warmup", 5)
@@ -61,11 +45,13 @@ enum BenchCommand {
         let request: PowerRequest = try {
             let text = a.value("--power") ?? "auto"
             guard let r = Array(text.utf8).withUnsafeBytes({ PowerRequest($0) }) else {
-                throw CLIError("--power must be auto, hwmon, powercap, model or none, got '\(text)'")
+                throw CLIError.usage("--power must be auto, hwmon, powercap, model or none, got '\(text)'")
             }
             return r
         }()
         let figures = try boardFigures(a)
+        let boardMismatch = figures.flatMap { f in a.value("--board").flatMap { _ in hostIsNot(board: f.board) } }
+        if let boardMismatch { FileHandle.standardError.write(Data("sparrow bench: WARNING: \(boardMismatch)\n".utf8)) }
 
         let loaded = try loadModel(path: modelPath)
         let model = loaded.model
@@ -77,6 +63,19 @@ enum BenchCommand {
             guard model.exitCount > 1 else { throw CLIError("--sweep-exits: the model has no early exits") }
             guard labels != nil else { throw CLIError("--sweep-exits needs --labels") }
         }
+        if a.has("--sweep-budgets") {
+            guard model.exitCount > 1 else { throw CLIError("--sweep-budgets: the model has no early exits") }
+            guard labels != nil else { throw CLIError("--sweep-budgets needs --labels") }
+        }
+        func whole(_ name: String, _ what: String) throws -> UInt64 {
+            guard let text = a.value(name) else { return .max }
+            guard let v = UInt64(text), v < (name == "--deadline-us" ? UInt64(UInt32.max) : UInt64.max) else {
+                throw CLIError("\(name) needs a whole number of \(what), got '\(text)'")
+            }
+            return v
+        }
+        let macBudget = try whole("--mac-budget", "multiply-accumulates")
+        let deadlineUs = try whole("--deadline-us", "microseconds")
 
         var bench = BenchSettings()
         bench.warmup = warmup
@@ -86,13 +85,35 @@ enum BenchCommand {
         bench.fullDepth = fullDepth
         bench.quiet = quiet
         bench.sweepExits = a.has("--sweep-exits")
+        bench.sweepBudgets = a.has("--sweep-budgets")
+        bench.budget = BenchBudget(maxMacs: macBudget, deadlineNanoseconds: deadlineUs == .max ? .max : deadlineUs * 1000)
         bench.request = request
         let run = try HostBench(loaded, plan: plan, floats: floats, otherInputs: inputs.files.dropFirst().map(\.floats), labels: labels,
                                 capacity: capacity, sysfsRoot: a.value("--sysfs-root") ?? ProcessInfo.processInfo.environment["SPARROW_SYSFS_ROOT"] ?? "/sys",
                                 sampleNanoseconds: UInt64(sampleMs) * 1_000_000)
-        return try run.execute(
+        let status = try run.execute(
             HostBench.Settings(modelPath: modelPath, inputPath: inputPath, labelsPath: a.value("--labels"), bench: bench,
                                figures: figures, label: a.value("--label"), jsonPath: a.value("--json"), csvPath: a.value("--csv")))
+        if boardMismatch != nil, let board = figures?.board {
+            print("energy: NOT a \(board) figure: this host's latency times \(board)'s watts (see the warning on stderr)")
+        }
+        return status
+    }
+
+    /// When `--board` names a Raspberry Pi and this host is not one, what the estimate really is:
+    /// this host's latency times the board's watts. nil on a Pi (device tree model "Raspberry Pi").
+    static func hostIsNot(board: String) -> String? {
+        for path in ["/proc/device-tree/model", "/sys/firmware/devicetree/base/model"] {
+            if let model = FileManager.default.contents(atPath: path), String(decoding: model, as: UTF8.self).contains("Raspberry Pi") {
+                return nil
+            }
+        }
+        var name = utsname()
+        uname(&name)
+        let machine = withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return "this host (\(machine)) is not a \(board): the energy estimate below is THIS HOST's latency times "
+            + "\(board)'s watts, not a \(board) figure. For the board: `sparrow emulate --board \(board) -- bench ...` "
+            + "(qemu, exact instruction counts but emulated time) or sparrow-device bench on the board."
     }
 
     /// Idle/load watts for the estimate: from --board's profile, overridden by explicit values.
@@ -107,12 +128,12 @@ enum BenchCommand {
         }
         if let idle = a.value("--idle-watts"), let load = a.value("--load-watts") {
             guard let i = Double(idle), let l = Double(load), i >= 0, l >= 0 else {
-                throw CLIError("--idle-watts/--load-watts need non-negative numbers")
+                throw CLIError.usage("--idle-watts/--load-watts need non-negative numbers")
             }
             figures = HostBench.Figures(board: a.value("--board") ?? "", idleWatts: i, loadWatts: l,
                                         source: a.value("--power-source") ?? "given on the command line")
         } else if a.value("--idle-watts") != nil || a.value("--load-watts") != nil {
-            throw CLIError("--idle-watts and --load-watts go together")
+            throw CLIError.usage("--idle-watts and --load-watts go together")
         }
         return figures
     }

@@ -12,6 +12,9 @@ enum BenchExitsCommand {
     only) and with its calibrated exits — and prints top-1 accuracy, average MACs and host wall time
     per sample for both, with the MACs saved and the accuracy change. Times are the median of N
     repeats of the whole set (default 5); MACs and accuracy are exact. Docs/early-exit.md.
+      --input X.npy        float32 samples in the ONNX model's layout, samples first (required)
+      --labels Y.npy       int64 class labels, one per sample (required)
+      --repeats N          timed passes over the whole set per mode (default 5)
     """
 
     struct Mode {
@@ -24,8 +27,9 @@ enum BenchExitsCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["--input", "--labels", "--repeats"], switches: [])
         if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...1, usage: usage)
-        guard let inputPath = a.value("--input"), let labelsPath = a.value("--labels") else { throw CLIError.usage(usage) }
+        try a.expectPositional(1...1, usage: "missing the model file MODEL.sparrow (see --help)")
+        guard let inputPath = a.value("--input") else { throw CLIError.usage("missing --input X.npy (see --help)") }
+        guard let labelsPath = a.value("--labels") else { throw CLIError.usage("missing --labels Y.npy (see --help)") }
         guard let repeats = Int(a.value("--repeats") ?? "5"), repeats >= 1 else {
             throw CLIError.usage("--repeats needs a positive integer")
         }

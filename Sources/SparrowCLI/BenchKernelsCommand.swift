@@ -10,6 +10,8 @@ enum BenchKernelsCommand {
     Times conv2DS8 / depthwiseConv2DS8 / fullyConnectedS8 on fixed MobileNet-like shapes with
     seeded random data and prints the median and best ns per call and an FNV-1a checksum of the
     output (equal checksums across builds = bit-identical results). Build with -c release.
+      --repeats N          timed calls per case after one warm-up call (default 15)
+      --only TEXT          only the cases whose name contains TEXT (e.g. depthwise)
     """
 
     /// One benchmark: a name, the MAC count of one call, and the call itself (returns the output).

@@ -16,6 +16,11 @@ enum BenchSparseCommand {
     nonzeros + index bytes. Defaults: --fc 1024x1024, --conv 14x14x256x256,
     --sparsity 0.5,0.7,0.8,0.9,0.95, --blocks 1x1,1x4,4x1,1x16, --min-ms 10. Build with
     -c release for meaningful times.
+      --fc ROWSxCOLS       FullyConnected weight shape (default 1024x1024)
+      --conv HxWxCINxCOUT  1x1 Conv input size and channels (default 14x14x256x256)
+      --sparsity LIST      fractions of zero weights, comma-separated (default 0.5,0.7,0.8,0.9,0.95)
+      --blocks LIST        block shapes RxC, comma-separated (default 1x1,1x4,4x1,1x16)
+      --min-ms MS          time each case for at least MS milliseconds (default 10)
     """
 
     struct Row {
@@ -31,7 +36,8 @@ enum BenchSparseCommand {
         func ints(_ text: String) -> [Int] { text.lowercased().split(separator: "x").compactMap { Int($0) } }
         let fc = ints(a.value("--fc") ?? "1024x1024")
         let conv = ints(a.value("--conv") ?? "14x14x256x256")
-        guard fc.count == 2, conv.count == 4 else { throw CLIError.usage(usage) }
+        guard fc.count == 2 else { throw CLIError.usage("--fc takes ROWSxCOLS, e.g. 1024x1024") }
+        guard conv.count == 4 else { throw CLIError.usage("--conv takes HxWxCINxCOUT, e.g. 14x14x256x256") }
         let sparsities = (a.value("--sparsity") ?? "0.5,0.7,0.8,0.9,0.95").split(separator: ",").compactMap { Double($0) }
         let blocks = (a.value("--blocks") ?? "1x1,1x4,4x1,1x16").split(separator: ",").map { ints(String($0)) }
         guard blocks.allSatisfy({ $0.count == 2 }) else { throw CLIError("--blocks takes RxC shapes") }

@@ -8,6 +8,7 @@ enum BuildDeviceCommand {
 
     Cross-builds sparrow-device for a board (Boards/NAME.json; default: the default profile,
     pi4b) with Embedded Swift and the board's cross gcc, and prints the binary's path and size.
+      --board NAME         the board profile (Boards/NAME.json; --list shows them; default pi4b)
       -o, --output DIR     copy the binary to DIR
       --list               list the board profiles
     """

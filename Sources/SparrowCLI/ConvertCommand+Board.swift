@@ -1,5 +1,6 @@
 import Foundation
 import SparrowConverter
+import SparrowFormat
 import SparrowToolchain
 
 // `sparrow convert --board NAME`: which CPU's measured break-even densities decide dense or sparse
@@ -49,5 +50,25 @@ extension ConvertCommand {
             throw CLIError("--board \(board.name): no sparse cost table for CPU '\(board.targetCPU)' (measured: \(measured), host)")
         }
         return core
+    }
+
+    static let packedUsage = """
+      --packed-weights         pack FullyConnected and 1×1 stride-1 conv weights for the --board's
+                               GEMM microkernels (format 1.3, PackedGemm): NR 16 KR 4 for pi5
+                               (sdot), NR 8 KR 16 for the A53/A72 and armv7 boards; default
+                               board pi4b. The layout is recorded; every build runs it.
+    """
+
+    /// The packed layout for `--packed-weights`, from `--board` (default board when absent); nil without it.
+    static func packedWeightsLayout(_ a: Arguments) throws -> PackedGemmLayout? {
+        guard a.has("--packed-weights") else { return nil }
+        let name = a.value("--board")
+        if name == "host" { return .nr16kr4 }
+        do {
+            let board = try name.map { n throws(ToolchainError) in try BoardIndex.board(named: n) } ?? BoardIndex.defaultBoard
+            return .forBoard(targetCPU: board.targetCPU)
+        } catch {
+            throw CLIError("--board \(name ?? ""): \(error)")
+        }
     }
 }

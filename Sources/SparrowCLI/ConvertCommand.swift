@@ -10,6 +10,8 @@ enum ConvertCommand {
     Converts an ONNX model to an int8 Sparrow model: folds constants and BatchNormalization,
     fuses activations, converts NCHW to NHWC, quantizes (per-channel int8 weights, int8
     activations) and plans the arena. Prints ops, parameters, file size, arena vs lower bound, MACs.
+    A .sparrow, .npy, zip or other non-ONNX file is recognised and named.
+      -o, --output OUT.sparrow where to write the converted model (required)
       --calibration CALIB.npy  float32 samples in the model's own input layout, samples first.
                                Required unless the model is already QDQ-quantized. A model
                                with several inputs takes one NAME=FILE per input (its ONNX
@@ -21,7 +23,7 @@ enum ConvertCommand {
                                any other symbolic dimension is an error naming it.
       --range METHOD           activation ranges from calibration: minmax (default),
                                percentile:99.99, or mse
-    """ + "\n" + sparseUsage + "\n" + exitUsage
+    """ + "\n" + sparseUsage + "\n" + packedUsage + "\n" + exitUsage
 
     static func main(_ arguments: [String]) throws -> Int32 {
         var args = arguments
@@ -29,16 +31,19 @@ enum ConvertCommand {
         let exitValidation = try Arguments.extractPair("--calibrate-exits", from: &args)
         let exitTest = try Arguments.extractPair("--exit-test", from: &args)
         let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range", "--input-shape"]).union(sparseValued).union(exitValued),
-                              switches: [])
+                              switches: ["--packed-weights"])
         if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...1, usage: usage)
-        guard let outPath = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
+        try a.expectPositional(1...1, usage: "missing the model MODEL.onnx or MODEL.tflite (see --help)")
+        guard let outPath = a.value("-o") ?? a.value("--output") else {
+            throw CLIError.usage("missing -o OUT.sparrow, where to write the converted model (see --help)")
+        }
         if a.positional[0].lowercased().hasSuffix(".tflite") { return try convertTFLite(a, outPath: outPath) }
         let range = try parseRange(a.value("--range") ?? "minmax")
         var options = ConversionOptions(calibration: try calibrationSource(a), activationRange: range)
         options.inputShapes = try inputShapes(a)
         options.sparsity = try sparsityOptions(a)
         options.exits = try exitOptions(a)
+        options.packedWeights = try packedWeightsLayout(a)
         if let exitValidation {
             guard !options.exits.outputs.isEmpty else { throw CLIError("--calibrate-exits needs --exit outputs") }
             options.exitCalibration = try exitCalibrationOptions(a, validation: exitValidation)

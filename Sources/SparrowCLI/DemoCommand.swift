@@ -12,7 +12,8 @@ enum DemoCommand {
 
     Converts Tests/Fixtures/digits/digits_cnn.onnx (calibrated on digits_calib.npy), runs it on
     the host and, cross-built for the board (default pi4b), under qemu-user with the board's CPU
-    model. Files go to .build-demo/ in the repository.
+    model. Files go to .build-demo/ in the repository (or, installed, the cache directory).
+      --board NAME         the board to build for and emulate (Boards/NAME.json; default pi4b)
     """
 
     static func main(_ args: [String]) throws -> Int32 {
@@ -23,7 +24,7 @@ enum DemoCommand {
         let board = try a.value("--board").map { n throws(ToolchainError) in try catalog.board(named: n) } ?? catalog.defaultBoard
         let root = catalog.root
         let fixtures = root.appendingPathComponent("Tests/Fixtures/digits")
-        let work = root.appendingPathComponent(".build-demo")
+        let work = RepositoryRoot.workDirectory(root: root, name: "build-demo")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
         func output(_ name: String) -> String { work.appendingPathComponent(name).path }

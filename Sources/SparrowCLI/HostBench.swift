@@ -78,6 +78,12 @@ struct HostPlatform: BenchPlatform {
             Double(p.levelQ16) / 65536, Double(p.correct) / Double(max(p.samples, 1)), p.macs / UInt64(max(p.samples, 1))).utf8))
     }
 
+    mutating func finishedBudgetPoint(_ p: BudgetPoint) {
+        let n = UInt64(max(p.samples, 1))
+        FileHandle.standardError.write(Data(String(format: "budget: %llu MACs accuracy %.4f answered %d/%d average MACs %llu\n",
+            p.maxMacs, Double(p.correct) / Double(n), p.answered, p.samples, p.macs / n).utf8))
+    }
+
     /// `bench: 1200/5000 inferences, 3.2 s elapsed, ETA 9.1 s`.
     mutating func update(done: Int, target: Int, elapsedNanoseconds: UInt64, durationNanoseconds: UInt64) {
         let elapsed = Double(elapsedNanoseconds) / 1e9
@@ -140,9 +146,11 @@ final class HostBench {
         let opTotals = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(model.operatorCount, 1))
         let opRuns = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.operatorCount, 1))
         let exitCounts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(model.exitCount, 1))
-        let histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: BenchBuffers.histogramBins)
+        let histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 2 * BenchBuffers.histogramBins)  // linear, then log
         let thresholds = sweepExits ? UnsafeMutablePointer<Int32>.allocate(capacity: max(model.exitCount, 1)) : nil
         let points = sweepExits ? UnsafeMutableBufferPointer<SweepPoint>.allocate(capacity: HarnessBench.sweepLevelCount) : nil
+        let budgetPoints = s.bench.sweepBudgets
+            ? UnsafeMutableBufferPointer<BudgetPoint>.allocate(capacity: HarnessBench.budgetLevelCount(model)) : nil
         let root = UnsafeMutableRawBufferPointer.allocate(byteCount: max(rootBytes.count, 1), alignment: 8)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: rootBytes.count + SysfsPowerMeter<HostFileReader>.scratchOverhead, alignment: 8)
         let meter = UnsafeMutablePointer<SysfsPowerMeter<HostFileReader>>.allocate(capacity: 1)
@@ -157,7 +165,7 @@ final class HostBench {
         defer {
             inputTable.deallocate(); inputCopies.forEach { $0.deallocate() }
             latencies.deallocate(); exits.deallocate(); opTotals.deallocate(); opRuns.deallocate(); exitCounts.deallocate()
-            histogram.deallocate(); thresholds?.deallocate(); points?.deallocate(); root.deallocate(); scratch.deallocate()
+            histogram.deallocate(); thresholds?.deallocate(); points?.deallocate(); budgetPoints?.deallocate(); root.deallocate(); scratch.deallocate()
             meter.deallocate()
         }
         rootBytes.withUnsafeBytes { root.copyMemory(from: $0) }
@@ -166,7 +174,8 @@ final class HostBench {
         let notes = meter.pointee.prepare(for: s.bench.request)
         let platform = HostPlatform(sampler: HostSampler(meter: meter, intervalNanoseconds: sampleNanoseconds))
         let buffers = BenchBuffers(latencies: latencies, exits: exits, operatorTotals: opTotals, operatorRuns: opRuns,
-                                   exitCounts: exitCounts, histogram: histogram, thresholds: thresholds, sweepPoints: points)
+                                   exitCounts: exitCounts, histogram: histogram, thresholds: thresholds, sweepPoints: points,
+                                   budgetPoints: budgetPoints)
 
         // C strings and bytes the record points at stay alive until the end of this function.
         let boardBytes = Array((s.figures?.board ?? "").utf8), sourceBytes = Array((s.figures?.source ?? "").utf8)
@@ -241,11 +250,13 @@ final class HostBench {
                          Double(l.minimum) / 1e6, Double(l.p50) / 1e6, Double(l.p90) / 1e6, Double(l.p99) / 1e6,
                          Double(l.maximum) / 1e6, Double(l.mean) / 1e6))
             if record.profile.labelled { print("accuracy: \(record.profile.correct) / \(record.profile.samples)") }
+            if !record.budget.isUnlimited { print("no exit within the budget: \(record.profile.unanswered) of \(record.profile.samples) samples") }
             if let kib = record.peakResidentKiB { print("peak resident: \(kib) KiB") }
             let e = record.energy
             print("energy source: \(e.source.name)\(e.estimated ? " (estimated)" : "")")
             if let nj = e.perInference(e.nanojoules) { print(String(format: "energy per inference: %.9f J", Double(nj) / 1e9)) }
             if let uw = e.averageMicrowatts { print(String(format: "average power: %.3f W", Double(uw) / 1e6)) }
+            printOperatorProfile(record, model: model)
             return
         }
     }

@@ -18,6 +18,19 @@ func writeFileBytes(_ bytes: [UInt8], to path: String, what: String) throws {
     }
 }
 
+/// Fails now, before any inference, if `path` cannot be created (missing directory, no
+/// permission), rather than after a long run. An existing file is left as it is.
+func checkWritable(_ path: String, what: String) throws {
+    if FileManager.default.fileExists(atPath: path) {
+        guard FileManager.default.isWritableFile(atPath: path) else { throw CLIError("cannot write \(what) '\(path)': not writable") }
+        return
+    }
+    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+        throw CLIError("cannot write \(what) '\(path)': the directory does not exist or is not writable")
+    }
+    try? FileManager.default.removeItem(atPath: path)
+}
+
 /// int64 class labels (`np.save(path, y.astype(np.int64))`); with `count`, exactly one per sample.
 func readLabels(_ path: String, count: Int? = nil) throws -> [Int64] {
     let array: NPYArray
@@ -48,17 +61,25 @@ struct InputBatch {
         do {
             plan = BatchPlan(model: model, sampleCount: try BatchPlan.sampleCount(model: model, input: input, header: header))
         } catch {
-            throw Self.describe(error, path: path, header: header)
+            throw Self.describe(error, path: path, header: header, model: model)
         }
     }
 
-    /// The same words as sparrow-device: the dtype found, or elements per sample expected and found.
-    static func describe(_ error: BatchError, path: String, header: NPYHeader) -> CLIError {
+    /// The same words as sparrow-device: the dtype found, elements per sample expected and found,
+    /// or both shapes when the count agrees but the dims do not.
+    static func describe(_ error: BatchError, path: String, header: NPYHeader, model: VerifiedModel) -> CLIError {
         switch error.reason {
         case .inputNotFloat32: return CLIError("\(path): \(error.message) (found dtype \(header.dtype.descr))")
         case .inputShapeMismatch, .sampleCountMismatch: return CLIError("\(path): \(error.message) (\(error.expected), \(error.found))")
         case .emptyInput: return CLIError("\(path): \(error.message) (first dimension 0)")
         case .outputBufferTooSmall: return CLIError("\(path): \(error.message)")
+        case .inputDimsMismatch:
+            let x = model.tensor(model.graphInput(error.input))
+            let first = x.rank >= 1 && x.dims.0 == 1 ? 1 : 0
+            let expected = ["N"] + (first..<Int(x.rank)).map { String(x.dim($0)) }
+            let found = (0..<header.rank).map { String(header.dim($0)) }
+            return CLIError("\(path): \(error.message) (expected [\(expected.joined(separator: ","))], "
+                            + "found [\(found.joined(separator: ","))])")
         }
     }
 
@@ -109,7 +130,7 @@ struct ModelInputs {
         do {
             plan = try headers.withUnsafeBufferPointer { h throws(BatchError) in try BatchPlan(model: model, inputs: h) }
         } catch {
-            throw InputBatch.describe(error, path: files[error.input].path, header: headers[error.input])
+            throw InputBatch.describe(error, path: files[error.input].path, header: headers[error.input], model: model)
         }
     }
 

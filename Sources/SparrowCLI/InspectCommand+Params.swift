@@ -45,6 +45,9 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
         case .prelu:
             let p = try PReluParamRecord(decoding: w)
             return "x ≥ 0: \(rescaleText(p.identity)), x < 0: \(rescaleText(p.alpha))"
+        case .packedGemm:
+            let p = try PackedGemmParamRecord(decoding: w)
+            return "\(p.outputDepth) outputs × depth \(p.depth), packed NR \(p.layout.nr) KR \(p.layout.kr), \(clampText(p.activation))"
         case .concat:
             let p = try ConcatParamRecord(decoding: w, inputs: inputCount)
             let inputs = (0..<inputCount).map { i -> String in

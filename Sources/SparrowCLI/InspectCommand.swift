@@ -17,7 +17,7 @@ enum InspectCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["--input", "--labels"], switches: [])
         if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...1, usage: usage)
+        try a.expectPositional(1...1, usage: "missing the model file MODEL.sparrow (see --help)")
         if a.positional[0].lowercased().hasSuffix(".tflite") { return try inspectTFLite(path: a.positional[0]) }
         let loaded = try loadModel(path: a.positional[0])
         defer { withExtendedLifetime(loaded) {} }  // `m` points into its buffer

@@ -138,6 +138,44 @@ enum Plots {
         return c.document
     }
 
+    /// The same on a log time axis, from the record's `logHistogram` (geometric bins from the
+    /// fastest to the slowest inference): a single slow outlier no longer squeezes the rest into
+    /// one bar. Ticks at 1, 2 and 5 times powers of ten.
+    static func latencyHistogramLog(run: String, lowerMs: Double, upperMs: Double, counts: [Double], p50: Double, p99: Double) -> String {
+        var c = SVGCanvas()
+        // Bin edges lowerMs·ratio^(i/n); half a bin of margin each side (±10 % if all took the same time).
+        let ratio = upperMs > lowerMs && lowerMs > 0 ? upperMs / lowerMs : 1
+        let margin = ratio > 1 ? pow(ratio, 0.5 / Double(max(counts.count, 1))) : 1.1
+        let low = max(lowerMs, 1e-9) / margin, high = max(upperMs, 1e-9) * margin
+        let (l0, l1) = (log10(low), log10(high))
+        var xTicks: [Double] = []
+        for decade in Int(floor(l0))...Int(ceil(l1)) {
+            for m in [1.0, 2.0, 5.0] {
+                let t = m * pow(10, Double(decade))
+                if t >= low && t <= high { xTicks.append(t) }
+            }
+        }
+        let yTicks = niceTicks(low: 0, high: max(counts.max() ?? 1, 1))
+        let y1 = yTicks.last!
+        let (gl, gt, gw, gh) = (c.left, c.top, c.plotWidth, c.plotHeight)  // closures must not capture the mutating canvas
+        let px = { (v: Double) in gl + (log10(max(v, 1e-12)) - l0) / (l1 - l0) * gw }
+        let py = { (v: Double) in gt + gh - v / y1 * gh }
+        c.frame(title: "Latency per inference — \(run)", xLabel: "latency (ms), log scale", yLabel: "inferences",
+                xTicks: xTicks, yTicks: yTicks, x: px, y: py)
+        let n = Double(max(counts.count, 1))
+        for (i, count) in counts.enumerated() {
+            let a = lowerMs * pow(ratio, Double(i) / n), b = lowerMs * pow(ratio, Double(i + 1) / n)
+            let right = b > a ? px(b) : px(a) + 4
+            c.rect(x: px(a), y: py(count), w: max(right - px(a), 1), h: py(0) - py(count), fill: plotColors[0],
+                   title: String(format: "%.4f–%.4f ms: %.0f", a, b, count))
+        }
+        c.line(px(p50), c.top, px(p50), c.top + c.plotHeight, color: plotColors[1], width: 2, dash: "6 3")
+        c.line(px(p99), c.top, px(p99), c.top + c.plotHeight, color: plotColors[3], width: 2, dash: "2 2")
+        c.legend([("inferences per bin", plotColors[0]), (String(format: "p50 %.4f ms", p50), plotColors[1]),
+                  (String(format: "p99 %.4f ms", p99), plotColors[3])])
+        return c.document
+    }
+
     /// Horizontal bars: each operator's total time in the profile pass, largest first.
     static func operatorBreakdown(run: String, operators: [(label: String, ms: Double, share: Double)]) -> String {
         let shown = Array(operators.sorted { $0.ms > $1.ms }.prefix(24))
@@ -161,6 +199,44 @@ enum Plots {
         if operators.count > shown.count {
             c.text("(\(operators.count - shown.count) smaller operators not shown)", x: c.left + c.plotWidth, y: c.height - 35, size: 10, anchor: "end")
         }
+        return c.document
+    }
+
+    /// The anytime profile: accuracy against the MAC budget per inference, a step curve per run
+    /// (the answer only changes at an exit's cost; below the first exit there is none). Points
+    /// are labelled with the exit the level admits.
+    static func anytimeProfile(series: [(name: String, points: [(macs: Double, accuracy: Double)])]) -> String {
+        var c = SVGCanvas()
+        let xs = series.flatMap { $0.points.map { $0.macs / 1000 } }
+        let ys = series.flatMap { $0.points.map(\.accuracy) }
+        let xTicks = niceTicks(low: 0, high: (xs.max() ?? 1) * 1.05)
+        let yTicks = niceTicks(low: max((ys.min() ?? 0) - 0.02, 0), high: min((ys.max() ?? 1) + 0.01, 1))
+        let x0 = xTicks.first!, x1 = xTicks.last!, y0 = yTicks.first!, y1 = yTicks.last!
+        let (gl, gt, gw, gh) = (c.left, c.top, c.plotWidth, c.plotHeight)  // closures must not capture the mutating canvas
+        let px = { (v: Double) in gl + (v - x0) / (x1 - x0) * gw }
+        let py = { (v: Double) in gt + gh - (v - y0) / (y1 - y0) * gh }
+        c.frame(title: "Anytime profile: accuracy vs MAC budget", xLabel: "MAC budget per inference (thousands)",
+                yLabel: "top-1 accuracy", xTicks: xTicks, yTicks: yTicks, x: px, y: py)
+        var legend: [(String, String)] = []
+        for (i, s) in series.enumerated() {
+            let color = plotColors[i % plotColors.count]
+            let pts = s.points.sorted { $0.macs < $1.macs }
+            var steps: [(Double, Double)] = []
+            for (k, p) in pts.enumerated() {
+                let x = p.macs / 1000, next = k + 1 < pts.count ? pts[k + 1].macs / 1000 : x1
+                steps.append((px(x), py(p.accuracy)))
+                steps.append((px(next), py(p.accuracy)))
+            }
+            let path = steps.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " ")
+            c.body += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            for (k, p) in pts.enumerated() {
+                c.body += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%@\"/>\n", px(p.macs / 1000), py(p.accuracy), color)
+                c.text(String(format: "exit %d: %.2f %%", k, p.accuracy * 100), x: px(p.macs / 1000) + 5, y: py(p.accuracy) - 6,
+                       size: 9, anchor: "start")
+            }
+            legend.append((s.name, color))
+        }
+        c.legend(legend, bottom: true)
         return c.document
     }
 

@@ -8,7 +8,10 @@ enum ReportCommand {
     usage: sparrow report RUN.json [RUN2.json ...] -o DIR
 
     Reads `sparrow bench` / `sparrow-device bench` JSON records (Docs/harness.md) and writes
-    DIR/report.md and SVG plots next to it.
+    DIR/report.md and SVG plots next to it: latency histogram (log-scale time axis) and operator
+    breakdown per run, accuracy vs energy and vs latency across exit sweeps. Runs under qemu
+    are marked "emulated".
+      -o, --output DIR     directory for report.md and the SVG files (created if missing; required)
     """
 
     struct Run {
@@ -20,8 +23,10 @@ enum ReportCommand {
     static func main(_ args: [String]) throws -> Int32 {
         let a = try Arguments(args, valued: ["-o", "--output"], switches: [])
         if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...Int.max, usage: usage)
-        guard let outDir = a.value("-o") ?? a.value("--output") else { throw CLIError.usage(usage) }
+        try a.expectPositional(1...Int.max, usage: "missing the bench records RUN.json (see --help)")
+        guard let outDir = a.value("-o") ?? a.value("--output") else {
+            throw CLIError.usage("missing -o DIR, the directory for report.md and the plots (see --help)")
+        }
         var runs: [Run] = []
         var usedNames: Set<String> = []
         for path in a.positional {
@@ -40,7 +45,7 @@ enum ReportCommand {
         }
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         var md = "# Sparrow bench report\n\n"
-        md += "| run | tool | model | inferences | p50 ms | p90 ms | p99 ms | mean ms | top-1 | avg MACs | peak RSS KiB | energy source | J / inference | avg W | J above idle / inf. |\n"
+        md += "| run | platform | model | inferences | p50 ms | p90 ms | p99 ms | mean ms | top-1 | avg MACs | peak RSS KiB | energy source | J / inference | avg W | J above idle / inf. |\n"
         md += "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|\n"
         for r in runs {
             let lat = r.json["latency"] as? [String: Any] ?? [:]
@@ -49,7 +54,7 @@ enum ReportCommand {
             let acc = (r.json["accuracy"] as? [String: Any])?["top1"] as? Double
             let source = (energy["source"] as? String ?? "none") + ((energy["estimated"] as? Bool ?? false) ? " (estimated)" : "")
             let cells: [String] = [
-                r.name, (r.json["tool"] as? String) ?? "", URL(fileURLWithPath: model["path"] as? String ?? "").lastPathComponent,
+                r.name, platform(r.json), URL(fileURLWithPath: model["path"] as? String ?? "").lastPathComponent,
                 "\(lat["count"] as? Int ?? 0)", num(lat["p50"], 4), num(lat["p90"], 4), num(lat["p99"], 4), num(lat["mean"], 4),
                 acc.map { String(format: "%.2f %%", $0 * 100) } ?? "–", "\(r.json["averageMacs"] as? Int ?? 0)",
                 ((r.json["memory"] as? [String: Any])?["peakResidentKiB"] as? Int).map(String.init) ?? "–",
@@ -59,19 +64,29 @@ enum ReportCommand {
         }
         md += "\nLatency is per inference on a monotonic clock (input copy + invoke). Energy sources: `hwmon` and `powercap` are "
         md += "measured; `model` is an estimate from board figures (idle W over the run + load W over busy time) and says so. "
-        md += "Runs labelled emulated (qemu) do not give board latency.\n"
+        md += "Runs marked emulated (`sparrow emulate`, qemu-user) do not give board latency or energy: "
+        md += "their time is the emulator's on this host.\n"
 
         for (i, r) in runs.enumerated() {
             let slug = slugify(r.name, index: i)
             md += "\n## \(r.name)\n\n"
+            if let emulator = (r.json["platform"] as? [String: Any])?["emulator"] as? String {
+                md += "- **emulated** under `\(emulator)`: instruction-accurate results, but latency and energy are not the board's\n\n"
+            }
             if let notes = (r.json["energy"] as? [String: Any])?["notes"] as? [String], !notes.isEmpty {
                 md += notes.map { "- energy note: \($0)\n" }.joined() + "\n"
             }
             if let profile = (r.json["energy"] as? [String: Any])?["profile"] as? [String: Any], let source = profile["source"] as? String {
                 md += "- power figures: idle \(num(profile["idleWatts"], 3)) W, load \(num(profile["loadWatts"], 3)) W — \(source)\n\n"
             }
-            if let lat = r.json["latency"] as? [String: Any], let h = lat["histogram"] as? [String: Any],
+            if let lat = r.json["latency"] as? [String: Any], let h = lat["logHistogram"] as? [String: Any],
                let counts = h["counts"] as? [Any] {
+                let svg = Plots.latencyHistogramLog(run: r.name, lowerMs: dbl(h["lowerMs"]), upperMs: dbl(h["upperMs"]),
+                                                    counts: counts.map(dbl), p50: dbl(lat["p50"]), p99: dbl(lat["p99"]))
+                try write(svg, dir: outDir, name: "\(slug)-latency.svg")
+                md += "![latency histogram, log time axis](\(slug)-latency.svg)\n\n"
+            } else if let lat = r.json["latency"] as? [String: Any], let h = lat["histogram"] as? [String: Any],
+               let counts = h["counts"] as? [Any] {  // records written before logHistogram existed
                 let svg = Plots.latencyHistogram(run: r.name, lowerMs: dbl(h["lowerMs"]), binWidthMs: dbl(h["binWidthMs"]),
                                                  counts: counts.map(dbl), p50: dbl(lat["p50"]), p99: dbl(lat["p99"]))
                 try write(svg, dir: outDir, name: "\(slug)-latency.svg")
@@ -121,9 +136,38 @@ enum ReportCommand {
                 md += "No energy figures in the sweeps (no sensor and no board figures): accuracy-vs-energy plot skipped.\n"
             }
         }
+        let budgets = runs.compactMap { r -> (String, [[String: Any]])? in
+            guard let s = r.json["budgetSweep"] as? [[String: Any]], !s.isEmpty else { return nil }
+            return (r.name, s)
+        }
+        if !budgets.isEmpty {
+            md += "\n## Anytime profile (budget sweeps)\n\n"
+            md += "Each level is one exit's MAC cost: the answer comes from the deepest exit within it (or the cascade's, "
+            md += "earlier, without `--full-depth`); samples with no answer count as wrong.\n\n"
+            for (name, s) in budgets {
+                md += "| \(name): MAC budget | top-1 | answered | avg MACs | mean latency ms | exits |\n|--:|--:|--:|--:|--:|---|\n"
+                for p in s {
+                    md += "| \(p["maxMacs"] as? Int ?? 0) | \(String(format: "%.2f %%", dbl(p["accuracy"]) * 100)) | "
+                    md += "\(p["answered"] as? Int ?? 0) / \(p["samples"] as? Int ?? 0) | \(p["averageMacs"] as? Int ?? 0) | "
+                    md += "\(num(p["meanLatencyMs"], 4)) | \((p["exits"] as? [Int] ?? []).map(String.init).joined(separator: " / ")) |\n"
+                }
+                md += "\n"
+            }
+            let series = budgets.map { (name, s) in (name: name, points: s.map { (macs: dbl($0["maxMacs"]), accuracy: dbl($0["accuracy"])) }) }
+            try write(Plots.anytimeProfile(series: series), dir: outDir, name: "budget-accuracy-macs.svg")
+            md += "![accuracy vs MAC budget](budget-accuracy-macs.svg)\n\n"
+        }
         try write(md, dir: outDir, name: "report.md")
         print("wrote \(outDir)/report.md")
         return 0
+    }
+
+    /// `host (sparrow)`, `device (sparrow-device)` or `device, EMULATED: qemu-aarch64 -cpu cortex-a72`.
+    static func platform(_ json: [String: Any]) -> String {
+        let p = json["platform"] as? [String: Any] ?? [:]
+        let kind = p["kind"] as? String ?? "?"
+        if let emulator = p["emulator"] as? String { return "\(kind), EMULATED: \(emulator)" }
+        return "\(kind) (\(json["tool"] as? String ?? "?"))"
     }
 
     static func write(_ text: String, dir: String, name: String) throws {

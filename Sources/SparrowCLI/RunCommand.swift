@@ -6,37 +6,31 @@ import SparrowConverter
 
 enum RunCommand {
     static let usage = """
-    usage: sparrow run MODEL.sparrow --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR]
-                       [--exit-index E.npy] [--labels L.npy] [--full-depth] [--compare MODEL.onnx]
+    usage: sparrow run MODEL.sparrow --input [NAME=]X.npy ... [options]
 
-    Runs a converted model on the host with the same interpreter and kernels as the device.
-      --input X.npy        float32, N samples in the ONNX model's layout (e.g. [N,1,8,8]); a
-                           model with several inputs takes --input NAME=FILE for each; for a
-                           model with int8/uint8 inputs (converted .tflite), int8/uint8 codes, and
-                           the output is written in the model's output dtype
-      --output Y.npy       float32 dequantized outputs, one row per sample (the first graph
-                           output, or the exit each sample took)
-      --output-dir DIR     every graph output as DIR/<output name>.npy (characters other than
-                           A-Z a-z 0-9 . _ - become _), created if missing
-      --exit-index E.npy   int64 index of the exit each sample took (0 = first exit)
-      --labels L.npy       int64 class labels: prints top-1 accuracy
-      --full-depth         never stop at an early exit
-      --compare M.onnx     also run the float ONNX model: max abs error and top-1 agreement
-      --dump-tensors DIR   write every int8 tensor of sample 0, dequantized, as .npy + manifest.json
-    """
+    Runs a converted model on the host with the same interpreter and kernels as the device
+    (`sparrow-device run` takes the same options, except the host-only ones). Bad input —
+    model, samples, labels, output paths — stops it before the first inference.
+
+    """ + "\noptions:\n" + Arguments.optionHelp(.run)
 
     static func main(_ args: [String]) throws -> Int32 {
-        let a = try Arguments(args, valued: ["--input", "--output", "--output-dir", "--exit-index", "--labels", "--compare",
-                                             "--dump-tensors"],
-                              switches: ["--full-depth"])
-        if a.has("--help") { print(usage); return 0 }
-        try a.expectPositional(1...1, usage: usage)
-        guard let inputValues = a.options["--input"] else { throw CLIError.usage(usage) }
+        let a = try Arguments(args, grammar: .run)
+        if a.has("--help") { print(usage, terminator: ""); return 0 }
+        guard let inputValues = a.options["--input"] else { throw CLIError.usage("missing --input") }
         let loaded = try loadModel(path: a.positional[0])
         defer { withExtendedLifetime(loaded) {} }  // `loaded.model` is read to the end
         if inputValues.count == 1, let code = try runQuantizedIO(a, model: loaded, inputPath: inputValues[0]) { return code }
         let inputs = try ModelInputs(inputValues, model: loaded.model)
         let plan = inputs.plan
+        // Everything that can be wrong is found before the first inference (Docs/harness.md).
+        let labels = try a.value("--labels").map { try readLabels($0, count: plan.sampleCount) }
+        for (option, what) in [("--output", "output"), ("--exit-index", "exit-index file")] {
+            if let path = a.value(option) { try checkWritable(path, what: what) }
+        }
+        if let onnxPath = a.value("--compare"), !FileManager.default.isReadableFile(atPath: onnxPath) {
+            throw CLIError("--compare: cannot read ONNX model '\(onnxPath)'")
+        }
         let fullDepth = a.has("--full-depth")
         let outputDir = a.value("--output-dir")
         for option in ["--output-dir", "--compare"] where a.value(option) != nil && loaded.model.exitCount > 0 && !fullDepth {
@@ -66,8 +60,7 @@ enum RunCommand {
         if let exitPath = a.value("--exit-index") {
             try writeFileBytes(batch.exitIndexFile, to: exitPath, what: "exit-index file")
         }
-        if let labelsPath = a.value("--labels") {
-            let labels = try readLabels(labelsPath, count: plan.sampleCount)
+        if let labels {
             let correct = (0..<plan.sampleCount).filter { argmax(output, row: $0, width: plan.outputElements) == labels[$0] }.count
             print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(plan.sampleCount), correct, plan.sampleCount))
         }

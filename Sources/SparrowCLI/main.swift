@@ -1,11 +1,16 @@
 import Foundation
+import SparrowFormat
 import SparrowToolchain
 
 // `sparrow`: the host tool. Converts ONNX models, inspects and runs Sparrow models, and builds
 // and emulates the device binary.
 
+/// The release of the tool; the file format it writes has its own version (Docs/format.md).
+let sparrowVersion = "0.1.0"
+
 let usage = """
-usage: sparrow COMMAND [ARGS...]   (sparrow COMMAND --help for details)
+usage: sparrow COMMAND [ARGS...]   (sparrow COMMAND --help, or sparrow help COMMAND, for details)
+       sparrow --version
 
 commands:
   convert       ONNX model -> int8 .sparrow file (calibrated post-training quantization)
@@ -23,7 +28,12 @@ commands:
 """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-let command = arguments.isEmpty ? "--help" : arguments.removeFirst()
+var command = arguments.isEmpty ? "" : arguments.removeFirst()
+// `sparrow help convert` is `sparrow convert --help`.
+if command == "help", let topic = arguments.first {
+    command = topic
+    arguments = ["--help"]
+}
 let status: Int32
 do {
     switch command {
@@ -40,6 +50,13 @@ do {
     case "bench-exits": status = try BenchExitsCommand.main(arguments)
     case "soak": status = try SoakCommand.main(arguments)
     case "--help", "-h", "help": print(usage); status = 0
+    case "--version", "version":
+        print("sparrow \(sparrowVersion) (writes .sparrow format \(ModelFormat.versionMajor).\(ModelFormat.versionMinor))")
+        status = 0
+    case "":
+        // No command is a usage error: the overview goes to stderr, exit 2.
+        FileHandle.standardError.write(Data("\(usage)\n".utf8))
+        status = 2
     default:
         FileHandle.standardError.write(Data("sparrow: unknown command '\(command)'\n\n\(usage)\n".utf8))
         status = 2

@@ -29,9 +29,9 @@ func report(_ e: NPYError, path: UnsafePointer<CChar>) {
     err.write(e.reason); err.write(" (byte "); err.write(e.offset); err.writeLine(")")
 }
 
-/// `sparrow-device: X.npy: <reason> (...)`: the dtype found, or the elements per sample expected
-/// and found, whichever the reason is about.
-func report(_ e: BatchError, path: UnsafePointer<CChar>, header: NPYHeader) {
+/// `sparrow-device: X.npy: <reason> (...)`: the dtype found, the elements per sample expected
+/// and found, or both shapes, whichever the reason is about.
+func report(_ e: BatchError, path: UnsafePointer<CChar>, header: NPYHeader, model: VerifiedModel) {
     err.write("sparrow-device: "); err.write(cString: path); err.write(": "); err.write(e.message)
     switch e.reason {
     case .inputNotFloat32:
@@ -44,6 +44,15 @@ func report(_ e: BatchError, path: UnsafePointer<CChar>, header: NPYHeader) {
         break
     case .sampleCountMismatch:
         err.write(" ("); err.write(e.expected); err.write(", "); err.write(e.found); err.write(")")
+    case .inputDimsMismatch:
+        // The host's words: (expected [N,1,8,8], found [10,64]).
+        let x = model.tensor(model.graphInput(e.input))
+        let first = x.rank >= 1 && x.dims.0 == 1 ? 1 : 0
+        err.write(" (expected [N")
+        for axis in first..<Int(x.rank) { err.write(","); err.write(Int(x.dim(axis))) }
+        err.write("], found [")
+        for axis in 0..<header.rank { if axis > 0 { err.write(",") }; err.write(header.dim(axis)) }
+        err.write("])")
     }
     err.writeLine()
 }
@@ -76,7 +85,7 @@ func loadBatch(modelPath: UnsafePointer<CChar>, inputPath: UnsafePointer<CChar>)
     for k in 0..<n { (inputTable + k).initialize(to: try loadInput(model, k, path: paths[k]!, header: headers + k)) }
     let plan: BatchPlan
     do { plan = try BatchPlan(model: model, inputs: UnsafeBufferPointer(start: headers, count: n)) } catch {
-        report(error, path: paths[error.input]!, header: headers[error.input]); throw Reported()
+        report(error, path: paths[error.input]!, header: headers[error.input], model: model); throw Reported()
     }
     return LoadedBatch(model: model, interpreter: interpreter, inputTable: UnsafePointer(inputTable), plan: plan)
 }

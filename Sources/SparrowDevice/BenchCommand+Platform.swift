@@ -39,6 +39,16 @@ struct DevicePlatform: BenchPlatform {
         err.writeLine(" s")
     }
 
+    /// `budget: 89288 MACs accuracy 0.9075 answered 96/96 average MACs 89288`.
+    mutating func finishedBudgetPoint(_ p: BudgetPoint) {
+        let samples = max(p.samples, 1)
+        err.write("budget: "); err.write(p.maxMacs); err.write(" MACs accuracy ")
+        err.writeFixedPoint(widenSigned(p.correct &* 10_000 / samples), fractionDigits: 4)
+        err.write(" answered "); err.write(p.answered); err.write("/"); err.write(p.samples)
+        err.write(" average MACs "); err.write(p.macs / widenUnsigned(samples))
+        err.writeLine()
+    }
+
     /// `sweep: level 0.90 accuracy 0.9896 average MACs 51234`.
     mutating func finishedSweepPoint(_ p: SweepPoint) {
         let samples = max(p.samples, 1)

@@ -2,11 +2,13 @@
 //   [--json OUT] [--csv OUT] [--power auto|hwmon|powercap|model|none] [--board NAME]
 //   [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sample-ms N]
 //   [--idle-seconds S] [--max-iterations N] [--full-depth] [--sweep-exits] [--label TEXT] [--quiet]
+//   [--mac-budget N] [--deadline-us T] [--sweep-budgets]
 // The measurement itself is SparrowHarness's BenchSession (shared with `sparrow bench`); this
 // file loads the files, takes the buffers and writes the outputs; BenchCommand+Platform.swift is
 // the device's clock, sleep, sampler and progress lines. Every buffer is taken once before the
 // first inference.
 
+import SparrowCommandLine
 import SparrowFormat
 import SparrowHarness
 import SparrowNPY
@@ -24,10 +26,10 @@ func staticBytes(_ text: StaticString) -> UnsafeRawBufferPointer {
 }
 
 /// Parses `--name VALUE` as a decimal scaled by 10^digits; exits with usage on a bad value.
-func scaledOption(_ name: StaticString, digits: Int) -> Int64?? {
-    guard let text = arguments.value(of: name) else { return .some(nil) }
+func scaledOption(_ option: CommandOption, digits: Int) -> Int64?? {
+    guard let text = arguments.value(of: option) else { return .some(nil) }
     guard let value = parseScaledDecimal(cStringBytes(text), fractionDigits: digits), value >= 0 else {
-        err.write("sparrow-device bench: "); err.write(name); err.write(" needs a non-negative number, got '")
+        err.write("sparrow-device bench: "); err.write(option.name); err.write(" needs a non-negative number, got '")
         err.write(cString: text); err.writeLine("'")
         return nil
     }
@@ -35,24 +37,27 @@ func scaledOption(_ name: StaticString, digits: Int) -> Int64?? {
 }
 
 func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
-    guard let inputPath = arguments.value(of: "--input") else { printUsage(to: err); return 2 }
-    let quiet = arguments.firstIndex(of: "--quiet") != nil
-    let fullDepth = arguments.firstIndex(of: "--full-depth") != nil
-    let sweepExits = arguments.firstIndex(of: "--sweep-exits") != nil
-    guard let warmupOption = scaledOption("--warmup", digits: 0),
-          let iterationsOption = scaledOption("--iterations", digits: 0),
-          let durationOption = scaledOption("--duration", digits: 9),
-          let maxIterationsOption = scaledOption("--max-iterations", digits: 0),
-          let sampleOption = scaledOption("--sample-ms", digits: 0),
-          let idleSecondsOption = scaledOption("--idle-seconds", digits: 9),
-          let idleWattsOption = scaledOption("--idle-watts", digits: 3),
-          let loadWattsOption = scaledOption("--load-watts", digits: 3) else { return 2 }
+    guard let inputPath = arguments.value(of: .input) else { return 2 }  // checked by the grammar
+    let quiet = arguments.has(.quiet)
+    let fullDepth = arguments.has(.fullDepth)
+    let sweepExits = arguments.has(.sweepExits)
+    let sweepBudgets = arguments.has(.sweepBudgets)
+    guard let warmupOption = scaledOption(.warmup, digits: 0),
+          let iterationsOption = scaledOption(.iterations, digits: 0),
+          let durationOption = scaledOption(.duration, digits: 9),
+          let maxIterationsOption = scaledOption(.maxIterations, digits: 0),
+          let sampleOption = scaledOption(.sampleMs, digits: 0),
+          let idleSecondsOption = scaledOption(.idleSeconds, digits: 9),
+          let idleWattsOption = scaledOption(.idleWatts, digits: 3),
+          let loadWattsOption = scaledOption(.loadWatts, digits: 3),
+          let macBudgetOption = scaledOption(.macBudget, digits: 0),
+          let deadlineOption = scaledOption(.deadlineUs, digits: 3) else { return 2 }
     let warmup = Int(truncatingIfNeeded: warmupOption ?? 5)
     let iterations = Int(truncatingIfNeeded: iterationsOption ?? 100)
     let durationNanoseconds = UInt64(bitPattern: durationOption ?? 0)
     let capacity = max(durationNanoseconds > 0 ? Int(truncatingIfNeeded: maxIterationsOption ?? 100_000) : iterations, 1)
     var request = PowerRequest.auto
-    if let text = arguments.value(of: "--power") {
+    if let text = arguments.value(of: .power) {
         guard let parsed = PowerRequest(cStringBytes(text)) else {
             err.write("sparrow-device bench: --power must be auto, hwmon, powercap, model or none, got '")
             err.write(cString: text); err.writeLine("'")
@@ -68,12 +73,12 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     // Files, model, interpreter; output paths are checked before anything runs.
     let batch: LoadedBatch
     var labels: UnsafePointer<Int64>? = nil
-    let labelsPath = arguments.value(of: "--labels")
+    let labelsPath = arguments.value(of: .labels)
     do {
         batch = try loadBatch(modelPath: modelPath, inputPath: inputPath)
         if let labelsPath { labels = try readLabels(path: labelsPath, sampleCount: batch.plan.sampleCount) }
-        try checkWritable(arguments.value(of: "--json"))
-        try checkWritable(arguments.value(of: "--csv"))
+        try checkWritable(arguments.value(of: .json))
+        try checkWritable(arguments.value(of: .csv))
     } catch { return 1 }
     let model = batch.model, interpreter = batch.interpreter, plan = batch.plan
     if sweepExits {
@@ -81,36 +86,43 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
         guard model.exitCount > 1 else { err.writeLine("sparrow-device bench: --sweep-exits: the model has no early exits"); return 1 }
         guard labels != nil else { err.writeLine("sparrow-device bench: --sweep-exits needs --labels"); return 1 }
     }
+    if sweepBudgets {
+        guard model.exitCount > 1 else { err.writeLine("sparrow-device bench: --sweep-budgets: the model has no early exits"); return 1 }
+        guard labels != nil else { err.writeLine("sparrow-device bench: --sweep-budgets needs --labels"); return 1 }
+    }
     let samples = BenchSamples(plan: plan, inputs: batch.inputs, labels: labels, inputTable: batch.inputTable)
 
     // Every buffer of the measurement, once.
     let opCount = max(model.operatorCount, 1)
     let exitSlots = max(model.exitCount, 1)
     var rootBytes = staticBytes("/sys")
-    if let root = arguments.value(of: "--sysfs-root") ?? libcGetenv("SPARROW_SYSFS_ROOT") { rootBytes = cStringBytes(root) }
+    if let root = arguments.value(of: .sysfsRoot) ?? libcGetenv("SPARROW_SYSFS_ROOT") { rootBytes = cStringBytes(root) }
     let sweepSlots = sweepExits ? HarnessBench.sweepLevelCount : 0
     let latencyBlock, exitBlock, opTotalsBlock, opRunsBlock, exitCountBlock, histogramBlock, jsonBlock, scratchBlock, samplerBlock, statusBlock: UnsafeMutableRawBufferPointer
-    let thresholdBlock, sweepBlock: UnsafeMutableRawBufferPointer
+    let thresholdBlock, sweepBlock, budgetBlock: UnsafeMutableRawBufferPointer
+    let budgetSlots = sweepBudgets ? HarnessBench.budgetLevelCount(model) : 0
     do {
         latencyBlock = try Platform.allocateAligned(byteCount: capacity * 8)
         exitBlock = try Platform.allocateAligned(byteCount: capacity)
         opTotalsBlock = try Platform.allocateAligned(byteCount: opCount * 8)
         opRunsBlock = try Platform.allocateAligned(byteCount: opCount * 4)
         exitCountBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
-        histogramBlock = try Platform.allocateAligned(byteCount: BenchBuffers.histogramBins * 4)
-        jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512 + sweepSlots * 512)
+        histogramBlock = try Platform.allocateAligned(byteCount: 2 * BenchBuffers.histogramBins * 4)  // linear, then log bins
+        jsonBlock = try Platform.allocateAligned(byteCount: 16384 + opCount * 512 + 32 * 512 + (sweepSlots + budgetSlots) * 512)
         scratchBlock = try Platform.allocateAligned(byteCount: rootBytes.count + SysfsPowerMeter<DeviceFileReader>.scratchOverhead)
         samplerBlock = try Platform.allocateAligned(byteCount: MemoryLayout<SamplerState>.stride)
         statusBlock = try Platform.allocateAligned(byteCount: 8192)
         thresholdBlock = try Platform.allocateAligned(byteCount: exitSlots * 4)
         sweepBlock = try Platform.allocateAligned(byteCount: max(sweepSlots, 1) * MemoryLayout<SweepPoint>.stride)
+        budgetBlock = try Platform.allocateAligned(byteCount: max(budgetSlots, 1) * MemoryLayout<BudgetPoint>.stride)
     } catch { report(error, path: modelPath); return 1 }
     let thresholds = sweepExits ? thresholdBlock.bindMemory(to: Int32.self).baseAddress : nil
     let points = sweepExits ? UnsafeMutableBufferPointer(rebasing: sweepBlock.bindMemory(to: SweepPoint.self)[0..<sweepSlots]) : nil
     let buffers = BenchBuffers(latencies: latencyBlock.bindMemory(to: UInt64.self), exits: exitBlock.bindMemory(to: Int8.self),
                                operatorTotals: opTotalsBlock.bindMemory(to: UInt64.self), operatorRuns: opRunsBlock.bindMemory(to: UInt32.self),
                                exitCounts: exitCountBlock.bindMemory(to: UInt32.self), histogram: histogramBlock.bindMemory(to: UInt32.self),
-                               thresholds: thresholds, sweepPoints: points)
+                               thresholds: thresholds, sweepPoints: points,
+                               budgetPoints: sweepBudgets ? UnsafeMutableBufferPointer(rebasing: budgetBlock.bindMemory(to: BudgetPoint.self)[0..<budgetSlots]) : nil)
 
     // Power: a sysfs sensor, else the board figures given on the command line.
     let sampler = samplerBlock.baseAddress!.bindMemory(to: SamplerState.self, capacity: 1)
@@ -120,8 +132,8 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     let notes = sampler.pointee.meter.prepare(for: request)
     var power: BoardPower? = nil
     if let idle = idleWattsOption, let load = loadWattsOption {
-        let board = arguments.value(of: "--board").map(cStringBytes) ?? staticBytes("")
-        let source = arguments.value(of: "--power-source").map(cStringBytes) ?? staticBytes("given on the command line")
+        let board = arguments.value(of: .board).map(cStringBytes) ?? staticBytes("")
+        let source = arguments.value(of: .powerSource).map(cStringBytes) ?? staticBytes("given on the command line")
         power = BoardPower(idleMilliwatts: idle, loadMilliwatts: load, board: board, source: source)
     }
 
@@ -134,24 +146,30 @@ func benchCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     settings.fullDepth = fullDepth
     settings.quiet = quiet
     settings.sweepExits = sweepExits
+    settings.sweepBudgets = sweepBudgets
+    // --deadline-us in µs with 3 decimals = ns.
+    settings.budget = BenchBudget(maxMacs: macBudgetOption.map { UInt64(bitPattern: $0) } ?? .max,
+                                  deadlineNanoseconds: deadlineOption.map { UInt64(bitPattern: $0) } ?? .max)
     settings.request = request
     var session = BenchSession(platform: DevicePlatform(sampler: DeviceSampler(state: sampler)), interpreter: interpreter,
                                samples: samples, settings: settings, buffers: buffers)
     let measured = session.run(power: power, notes: notes)
 
     // Outputs: CSV first (it needs the latencies in run order; the summary sorts them).
-    if let csvPath = arguments.value(of: "--csv") {
+    if let csvPath = arguments.value(of: .csv) {
         if writeLatencyCSV(path: csvPath, latencies: UnsafeBufferPointer(measured.latencies), exits: measured.exits,
                            sampleCount: plan.sampleCount) != 0 { return 1 }
     }
     var record = session.record(measured, modelPath: cStringBytes(modelPath), inputPath: cStringBytes(inputPath))
     record.tool = "sparrow-device"
     record.platformKind = "device"
-    record.label = arguments.value(of: "--label").map(cStringBytes)
+    record.label = arguments.value(of: .label).map(cStringBytes)
+    // Set by `sparrow emulate` (qemu -E): the record says the figures are emulated.
+    record.emulator = libcGetenv("SPARROW_EMULATOR").map(cStringBytes)
     record.labelsPath = labelsPath.map(cStringBytes)
     record.peakResidentKiB = peakResidentKiB(scratch: statusBlock)
     printBenchSummary(record, model: model)
-    if let jsonPath = arguments.value(of: "--json") {
+    if let jsonPath = arguments.value(of: .json) {
         var json = JSONWriter(buffer: jsonBlock)
         BenchRecordWriter.write(record, model: model, into: &json)
         guard !json.overflowed else { err.writeLine("sparrow-device: JSON record larger than its buffer"); return 1 }
@@ -197,6 +215,10 @@ func printBenchSummary(_ r: BenchRecord, model: VerifiedModel) {
     if r.profile.labelled {
         out.write("accuracy: "); out.write(r.profile.correct); out.write(" / "); out.write(r.profile.samples); out.writeLine()
     }
+    if !r.budget.isUnlimited {
+        out.write("no exit within the budget: "); out.write(r.profile.unanswered); out.write(" of "); out.write(r.profile.samples)
+        out.writeLine(" samples")
+    }
     if let kib = r.peakResidentKiB { out.write("peak resident: "); out.write(kib); out.writeLine(" KiB") }
     out.write("energy source: "); out.write(r.energy.source.name)
     if r.energy.estimated { out.write(" (estimated)") }
@@ -207,4 +229,5 @@ func printBenchSummary(_ r: BenchRecord, model: VerifiedModel) {
     if let uw = r.energy.averageMicrowatts {
         out.write("average power: "); out.writeFixedPoint(uw, fractionDigits: 6); out.writeLine(" W")
     }
+    printOperatorProfile(r, model: model)
 }

@@ -1,5 +1,8 @@
 // argv access without building [String] (which would allocate): arguments stay C strings and are
-// compared byte-by-byte with StaticString literals.
+// compared byte-by-byte with StaticString literals. Which options a command has, and what is a
+// mistake, is SparrowCommandLine's grammar — the same one `sparrow run` / `sparrow bench` use.
+
+import SparrowCommandLine
 
 struct CommandArguments {
     let count: Int
@@ -38,10 +41,32 @@ struct CommandArguments {
         return nil
     }
 
-    /// The value following option `name` (e.g. `--input X.npy`), if both are present.
-    func value(of name: StaticString) -> UnsafePointer<CChar>? {
-        guard let index = firstIndex(of: name) else { return nil }
-        return self[index + 1]
+    /// The bytes of argument `index` (no NUL); empty past the end.
+    func bytes(_ index: Int) -> UnsafeRawBufferPointer {
+        guard let argument = self[index] else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        var length = 0
+        while argument[length] != 0 { length += 1 }
+        return UnsafeRawBufferPointer(start: argument, count: length)
+    }
+
+    /// The command being run (set once the command line passed `check`); options are looked up
+    /// by its grammar, so an option's value is never mistaken for an option.
+    static var command: GrammarCommand = .info
+
+    /// Scans the arguments after the command name by the shared grammar.
+    func scan(_ command: GrammarCommand) -> GrammarScan {
+        CommandGrammar.scan(command, tool: .device, count: count, start: 2) { bytes($0) }
+    }
+
+    /// The value of the last `option` (e.g. `--input X.npy`), if present.
+    func value(of option: CommandOption) -> UnsafePointer<CChar>? {
+        let index = CommandGrammar.valueIndex(of: option, Self.command, count: count, start: 2) { bytes($0) }
+        return index < 0 ? nil : self[index]
+    }
+
+    /// True if the switch `option` (e.g. `--full-depth`) is given.
+    func has(_ option: CommandOption) -> Bool {
+        CommandGrammar.valueIndex(of: option, Self.command, count: count, start: 2) { bytes($0) } >= 0
     }
 
     /// Parses a non-negative decimal integer argument; nil if empty, not all digits, or too big.

@@ -1,13 +1,18 @@
 // sparrow-device: the program that runs on the board.
 //   run MODEL --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR] [--exit-index E.npy] [--full-depth]
 //       [--mac-budget N] [--deadline-us T]   anytime: answer from the deepest exit within budget
+//   bench MODEL --input [NAME=]X.npy ... [...]   (BenchCommand.swift)
 //   info MODEL
+// The options, and the errors for unknown, misplaced or host-only ones, are SparrowCommandLine's
+// grammar, shared with `sparrow run` / `sparrow bench`: a usage error exits 2, naming the argument.
 // Memory: the model file, the input file and the output buffer are each read/allocated once
 // at start (posix_memalign, sized from the files and the model header); the arena is ONE
 // allocation of exactly the header's arenaSize. The runtime modules themselves are compiled
 // with -no-allocations, so nothing allocates while inferences run.
 
+import SparrowCommandLine
 import SparrowFormat
+import SparrowHarness
 import SparrowNPY
 import SparrowRuntime
 
@@ -16,17 +21,40 @@ let out = Console.standardOutput
 let err = Console.standardError
 
 func printUsage(to console: Console) {
-    console.writeLine("usage: sparrow-device run MODEL.sparrow --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR]")
-    console.writeLine("              [--exit-index E.npy] [--full-depth] [--mac-budget N] [--deadline-us T]")
-    console.writeLine("              (a model with several inputs takes --input NAME=FILE for each; --output-dir DIR")
-    console.writeLine("              writes every graph output as DIR/<output name>.npy, DIR must exist;")
-    console.writeLine("              --mac-budget/--deadline-us answer from the deepest exit within N MACs /")
-    console.writeLine("              T microseconds per sample; exit index -1 = no exit fits)")
+    console.writeLine("usage: sparrow-device run MODEL.sparrow --input [NAME=]X.npy ... [--output Y.npy] [--output-dir DIR] [--exit-index E.npy]")
+    console.writeLine("              [--labels L.npy] [--full-depth] [--mac-budget N] [--deadline-us T]")
+    console.writeLine("       sparrow-device bench MODEL.sparrow --input [NAME=]X.npy ... [--labels L.npy] [--iterations N | --duration S] [--json OUT.json] ...")
     console.writeLine("       sparrow-device info MODEL.sparrow")
-    console.writeLine("       sparrow-device bench MODEL.sparrow --input [NAME=]X.npy ... [--labels Y.npy] [--warmup N] [--iterations N | --duration S]")
-    console.writeLine("              [--json OUT.json] [--csv OUT.csv] [--power auto|hwmon|powercap|model|none] [--board NAME]")
-    console.writeLine("              [--idle-watts W --load-watts W --power-source TEXT] [--sysfs-root DIR] [--sweep-exits] [--quiet]")
-    console.writeLine("              (all options: Docs/harness.md)")
+    console.writeLine("       sparrow-device COMMAND --help   (every option of a command)")
+}
+
+/// `sparrow-device COMMAND --help`: what it does and every option, from the shared grammar.
+func printHelp(_ command: GrammarCommand) {
+    switch command {
+    case .run:
+        out.writeLine("usage: sparrow-device run MODEL.sparrow --input [NAME=]X.npy ... [options]")
+        out.writeLine()
+        out.writeLine("Verifies the model and runs every sample of X through it; prints latency, MACs, exits.")
+        out.writeLine("A model with several inputs takes --input NAME=FILE for each; --output-dir DIR must exist.")
+    case .bench:
+        out.writeLine("usage: sparrow-device bench MODEL.sparrow --input [NAME=]X.npy ... [options]")
+        out.writeLine()
+        out.writeLine("Latency percentiles, per-operator profile, accuracy, peak memory and energy (Docs/harness.md).")
+    case .info:
+        out.writeLine("usage: sparrow-device info MODEL.sparrow")
+        out.writeLine()
+        out.writeLine("Verifies the model and prints its size, arena, operators, MACs, inputs and outputs.")
+    }
+    if command != .info { out.writeLine(); out.writeLine("options:") }
+    CommandGrammar.writeHelp(command) { out.write(bytes: $0) }
+}
+
+/// `sparrow-device run: unknown option --ouput (see --help)` — the host's words.
+func report(_ problem: GrammarProblem, _ command: GrammarCommand) {
+    err.write("sparrow-device "); err.write(command.name); err.write(": ")
+    err.write(problem.before)
+    if let index = problem.argumentIndex { err.write(bytes: arguments.bytes(index)) }
+    err.writeLine(problem.after)
 }
 
 /// Reports a file error as `sparrow-device: PATH: what (errno N)` on stderr.
@@ -101,15 +129,17 @@ func writePort(_ kind: StaticString, _ model: VerifiedModel, _ tensor: Int) {
 }
 
 func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
-    guard let inputPath = arguments.value(of: "--input") else { printUsage(to: err); return 2 }
+    guard let inputPath = arguments.value(of: .input) else { return 2 }  // checked by the grammar
     let batch: LoadedBatch
-    let fullDepth = arguments.firstIndex(of: "--full-depth") != nil
+    var labels: UnsafePointer<Int64>? = nil
+    let fullDepth = arguments.has(.fullDepth)
     var outputDirectory: OutputDirectory? = nil
     do {
         batch = try loadBatch(modelPath: modelPath, inputPath: inputPath)
-        try checkWritable(arguments.value(of: "--output"))
-        try checkWritable(arguments.value(of: "--exit-index"))
-        if let directory = arguments.value(of: "--output-dir") {
+        if let labelsPath = arguments.value(of: .labels) { labels = try readLabels(path: labelsPath, sampleCount: batch.plan.sampleCount) }
+        try checkWritable(arguments.value(of: .output))
+        try checkWritable(arguments.value(of: .exitIndex))
+        if let directory = arguments.value(of: .outputDir) {
             guard batch.model.exitCount == 0 || fullDepth else {
                 err.writeLine("sparrow-device: --output-dir writes every graph output, which an early exit leaves uncomputed: add --full-depth (or use --output for the taken exit's output)")
                 return 2
@@ -132,13 +162,13 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     let exits = (exitFile.baseAddress! + exitHeaderLength).assumingMemoryBound(to: Int64.self)
     var budget = InvokeBudget.unlimited
     var deadlineNanoseconds: UInt64 = .max
-    if let text = arguments.value(of: "--mac-budget") {
+    if let text = arguments.value(of: .macBudget) {
         guard let n = CommandArguments.parseCount(text) else {
             err.writeLine("sparrow-device: --mac-budget needs a whole number of multiply-accumulates"); return 2
         }
         budget.maxMacs = UInt64(n)
     }
-    if let text = arguments.value(of: "--deadline-us") {
+    if let text = arguments.value(of: .deadlineUs) {
         guard let t = CommandArguments.parseCount(text), t < Int(UInt32.max) else {
             err.writeLine("sparrow-device: --deadline-us needs a whole number of microseconds"); return 2
         }
@@ -204,7 +234,8 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     if anytime {
         out.write("no exit within the budget: "); out.write(unanswered); out.writeLine(" samples (exit index -1, output zeros)")
     }
-    if let outputPath = arguments.value(of: "--output") {
+    if let labels { printAccuracy(outputs: y, labels: labels, samples: plan.sampleCount, width: plan.outputElements) }
+    if let outputPath = arguments.value(of: .output) {
         do { try Platform.writeFile(path: outputPath, bytes: UnsafeRawBufferPointer(outputFile)) } catch {
             report(error, path: outputPath); return 1
         }
@@ -212,7 +243,7 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     if let outputDirectory {
         do { try outputDirectory.write() } catch { return 1 }
     }
-    if let exitPath = arguments.value(of: "--exit-index") {
+    if let exitPath = arguments.value(of: .exitIndex) {
         do { try Platform.writeFile(path: exitPath, bytes: UnsafeRawBufferPointer(exitFile)) } catch {
             report(error, path: exitPath); return 1
         }
@@ -220,16 +251,51 @@ func runCommand(modelPath: UnsafePointer<CChar>) -> Int32 {
     return 0
 }
 
+/// `accuracy: 97.00 % (97 / 100)`, as `sparrow run --labels` prints it: arg-max of each output row
+/// (ties to the lowest index) against the label.
+func printAccuracy(outputs: UnsafePointer<Float>, labels: UnsafePointer<Int64>, samples: Int, width: Int) {
+    var correct = 0
+    for i in 0..<samples {
+        var best = 0
+        for j in 1..<max(width, 1) where outputs[i * width + j] > outputs[i * width + best] { best = j }
+        if widenSigned(best) == labels[i] { correct += 1 }
+    }
+    out.write("accuracy: ")
+    // Hundredths of a percent, rounded half up like the host's %.2f on these exact ratios.
+    out.writeFixedPoint((widenSigned(correct) * 20_000 + widenSigned(samples)) / (2 * widenSigned(samples)), fractionDigits: 2)
+    out.write(" % ("); out.write(correct); out.write(" / "); out.write(samples); out.writeLine(")")
+}
+
+func commandNamed(_ index: Int) -> GrammarCommand? {
+    if arguments.argument(index, is: "run") { return .run }
+    if arguments.argument(index, is: "bench") { return .bench }
+    if arguments.argument(index, is: "info") { return .info }
+    return nil
+}
+
 var status: Int32 = 2
-if arguments.argument(1, is: "info"), let path = arguments[2] {
-    status = infoCommand(path: path)
-} else if arguments.argument(1, is: "bench"), let path = arguments[2] {
-    status = benchCommand(modelPath: path)
-} else if arguments.argument(1, is: "run"), let path = arguments[2] {
-    status = runCommand(modelPath: path)
-} else if arguments.argument(1, is: "--help") || arguments.argument(1, is: "help") {
-    printUsage(to: out)
+if let command = commandNamed(1) {
+    CommandArguments.command = command
+    let scan = arguments.scan(command)
+    if scan.help {
+        printHelp(command)
+        status = 0
+    } else if let problem = scan.problem {
+        report(problem, command)
+    } else if let path = arguments[scan.modelIndex] {
+        switch command {
+        case .run: status = runCommand(modelPath: path)
+        case .bench: status = benchCommand(modelPath: path)
+        case .info: status = infoCommand(path: path)
+        }
+    }
+} else if arguments.argument(1, is: "--help") || arguments.argument(1, is: "-h") || arguments.argument(1, is: "help") {
+    if let command = commandNamed(2) { printHelp(command) } else { printUsage(to: out) }
     status = 0
+} else if arguments.count > 1 {
+    err.write("sparrow-device: unknown command '"); err.write(bytes: arguments.bytes(1)); err.writeLine("'")
+    err.writeLine()
+    printUsage(to: err)
 } else {
     printUsage(to: err)
 }

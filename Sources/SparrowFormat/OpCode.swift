@@ -71,6 +71,11 @@ public enum OpCode: UInt8 {
     /// MAXIMUM and MINIMUM (no rescaling). No params. Format 1.3 (imported TFLite models).
     case maximum = 40
     case minimum = 41
+    /// inputs: x[..., depth] (FullyConnected, or a 1×1 stride-1 unpadded conv over NHWC pixels),
+    /// packed[bytes] int8 constant: weights, bias − zx·Σw and requantization constants in the GEMM
+    /// microkernels' layout (SparrowKernels/Qs8Gemm+Packing.swift). Format 1.3.
+    /// params: PackedGemmParamRecord
+    case packedGemm = 50
 
     public var name: StaticString {
         switch self {
@@ -103,6 +108,7 @@ public enum OpCode: UInt8 {
         case .argMax: return "ArgMax"
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
+        case .packedGemm: return "PackedGemm"
         }
     }
 }

@@ -82,6 +82,8 @@ public struct ProfileTotals: Equatable {
     public var samples: Int = 0
     /// Samples whose arg-max matched the label (0 without labels).
     public var correct: Int = 0
+    /// Samples no exit answered within the budget (counted as wrong; not in the exit histogram).
+    public var unanswered: Int = 0
     public var labelled: Bool = false
     public var macs: UInt64 = 0
     /// Sum of the operators' time (excludes the input copy and the timer's own overhead between ops).
@@ -150,17 +152,19 @@ extension Interpreter {
 
 public enum HarnessBench {
     /// Runs `count` inferences over the samples, unmeasured.
-    public static func warmUp(_ interpreter: Interpreter, samples: BenchSamples, count: Int, fullDepth: Bool) {
+    public static func warmUp<Clock: MonotonicClock>(_ interpreter: Interpreter, samples: BenchSamples, count: Int, fullDepth: Bool,
+                                                     budget: BenchBudget = BenchBudget(), clock: Clock) {
         var none = NoObserver()
         for i in 0..<max(count, 0) {
-            _ = interpreter.invoke(sample: i % samples.plan.sampleCount, of: samples, fullDepth: fullDepth, observer: &none)
+            _ = interpreter.invoke(sample: i % samples.plan.sampleCount, of: samples, fullDepth: fullDepth, budget: budget,
+                                   clock: clock, observer: &none)
         }
     }
 
     /// Pass 2: every sample once with per-operator timing. `exitCounts` gets one slot per exit
     /// (slot 0 counts everything when the model has no exits); extra exits fold into the last slot.
     public static func profilePass<Clock: MonotonicClock>(
-        _ interpreter: Interpreter, samples: BenchSamples, fullDepth: Bool, clock: Clock,
+        _ interpreter: Interpreter, samples: BenchSamples, fullDepth: Bool, budget: BenchBudget = BenchBudget(), clock: Clock,
         operatorTotals: UnsafeMutableBufferPointer<UInt64>, operatorRuns: UnsafeMutableBufferPointer<UInt32>,
         exitCounts: UnsafeMutableBufferPointer<UInt32>
     ) -> ProfileTotals {
@@ -169,16 +173,18 @@ public enum HarnessBench {
         var totals = ProfileTotals()
         totals.labelled = samples.labels != nil
         for i in 0..<samples.plan.sampleCount {
-            let result = interpreter.invoke(sample: i, of: samples, fullDepth: fullDepth, observer: &timer)
+            let answer = interpreter.invoke(sample: i, of: samples, fullDepth: fullDepth, budget: budget, clock: clock, observer: &timer)
+            let result = answer.result
             // MACs per inference are bounded by the verified model's total (UInt64).
             totals.macs &+= result.macs
+            totals.samples += 1
+            guard answer.answered else { totals.unanswered += 1; continue }
             if exitCounts.count > 0 {
                 exitCounts[min(max(result.exitIndex, 0), exitCounts.count - 1)] &+= 1
             }
             if let labels = samples.labels, widenSigned(interpreter.predictedClass(after: result)) == labels[i] {
                 totals.correct += 1
             }
-            totals.samples += 1
         }
         for k in 0..<min(operatorTotals.count, interpreter.model.operatorCount) {
             totals.operatorNanoseconds &+= operatorTotals[k]
@@ -190,7 +196,7 @@ public enum HarnessBench {
     /// `durationNanoseconds` > 0 — until that much time has passed. Stops early when `latencies`
     /// is full. Writes each inference's latency (and, if given, its exit index) in order.
     public static func timedPass<Clock: MonotonicClock, Progress: BenchProgress>(
-        _ interpreter: Interpreter, samples: BenchSamples, fullDepth: Bool, clock: Clock,
+        _ interpreter: Interpreter, samples: BenchSamples, fullDepth: Bool, budget: BenchBudget = BenchBudget(), clock: Clock,
         iterations: Int, durationNanoseconds: UInt64,
         latencies: UnsafeMutableBufferPointer<UInt64>, exits: UnsafeMutableBufferPointer<Int8>?,
         progress: inout Progress
@@ -205,11 +211,13 @@ public enum HarnessBench {
         var i = 0
         while i < limit {
             let before = now
-            let result = interpreter.invoke(sample: i % samples.plan.sampleCount, of: samples, fullDepth: fullDepth, observer: &none)
+            let answer = interpreter.invoke(sample: i % samples.plan.sampleCount, of: samples, fullDepth: fullDepth, budget: budget,
+                                            clock: clock, observer: &none)
+            let result = answer.result
             now = clock.nanoseconds()
             let latency = now &- before
             latencies[i] = latency
-            if let exits, i < exits.count { exits[i] = Int8(truncatingIfNeeded: max(result.exitIndex, -1)) }
+            if let exits, i < exits.count { exits[i] = Int8(truncatingIfNeeded: answer.answered ? max(result.exitIndex, -1) : -1) }
             totals.busyNanoseconds &+= latency  // ns sums cannot reach 2^64 (centuries)
             totals.macs &+= result.macs
             i += 1

@@ -85,6 +85,9 @@ public struct BenchRecord {
     public var tool: StaticString = "sparrow"
     public var platformKind: StaticString = "host"
     public var label: UnsafeRawBufferPointer? = nil
+    /// The emulator the device program ran under (`qemu-aarch64 -cpu cortex-a72`), nil on real
+    /// hardware: emulated latency and energy are not the board's.
+    public var emulator: UnsafeRawBufferPointer? = nil
     public var modelPath: UnsafeRawBufferPointer
     public var inputPath: UnsafeRawBufferPointer
     public var labelsPath: UnsafeRawBufferPointer? = nil
@@ -98,6 +101,8 @@ public struct BenchRecord {
     public var histogram: UnsafeBufferPointer<UInt32>
     public var histogramLower: UInt64 = 0
     public var histogramWidth: UInt64 = 1
+    /// `HarnessStatistics.logHistogram` of the same latencies (from latency.min to latency.max).
+    public var logHistogram: UnsafeBufferPointer<UInt32>? = nil
     public var profile: ProfileTotals
     public var operatorTotals: UnsafeBufferPointer<UInt64>
     public var operatorRuns: UnsafeBufferPointer<UInt32>
@@ -106,6 +111,8 @@ public struct BenchRecord {
     public var peakResidentKiB: Int64? = nil
     public var energy: BenchEnergy
     public var sweep: UnsafeBufferPointer<SweepPoint>? = nil
+    public var budget = BenchBudget()
+    public var budgetSweep: UnsafeBufferPointer<BudgetPoint>? = nil
 
     public init(modelPath: UnsafeRawBufferPointer, inputPath: UnsafeRawBufferPointer, latency: LatencySummary,
                 timed: TimedTotals, histogram: UnsafeBufferPointer<UInt32>, profile: ProfileTotals,
@@ -150,6 +157,7 @@ public enum BenchRecordWriter {
         json.key("platform"); json.beginObject()
         json.key("kind"); json.string(r.platformKind)
         json.key("label"); optionalString(r.label, &json)
+        json.key("emulator"); optionalString(r.emulator, &json)
         json.endObject()
 
         json.key("model"); json.beginObject()
@@ -173,6 +181,10 @@ public enum BenchRecordWriter {
         json.key("durationSeconds"); json.fixed(unsigned: r.durationNanoseconds, 9)
         json.key("fullDepth"); json.bool(r.fullDepth)
         json.key("power"); json.string(requestName(r.powerRequest))
+        json.key("macBudget")
+        if r.budget.maxMacs == .max { json.null() } else { json.uint(r.budget.maxMacs) }
+        json.key("deadlineUs")
+        if r.budget.deadlineNanoseconds == .max { json.null() } else { json.fixed(unsigned: r.budget.deadlineNanoseconds, 3) }
         json.endObject()
 
         let l = r.latency
@@ -193,6 +205,18 @@ public enum BenchRecordWriter {
         for c in r.histogram { json.uint(widenUnsigned32(c)) }
         json.endArray()
         json.endObject()
+        json.key("logHistogram")
+        if let bins = r.logHistogram {
+            json.beginObject()
+            json.key("lowerMs"); json.fixed(unsigned: l.minimum, 6)
+            json.key("upperMs"); json.fixed(unsigned: l.maximum, 6)
+            json.key("counts"); json.beginArray()
+            for c in bins { json.uint(widenUnsigned32(c)) }
+            json.endArray()
+            json.endObject()
+        } else {
+            json.null()
+        }
         json.endObject()
 
         json.key("operators"); json.beginArray()
@@ -219,6 +243,7 @@ public enum BenchRecordWriter {
         json.key("exits"); json.beginArray()
         if model.exitCount > 0 { for c in r.exitCounts { json.uint(widenUnsigned32(c)) } }
         json.endArray()
+        json.key("unanswered"); json.int(r.profile.unanswered)
         json.key("averageMacs"); json.uint(r.profile.samples > 0 ? r.profile.macs / widenUnsigned(r.profile.samples) : 0)
         json.key("accuracy")
         if r.profile.labelled && r.profile.samples > 0 {
@@ -244,6 +269,14 @@ public enum BenchRecordWriter {
         if let sweep = r.sweep {
             json.beginArray()
             for p in sweep { writeSweepPoint(p, exitCount: model.exitCount, &json) }
+            json.endArray()
+        } else {
+            json.null()
+        }
+        json.key("budgetSweep")
+        if let sweep = r.budgetSweep {
+            json.beginArray()
+            for p in sweep { writeBudgetPoint(p, exitCount: model.exitCount, &json) }
             json.endArray()
         } else {
             json.null()

@@ -19,6 +19,8 @@ public protocol BenchPlatform: BenchProgress {
     mutating func measuringIdlePower()
     /// One line per finished sweep point.
     mutating func finishedSweepPoint(_ point: SweepPoint)
+    /// One line per finished budget-sweep point.
+    mutating func finishedBudgetPoint(_ point: BudgetPoint)
 }
 
 /// The options both programs take (Docs/harness.md).
@@ -33,6 +35,10 @@ public struct BenchSettings {
     /// No progress lines.
     public var quiet = false
     public var sweepExits = false
+    /// Per-inference MAC budget and deadline for every pass but the exit sweep (anytime inference).
+    public var budget = BenchBudget()
+    /// One point per exit's MAC cost (keeping `budget`'s deadline); needs early exits and labels.
+    public var sweepBudgets = false
     public var request: PowerRequest = .auto
     public init() {}
 }
@@ -48,11 +54,14 @@ public struct BenchBuffers {
     public var operatorRuns: UnsafeMutableBufferPointer<UInt32>
     /// max(`exitCount`, 1) slots.
     public var exitCounts: UnsafeMutableBufferPointer<UInt32>
-    /// `histogramBins` slots.
+    /// 2 × `histogramBins` slots: the linear latency histogram, then the log-scale one (one
+    /// outlier no longer squeezes every other inference into one linear bar).
     public var histogram: UnsafeMutableBufferPointer<UInt32>
     /// Sweep only: `exitCount` thresholds and `HarnessBench.sweepLevelCount` points.
     public var thresholds: UnsafeMutablePointer<Int32>?
     public var sweepPoints: UnsafeMutableBufferPointer<SweepPoint>?
+    /// Budget sweep only: `HarnessBench.budgetLevelCount(model)` points.
+    public var budgetPoints: UnsafeMutableBufferPointer<BudgetPoint>?
 
     /// Bins of the latency histogram in the record.
     public static let histogramBins = 40
@@ -60,7 +69,8 @@ public struct BenchBuffers {
     public init(latencies: UnsafeMutableBufferPointer<UInt64>, exits: UnsafeMutableBufferPointer<Int8>,
                 operatorTotals: UnsafeMutableBufferPointer<UInt64>, operatorRuns: UnsafeMutableBufferPointer<UInt32>,
                 exitCounts: UnsafeMutableBufferPointer<UInt32>, histogram: UnsafeMutableBufferPointer<UInt32>,
-                thresholds: UnsafeMutablePointer<Int32>?, sweepPoints: UnsafeMutableBufferPointer<SweepPoint>?) {
+                thresholds: UnsafeMutablePointer<Int32>?, sweepPoints: UnsafeMutableBufferPointer<SweepPoint>?,
+                budgetPoints: UnsafeMutableBufferPointer<BudgetPoint>? = nil) {
         self.latencies = latencies
         self.exits = exits
         self.operatorTotals = operatorTotals
@@ -69,6 +79,7 @@ public struct BenchBuffers {
         self.histogram = histogram
         self.thresholds = thresholds
         self.sweepPoints = sweepPoints
+        self.budgetPoints = budgetPoints
     }
 }
 
@@ -78,6 +89,7 @@ public struct BenchMeasurement {
     public var timed: TimedTotals
     public var energy: BenchEnergy
     public var sweep: UnsafeBufferPointer<SweepPoint>?
+    public var budgetSweep: UnsafeBufferPointer<BudgetPoint>? = nil
     /// The timed pass's latencies and exits in run order (per-inference rows); `record` sorts
     /// the latencies in place, so write those rows first.
     public var latencies: UnsafeMutableBufferPointer<UInt64>
@@ -105,8 +117,8 @@ public struct BenchSession<Platform: BenchPlatform> {
     public mutating func run(power: BoardPower?, notes: UInt32) -> BenchMeasurement {
         let s = settings
         let clock = platform.clock
-        HarnessBench.warmUp(interpreter, samples: samples, count: s.warmup, fullDepth: s.fullDepth)
-        let profile = HarnessBench.profilePass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock,
+        HarnessBench.warmUp(interpreter, samples: samples, count: s.warmup, fullDepth: s.fullDepth, budget: s.budget, clock: clock)
+        let profile = HarnessBench.profilePass(interpreter, samples: samples, fullDepth: s.fullDepth, budget: s.budget, clock: clock,
                                                operatorTotals: buffers.operatorTotals, operatorRuns: buffers.operatorRuns,
                                                exitCounts: buffers.exitCounts)
 
@@ -122,11 +134,11 @@ public struct BenchSession<Platform: BenchPlatform> {
         var timed: TimedTotals
         if s.quiet {
             var silent = SilentProgress()
-            timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock,
+            timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, budget: s.budget, clock: clock,
                                            iterations: s.iterations, durationNanoseconds: s.durationNanoseconds,
                                            latencies: buffers.latencies, exits: buffers.exits, progress: &silent)
         } else {
-            timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, clock: clock,
+            timed = HarnessBench.timedPass(interpreter, samples: samples, fullDepth: s.fullDepth, budget: s.budget, clock: clock,
                                            iterations: s.iterations, durationNanoseconds: s.durationNanoseconds,
                                            latencies: buffers.latencies, exits: buffers.exits, progress: &platform)
         }
@@ -142,7 +154,17 @@ public struct BenchSession<Platform: BenchPlatform> {
             }
             sweep = UnsafeBufferPointer(rebasing: points[0..<written])
         }
-        return BenchMeasurement(profile: profile, timed: timed, energy: energy, sweep: sweep,
+        var budgetSweep: UnsafeBufferPointer<BudgetPoint>? = nil
+        if s.sweepBudgets, let points = buffers.budgetPoints {
+            let quiet = s.quiet
+            let written = HarnessBench.budgetSweep(interpreter, samples: samples, fullDepth: s.fullDepth,
+                                                   deadlineNanoseconds: s.budget.deadlineNanoseconds, clock: clock,
+                                                   points: points, window: &window) { p in
+                if !quiet { platform.finishedBudgetPoint(p) }
+            }
+            budgetSweep = UnsafeBufferPointer(rebasing: points[0..<written])
+        }
+        return BenchMeasurement(profile: profile, timed: timed, energy: energy, sweep: sweep, budgetSweep: budgetSweep,
                                 latencies: UnsafeMutableBufferPointer(rebasing: buffers.latencies[0..<timed.iterations]),
                                 exits: UnsafeBufferPointer(buffers.exits))
     }
@@ -151,9 +173,12 @@ public struct BenchSession<Platform: BenchPlatform> {
     /// energy, sweep and the settings. The program adds tool, platform, labels, label and peak memory.
     public func record(_ m: BenchMeasurement, modelPath: UnsafeRawBufferPointer, inputPath: UnsafeRawBufferPointer) -> BenchRecord {
         let latency = HarnessStatistics.summarize(m.latencies)
-        let bins = HarnessStatistics.histogram(sorted: UnsafeBufferPointer(m.latencies), bins: buffers.histogram)
+        let linear = UnsafeMutableBufferPointer(rebasing: buffers.histogram[0..<BenchBuffers.histogramBins])
+        let logScale = UnsafeMutableBufferPointer(rebasing: buffers.histogram[BenchBuffers.histogramBins...])
+        let bins = HarnessStatistics.histogram(sorted: UnsafeBufferPointer(m.latencies), bins: linear)
+        HarnessStatistics.logHistogram(sorted: UnsafeBufferPointer(m.latencies), bins: logScale)
         var r = BenchRecord(modelPath: modelPath, inputPath: inputPath, latency: latency, timed: m.timed,
-                            histogram: UnsafeBufferPointer(buffers.histogram), profile: m.profile,
+                            histogram: UnsafeBufferPointer(linear), profile: m.profile,
                             operatorTotals: UnsafeBufferPointer(buffers.operatorTotals),
                             operatorRuns: UnsafeBufferPointer(buffers.operatorRuns),
                             exitCounts: UnsafeBufferPointer(buffers.exitCounts), energy: m.energy)
@@ -164,7 +189,10 @@ public struct BenchSession<Platform: BenchPlatform> {
         r.powerRequest = settings.request
         r.histogramLower = bins.lower
         r.histogramWidth = bins.width
+        r.logHistogram = UnsafeBufferPointer(logScale)
         r.sweep = m.sweep
+        r.budget = settings.budget
+        r.budgetSweep = m.budgetSweep
         return r
     }
 }

@@ -98,6 +98,45 @@ public enum HarnessStatistics {
         }
         return (first, width)
     }
+
+    /// Histogram of ascending `sorted` values on a log scale from the minimum to the maximum:
+    /// bin i covers [min·r^i, min·r^(i+1)) with r = (max/min)^(1/bins), the last bin closed. One
+    /// slow outlier then leaves the other inferences spread over many bins instead of one.
+    /// Integer math (log2 in Q16), so the device computes it too.
+    public static func logHistogram(sorted: UnsafeBufferPointer<UInt64>, bins: UnsafeMutableBufferPointer<UInt32>) {
+        for b in 0..<bins.count { bins[b] = 0 }
+        guard let first = sorted.first, let last = sorted.last, bins.count > 0 else { return }
+        let low = log2Q16(max(first, 1))
+        let span = log2Q16(max(last, 1)) - low
+        for value in sorted {
+            var index = 0
+            if span > 0 {
+                // (log2 v - log2 min) / span · bins, with log2 differences < 2^22 and bins small.
+                index = min(Int(truncatingIfNeeded: (log2Q16(max(value, 1)) - low) * widenUnsigned(bins.count) / span), bins.count - 1)
+            }
+            bins[index] &+= 1
+        }
+    }
+
+    /// log2(v) in Q16 (16 fraction bits) for v ≥ 1: the integer part from the leading bit, the
+    /// fraction by repeated squaring of the mantissa (one bit per squaring).
+    public static func log2Q16(_ v: UInt64) -> UInt64 {
+        // UInt64 shift amounts and widenSigned: no generic integer paths (they allocate on armv7).
+        let leading = UInt64(bitPattern: widenSigned(v.leadingZeroBitCount))
+        let integer: UInt64 = 63 &- leading
+        var x = (v &<< leading) &>> 32  // mantissa in [1, 2) as Q31: [2^31, 2^32)
+        var fraction: UInt64 = 0
+        var bit: UInt64 = 1 &<< 15
+        while bit > 0 {
+            x = (x &* x) &>> 31  // x < 2^32, so x² < 2^64
+            if x >= 1 &<< 32 {
+                x = x &>> 1
+                fraction |= bit
+            }
+            bit = bit &>> 1
+        }
+        return integer &<< 16 | fraction
+    }
 }
 
 // MARK: - Integer helpers (armv7-safe)

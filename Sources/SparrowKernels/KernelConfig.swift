@@ -62,6 +62,21 @@ public struct Qs8GemmConfig {
         return .qs8Gemm4x16c4Scalar
     }
 
+    /// The fastest microkernel this build and CPU run on weights packed in `tile`'s layout (NR, KR;
+    /// the MR is the kernel's): the first table row with that layout, else its portable twin, so
+    /// every layout the converter writes runs everywhere, bit-identically.
+    public static func select(for cpu: CPUFeatures, packedNR nr: Int, kr: Int) -> Qs8GemmConfig {
+        var rank = 0
+        while let config = table(rank) {
+            if config.tile.nr == nr && config.tile.kr == kr && config.isAvailable
+                && (!config.requiresNeon || cpu.neon) && (!config.requiresDotProduct || cpu.dotProduct) {
+                return config
+            }
+            rank += 1
+        }
+        return nr == 16 && kr == 4 ? .qs8Gemm4x16c4Scalar : .qs8Gemm2x8c16Scalar
+    }
+
     /// The table of this build's ISA, fastest first; the portable kernel last, always available.
     /// (A switch, not an array: the device build has no heap.)
     public static func table(_ rank: Int) -> Qs8GemmConfig? {

@@ -1,6 +1,6 @@
 /// A 4-D tensor shape in NHWC order. Tensors of lower rank are padded with leading 1s
 /// (a vector of length C is `Shape4(1, 1, 1, C)`, a matrix `[B, D]` is `Shape4(1, 1, B, D)`).
-public struct Shape4: Equatable {
+public struct Shape4: Equatable, Sendable {
     public var n: Int
     public var h: Int
     public var w: Int

@@ -25,6 +25,8 @@ public struct ONNXError: Error, Equatable, CustomStringConvertible, Sendable {
         case wrongType
         /// Messages nested deeper than `ProtobufReader.maxDepth` (subgraphs inside subgraphs...).
         case nestingTooDeep
+        /// The file is something else (a .sparrow, .npy, zip, TFLite file, text, ...).
+        case notONNX
     }
 
     public var kind: Kind
@@ -46,6 +48,7 @@ public struct ONNXError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
+        if kind == .notONNX { return (file.map { "\($0): " } ?? "") + message }
         var where_ = path.isEmpty ? "model" : path
         if let offset { where_ += " (byte \(offset))" }
         let prefix = file.map { "\($0): " } ?? ""

@@ -12,8 +12,16 @@ extension ONNXModel {
             error.file = path
             throw error
         }
+        let bytes = [UInt8](data)
         do throws(ONNXError) {
-            return try ONNXModel(bytes: [UInt8](data))
+            if let foreign = foreignFileError(bytes) { throw foreign }
+            do throws(ONNXError) {
+                return try ONNXModel(bytes: bytes)
+            } catch where !startsLikeModelProto(bytes) || error.message.hasPrefix("the model has no graph") {
+                throw ONNXError(.notONNX, path: "", offset: 0,
+                                "this is not an ONNX model (it starts with \(leadingBytes(bytes))); "
+                                + "pass the .onnx file exported from PyTorch (torch.onnx.export) or TensorFlow (tf2onnx)")
+            }
         } catch {
             var error = error
             error.file = path

@@ -11,6 +11,9 @@ public struct BatchError: Error, Equatable {
         case inputNotFloat32, inputShapeMismatch, emptyInput, outputBufferTooSmall
         /// The inputs' files hold different numbers of samples (expected = input 0's, found = this one's).
         case sampleCountMismatch
+        /// Same elements per sample, other dims (e.g. [N, 64] for a [N, 1, 8, 8] model); the
+        /// message names both shapes (`expected`/`found`: the first differing dim or the ranks).
+        case inputDimsMismatch
     }
     public var reason: Reason
     /// Elements per sample the model expects, and what the file offers.
@@ -33,6 +36,7 @@ public struct BatchError: Error, Equatable {
         case .emptyInput: return "input .npy has no samples"
         case .outputBufferTooSmall: return "output buffer too small"
         case .sampleCountMismatch: return "input .npy files hold different numbers of samples (first input's, this one's)"
+        case .inputDimsMismatch: return "input .npy shape does not match the model input (samples first, then the model's own dims)"
         }
     }
 }
@@ -144,6 +148,16 @@ public struct BatchPlan {
         let perSample = input.rank > 0 ? input.elementCount / max(input.dim(0), 1) : input.elementCount
         guard perSample == elements, input.elementCount % elements == 0 else {
             throw BatchError(.inputShapeMismatch, expected: elements, found: perSample, input: k)
+        }
+        // Same count is not enough: a [N, 64] file for a [N, 1, 8, 8] model is a layout mistake.
+        // The file is [N] + the model input's dims without its leading batch dim of 1.
+        let x = model.tensor(model.graphInput(k))
+        let first = x.rank >= 1 && x.dims.0 == 1 ? 1 : 0
+        guard input.rank == Int(x.rank) - first + 1 else {
+            throw BatchError(.inputDimsMismatch, expected: Int(x.rank) - first + 1, found: input.rank, input: k)
+        }
+        for axis in 1..<max(input.rank, 1) where input.dim(axis) != Int(x.dim(axis - 1 + first)) {
+            throw BatchError(.inputDimsMismatch, expected: Int(x.dim(axis - 1 + first)), found: input.dim(axis), input: k)
         }
         return input.elementCount / elements
     }

@@ -37,6 +37,7 @@ extension Interpreter {
         case .argMax: runArgMax(o)
         case .maximum: runMaxMin(o, maximum: true)
         case .minimum: runMaxMin(o, maximum: false)
+        case .packedGemm: runPackedGemm(o)
         }
     }
 

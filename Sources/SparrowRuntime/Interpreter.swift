@@ -23,6 +23,12 @@ public struct InvokeResult: Equatable {
     public var macs: UInt64
     /// Number of operators that ran.
     public var operatorsRun: Int
+
+    public init(exitIndex: Int, macs: UInt64, operatorsRun: Int) {
+        self.exitIndex = exitIndex
+        self.macs = macs
+        self.operatorsRun = operatorsRun
+    }
 }
 
 /// Runs a verified model in one caller-given arena. The plan (model) is immutable; all

@@ -78,6 +78,7 @@ extension VerifiedModel {
         case .gather: try c.gather()
         case .argMax: try c.argMax()
         case .maximum, .minimum: try c.maxMin()
+        case .packedGemm: try c.packedGemm()
         }
     }
 }

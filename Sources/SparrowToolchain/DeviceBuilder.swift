@@ -36,7 +36,7 @@ public struct DeviceBuilder: Sendable {
 
     public init(catalog: BoardCatalog, buildRoot: URL? = nil, swiftc: String = "swiftc") {
         self.catalog = catalog
-        self.buildRoot = buildRoot ?? catalog.root.appendingPathComponent(".build-device")
+        self.buildRoot = buildRoot ?? RepositoryRoot.workDirectory(root: catalog.root, name: "build-device")
         self.swiftc = swiftc
     }
 

@@ -6,11 +6,16 @@ public struct Emulator: Sendable {
 
     public init(builder: DeviceBuilder) { self.builder = builder }
 
-    /// The qemu command line for `binary` on `board`.
+    /// The qemu command line for `binary` on `board`. The guest sees `SPARROW_EMULATOR` (the
+    /// emulator and CPU model), which `sparrow-device bench` records as `platform.emulator`.
     public func command(board: BoardProfile, binary: URL, arguments: [String]) -> [String] {
         let spec = builder.catalog.toolchain(for: board)
-        return [spec.qemu, "-cpu", board.qemuCPU, "-L", spec.qemuSysroot, binary.path] + arguments
+        return [spec.qemu, "-cpu", board.qemuCPU, "-L", spec.qemuSysroot,
+                "-E", "\(Self.environmentVariable)=\(spec.qemu) -cpu \(board.qemuCPU)", binary.path] + arguments
     }
+
+    public static let environmentVariable = "SPARROW_EMULATOR"
+
 
     /// Runs `sparrow-device ARGUMENTS` for `board`, building it first if `binary` is not given
     /// (the build is cached, so this is cheap after the first time).

@@ -19,7 +19,9 @@ public enum ToolchainError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .repositoryRootNotFound(let searched):
-            return "cannot find the Sparrow repository (a directory with Package.swift and Boards/); set SPARROW_ROOT. Searched: "
+            return "cannot find Sparrow's board and toolchain data: install it with Toolchains/install.sh --prefix DIR "
+                + "(then DIR/bin/sparrow finds DIR/share/sparrow), run sparrow inside a checkout, or set SPARROW_ROOT "
+                + "to a checkout or installed data directory. Searched: "
                 + searched.joined(separator: ", ")
         case .fileUnreadable(let path, let reason):
             return "\(path): cannot read: \(reason)"

@@ -207,7 +207,7 @@ func readRecord(_ url: URL) throws -> [String: Any] {
         let report = try runTool([sparrow, "report", json.path, json.path, "-o", out.path])
         #expect(report.exitCode == 0, "\(report.stderr)")
         let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(markdown.contains("| run | tool |") && markdown.contains("model (estimated)"))
+        #expect(markdown.contains("| run | platform |") && markdown.contains("model (estimated)"))
         let svgs = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".svg") }
         #expect(svgs.count == 4)   // two runs × (latency histogram, operator bars)
         for name in svgs {

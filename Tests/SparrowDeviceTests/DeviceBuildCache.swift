@@ -46,8 +46,7 @@ func runTool(_ command: [String]) throws -> (exitCode: Int32, stdout: String, st
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = command
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sparrow-devtest-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let outURL = directory.appendingPathComponent("out")
     let errURL = directory.appendingPathComponent("err")
@@ -65,9 +64,29 @@ func runTool(_ command: [String]) throws -> (exitCode: Int32, stdout: String, st
             try String(contentsOf: errURL, encoding: .utf8))
 }
 
-/// A fresh temporary directory, removed by the caller.
+/// A fresh temporary directory. The caller may remove it; whatever is left goes with the test
+/// process's own scratch directory at exit (`TestScratch`), so a test run leaves nothing in /tmp.
 func makeTemporaryDirectory() throws -> URL {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sparrow-devtest-\(UUID().uuidString)")
+    let directory = TestScratch.root.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory
+}
+
+/// `$TMPDIR/sparrow-devtest-<pid>`: every temporary directory of this test process, removed when
+/// the process exits. Directories of test processes that died without exiting (crash, kill) are
+/// removed by the next run once their pid is gone.
+enum TestScratch {
+    static let prefix = "sparrow-devtest-"
+
+    static let root: URL = {
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
+        let root = temporary.appendingPathComponent(prefix + String(getpid()))
+        try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: TestScratch.root) }
+        return root
+    }()
 }

@@ -76,7 +76,7 @@ import Testing
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let manager = FileManager.default
-        let programSources = ["SparrowFormat", "SparrowKernels", "SparrowNPY", "SparrowRuntime", "SparrowHarness", "SparrowDevice"]
+        let programSources = ["SparrowFormat", "SparrowKernels", "SparrowNPY", "SparrowCommandLine", "SparrowRuntime", "SparrowHarness", "SparrowDevice"]
         for name in ["Boards", "Toolchains"] + programSources.map({ "Sources/" + $0 }) {
             try manager.createDirectory(at: root.appendingPathComponent(name).deletingLastPathComponent(),
                                         withIntermediateDirectories: true)

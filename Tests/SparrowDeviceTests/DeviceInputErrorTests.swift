@@ -41,7 +41,7 @@ import Testing
             (["bench", model, "--input", input, "--csv", missingDirectory + "/run.csv"], "no-such-directory/run.csv: cannot create or write file (errno 2)"),
         ]
         for c in cases {
-            let r = try emulator.run(board: board, arguments: c.args + ["--quiet"], binary: build.binaryPath)
+            let r = try emulator.run(board: board, arguments: c.args + (c.args[0] == "bench" ? ["--quiet"] : []), binary: build.binaryPath)
             let stderr = String(decoding: r.stderr, as: UTF8.self)
             #expect(r.exitCode == 1, "\(c.args): exit \(r.exitCode), stderr \(stderr)")
             #expect(stderr.hasPrefix("sparrow-device: ") && stderr.contains(c.message), "\(c.args): \(stderr)")

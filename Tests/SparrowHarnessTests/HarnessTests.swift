@@ -189,7 +189,7 @@ final class FakeSysfs {
             done.signal()
         }.start()
         defer { stop.withLock { stopped = true }; done.wait() }
-        try fs.withMeter { meter in
+        fs.withMeter { meter in
             meter.probe(.auto)
             #expect(meter.source == .hwmon)
             #expect(meter.hwmonIndex == 1)
@@ -212,7 +212,7 @@ final class FakeSysfs {
         try fs.write("class/hwmon/hwmon0/name", "ina219\n")
         try fs.write("class/hwmon/hwmon0/in1_input", "5000\n")
         try fs.write("class/hwmon/hwmon0/curr1_input", "-600\n")   // reversed shunt
-        try fs.withMeter { meter in
+        fs.withMeter { meter in
             meter.probe(.hwmon)
             #expect(meter.source == .hwmon && !meter.usesPowerFile)
             meter.sample(at: 0)
@@ -241,7 +241,7 @@ final class FakeSysfs {
             done.signal()
         }.start()
         defer { stop.withLock { stopped = true }; done.wait() }
-        try fs.withMeter { meter in
+        fs.withMeter { meter in
             meter.probe(.auto)
             #expect(meter.source == .powercap)
             let clock = TestClock()
@@ -318,7 +318,8 @@ final class FakeSysfs {
             json.key("a"); json.int(-12)
             json.key("b"); json.fixed(1_234_567, 6)
             json.key("c"); json.beginArray(); json.fixed(-5, 3); json.uint(0); json.null(); json.bool(true); json.endArray()
-            json.key("d"); json.string(bytes: UnsafeRawBufferPointer(start: "q\"\\\n\u{1}", count: 5))
+            let quoted: StaticString = "q\"\\\n\u{1}"
+            json.key("d"); json.string(bytes: UnsafeRawBufferPointer(start: quoted.utf8Start, count: quoted.utf8CodeUnitCount))
             json.endObject()
             return String(decoding: json.bytes, as: UTF8.self)
         }

@@ -8,6 +8,8 @@ public struct ImportError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The attribute or input at fault, already quoted with its kind, e.g. `attribute 'pads'`.
     public var subject: String?
     public var message: String
+    /// The file itself could not be read as ONNX: the message already names the file and place.
+    public var isFileError = false
 
     public init(node: String?, opType: String?, subject: String? = nil, _ message: String) {
         self.node = node
@@ -17,6 +19,7 @@ public struct ImportError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
+        if isFileError { return message }
         var prefix = ""
         if let node {
             prefix = "Node '\(node)'"

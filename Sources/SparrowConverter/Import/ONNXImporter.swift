@@ -34,7 +34,9 @@ public enum ONNXImporter {
         do throws(ONNXError) {
             model = try ONNXModel.load(path: path)
         } catch {
-            throw ImportError(node: nil, opType: nil, error.description)
+            var fileError = ImportError(node: nil, opType: nil, error.description)
+            fileError.isFileError = true
+            throw fileError
         }
         return try importModel(model, options: options)
     }

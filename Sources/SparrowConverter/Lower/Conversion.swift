@@ -2,6 +2,7 @@
 // lowering → memory plan → verified Sparrow bytes, with a summary for the CLI.
 import Foundation
 import SparrowNPY
+import SparrowFormat
 
 public struct ConversionOptions: Sendable {
     /// Where activation ranges come from.
@@ -30,6 +31,9 @@ public struct ConversionOptions: Sendable {
     /// Choose the exits' thresholds on data while converting (Exits/ExitStage.swift) instead of
     /// taking them from `exits`.
     public var exitCalibration: ExitCalibrationOptions?
+    /// Pack FC and 1×1 conv weights for a board's GEMM microkernels (PackedGemm, format 1.3);
+    /// nil (default): the reference operators, files as before. Not applied with `exitCalibration`.
+    public var packedWeights: PackedGemmLayout?
 
     public init(calibration: CalibrationSource = .none, activationRange: ActivationRangeMethod = .minMax, batch: Int = 1) {
         self.calibration = calibration
@@ -169,7 +173,8 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
             return chosen.thresholds
         }
     } else {
-        lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity)
+        lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity,
+                                     packedWeights: options.packedWeights)
     }
     let source: QuantizationSource = !hasHints ? .calibration : (runs > 0 ? .qdqAndCalibration : .qdq)
     let summary = ConversionSummary(

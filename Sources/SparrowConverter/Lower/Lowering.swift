@@ -35,10 +35,12 @@ public enum Lowering {
     /// `exits` non-empty turns on early-exit scheduling and writes the exit table (ExitLowering.swift).
     public static func lower(_ graph: IRGraph, quantization: [Int: ActivationQuant],
                              exits: ExitOptions = ExitOptions(),
-                             sparsity: SparsityOptions = SparsityOptions()) throws(ConversionError) -> LoweredModel {
+                             sparsity: SparsityOptions = SparsityOptions(),
+                             packedWeights: PackedGemmLayout? = nil) throws(ConversionError) -> LoweredModel {
         var builder = ModelBuilder(graph: graph, quant: quantization)
         builder.exits = exits
         builder.sparsity = sparsity
+        builder.packedWeights = packedWeights
         try builder.build()
         return try builder.finish()
     }
@@ -57,6 +59,8 @@ struct ModelBuilder {
     /// Pruning/sparse-storage options and the per-layer decisions (Sparse/Lowering+Sparse.swift).
     var sparsity = SparsityOptions()
     var sparseLayers: [SparseLayerReport] = []
+    /// Pack dense FC and 1×1 conv weights for this layout (Lower/Ops/PackedGemm.swift); nil: don't.
+    var packedWeights: PackedGemmLayout?
     /// Early exits to schedule and record (none by default).
     var exits = ExitOptions()
 

@@ -114,4 +114,63 @@ enum TFLiteArithmetic {
         let total = max((output - 1) * stride + effective - input, 0)
         return (total / 2, total - total / 2)
     }
+
+    // MARK: Resize taps (Sparrow's Resize: lower index, upper index, weight of upper in 1/1024)
+
+    /// RESIZE_NEAREST_NEIGHBOR's source index (reference GetNearestNeighbor): float32
+    /// `(i + offset)·scale`, floored, or rounded half away with align_corners; clamped.
+    static func nearestTap(_ i: Int, input: Int, output: Int, alignCorners: Bool, halfPixelCenters: Bool)
+        -> (lower: Int, upper: Int, weight: Int) {
+        let scale: Float = alignCorners && output > 1 ? Float(input - 1) / Float(output - 1) : Float(input) / Float(output)
+        let offset: Float = halfPixelCenters ? 0.5 : 0
+        let v = (Float(i) + offset) * scale
+        var j = min(Int(alignCorners ? v.rounded(.toNearestOrAwayFromZero) : v.rounded(.down)), input - 1)
+        if halfPixelCenters { j = max(j, 0) }
+        return (j, j, 0)
+    }
+
+    /// RESIZE_BILINEAR's 10-bit source coordinate (reference ResizeBilinearInteger and
+    /// ComputeInterpolationValuesInteger). LiteRT weighs the lower neighbour by 1024 − f and the
+    /// upper by f with f = coordinate − 1024·lower, which leaves 0…1023 when the neighbours
+    /// differ; when they coincide (the clamped edges, where f may be negative or the upper index
+    /// clamped) both weights multiply one value and sum to 1024, so weight 0 gives the same sum.
+    static func bilinearTap(_ i: Int, input: Int, output: Int, alignCorners: Bool, halfPixelCenters: Bool)
+        -> (lower: Int, upper: Int, weight: Int) {
+        let scale10 = alignCorners && output > 1
+            ? (1024 * (input - 1) + (output - 1) / 2) / (output - 1)
+            : (1024 * input + output / 2) / output
+        let v = halfPixelCenters ? i * scale10 + scale10 / 2 - 512 : i * scale10
+        // C++ integer division truncates toward zero, as Swift's does.
+        let lower = max(v / 1024, 0)
+        let upper = min((v + 1023) / 1024, input - 1)
+        guard upper != lower else { return (lower, lower, 0) }
+        return (lower, upper, v - 1024 * lower)
+    }
+
+    // MARK: STRIDED_SLICE
+
+    /// One axis of STRIDED_SLICE as LiteRT's StartForAxis/StopForAxis compute it: negative
+    /// indices count from the end, then clamp to `[0, dim]` (`[−1, dim − 1]` for a negative
+    /// stride); a masked begin/end takes the axis' far end in the stride's direction; shrink
+    /// keeps one element at `begin` (ignoring the begin mask); `offset` makes end relative to
+    /// begin. Returns the first index and the element count, nil for an empty axis.
+    static func stridedSliceAxis(dim: Int, begin: Int, end: Int, stride: Int, beginMasked: Bool, endMasked: Bool,
+                                 shrink: Bool, offset: Bool) -> (start: Int, count: Int)? {
+        guard stride != 0 else { return nil }
+        func clamped(_ v: Int) -> Int { stride > 0 ? min(max(v, 0), dim) : min(max(v, -1), dim - 1) }
+        let b = beginMasked && !shrink ? (stride > 0 ? 0 : dim - 1) : clamped(begin < 0 ? begin + dim : begin)
+        let e: Int
+        if shrink {
+            e = b + 1
+        } else if endMasked {
+            e = stride > 0 ? dim : -1
+        } else if offset {
+            e = clamped(b + end)
+        } else {
+            e = clamped(end < 0 ? end + dim : end)
+        }
+        let count = stride > 0 ? (e - b + stride - 1) / stride : (b - e - stride - 1) / -stride
+        guard count >= 1, b >= 0, b < dim else { return nil }
+        return (b, count)
+    }
 }

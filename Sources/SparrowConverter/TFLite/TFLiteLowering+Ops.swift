@@ -33,6 +33,11 @@ extension TFLiteLowering {
         case .pad, .padV2: try lowerPad(op)
         case .quantize: try lowerQuantize(op)
         case .dequantize: try lowerDequantize(op)
+        case .stridedSlice: try lowerStridedSlice(op)
+        case .resizeBilinear: try lowerResize(op, bilinear: true)
+        case .resizeNearestNeighbor: try lowerResize(op, bilinear: false)
+        case .argMax: try lowerArgMax(op)
+        case .transposeConv: try lowerTransposeConv(op)
         default: throw fail("no lowering")   // unreachable: convert() listed it as unconvertible
         }
     }
@@ -54,11 +59,11 @@ extension TFLiteLowering {
     /// Weights (the model's int8 codes), bias (its int32 values) and per-channel multipliers of a
     /// conv or fully connected operator. `realMultiplier` gives LiteRT's real multiplier of a
     /// channel from its weight scale.
-    mutating func weightOperands(_ op: TFLiteOperator, channels: Int, channelAxis: Int,
-                                 realMultiplier: (Float) -> Double)
+    mutating func weightOperands(_ op: TFLiteOperator, channels: Int, channelAxis: Int, weightInput: Int = 1,
+                                 biasInput: Int = 2, realMultiplier: (Float) -> Double)
         throws(ConversionError) -> (weights: Int32, bias: Int32, multipliers: Int32, shifts: Int32) {
-        guard op.inputs.count >= 2, let wBytes = constantBytes(op, 1) else { throw fail("the weights must be a constant") }
-        let wt = graph.tensors[op.inputs[1]]
+        guard op.inputs.count > weightInput, let wBytes = constantBytes(op, weightInput) else { throw fail("the weights must be a constant") }
+        let wt = graph.tensors[op.inputs[weightInput]]
         guard wt.type == .int8, let wq = wt.quantization, wq.scales.count == 1 || wq.scales.count == channels,
               wq.scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw fail("the weights must be int8 with one positive scale or one per output channel (\(channels))")
@@ -75,14 +80,14 @@ extension TFLiteLowering {
                                               channelScales: scales, quantAxis: channelAxis)
         builder.parameterCount += wBytes.count
         var bias: Int32 = -1
-        if let bBytes = constantBytes(op, 2) {
-            let bt = graph.tensors[op.inputs[2]]
+        if let bBytes = constantBytes(op, biasInput) {
+            let bt = graph.tensors[op.inputs[biasInput]]
             guard bt.type == .int32, bBytes.count == channels * 4 else {
                 throw fail("the bias must be \(channels) int32 values (got \(bt.type.name), \(bBytes.count) bytes)")
             }
             bias = try builder.addConstantTensor(name: bt.name, dtype: .int32, shape: [channels], data: bBytes)
             builder.parameterCount += channels
-        } else if op.inputs.count >= 3, op.inputs[2] >= 0 {
+        } else if op.inputs.count > biasInput, op.inputs[biasInput] >= 0 {
             throw fail("the bias must be a constant")
         }
         var multipliers: [Int32] = [], shifts: [Int32] = []

@@ -19,7 +19,8 @@ public enum TFLiteConversion {
     public static let convertibleOperators: Set<TFLiteBuiltinOperator> = [
         .conv2D, .depthwiseConv2D, .fullyConnected, .add, .sub, .mul, .maxPool2D, .averagePool2D, .mean, .softmax,
         .logistic, .tanh, .hardSwish, .relu, .relu6, .reluN1To1, .leakyRelu, .prelu, .reshape, .squeeze, .concatenation,
-        .pad, .padV2, .quantize, .dequantize, .maximum, .minimum,
+        .pad, .padV2, .quantize, .dequantize, .maximum, .minimum, .stridedSlice, .resizeBilinear, .resizeNearestNeighbor,
+        .argMax, .transposeConv,
     ]
 
     /// Every operator of the main graph `convert` cannot lower, grouped by opcode name in order

@@ -10,10 +10,22 @@ extension ModelBuilder {
         guard a.strides.count == 2, a.dilations.count == 2, a.pads.count == 4 else {
             throw ConversionError(.unsupported, node: node.name, op: node.op.name, "only 2-D convolution is supported")
         }
-        let ops = try weightOperands(node, channelAxis: a.isDepthwise ? 3 : 0, inQ: inQ, outQ: outQ)
+        // A 1×1 stride-1 unpadded conv is a GEMM over the NHWC pixels: PackedGemm when packing.
+        let wShape = node.inputs.count >= 2 && node.inputs[1] >= 0 ? graph.values[node.inputs[1]].shape : []
+        let isGemm = !a.isDepthwise && wShape.count == 4 && wShape[1] == 1 && wShape[2] == 1
+            && a.strides.allSatisfy { $0 == 1 } && a.pads.allSatisfy { $0 == 0 }
+        let ops = try weightOperands(node, channelAxis: a.isDepthwise ? 3 : 0, inQ: inQ, outQ: outQ,
+                                     packing: isGemm ? packedWeights : nil)
         let clamp = outQ.activationClamp(a.activation)
         let y8 = try outputTensor(out, node)
         let outElements = graph.values[out].elementCount
+        if let packed = ops.packed {
+            emit(.packedGemm, inputs: [x, packed], outputs: [y8],
+                 params: PackedGemmParamRecord(activation: clamp, layout: packedWeights!, outputDepth: Int32(wShape[0]),
+                                               depth: Int32(ops.depthPerChannel)),
+                 macs: UInt64(outElements * ops.depthPerChannel), name: node.name)
+            return
+        }
         if let s = ops.sparse {
             // MACs actually performed: stored weights per output pixel.
             let pixels = outElements / max(graph.values[out].shape.last ?? 1, 1)
