@@ -1,0 +1,66 @@
+import Testing
+import SparrowFormat
+@testable import SparrowRuntime
+import SparrowTestSupport
+
+/// Rules that `Tests/Fixtures/mutate_verifier.py` found no test for: removing any one of them
+/// left every suite green. Each case breaks exactly one rule of an otherwise valid model
+/// (TinyConvNet: ops 0 quantize t0→t1, 1 conv t1→t2, 2 mean t2→t3, 3 fc t3→t4, 4 dequantize
+/// t4→t5; constants t6…t13; operand indices 0-1, 2-7, 8-9, 10-15, 16-17) and demands the
+/// exact error, so an earlier or later check catching it instead fails the test.
+@Suite struct VerifierRuleTests {
+    static func error(_ mutate: (inout ModelWriter) -> Void) -> ModelError? {
+        verifyError(TinyConvNet(seed: 11).bytes(mutate: mutate))
+    }
+
+    @Test func opcodeNewerThanTheFilesMinorVersion() {
+        // PRelu (format 1.2) in a file that declares 1.1; the writer would declare 1.2.
+        var b = TinyConvNet(seed: 11).bytes { $0.operators[2].opcodeRaw = OpCode.prelu.rawValue }
+        #expect(b[HeaderField.versionMinor] == 2)
+        b[HeaderField.versionMinor] = 1
+        let e = verifyError(resealed(b))
+        #expect(e == ModelError(.badOpcode, .operators, index: 2, value: Int(OpCode.prelu.rawValue), limit: 1))
+    }
+
+    @Test func operandListPastTheIndexSection() {
+        #expect(Self.error { $0.operators[0].indicesStart = 17 }
+                == ModelError(.indicesOutOfBounds, .operators, index: 0, value: 17, limit: 18))
+    }
+
+    @Test func operatorNamePastTheStrings() {
+        let e = Self.error { $0.operators[2].nameOffset = 100_000 }
+        #expect(e?.reason == .nameOutOfBounds && e?.section == .operators && e?.index == 2 && e?.value == 100_000)
+    }
+
+    @Test func inputReadBeforeItsWriterRuns() {
+        // The mean (op 2) reads the FC output t4, written by op 3.
+        #expect(Self.error { $0.indices[8] = 4 } == ModelError(.usedBeforeWritten, .operators, index: 2, value: 4))
+    }
+
+    @Test func outputThatIsAConstant() {
+        let e = Self.error { $0.indices[1] = 6 }
+        #expect(e == ModelError(.notInArena, .operators, index: 0, value: 6))
+        #expect(e.map { "\($0.field)" } == "output")
+    }
+
+    @Test func outputPlannedForAnotherWriter() {
+        // The quantize (op 0) writes t2, which the plan gives to the conv (op 1).
+        #expect(Self.error { $0.indices[1] = 2 }
+                == ModelError(.tensorWrittenTwice, .operators, index: 0, value: 2, limit: 1))
+    }
+
+    @Test func wrongOperandCounts() {
+        // The dequantize (op 4) with operands moved to the end of the list: two inputs (t4 and a
+        // constant) or two outputs (t5 twice), each valid as an operand.
+        var e = Self.error { w in
+            w.operators[4].indicesStart = UInt32(w.indices.count); w.operators[4].inputCount = 2
+            w.indices += [4, 6, 5]
+        }
+        #expect(e == ModelError(.wrongInputCount, .operators, index: 4, value: 2, limit: 1))
+        e = Self.error { w in
+            w.operators[4].indicesStart = UInt32(w.indices.count); w.operators[4].outputCount = 2
+            w.indices += [4, 5, 5]
+        }
+        #expect(e == ModelError(.wrongOutputCount, .operators, index: 4, value: 2, limit: 1))
+    }
+}
