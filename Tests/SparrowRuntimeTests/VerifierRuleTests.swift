@@ -63,4 +63,43 @@ import SparrowTestSupport
         }
         #expect(e == ModelError(.wrongOutputCount, .operators, index: 4, value: 2, limit: 1))
     }
+
+    @Test func wrongParamCount() {
+        #expect(Self.error { $0.operators[2].paramCount = 3 }
+                == ModelError(.wrongParamCount, .operators, index: 2, value: 3, limit: RescaleParamRecord.wordCount))
+    }
+
+    @Test func requiredInputMissing() {
+        // The conv's input given as "absent" (-1), which only optional operands may be.
+        #expect(Self.error { $0.indices[2] = -1 } == ModelError(.tensorIndexOutOfRange, .operators, index: 1, value: -1))
+    }
+
+    @Test func operandDTypes() {
+        // Conv weights replaced by the int32 bias constant t7.
+        #expect(Self.error { $0.indices[3] = 7 }
+                == ModelError(.wrongDType, .operators, index: 1, value: Int(DType.int32.rawValue), limit: Int(DType.int8.rawValue)))
+        // The mean's output t3 made float32 (3 floats, unquantized): valid as a tensor, not as its output.
+        let e = Self.error { w in
+            w.tensors[3].dtypeCode = DType.float32.rawValue; w.tensors[3].byteSize = 12
+            w.tensors[3].quantCode = QuantKind.none.rawValue
+        }
+        #expect(e == ModelError(.wrongDType, .operators, index: 2, value: Int(DType.float32.rawValue), limit: Int(DType.int8.rawValue)))
+    }
+
+    @Test func activationInputThatIsAConstant() {
+        // The FC reads the int8 weight constant t10 as its activation input.
+        #expect(Self.error { $0.indices[10] = 10 } == ModelError(.notInArena, .operators, index: 3, value: 10))
+    }
+
+    @Test func wrongRank() {
+        // FC weights [4, 3] declared rank 3 ([4, 3, 1]: same size).
+        #expect(Self.error { $0.tensors[10].rank = 3 } == ModelError(.wrongRank, .operators, index: 3, value: 3, limit: 2))
+    }
+
+    @Test func unquantizedInt8Activation() {
+        // The mean's output t3 without quantization.
+        let e = Self.error { $0.tensors[3].quantCode = QuantKind.none.rawValue }
+        #expect(e == ModelError(.badQuantization, .operators, index: 2, value: Int(QuantKind.none.rawValue)))
+        #expect(e.map { "\($0.field)" } == "output")
+    }
 }
