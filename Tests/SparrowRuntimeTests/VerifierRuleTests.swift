@@ -1,5 +1,6 @@
 import Testing
 import SparrowFormat
+import SparrowKernels
 @testable import SparrowRuntime
 import SparrowTestSupport
 
@@ -101,5 +102,30 @@ import SparrowTestSupport
         let e = Self.error { $0.tensors[3].quantCode = QuantKind.none.rawValue }
         #expect(e == ModelError(.badQuantization, .operators, index: 2, value: Int(QuantKind.none.rawValue)))
         #expect(e.map { "\($0.field)" } == "output")
+    }
+
+    @Test func perChannelOperandLengths() {
+        // The FC (4 channels) given the conv's 3-entry bias t7, multipliers t8, shifts t9.
+        for (position, field) in [(12, "bias"), (13, "multipliers"), (14, "shifts")] {
+            let e = Self.error { $0.indices[position] = Int32(position - 5) }
+            #expect(e == ModelError(.notPerChannelLength, .operators, index: 3, value: 3, limit: 4), "\(field)")
+            #expect(e.map { "\($0.field)" } == field)
+        }
+    }
+
+    @Test func biasOutsideTheAccumulatorProof() {
+        for v in [Int32.min, maxBiasMagnitude + 1, -(maxBiasMagnitude + 1)] {
+            let e = Self.error { w in
+                let at = Int(w.tensors[11].location) + 4
+                withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { w.constants[at + i] = $0[i] } }
+            }
+            #expect(e == ModelError(.biasOutOfRange, .operators, index: 3, value: Int(v), limit: Int(maxBiasMagnitude)))
+        }
+        // The largest magnitude allowed verifies.
+        let ok = Self.error { w in
+            let at = Int(w.tensors[11].location) + 4
+            withUnsafeBytes(of: (-maxBiasMagnitude).littleEndian) { for i in 0..<4 { w.constants[at + i] = $0[i] } }
+        }
+        #expect(ok == nil)
     }
 }
