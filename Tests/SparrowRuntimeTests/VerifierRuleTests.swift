@@ -128,4 +128,23 @@ import SparrowTestSupport
         }
         #expect(ok == nil)
     }
+
+    @Test func tensorRecordRules() {
+        #expect(Self.error { $0.tensors[3].rank = 5 } == ModelError(.badRank, .tensors, index: 3, value: 5, limit: 4))
+        // t3 is [1, 3]: its unused third and fourth dims must be 1.
+        #expect(Self.error { $0.tensors[3].dims.3 = 2 } == ModelError(.badDimension, .tensors, index: 3, value: 2, limit: 1))
+        // 70,000 × 70,000 elements overflow the 2^31 − 1 limit at the second dim.
+        #expect(Self.error { $0.tensors[3].dims = (1, 70_000, 70_000, 1); $0.tensors[3].rank = 3 }
+                == ModelError(.tensorTooLarge, .tensors, index: 3, value: 70_000))
+        let e = Self.error { $0.tensors[3].nameOffset = 100_000 }
+        #expect(e?.reason == .nameOutOfBounds && e?.section == .tensors && e?.index == 3 && e?.value == 100_000)
+        // The conv output t2 planned to live from op 1 to op 0.
+        #expect(Self.error { $0.tensors[2].liveTo = 0 } == ModelError(.badLifetime, .tensors, index: 2, value: 1, limit: 0))
+    }
+
+    @Test func misalignedConstant() {
+        var location = 0
+        let e = Self.error { w in w.tensors[7].location += 1; location = Int(w.tensors[7].location) }
+        #expect(e == ModelError(.constantMisaligned, .tensors, index: 7, value: location))
+    }
 }
