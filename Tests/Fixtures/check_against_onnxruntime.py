@@ -19,6 +19,7 @@ Needs: numpy, onnx, onnxruntime (pip). Exit status 0 when every check passes.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -117,10 +118,60 @@ def named(option, files):
     return [a for name, path in files.items() for a in (option, path if name is None else f"{name}={path}")]
 
 
+INSPECT_OP = re.compile(r"^\s*\[(\d+)\] (\w+) '([^']*)' \(([^)]*)\) -> (t\d+)")
+INSPECT_TENSOR = re.compile(r"^\s*t(\d+) '([^']*)' (\w+) \[([^\]]*)\].*?( const |$)")
+# Operators the converter inserts around the ONNX graph that change only the dtype or the layout
+# of one ONNX value: their output stands for the same ONNX value as their input.
+SAME_VALUE_OPCODES = {"Quantize", "Dequantize", "Transpose", "Reshape"}
+
+
+def inspect_model(sparrow, model_path):
+    """Every operator (index, opcode, name, input tensors, output tensor) and every tensor's
+    (name, dtype, is constant) from `sparrow inspect`."""
+    text = subprocess.run([sparrow, "inspect", model_path], check=True, stdout=subprocess.PIPE, text=True).stdout
+    ops, tensors = [], {}
+    declared = int(re.search(r"operators: (\d+)", text).group(1))
+    for line in text.splitlines():
+        m = INSPECT_OP.match(line)
+        if m:
+            inputs = [int(t[1:]) for t in m.group(4).split(", ") if t.startswith("t")]
+            ops.append({"op": int(m.group(1)), "opcode": m.group(2), "opName": m.group(3), "inputs": inputs,
+                        "output": int(m.group(5)[1:])})
+            continue
+        m = INSPECT_TENSOR.match(line)
+        if m:
+            tensors[int(m.group(1))] = {"name": m.group(2), "dtype": m.group(3), "constant": " const " in line}
+    assert len(ops) == declared, f"parsed {len(ops)} of {declared} operators from sparrow inspect"
+    return ops, tensors
+
+
+def onnx_value_map(graph, ops, tensors):
+    """Sparrow tensor -> the ONNX value it holds (name), for every tensor an operator writes and
+    every graph input. A tensor named as an ONNX value is that value; the output of an operator
+    named as an ONNX node is that node's first output (e.g. a Reshape lowered from '/Flatten');
+    the output of a converter-inserted dtype/layout operator is its input's value. Anything else
+    stays unmapped, and the check fails on it rather than skip it."""
+    node_outputs = {n.name: n.output[0] for n in graph.node if n.name and n.output}
+    values = {v for n in graph.node for v in n.output} | {i.name for i in graph.input}
+    mapped = {}
+    for t, info in tensors.items():
+        if info["name"] in values and not info["constant"]:
+            mapped[t] = info["name"]
+    for o in ops:
+        y = o["output"]
+        if y in mapped:
+            continue
+        if o["opName"] in node_outputs:
+            mapped[y] = node_outputs[o["opName"]]
+        elif o["opcode"] in SAME_VALUE_OPCODES and len(o["inputs"]) >= 1 and o["inputs"][0] in mapped:
+            mapped[y] = mapped[o["inputs"][0]]
+    return mapped
+
+
 def main():
     sparrow = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", ".build", "debug", "sparrow")
-    onnx_names = {}
-    failures, skipped, compared = [], [], 0
+    failures, compared, total_ops = [], 0, 0
+    counts = {}
     with tempfile.TemporaryDirectory() as work:
         for name in MODELS:
             onnx_path, calib_paths, test_x = model_files(name)
@@ -130,9 +181,14 @@ def main():
                            check=True, stdout=subprocess.DEVNULL)
             graph = onnx.load(onnx_path).graph
             graph_inputs = [i.name for i in graph.input if i.name not in {t.name for t in graph.initializer}]
-            onnx_names = {v for n in graph.node for v in n.output} | {o.name for o in graph.output}
+            ops, tensors = inspect_model(sparrow, model_path)
+            mapped = onnx_value_map(graph, ops, tensors)
+            unmapped = [o for o in ops if o["output"] not in mapped]
+            for o in unmapped:
+                failures.append(f"{name} op {o['op']} {o['opcode']} '{o['opName']}': output "
+                                f"'{tensors[o['output']]['name']}' maps to no ONNX value")
             worst_mean, worst_max, worst_op, worst_by_kind = 0.0, 0.0, 0.0, {}
-            saturated, elements = 0, 0
+            saturated, elements, model_compared = 0, 0, set()
             for s in SAMPLES:
                 x_paths, x_feeds = {}, {}
                 for k, (input_name, data) in enumerate(test_x.items()):
@@ -140,65 +196,106 @@ def main():
                     x_feeds[input_name or graph_inputs[0]] = data[s:s + 1]
                     np.save(x_paths[input_name], data[s:s + 1])
                 dump = os.path.join(work, f"{name}_{s}")
-                subprocess.run([sparrow, "run", model_path] + named("--input", x_paths) + ["--dump-tensors", dump],
-                               check=True, stdout=subprocess.DEVNULL)
+                out_dir = os.path.join(work, f"{name}_{s}_out")
+                subprocess.run([sparrow, "run", model_path] + named("--input", x_paths) +
+                               ["--dump-tensors", dump, "--output-dir", out_dir], check=True, stdout=subprocess.DEVNULL)
                 manifest = json.load(open(os.path.join(dump, "manifest.json")))["tensors"]
                 by_tensor = {t["tensor"]: t for t in manifest}
-                matched = [t for t in manifest if t["name"] in onnx_names]
-                reference = onnxruntime_intermediates(onnx_path, [t["name"] for t in matched], x_feeds)
-                for t in matched:
-                    ref = to_sparrow_layout(reference[t["name"]], t["shape"])
+                reference = onnxruntime_intermediates(onnx_path, sorted(set(mapped.values()) - set(x_feeds)), x_feeds)
+                reference.update(x_feeds)
+
+                def sparrow_value(t):
+                    """What Sparrow computed for tensor t (float, dumped layout) and its step."""
+                    if t in by_tensor:
+                        d = by_tensor[t]
+                        return np.load(os.path.join(dump, d["file"])), d["scale"], d["zeroPoint"], d["shape"]
+                    info = tensors[t]
+                    if info["name"] in graph_inputs:   # a float graph input: the sample itself
+                        x = np.asarray(x_feeds[info["name"]], dtype=np.float32)
+                        return x, None, None, list(x.shape)
+                    path = os.path.join(out_dir, re.sub(r"[^A-Za-z0-9._-]", "_", info["name"]) + ".npy")
+                    if os.path.exists(path):           # a float graph output (Dequantize)
+                        y = np.load(path)
+                        return y, None, None, list(y.shape)
+                    return None
+
+                for o in ops:
+                    if o["output"] not in mapped:
+                        continue
+                    got_entry = sparrow_value(o["output"])
+                    sources = [t for t in o["inputs"] if not tensors[t]["constant"]]
+                    source_values = [sparrow_value(t) for t in sources]
+                    if got_entry is None or any(v is None for v in source_values) or any(t not in mapped for t in sources):
+                        failures.append(f"{name} sample {s} op {o['op']} {o['opcode']} '{o['opName']}': "
+                                        f"an operand is neither dumped, an input nor an output")
+                        continue
+                    got, scale, zero_point, shape = got_entry
+                    if scale is None:  # float output of Dequantize: measured in its input's steps
+                        scale, zero_point = source_values[0][1], source_values[0][2]
+                    out_value = mapped[o["output"]]
+                    # End to end: against onnxruntime's float run of the whole model.
+                    ref = to_sparrow_layout(reference[out_value], shape)
                     if ref is None:
+                        failures.append(f"{name} op {o['op']} {o['opcode']}: shape {shape} does not hold "
+                                        f"ONNX value '{out_value}' {np.shape(reference[out_value])}")
                         continue
-                    got = np.load(os.path.join(dump, t["file"]))
-                    err = np.abs(got - ref) / t["scale"]
+                    err = np.abs(got - ref) / scale
                     worst_mean, worst_max = max(worst_mean, float(err.mean())), max(worst_max, float(err.max()))
-                    # Per op: replay the ONNX subgraph on the int8 values Sparrow fed this op.
-                    sources = [by_tensor.get(i) for i in t["inputs"]]
-                    if not sources or any(src is None or src["name"] not in onnx_names for src in sources):
-                        continue
-                    try:
-                        sub = extract_subgraph(onnx_path, [src["name"] for src in sources], [t["name"]])
-                    except Exception as e:  # a fused op whose inputs do not cut the ONNX graph cleanly
-                        skipped.append(f"{name} op {t['op']} {t['opcode']}: {e}")
-                        continue
+                    # Per op: the ONNX computation between the values this op reads and writes,
+                    # replayed on exactly the values Sparrow fed it.
+                    source_names = sorted({mapped[t] for t in sources})
                     feeds = {}
-                    for src in sources:
-                        onnx_shape = np.asarray(reference[src["name"]]).shape if src["name"] in reference else None
-                        value = np.load(os.path.join(dump, src["file"]))
-                        feeds[src["name"]] = to_onnx_layout(value, onnx_shape if onnx_shape is not None else value.shape)
-                    replay = to_sparrow_layout(run_model(sub, feeds)[0], t["shape"])
+                    for t, (value, _, _, _) in zip(sources, source_values):
+                        feeds[mapped[t]] = to_onnx_layout(value, np.shape(reference[mapped[t]]))
+                    if source_names == [out_value]:
+                        # A dtype/layout operator: the ONNX value passes through unchanged.
+                        replay = to_sparrow_layout(feeds[out_value], shape)
+                    else:
+                        try:
+                            sub = extract_subgraph(onnx_path, source_names, [out_value])
+                            replay = to_sparrow_layout(run_model(sub, feeds)[0], shape)
+                        except Exception as e:
+                            failures.append(f"{name} op {o['op']} {o['opcode']} '{o['opName']}': the ONNX graph "
+                                            f"between {source_names} and '{out_value}' cannot be replayed: {e}")
+                            continue
                     # An int8 tensor holds only [scale·(-128-zp), scale·(127-zp)]: where the float
                     # replay leaves the calibrated range, the op can only saturate. Compare with the
                     # representable value and count those elements separately.
-                    low, high = (-128 - t["zeroPoint"]) * t["scale"], (127 - t["zeroPoint"]) * t["scale"]
+                    low, high = (-128 - zero_point) * scale, (127 - zero_point) * scale
                     # (Counted beyond half a step: min/max ranges end within a step of the grid.)
-                    half = t["scale"] / 2
+                    half = scale / 2
                     saturated += int(np.count_nonzero((replay < low - half) | (replay > high + half)))
                     elements += replay.size
-                    op_err = np.abs(got - np.clip(replay, low, high)) / t["scale"]
+                    op_err = np.abs(got - np.clip(replay, low, high)) / scale
                     compared += 1
+                    model_compared.add(o["op"])
+                    counts[o["opcode"]] = counts.get(o["opcode"], 0) + 1
                     worst_op = max(worst_op, float(op_err.max()))
-                    kind = "weighted" if t["opcode"] in PER_OP_MAX_LSB else "other"
+                    kind = "weighted" if o["opcode"] in PER_OP_MAX_LSB else "other"
                     worst_by_kind[kind] = max(worst_by_kind.get(kind, 0.0), float(op_err.max()))
-                    if op_err.max() > PER_OP_MAX_LSB.get(t["opcode"], PER_OP_DEFAULT_MAX_LSB):
-                        failures.append(f"{name} sample {s} op {t['op']} {t['opcode']} '{t['name']}': "
+                    if op_err.max() > PER_OP_MAX_LSB.get(o["opcode"], PER_OP_DEFAULT_MAX_LSB):
+                        failures.append(f"{name} sample {s} op {o['op']} {o['opcode']} '{o['opName']}': "
                                         f"per-op error max {op_err.max():.2f} LSB (mean {op_err.mean():.2f})")
-                final = [t for t in manifest if t["name"] in {o.name for o in graph.output}]
-                if final:
-                    got = np.load(os.path.join(dump, final[-1]["file"]))
-                    ref = reference[final[-1]["name"]]
-                    if int(np.argmax(got)) != int(np.argmax(ref)):
-                        failures.append(f"{name} sample {s}: top-1 {np.argmax(got)} vs onnxruntime {np.argmax(ref)}")
+                for out in graph.output:
+                    got = sparrow_value(next(t for t, i in tensors.items() if i["name"] == out.name)) \
+                        if any(i["name"] == out.name for i in tensors.values()) else None
+                    if got is None:
+                        failures.append(f"{name}: graph output '{out.name}' not found in the Sparrow model")
+                    elif int(np.argmax(got[0])) != int(np.argmax(reference[out.name])):
+                        failures.append(f"{name} sample {s} output '{out.name}': top-1 {np.argmax(got[0])} "
+                                        f"vs onnxruntime {np.argmax(reference[out.name])}")
+            total_ops += len(ops)
+            if len(model_compared) != len(ops):
+                failures.append(f"{name}: {len(ops) - len(model_compared)} of {len(ops)} operators never compared")
             kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(worst_by_kind.items()))
-            print(f"{name}: per op worst {worst_op:.2f} LSB ({kinds}); end to end worst mean {worst_mean:.2f} LSB, "
-                  f"worst element {worst_max:.2f} LSB ({len(matched)} tensors per sample); "
+            print(f"{name}: {len(model_compared)} of {len(ops)} operators compared per op, worst {worst_op:.2f} LSB "
+                  f"({kinds}); end to end worst mean {worst_mean:.2f} LSB, worst element {worst_max:.2f} LSB; "
                   f"{saturated} of {elements} per-op outputs saturated (> 0.5 LSB outside the calibrated range)")
-    for f in skipped:
-        print("skipped", f)
     for f in failures:
         print("FAIL", f)
-    print(f"onnxruntime op-by-op check: {compared - len(failures)} passed, {len(failures)} failed")
+    print("compared per opcode:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"onnxruntime op-by-op check: {total_ops} operators in {len(MODELS)} models, {compared} comparisons "
+          f"({len(SAMPLES)} samples), {len(failures)} failed")
     return 1 if failures or compared == 0 else 0
 
 

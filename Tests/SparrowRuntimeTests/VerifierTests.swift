@@ -128,23 +128,6 @@ import SparrowTestSupport
         #expect(verifyError(bytes)?.reason == .wrongDType || verifyError(bytes)?.reason == .notConstant)
     }
 
-    @Test func accumulatorDepthBoundIsEnforced() {
-        // A fully connected layer deeper than the int32 accumulator proof allows.
-        let bytes = TinyConvNet(seed: 11).bytes { w in
-            let depth = 40_000
-            let off = w.addConstant([UInt8](repeating: 1, count: depth * 4))
-            w.tensors[10] = TensorRecord(dtype: .int8, dims: (4, Int32(depth), 1, 1), rank: 2, storage: .constant,
-                                         location: off, byteSize: UInt32(depth * 4))
-            w.tensors[3].dims = (1, Int32(depth), 1, 1)
-            w.tensors[3].byteSize = UInt32(depth)
-            w.tensors[3].location = 1024
-            w.arenaSize = 1024 + UInt32(depth)
-            w.params[10] = 1  // keep other params intact (mean)
-        }
-        let e = verifyError(bytes)
-        #expect(e?.reason == .accumulatorBound || e?.reason == .shapeMismatch, "\(String(describing: e))")
-    }
-
     @Test func graphAndPlanErrors() {
         // Output read before written: the FC reads a tensor whose writer comes later.
         var bytes = TinyConvNet(seed: 11).bytes { $0.tensors[3].liveFrom = 3 }
