@@ -6,6 +6,22 @@ import SparrowKernels
 
 extension OperandCheck {
     mutating func convolution(depthwise: Bool) throws(ModelError) {
+        let c = try convolutionOperands(depthwise: depthwise)
+        let p = c.params, xs = c.input, ws = c.filter, ys = c.output
+        let padT = Int(p.padTop), padL = Int(p.padLeft), padB = Int(p.padBottom), padR = Int(p.padRight)
+        let effH = Int(p.dilationH) * (ws.h - 1) + 1, effW = Int(p.dilationW) * (ws.w - 1) + 1
+        guard xs.h + padT + padB >= effH, xs.w + padL + padR >= effW else { throw fail(.shapeMismatch, xs.h, limit: effH, "input smaller than filter") }
+        try same(ys.h, (xs.h + padT + padB - effH) / Int(p.strideH) + 1, "output height")
+        try same(ys.w, (xs.w + padL + padR - effW) / Int(p.strideW) + 1, "output width")
+        try weightsAndRequant(weights: c.weights, outChannels: c.outChannels, depth: c.depth)
+    }
+
+    /// What Conv2D and the transposed convolutions share: operand counts, dtypes, ranks and
+    /// quantization, the parameter record, and the filter's agreement with the input and output
+    /// channels. The output's spatial size is each operator's own rule.
+    mutating func convolutionOperands(depthwise: Bool) throws(ModelError)
+        -> (params: ConvParamRecord, weights: TensorRecord, input: Shape4, filter: Shape4, output: Shape4,
+            outChannels: Int, depth: Int) {
         try counts(inputs: 5, outputs: 1, params: ConvParamRecord.wordCount(depthwise: depthwise))
         let x = try activation(0, .int8, "input"), w = try constant(1, .int8, "filter"), y = try output(0, .int8)
         try rank(x, 4, "input"); try rank(w, 4, "filter"); try rank(y, 4, "output")
@@ -25,12 +41,7 @@ extension OperandCheck {
         }
         try same(ys.n, xs.n, "output batch")
         try same(ys.c, outChannels, "output channels")
-        let padT = Int(p.padTop), padL = Int(p.padLeft), padB = Int(p.padBottom), padR = Int(p.padRight)
-        let effH = Int(p.dilationH) * (ws.h - 1) + 1, effW = Int(p.dilationW) * (ws.w - 1) + 1
-        guard xs.h + padT + padB >= effH, xs.w + padL + padR >= effW else { throw fail(.shapeMismatch, xs.h, limit: effH, "input smaller than filter") }
-        try same(ys.h, (xs.h + padT + padB - effH) / Int(p.strideH) + 1, "output height")
-        try same(ys.w, (xs.w + padL + padR - effW) / Int(p.strideW) + 1, "output width")
-        try weightsAndRequant(weights: w, outChannels: outChannels, depth: depth)
+        return (p, w, xs, ws, ys, outChannels, depth)
     }
 }
 

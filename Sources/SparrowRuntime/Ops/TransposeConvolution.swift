@@ -7,31 +7,14 @@ import SparrowKernels
 
 extension OperandCheck {
     mutating func transposeConvolution(depthwise: Bool) throws(ModelError) {
-        try counts(inputs: 5, outputs: 1, params: ConvParamRecord.wordCount(depthwise: depthwise))
-        let x = try activation(0, .int8, "input"), w = try constant(1, .int8, "filter"), y = try output(0, .int8)
-        try rank(x, 4, "input"); try rank(w, 4, "filter"); try rank(y, 4, "output")
-        try quantizedS8(x, "input"); try quantizedS8(y, "output")
-        let p = try params { w throws(ParamError) in try ConvParamRecord(decoding: w, depthwise: depthwise) }
-        let xs = shape4Of(x), ws = shape4Of(w), ys = shape4Of(y)
-        let outChannels: Int, depth: Int
-        if let multiplier = p.depthMultiplier {
-            try same(ws.n, 1, "filter dim 0")
-            try same(ws.c, xs.c * Int(multiplier), "filter channels")
-            outChannels = ws.c
-            depth = ws.h * ws.w
-        } else {
-            try same(ws.c, xs.c, "filter input channels")
-            outChannels = ws.n
-            depth = ws.h * ws.w * ws.c
-        }
-        try same(ys.n, xs.n, "output batch")
-        try same(ys.c, outChannels, "output channels")
+        let c = try convolutionOperands(depthwise: depthwise)
+        let p = c.params, xs = c.input, ws = c.filter, ys = c.output
         // The full (uncropped) output extent, less the pads; output_padding adds 0 ..< max(s, d).
         try transposedExtent(inSize: xs.h, outSize: ys.h, kernel: ws.h, stride: Int(p.strideH), dilation: Int(p.dilationH),
                              before: Int(p.padTop), after: Int(p.padBottom))
         try transposedExtent(inSize: xs.w, outSize: ys.w, kernel: ws.w, stride: Int(p.strideW), dilation: Int(p.dilationW),
                              before: Int(p.padLeft), after: Int(p.padRight))
-        try weightsAndRequant(weights: w, outChannels: outChannels, depth: depth)
+        try weightsAndRequant(weights: c.weights, outChannels: c.outChannels, depth: c.depth)
     }
 }
 
