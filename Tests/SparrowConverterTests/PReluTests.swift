@@ -23,20 +23,7 @@ import Testing
         #expect(result.summary.opCounts["PRelu", default: 0] >= 1)
         let x = try IRFixtures.floats(Self.path("\(model)_x.npy"))
         let ref = try IRFixtures.floats(Self.path("\(model)_ref.npy"))
-        let n = x.shape[0], perSample = x.data.count / n, k = ref.data.count / n
-        let runner = try HostModel(bytes: result.bytes)
-        var maxError: Float = 0, sumError: Float = 0
-        for i in 0..<n {
-            let q = runner.run([Array(x.data[(i * perSample)..<((i + 1) * perSample)])])[0]
-            let want = ref.data[(i * k)..<((i + 1) * k)]
-            #expect(q.count == k)
-            for (a, b) in zip(q, want) {
-                maxError = max(maxError, abs(a - b))
-                sumError += abs(a - b)
-            }
-        }
-        let range = (ref.data.max() ?? 0) - (ref.data.min() ?? 0)
-        let meanError = sumError / Float(n * k)
+        let (maxError, meanError, range) = try int8Error(of: result.bytes, inputs: x, reference: ref)
         print("\(model): |int8 − onnxruntime| mean \(meanError / range * 100) %, max \(maxError / range * 100) % "
               + "of the output range \(range)")
         #expect(maxError <= maxFraction * range, "\(model): max error \(maxError), output range \(range)")
