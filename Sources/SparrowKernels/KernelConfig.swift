@@ -126,6 +126,14 @@ public struct Qs8GemmConfig {
         }
     }
 
+    /// The most rows (MR) any build's microkernel for weights packed with NR × KR takes at once:
+    /// what a caller planning scratch for `qs8ConvIm2col` must allow, whichever build runs it.
+    public static func maxRows(packedNR nr: Int, kr: Int) -> Int {
+        func rows(_ c: Qs8GemmConfig) -> Int { c.tile.nr == nr && c.tile.kr == kr ? c.tile.mr : 1 }
+        return Swift.max(rows(qs8Gemm4x16c4Scalar), rows(qs8Gemm2x8c16Scalar), rows(qs8Gemm4x16c4Neondot),
+                         rows(qs8Gemm2x8c16NeonMlal), rows(qs8Gemm1x8c16NeonMlal))
+    }
+
     /// The portable twin with the same packed layout as `self`: the oracle of the tests.
     public var portableTwin: Qs8GemmConfig {
         tile.nr == 16 && tile.kr == 4 ? .qs8Gemm4x16c4Scalar : .qs8Gemm2x8c16Scalar
