@@ -16,7 +16,7 @@ CPUS=${*:-cortex-a53 cortex-a72 cortex-a76}
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 "$PYTHON" "$ROOT/Tests/Fixtures/perf/make_tiny_cnn.py" "$W" > /dev/null
 S="$ROOT/.build/debug/sparrow"
-"$S" convert "$W/tiny_cnn.onnx" -o "$W/plain.sparrow" --calibration "$W/tiny_cnn_calib.npy" > /dev/null
+"$S" convert "$W/tiny_cnn.onnx" -o "$W/plain.sparrow" --calibration "$W/tiny_cnn_calib.npy" --no-packed-weights > /dev/null
 per_inference() { grep -o 'region0_insns=[0-9]*' | head -1 | cut -d= -f2 | awk '{ printf "%d", ($1 - 290) / 10 }'; }
 printf "%-11s %14s %14s %14s %14s\n" cpu sparrow-ref sparrow-packed litert-xnnpack litert-builtin
 for CPU in $CPUS; do
