@@ -149,6 +149,33 @@ import Testing
         #expect(MemoryPlanner.overlaps(r.planBuffers, offsets: r.plan.offsets).isEmpty)
     }
 
+    /// A scratch smaller than this build's microkernel needs, or one that outlives its operator,
+    /// is refused before anything runs.
+    @Test func badScratchIsRejected() throws {
+        let c = Self.im2colCases[0]
+        var rng = SplitMix64(seed: 2)
+        var options = ConversionOptions(calibration: .samples([NPYArray(floats: rng.floats(4 * 768, -1, 1), shape: [4, 16, 16, 3])]))
+        options.packedWeights = .nr16kr4
+        let bytes = try convert(graph: Self.graph(c, seed: 1), options: options).bytes
+        let host = try HostModel(bytes: bytes)
+        let (record, k, size) = withExtendedLifetime(host) { () -> (Int, Int, Int) in
+            let model = host.model
+            let k = (0..<model.operatorCount).first { model.op($0).opcode == .packedConvIm2col }!
+            let t = model.output(model.op(k), 1)
+            return (model.file.sectionRange(.tensors).offset + t * TensorRecord.size, k, Int(model.tensor(t).byteSize))
+        }
+        func patched(_ edit: (inout [UInt8]) -> Void) -> ModelError? {
+            var b = bytes
+            edit(&b)
+            return HostModel.verificationError(PackedGemmTests.resealed(b))
+        }
+        func put(_ b: inout [UInt8], _ at: Int, _ v: Int32) { withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { b[at + i] = $0[i] } } }
+        let small = try #require(patched { b in put(&b, record + 4, Int32(size - 16)); put(&b, record + 32, Int32(size - 16)) })
+        #expect(small.reason == .shapeMismatch && "\(small.field)".contains("im2col scratch size"), "\(small)")
+        let longLived = try #require(patched { b in put(&b, record + 52, Int32(k + 1)) })
+        #expect(longLived.reason == .badLifetime && "\(longLived.field)".contains("im2col scratch"), "\(longLived)")
+    }
+
     /// Parameter records the reader does not know are refused before anything runs, naming the field.
     @Test func badRecordsAreRejected() throws {
         let c = Self.depthwiseCases[2]   // stride 2, pads 1
