@@ -1,6 +1,6 @@
 #!/bin/bash
 # One command, one table: exact guest instructions per inference of the tiny CNN on each CPU for
-# Sparrow's reference operators, Sparrow with packed weights (PackedGemm for FC and 1×1 convs,
+# Sparrow's reference operators, Sparrow with packed weights (the default: PackedGemm, PackedDepthwise3x3, PackedConvIm2col,
 # `convert --packed-weights --board B`), and LiteRT XNNPACK / builtin on the same architecture.
 #
 #   Tests/Fixtures/perf/model-vs-litert.sh [CPU ...]     (default: cortex-a53 cortex-a72 cortex-a76)
