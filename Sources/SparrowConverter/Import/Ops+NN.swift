@@ -151,6 +151,7 @@ extension ONNXImporter {
     }
 
     static func importMatMul(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        if case .activation = try r.symbol(1, in: s) { return try importMatMulOfActivations(&s, r) }
         let a = try r.activationInput(0, in: s)
         guard a.rank >= 2 else { throw r.inputError(0, "has shape \(a.onnxShape); MatMul needs rank >= 2") }
         let b = try r.constant(1, in: s, what: "the right-hand matrix (weights)")

@@ -1,0 +1,30 @@
+// Lowering of MatMul of two activations: one rescale (sa·sb/so) and the Shape4 axes of each
+// operand's ONNX axes (IR/Graph.swift MatMulLayout), so no operand is copied into another
+// order (runtime: SparrowRuntime/Ops/BatchMatMul.swift).
+import SparrowFormat
+import SparrowKernels
+
+extension ModelBuilder {
+    mutating func lowerBatchMatMul(_ node: IRNode) throws(ConversionError) {
+        let aValue = node.inputs[0], bValue = node.inputs[1], out = node.outputs[0]
+        let aShape = graph.values[aValue].shape, bShape = graph.values[bValue].shape, yShape = graph.values[out].shape
+        let depth = MatMulLayout.logicalShape(aShape)[3]
+        guard depth <= maxMatMulDepth else {
+            throw ConversionError(.unsupported, node: node.name, op: node.op.name,
+                                  "sums \(depth) products; the int8 kernel takes at most \(maxMatMulDepth)")
+        }
+        let a = try activation(aValue, node), b = try activation(bValue, node)
+        let qa = try activationQuant(aValue, node), qb = try activationQuant(bValue, node), qy = try activationQuant(out, node)
+        let (m, s) = quantizeMultiplier(qa.scaleDouble * qb.scaleDouble / qy.scaleDouble)
+        func axes(_ shape: [Int]) -> MatMulAxes {
+            let l = MatMulLayout.logicalAxes(rank: shape.count).map(Int32.init)
+            return MatMulAxes(batch0: l[0], batch1: l[1], first: l[2], second: l[3])
+        }
+        let record = BatchMatMulParamRecord(output: Rescale(multiplier: m, shift: s),
+                                            activation: ActivationClamp(min: -128, max: 127),
+                                            leftAxes: axes(aShape), rightAxes: axes(bShape), outputAxes: axes(yShape))
+        let y8 = try outputTensor(out, node)
+        emit(.batchMatMul, inputs: [a, b], outputs: [y8], params: record,
+             macs: UInt64(graph.values[out].elementCount * depth), name: node.name)
+    }
+}
