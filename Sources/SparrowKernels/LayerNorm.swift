@@ -21,7 +21,7 @@ public let layerNormOutputFractionBits: Int32 = 8
 /// Bound on |B_i| (and the clamp of P_i): their sum stays below 2^30.
 public let layerNormBiasBound: Int32 = 1 << 29
 /// Bound on the ε term E: with C ≤ 2^15, C·S2 − S1² ≤ 2^15·2^15·127.5² < 2^44, so V < 2^61.
-public let layerNormMaxEpsilonTerm: UInt64 = 1 << 60
+public let layerNormMaxEpsilonTerm: UInt64 = 0x1000_0000_0000_0000   // 2^60
 
 public struct LayerNormParams: Equatable {
     public var inputZeroPoint: Int32
@@ -61,7 +61,7 @@ public struct LayerNormParams: Equatable {
 /// ⌊√v⌋ of a 64-bit value, bit by bit (exact; no division, no float).
 @inline(__always)
 func integerSquareRoot(_ v: UInt64) -> UInt64 {
-    var remainder = v, root: UInt64 = 0, bit: UInt64 = 1 << 62
+    var remainder = v, root: UInt64 = 0, bit: UInt64 = 0x4000_0000_0000_0000   // 2^62
     while bit > remainder { bit &>>= 2 }
     while bit != 0 {
         if remainder >= root &+ bit {
@@ -85,8 +85,8 @@ func layerNormRowScale(sum: Int32, sumOfSquares: Int32, depth: Int32, epsilonTer
     if v == 0 { return (0, 1) }
     // t with V·4^t ∈ [2^60, 2^62): V < 2^62, so t ≥ 0; V ≥ 1, so t ≤ 30.
     let t = (Int32(truncatingIfNeeded: v.leadingZeroBitCount) &- 2) &>> 1
-    let s = integerSquareRoot(v &<< UInt64(UInt32(bitPattern: 2 &* t)))
-    let inverse = Int64(bitPattern: (UInt64(1) &<< 61) / s)   // in (2^30, 2^31]
+    let s = integerSquareRoot(v &<< unsafeBitCast((UInt32(bitPattern: 2 &* t), UInt32(0)), to: UInt64.self))
+    let inverse = Int64(bitPattern: 0x2000_0000_0000_0000 / s)   // 2^61 / s, in (2^30, 2^31]
     return (inverse, widenToInt64(45 &- t))
 }
 

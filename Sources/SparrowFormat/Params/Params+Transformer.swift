@@ -9,30 +9,36 @@ public struct LayerNormParamRecord: ParamRecord, Equatable {
     public static let wordCount = 2
     public var wordCount: Int { Self.wordCount }
     /// The largest E the kernel's 64-bit variance sum allows (SparrowKernels.layerNormMaxEpsilonTerm).
-    public static let maxEpsilonTerm: UInt64 = 1 << 60
+    public static let maxEpsilonTerm: UInt64 = 0x1000_0000_0000_0000   // 2^60 (a literal: a shift here allocates on armv7 Embedded)
 
     public init(epsilonTerm: UInt64) { self.epsilonTerm = epsilonTerm }
 
     @inline(__always)
     public init(unchecked w: ParamWords) {
-        epsilonTerm = UInt64(UInt32(bitPattern: w[0])) | (UInt64(UInt32(bitPattern: w[1])) &<< 32)
+        // Two words as one little-endian UInt64 (no integer widening: on armv7 Embedded Swift it
+        // pulls in allocating generic code).
+        epsilonTerm = unsafeBitCast((UInt32(bitPattern: w[0]), UInt32(bitPattern: w[1])), to: UInt64.self)
     }
+
+    /// The largest high word: E ≤ 2^60.
+    static let maxHighWord: Int32 = 1 << 28
 
     public init(decoding w: ParamWords) throws(ParamError) {
         try w.expectCount(Self.wordCount)
         let high = w[1]
-        guard high >= 0, high <= Int32(Self.maxEpsilonTerm >> 32) else {
-            throw ParamError(.badParameter, Int(high), limit: Int(Self.maxEpsilonTerm >> 32), "epsilonTermHigh")
+        guard high >= 0, high <= Self.maxHighWord else {
+            throw ParamError(.badParameter, Int(high), limit: Int(Self.maxHighWord), "epsilonTermHigh")
         }
         self.init(unchecked: w)
         guard epsilonTerm <= Self.maxEpsilonTerm else {
-            throw ParamError(.badParameter, Int(high), limit: Int(Self.maxEpsilonTerm >> 32), "epsilonTermHigh")
+            throw ParamError(.badParameter, Int(high), limit: Int(Self.maxHighWord), "epsilonTermHigh")
         }
     }
 
     public func encode(into p: UnsafeMutableRawPointer) {
-        storeWord(p, 0, Int32(bitPattern: UInt32(truncatingIfNeeded: epsilonTerm)))
-        storeWord(p, 1, Int32(bitPattern: UInt32(truncatingIfNeeded: epsilonTerm &>> 32)))
+        let halves = unsafeBitCast(epsilonTerm, to: (UInt32, UInt32).self)   // little-endian: low first
+        storeWord(p, 0, Int32(bitPattern: halves.0))
+        storeWord(p, 1, Int32(bitPattern: halves.1))
     }
 }
 
@@ -58,10 +64,11 @@ public struct MatMulAxes: Equatable {
 
     init(checking w: ParamWords, at k: Int, _ field: StaticString) throws(ParamError) {
         self.init(w, at: k)
-        var seen: UInt8 = 0
-        for v in [batch0, batch1, first, second] {
-            guard v >= 0, v <= 3, seen & (1 << UInt8(v)) == 0 else { throw ParamError(.badParameter, Int(v), limit: 3, field) }
-            seen |= 1 << UInt8(v)
+        var seen: Int32 = 0
+        for j in 0..<4 {   // (no array literal or integer conversion: the device build allocates nothing)
+            let v = w[k + j]
+            guard v >= 0, v <= 3, seen & (Int32(1) &<< v) == 0 else { throw ParamError(.badParameter, Int(v), limit: 3, field) }
+            seen |= Int32(1) &<< v
         }
     }
 

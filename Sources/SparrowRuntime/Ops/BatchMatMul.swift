@@ -6,10 +6,15 @@ import SparrowKernels
 
 /// The Shape4 strides of `shape` read along the logical axes `axes`.
 func matMulStrides(_ shape: Shape4, _ axes: MatMulAxes, broadcastBatches: Bool = true) -> MatMulStrides {
-    let full = [shape.h * shape.w * shape.c, shape.w * shape.c, shape.c, 1]
     func stride(_ axis: Int32, batch: Bool) -> Int {
         let a = Int(axis)
-        return batch && broadcastBatches && shape.dim(a) == 1 ? 0 : full[a]
+        if batch && broadcastBatches && shape.dim(a) == 1 { return 0 }
+        switch a {
+        case 0: return shape.h * shape.w * shape.c
+        case 1: return shape.w * shape.c
+        case 2: return shape.c
+        default: return 1
+        }
     }
     return MatMulStrides(batch0: stride(axes.batch0, batch: true), batch1: stride(axes.batch1, batch: true),
                          first: stride(axes.first, batch: false), second: stride(axes.second, batch: false))
@@ -24,12 +29,13 @@ extension OperandCheck {
         let sa = shape4Of(a), sb = shape4Of(b), sy = shape4Of(y)
         func dim(_ s: Shape4, _ axis: Int32) -> Int { s.dim(Int(axis)) }
         // Batches: the output's, each operand's equal to it or 1 (broadcast).
-        for (ya, aa, ba, field) in [(r.outputAxes.batch0, r.leftAxes.batch0, r.rightAxes.batch0, "batch0"),
-                                    (r.outputAxes.batch1, r.leftAxes.batch1, r.rightAxes.batch1, "batch1")]
-                as [(Int32, Int32, Int32, StaticString)] {
-            let n = dim(sy, ya)
-            for v in [dim(sa, aa), dim(sb, ba)] where v != n && v != 1 { throw fail(.shapeMismatch, v, limit: n, field) }
+        func batch(_ n: Int, _ v: Int, _ field: StaticString) throws(ModelError) {
+            guard v == n || v == 1 else { throw fail(.shapeMismatch, v, limit: n, field) }
         }
+        try batch(dim(sy, r.outputAxes.batch0), dim(sa, r.leftAxes.batch0), "batch0")
+        try batch(dim(sy, r.outputAxes.batch0), dim(sb, r.rightAxes.batch0), "batch0")
+        try batch(dim(sy, r.outputAxes.batch1), dim(sa, r.leftAxes.batch1), "batch1")
+        try batch(dim(sy, r.outputAxes.batch1), dim(sb, r.rightAxes.batch1), "batch1")
         try same(dim(sa, r.leftAxes.first), dim(sy, r.outputAxes.first), "rows")
         try same(dim(sb, r.rightAxes.second), dim(sy, r.outputAxes.second), "columns")
         let depth = dim(sa, r.leftAxes.second)

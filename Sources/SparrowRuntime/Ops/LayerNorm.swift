@@ -17,9 +17,10 @@ extension OperandCheck {
         guard depth <= maxLayerNormDepth else { throw fail(.accumulatorBound, depth, limit: maxLayerNormDepth, "depth") }
         _ = try params(LayerNormParamRecord.init(decoding:))
         let m = try constant(1, .int32, "multipliers"), s = try constant(2, .int32, "shifts"), b = try constant(3, .int32, "bias")
-        for (r, field) in [(m, "multipliers"), (s, "shifts"), (b, "bias")] as [(TensorRecord, StaticString)] {
+        func perChannel(_ r: TensorRecord, _ field: StaticString) throws(ModelError) {
             guard Int(r.byteSize) == 4 * depth else { throw fail(.notPerChannelLength, Int(r.byteSize) / 4, limit: depth, field) }
         }
+        try perChannel(m, "multipliers"); try perChannel(s, "shifts"); try perChannel(b, "bias")
         let mp = model.constantData(m).assumingMemoryBound(to: Int32.self)
         let sp = model.constantData(s).assumingMemoryBound(to: Int32.self)
         let bp = model.constantData(b).assumingMemoryBound(to: Int32.self)
