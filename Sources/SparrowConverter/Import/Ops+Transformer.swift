@@ -53,11 +53,12 @@ extension ONNXImporter {
         s.symbols[r.output] = .activation(result)
     }
 
-    /// MatMul of two run-time tensors of rank 2…4 (ONNX broadcasting of the leading axes).
+    /// MatMul of a run-time A and a run-time or batched constant B, of rank 2…4 (ONNX
+    /// broadcasting of the leading axes).
     static func importMatMulOfActivations(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
-        let a = try r.activationInput(0, in: s), b = try r.activationInput(1, in: s)
+        let a = try r.activationInput(0, in: s), b = s.activation(try r.symbol(1, in: s), name: r.node.inputs[1])
         for (i, v) in [(0, a), (1, b)] where v.rank < 2 || v.rank > 4 {
-            throw r.inputError(i, "has shape \(v.onnxShape); MatMul of two run-time tensors needs rank 2, 3 or 4")
+            throw r.inputError(i, "has shape \(v.onnxShape); a batched MatMul needs rank 2, 3 or 4")
         }
         guard a.onnxShape[a.rank - 1] == b.onnxShape[b.rank - 2] else {
             throw r.error(nil, "A \(a.onnxShape) and B \(b.onnxShape) do not multiply (inner dimensions differ)")

@@ -23,7 +23,8 @@ func matMulStrides(_ shape: Shape4, _ axes: MatMulAxes, broadcastBatches: Bool =
 extension OperandCheck {
     mutating func batchMatMul() throws(ModelError) {
         try counts(inputs: 2, outputs: 1, params: BatchMatMulParamRecord.wordCount)
-        let a = try activation(0, .int8, "left"), b = try activation(1, .int8, "right"), y = try output(0, .int8)
+        // The right operand may be a constant (a batched constant B), quantized per tensor.
+        let a = try activation(0, .int8, "left"), b = try input(1, .int8, "right"), y = try output(0, .int8)
         try quantizedS8(a, "left"); try quantizedS8(b, "right"); try quantizedS8(y, "output")
         let r = try params(BatchMatMulParamRecord.init(decoding:))
         let sa = shape4Of(a), sb = shape4Of(b), sy = shape4Of(y)

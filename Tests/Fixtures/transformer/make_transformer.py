@@ -22,6 +22,8 @@ Writes, next to this script (files per model: <name>.onnx, <name>_calib.npy, <na
   vit_digits_y.npy their labels, vit_digits_ref.npy onnxruntime float logits,
   vit_digits_ort_int8.npy onnxruntime's own int8 logits (quantize_static: QDQ, per-channel
   int8 weights, int8 activations, min/max on the same 64 calibration images).
+- matmul_batched_const (onnx.helper, opset 13): x [1, 3, 4, 6] -> Relu -> MatMul with a constant
+  B [1, 3, 6, 5] (batched per head: a BatchMatMul with a constant right operand).
 - summary.json: versions, accuracies (float, onnxruntime int8), op types, sha256 of every file.
 
 Run from the repository root:  /work/venv/bin/python Tests/Fixtures/transformer/make_transformer.py
@@ -252,10 +254,19 @@ def ort_quantize_static(path: Path, calib: np.ndarray, x: np.ndarray) -> np.ndar
     return out
 
 
+def make_matmul_constant():
+    # Last, so that adding it left the other fixtures' random draws unchanged.
+    helper_model("matmul_batched_const",
+                 [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                  helper.make_node("MatMul", ["r", "b"], ["y"], name="bmm")],
+                 [const("b", rng.normal(0, 0.5, (1, 3, 6, 5)))], [1, 3, 4, 6], [1, 3, 4, 5], opset=13)
+
+
 def main() -> int:
     make_layernorm()
     make_attention()
     results = make_vit()
+    make_matmul_constant()
     files = {}
     for f in sorted(OUT.iterdir()):
         if f.suffix in (".onnx", ".npy"):

@@ -1,4 +1,4 @@
-// Lowering of MatMul of two activations: one rescale (sa·sb/so) and the Shape4 axes of each
+// Lowering of MatMul of two activations (or a batched constant B): one rescale (sa·sb/so) and the Shape4 axes of each
 // operand's ONNX axes (IR/Graph.swift MatMulLayout), so no operand is copied into another
 // order (runtime: SparrowRuntime/Ops/BatchMatMul.swift).
 import SparrowFormat
@@ -13,8 +13,10 @@ extension ModelBuilder {
             throw ConversionError(.unsupported, node: node.name, op: node.op.name,
                                   "sums \(depth) products; the int8 kernel takes at most \(maxMatMulDepth)")
         }
-        let a = try activation(aValue, node), b = try activation(bValue, node)
-        let qa = try activationQuant(aValue, node), qb = try activationQuant(bValue, node), qy = try activationQuant(out, node)
+        let a = try activation(aValue, node), qa = try activationQuant(aValue, node)
+        // B: an activation, or a constant quantized per tensor (a batched constant B).
+        let (b, qb) = try operand(bValue, node)
+        let qy = try activationQuant(out, node)
         let (m, s) = quantizeMultiplier(qa.scaleDouble * qb.scaleDouble / qy.scaleDouble)
         func axes(_ shape: [Int]) -> MatMulAxes {
             let l = MatMulLayout.logicalAxes(rank: shape.count).map(Int32.init)
