@@ -138,6 +138,23 @@ import Testing
         }
     }
 
+    /// The head split (reshape + transpose) and Kᵀ feed BatchMatMul through its axis maps: no
+    /// transpose is left in front of a MatMul (attention: 6 transposes before the pass, 2 after,
+    /// both the softmax's move of its axis innermost and back), and the results are unchanged
+    /// (the int8 bounds above and the float executor test hold).
+    @Test func transposesAreAbsorbedIntoMatMul() throws {
+        let graph = Passes.optimize(try ONNXImporter.importModel(path: Self.path("attention.onnx")))
+        let producers = graph.producers()
+        for node in graph.nodes {
+            guard case .matMul = node.op else { continue }
+            for v in node.inputs {
+                if let p = producers[v], case .transpose = graph.nodes[p].op { Issue.record("\(node.name) reads a transpose") }
+            }
+        }
+        #expect(graph.nodes.filter { if case .transpose = $0.op { return true } else { return false } }.count == 2)
+        #expect(try Self.convert("attention").summary.opCounts["Transpose"] == 2)
+    }
+
     /// Near misses stay unfused (and still import): a mean over another axis, an ε that is a
     /// run-time tensor, an intermediate that is also a graph output.
     @Test func nearMissesAreNotFused() throws {

@@ -30,7 +30,7 @@ enum FloatKernels {
         case .gather(let axis, let indices): return gather(inputs[0], shapes[0], axis: axis, indices: indices)
         case .layerNorm(let epsilon):
             return layerNorm(inputs[0], depth: shapes[0].last ?? 1, gamma: inputs[1], beta: inputs[2], epsilon: epsilon)
-        case .matMul: return matMul(inputs[0], shapes[0], inputs[1], shapes[1], outShape: outShape)
+        case .matMul(let axes): return matMul(inputs[0], shapes[0], inputs[1], shapes[1], outShape: outShape, axes: axes)
         case .convTranspose(let a):
             return convTranspose(inputs[0], shapes[0], filter: inputs[1], filterShape: shapes[1],
                                  bias: inputs[2].isEmpty ? nil : inputs[2], attrs: a, outShape: outShape)
@@ -312,16 +312,16 @@ enum FloatKernels {
     }
 
     /// ONNX MatMul over the logical axes of `MatMulLayout`, sums in Double.
-    static func matMul(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], outShape: [Int]) -> [Float] {
-        func strides(_ shape: [Int]) -> [Int] {
+    static func matMul(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], outShape: [Int],
+                       axes: MatMulAxesIR) -> [Float] {
+        func strides(_ shape: [Int], _ axes: [Int]) -> [Int] {
             let full = TensorLayout.strides(MatMulLayout.padded(shape))
-            let logical = MatMulLayout.logicalShape(shape)
-            return MatMulLayout.logicalAxes(rank: shape.count).enumerated().map { k, axis in
-                k < 2 && logical[k] == 1 ? 0 : full[axis]
-            }
+            let logical = MatMulLayout.logicalShape(shape, axes: axes)
+            return axes.enumerated().map { k, axis in k < 2 && logical[k] == 1 ? 0 : full[axis] }
         }
-        let (sa, sb, sy) = (strides(aShape), strides(bShape), strides(outShape))
-        let y = MatMulLayout.logicalShape(outShape), depth = MatMulLayout.logicalShape(aShape)[3]
+        let (sa, sb, sy) = (strides(aShape, axes.left), strides(bShape, axes.right), strides(outShape, axes.output))
+        let y = MatMulLayout.logicalShape(outShape, axes: axes.output)
+        let depth = MatMulLayout.logicalShape(aShape, axes: axes.left)[3]
         var out = [Float](repeating: 0, count: outShape.reduce(1, *))
         for b0 in 0..<y[0] {
             for b1 in 0..<y[1] {

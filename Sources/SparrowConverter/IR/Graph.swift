@@ -254,10 +254,11 @@ public enum IROp: Equatable, Sendable {
     /// inputs: x, gamma [C] constant, beta [C] constant. Layer normalization over the last IR axis:
     /// (x − mean) / √(variance + epsilon) · gamma + beta.
     case layerNorm(epsilon: Float)
-    /// inputs: a, b (activations of rank 2…4). ONNX MatMul of the two, batched and broadcast over
-    /// the leading axes; `MatMulLayout` says which IR axis holds each ONNX axis (4-D values are
-    /// NHWC views of ONNX [B, heads, rows, columns]).
-    case matMul
+    /// inputs: a, b (rank 2…4; b may be a constant). ONNX MatMul of the two, batched and broadcast
+    /// over the leading axes; `axes` says which axis of each operand's Shape4-padded IR shape holds
+    /// each logical axis (`MatMulLayout`: 4-D values are NHWC views of ONNX [B, heads, rows,
+    /// columns]; a pass may point them into a transpose's input instead).
+    case matMul(MatMulAxesIR)
 
     /// Short name for messages and summaries.
     public var name: String {
@@ -390,6 +391,27 @@ public struct IRGraph: Equatable, Sendable {
     }
 }
 
+/// The Shape4-padded axes of each MatMul operand holding its logical axes (batch0, batch1, then
+/// its two matrix axes: rows and depth of the left, depth and columns of the right, rows and
+/// columns of the output).
+public struct MatMulAxesIR: Equatable, Sendable {
+    public var left: [Int]
+    public var right: [Int]
+    public var output: [Int]
+
+    public init(left: [Int], right: [Int], output: [Int]) {
+        self.left = left
+        self.right = right
+        self.output = output
+    }
+
+    /// The ONNX axes of operands of these ranks, where MatMulLayout puts them.
+    public init(leftRank: Int, rightRank: Int, outputRank: Int) {
+        self.init(left: MatMulLayout.logicalAxes(rank: leftRank), right: MatMulLayout.logicalAxes(rank: rightRank),
+                  output: MatMulLayout.logicalAxes(rank: outputRank))
+    }
+}
+
 /// Where the ONNX MatMul axes of an IR value live. Logical axes (batch0, batch1, first, second)
 /// are ONNX's, right-aligned (rank 3 [B, M, K] is batch0 = 1, batch1 = B); the returned indices
 /// are axes of the IR shape padded to four with leading 1s (Shape4): plain order for rank ≤ 3,
@@ -400,9 +422,10 @@ public enum MatMulLayout {
     /// The IR shape padded to four axes with leading 1s.
     public static func padded(_ shape: [Int]) -> [Int] { [Int](repeating: 1, count: max(0, 4 - shape.count)) + shape }
 
-    /// The logical sizes (batch0, batch1, first, second) of an IR value of shape `shape`.
-    public static func logicalShape(_ shape: [Int]) -> [Int] {
+    /// The logical sizes (batch0, batch1, first, second) of an IR value of shape `shape` whose
+    /// logical axes are `axes` (default: MatMulLayout's for its rank).
+    public static func logicalShape(_ shape: [Int], axes: [Int]? = nil) -> [Int] {
         let p = padded(shape)
-        return logicalAxes(rank: shape.count).map { p[$0] }
+        return (axes ?? logicalAxes(rank: shape.count)).map { p[$0] }
     }
 }

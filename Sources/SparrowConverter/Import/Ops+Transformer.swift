@@ -68,7 +68,8 @@ extension ONNXImporter {
             throw r.error(nil, "the batch dimensions of A \(a.onnxShape) and B \(b.onnxShape) do not broadcast")
         }
         let outShape = batch + [a.onnxShape[a.rank - 2], b.onnxShape[b.rank - 1]]
-        let id = s.emit(.matMul, inputs: [a.id, b.id], irShape: TensorLayout.irShape(ofONNX: outShape), name: r.name,
+        let axes = MatMulAxesIR(leftRank: a.rank, rightRank: b.rank, outputRank: outShape.count)
+        let id = s.emit(.matMul(axes), inputs: [a.id, b.id], irShape: TensorLayout.irShape(ofONNX: outShape), name: r.name,
                         outputName: r.output)
         s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
     }

@@ -258,7 +258,7 @@ struct ModelBuilder {
         case .slice(let begin, let step): try lowerSlice(node, begin: begin, step: step)
         case .gather(let axis, let indices): try lowerGather(node, axis: axis, indices: indices)
         case .layerNorm(let epsilon): try lowerLayerNorm(node, epsilon: epsilon)
-        case .matMul: try lowerBatchMatMul(node)
+        case .matMul(let axes): try lowerBatchMatMul(node, axes)
         }
     }
 
