@@ -82,6 +82,14 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
         case .argMax:
             let p = try ArgMaxParamRecord(decoding: w)
             return "axis \(shape4AxisName(p.axis)), ties: \(p.selectLast ? "last" : "first") maximum"
+        case .layerNorm:
+            let p = try LayerNormParamRecord(decoding: w)
+            return "innermost axis, epsilon term \(p.epsilonTerm) (γ rescales and β terms in the inputs)"
+        case .batchMatMul:
+            let p = try BatchMatMulParamRecord(decoding: w)
+            func axes(_ a: MatMulAxes) -> String { [a.batch0, a.batch1, a.first, a.second].map(shape4AxisName).joined() }
+            return "\(rescaleText(p.output)), \(clampText(p.activation)); axes (batch, batch, matrix): "
+                + "left \(axes(p.leftAxes)), right \(axes(p.rightAxes)), output \(axes(p.outputAxes))"
         case .quantize:
             return try QuantizeParamRecord(decoding: w).roundHalfAway ? "round half away from zero (TFLite)" : "round half to even"
         case .reshape, .dequantize, .lookup, .maximum, .minimum:

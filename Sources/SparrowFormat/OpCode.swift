@@ -67,6 +67,15 @@ public enum OpCode: UInt8 {
     /// inputs: x int8; output int32 indices, x's element count / the axis size (any shape).
     /// Format 1.3. params: ArgMaxParamRecord
     case argMax = 26
+    /// inputs: x int8 [..., C], multipliers int32 const [C], shifts int32 const [C], bias int32
+    /// const [C]; output int8, x's shape: layer normalization over the innermost axis with
+    /// integer statistics, γ folded into the per-channel rescales and β into the bias.
+    /// Format 1.3. params: LayerNormParamRecord
+    case layerNorm = 27
+    /// inputs: left int8, right int8 (both activations); output int8. Batched matrix product,
+    /// each operand's logical axes mapped onto its Shape4 axes by the record (broadcasting a
+    /// batch axis of size 1). Format 1.3. params: BatchMatMulParamRecord
+    case batchMatMul = 28
     /// inputs: a, b int8 (broadcasting); the larger / smaller raw code of each pair, as LiteRT's
     /// MAXIMUM and MINIMUM (no rescaling). No params. Format 1.3 (imported TFLite models).
     case maximum = 40
@@ -116,6 +125,8 @@ public enum OpCode: UInt8 {
         case .slice: return "Slice"
         case .gather: return "Gather"
         case .argMax: return "ArgMax"
+        case .layerNorm: return "LayerNorm"
+        case .batchMatMul: return "BatchMatMul"
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
         case .packedGemm: return "PackedGemm"

@@ -35,6 +35,8 @@ extension Interpreter {
         case .slice: runSlice(o)
         case .gather: runGather(o)
         case .argMax: runArgMax(o)
+        case .layerNorm: runLayerNorm(o)
+        case .batchMatMul: runBatchMatMul(o)
         case .maximum: runMaxMin(o, maximum: true)
         case .minimum: runMaxMin(o, maximum: false)
         case .packedGemm: runPackedGemm(o)

@@ -77,6 +77,8 @@ extension VerifiedModel {
         case .slice: try c.slice()
         case .gather: try c.gather()
         case .argMax: try c.argMax()
+        case .layerNorm: try c.layerNorm()
+        case .batchMatMul: try c.batchMatMul()
         case .maximum, .minimum: try c.maxMin()
         case .packedGemm: try c.packedGemm()
         case .packedDepthwise3x3: try c.packedDepthwise3x3()

@@ -14,7 +14,8 @@ operator that produced it, dequantized), and checks it two ways against onnxrunt
 - end to end: every intermediate tensor against onnxruntime's float run of the whole model on
   the same image (accumulated error, reported; the top-1 class must agree).
 
-Usage: python3 Tests/Fixtures/check_against_onnxruntime.py [path/to/sparrow]
+Usage: python3 Tests/Fixtures/check_against_onnxruntime.py [path/to/sparrow [MODEL ...]]
+(MODEL: entries of MODELS to check, default all)
 Needs: numpy, onnx, onnxruntime (pip). Exit status 0 when every check passes.
 """
 import json
@@ -35,7 +36,10 @@ MODELS = ["digits_cnn", "digits_mlp", "digits_mbv3", "digits_cnn_opset11", "digi
           # and paddle2onnx-style.
           "realistic/effnet_pt13", "realistic/tf_mbv2", "realistic/pd_mbv3s",
           # Two inputs and two outputs (multiio/make_multiio.py): camera + IMU fusion.
-          "multiio/fusion"]
+          "multiio/fusion",
+          # Transformer (transformer/make_transformer.py): ViT on digits, torch opset 13 (decomposed
+          # LayerNorm, fused) and 17 (LayerNormalization); attention (MatMul of two activations).
+          "transformer/vit_digits", "transformer/vit_digits_op17"]
 SAMPLES = [0, 1, 2, 3]
 # Ops without weights only round their output (plus fixed-point approximations such as
 # softmax's exp): 2 steps. Ops with int8 weights also carry weight rounding, which grows with
@@ -78,16 +82,44 @@ def run_model(model, feeds):
     return session.run(None, feeds)
 
 
-def to_onnx_layout(value, onnx_shape):
+IDENTITY4 = (0, 1, 2, 3)
+
+
+def pad4(shape):
+    return [1] * (4 - len(shape)) + list(shape)
+
+
+def canonical_shape(onnx_shape):
+    """Sparrow's own layout of an ONNX value: NHWC for 4-D, the ONNX order otherwise."""
+    s = list(onnx_shape)
+    return [s[0], s[2], s[3], s[1]] if len(s) == 4 else s
+
+
+def to_onnx_layout(value, onnx_shape, perm=IDENTITY4):
     """The dumped layout (NHWC for 4-D) -> ONNX layout of rank len(onnx_shape). Decided by the
-    NHWC convention, not by comparing shapes: an [1,8,8,8] tensor is transposed too."""
+    NHWC convention, not by comparing shapes: an [1,8,8,8] tensor is transposed too. `perm` is the
+    tensor's layout relative to that convention (converter-inserted transposes, e.g. a softmax
+    axis moved innermost): the dumped array, padded to 4-D, is the canonical one transposed by it."""
+    if tuple(perm) != IDENTITY4:
+        canonical = np.asarray(value).reshape(pad4(np.shape(value))).transpose(np.argsort(perm))
+        value = canonical.reshape(canonical_shape(onnx_shape))
+        if len(onnx_shape) == 4:
+            value = value.transpose(0, 3, 1, 2)
+        return value.reshape(onnx_shape).astype(np.float32)
     if value.ndim == 4 and len(onnx_shape) == 4 and value.transpose(0, 3, 1, 2).shape == tuple(onnx_shape):
         value = value.transpose(0, 3, 1, 2)
     return value.reshape(onnx_shape).astype(np.float32)
 
 
-def to_sparrow_layout(value, shape):
-    """ONNX layout -> the dumped layout (NHWC for 4-D), when the element count matches."""
+def to_sparrow_layout(value, shape, perm=IDENTITY4):
+    """ONNX layout -> the dumped layout (NHWC for 4-D, then `perm` as in to_onnx_layout), when
+    the element count matches."""
+    if tuple(perm) != IDENTITY4:
+        value = np.asarray(value, dtype=np.float32)
+        if value.size != int(np.prod(shape)):
+            return None
+        canonical = value.transpose(0, 2, 3, 1) if value.ndim == 4 else value
+        return canonical.reshape(pad4(canonical.shape)).transpose(perm).reshape(shape)
     value = np.asarray(value, dtype=np.float32)
     if value.size != int(np.prod(shape)):
         return None
@@ -105,6 +137,12 @@ def model_files(name):
         inputs = ["image", "imu"]
         return (os.path.join(folder, "fusion.onnx"), {i: os.path.join(folder, f"fusion_calib_{i}.npy") for i in inputs},
                 {i: np.load(os.path.join(folder, f"fusion_test_{i}.npy")) for i in inputs})
+    if name.startswith("transformer/"):
+        base = name.split("/", 1)[1]
+        folder = os.path.join(HERE, "transformer")
+        data = "vit_digits" if base.startswith("vit_digits") else base
+        return (os.path.join(folder, base + ".onnx"), {None: os.path.join(folder, f"{data}_calib.npy")},
+                {None: np.load(os.path.join(folder, f"{data}_x.npy"))})
     if name.startswith("realistic/"):
         base = name.split("/", 1)[1]
         suffix = "_nhwc" if base.startswith("tf_") else ""
@@ -125,6 +163,7 @@ INSPECT_OP = re.compile(r"^\s*\[(\d+)\] (\w+) '([^']*)' \(([^)]*)\) -> (t\d+)")
 INSPECT_TENSOR = re.compile(r"^\s*t(\d+) '([^']*)' (\w+) \[([^\]]*)\].*?( const |$)")
 # Operators the converter inserts around the ONNX graph that change only the dtype or the layout
 # of one ONNX value: their output stands for the same ONNX value as their input.
+TRANSPOSE_PERM = re.compile(r"^\s*output axes take input axes \[([nhwc, ]+)\]")
 SAME_VALUE_OPCODES = {"Quantize", "Dequantize", "Transpose", "Reshape"}
 
 
@@ -133,6 +172,7 @@ def inspect_model(sparrow, model_path):
     (name, dtype, is constant) from `sparrow inspect`."""
     text = subprocess.run([sparrow, "inspect", model_path], check=True, stdout=subprocess.PIPE, text=True).stdout
     ops, tensors = [], {}
+    axis_index = {"n": 0, "h": 1, "w": 2, "c": 3}
     declared = int(re.search(r"operators: (\d+)", text).group(1))
     for line in text.splitlines():
         m = INSPECT_OP.match(line)
@@ -141,9 +181,14 @@ def inspect_model(sparrow, model_path):
             ops.append({"op": int(m.group(1)), "opcode": m.group(2), "opName": m.group(3), "inputs": inputs,
                         "output": int(m.group(5)[1:])})
             continue
+        m = TRANSPOSE_PERM.match(line)
+        if m and ops and ops[-1]["opcode"] == "Transpose":
+            ops[-1]["perm"] = tuple(axis_index[a] for a in m.group(1).split(", "))
+            continue
         m = INSPECT_TENSOR.match(line)
         if m:
-            tensors[int(m.group(1))] = {"name": m.group(2), "dtype": m.group(3), "constant": " const " in line}
+            tensors[int(m.group(1))] = {"name": m.group(2), "dtype": m.group(3), "constant": " const " in line,
+                                        "shape": m.group(4)}
     assert len(ops) == declared, f"parsed {len(ops)} of {declared} operators from sparrow inspect"
     return ops, tensors
 
@@ -171,12 +216,39 @@ def onnx_value_map(graph, ops, tensors):
     return mapped
 
 
+def layouts(ops, tensors, mapped, onnx_shapes):
+    """Each operator output's layout relative to Sparrow's convention for its ONNX value (see
+    to_onnx_layout): a Transpose that keeps the ONNX value (a converter-inserted layout change)
+    composes its permutation; an op that keeps its input's shape keeps its input's layout; all
+    else is canonical. The transposes between a graph input or output's ONNX layout and NHWC
+    (next to Quantize and Dequantize, or reading a tensor not yet in Sparrow's layout, such as
+    an unsqueezed graph input) are the convention itself, not a layout change."""
+    layout = {}
+    producer = {o["output"]: o["opcode"] for o in ops}
+    readers = {}
+    for o in ops:
+        for t in o["inputs"]:
+            readers.setdefault(t, set()).add(o["opcode"])
+    for o in ops:
+        y, x = o["output"], (o["inputs"][0] if o["inputs"] else None)
+        inherited = layout.get(x, IDENTITY4)
+        in_convention = x in mapped and x in tensors and \
+            [int(d) for d in re.findall(r"\d+", tensors[x]["shape"])] == canonical_shape(onnx_shapes[mapped[x]])
+        at_boundary = producer.get(x) == "Quantize" or "Dequantize" in readers.get(y, set()) or \
+            (inherited == IDENTITY4 and not in_convention)
+        if o["opcode"] == "Transpose" and x in mapped and mapped.get(y) == mapped[x] and not at_boundary:
+            layout[y] = tuple(inherited[p] for p in o["perm"])
+        elif x is not None and inherited != IDENTITY4 and tensors[y]["shape"] == tensors[x]["shape"]:
+            layout[y] = inherited
+    return layout
+
+
 def main():
     sparrow = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", ".build", "debug", "sparrow")
     failures, compared, total_ops = [], 0, 0
-    counts = {}
+    counts, per_opcode = {}, {}
     with tempfile.TemporaryDirectory() as work:
-        for name in MODELS:
+        for name in (sys.argv[2:] or MODELS):
             onnx_path, calib_paths, test_x = model_files(name)
             name = name.replace("/", "_")
             model_path = os.path.join(work, name + ".sparrow")
@@ -186,6 +258,7 @@ def main():
             graph_inputs = [i.name for i in graph.input if i.name not in {t.name for t in graph.initializer}]
             ops, tensors = inspect_model(sparrow, model_path)
             mapped = onnx_value_map(graph, ops, tensors)
+            layout = None
             unmapped = [o for o in ops if o["output"] not in mapped]
             for o in unmapped:
                 failures.append(f"{name} op {o['op']} {o['opcode']} '{o['opName']}': output "
@@ -206,6 +279,8 @@ def main():
                 by_tensor = {t["tensor"]: t for t in manifest}
                 reference = onnxruntime_intermediates(onnx_path, sorted(set(mapped.values()) - set(x_feeds)), x_feeds)
                 reference.update(x_feeds)
+                if layout is None:
+                    layout = layouts(ops, tensors, mapped, {k: list(np.shape(v)) for k, v in reference.items()})
 
                 def sparrow_value(t):
                     """What Sparrow computed for tensor t (float, dumped layout) and its step."""
@@ -237,7 +312,8 @@ def main():
                         scale, zero_point = source_values[0][1], source_values[0][2]
                     out_value = mapped[o["output"]]
                     # End to end: against onnxruntime's float run of the whole model.
-                    ref = to_sparrow_layout(reference[out_value], shape)
+                    perm = layout.get(o["output"], IDENTITY4)
+                    ref = to_sparrow_layout(reference[out_value], shape, perm)
                     if ref is None:
                         failures.append(f"{name} op {o['op']} {o['opcode']}: shape {shape} does not hold "
                                         f"ONNX value '{out_value}' {np.shape(reference[out_value])}")
@@ -249,14 +325,14 @@ def main():
                     source_names = sorted({mapped[t] for t in sources})
                     feeds = {}
                     for t, (value, _, _, _) in zip(sources, source_values):
-                        feeds[mapped[t]] = to_onnx_layout(value, np.shape(reference[mapped[t]]))
+                        feeds[mapped[t]] = to_onnx_layout(value, np.shape(reference[mapped[t]]), layout.get(t, IDENTITY4))
                     if source_names == [out_value]:
                         # A dtype/layout operator: the ONNX value passes through unchanged.
-                        replay = to_sparrow_layout(feeds[out_value], shape)
+                        replay = to_sparrow_layout(feeds[out_value], shape, perm)
                     else:
                         try:
                             sub = extract_subgraph(onnx_path, source_names, [out_value])
-                            replay = to_sparrow_layout(run_model(sub, feeds)[0], shape)
+                            replay = to_sparrow_layout(run_model(sub, feeds)[0], shape, perm)
                         except Exception as e:
                             failures.append(f"{name} op {o['op']} {o['opcode']} '{o['opName']}': the ONNX graph "
                                             f"between {source_names} and '{out_value}' cannot be replayed: {e}")
@@ -273,6 +349,8 @@ def main():
                     compared += 1
                     model_compared.add(o["op"])
                     counts[o["opcode"]] = counts.get(o["opcode"], 0) + 1
+                    worst, mean_sum = per_opcode.get(o["opcode"], (0.0, 0.0))
+                    per_opcode[o["opcode"]] = (max(worst, float(op_err.max())), mean_sum + float(op_err.mean()))
                     worst_op = max(worst_op, float(op_err.max()))
                     kind = "weighted" if o["opcode"] in PER_OP_MAX_LSB else "other"
                     worst_by_kind[kind] = max(worst_by_kind.get(kind, 0.0), float(op_err.max()))
@@ -297,7 +375,9 @@ def main():
     for f in failures:
         print("FAIL", f)
     print("compared per opcode:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"onnxruntime op-by-op check: {total_ops} operators in {len(MODELS)} models, {compared} comparisons "
+    print("per-op error by opcode (LSB of the output, max / mean over comparisons):",
+          ", ".join(f"{k} {per_opcode[k][0]:.2f}/{per_opcode[k][1] / counts[k]:.3f}" for k in sorted(counts)))
+    print(f"onnxruntime op-by-op check: {total_ops} operators in {len(sys.argv[2:] or MODELS)} models, {compared} comparisons "
           f"({len(SAMPLES)} samples), {len(failures)} failed")
     return 1 if failures or compared == 0 else 0
 

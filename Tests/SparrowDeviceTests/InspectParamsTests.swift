@@ -64,4 +64,36 @@ import Testing
         #expect(params("/dw/Conv")?.hasPrefix("3×3 stride 1, pads t1 l1 b1 r1, packed in groups of 16 channels, ") == true)
         #expect(params("/pw/Conv")?.contains(", packed NR 8 KR 16, no clamp") == true)
     }
+
+    /// LayerNorm and BatchMatMul records read back by name (Tests/Fixtures/transformer/attention
+    /// and layernorm_op). q·kᵀ reads the head split's reshapes [B, T, heads, d] (Shape4 n, h, w, c)
+    /// directly: q as (batch B = n, batch heads = w, rows T = h, depth d = c), k transposed as
+    /// (n, w, depth c, columns h); the scores [B, heads, T, T] are an NHWC view (n, c, h, w).
+    @Test func transformerParametersAreNamed() throws {
+        let sparrow = try sparrowExecutable()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sparrow-inspect-xf-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = TestFixtures.root.appendingPathComponent("transformer")
+        var text = ""
+        for name in ["attention", "layernorm_op"] {
+            let model = dir.appendingPathComponent("\(name).sparrow").path
+            let converted = try runTool([sparrow, "convert", folder.appendingPathComponent("\(name).onnx").path,
+                                         "--calibration", folder.appendingPathComponent("\(name)_calib.npy").path, "-o", model])
+            #expect(converted.exitCode == 0, "\(converted.stderr)")
+            let r = try runTool([sparrow, "inspect", model])
+            #expect(r.exitCode == 0, "\(r.stderr)")
+            text += r.stdout
+        }
+        let lines = text.split(separator: "\n").map(String.init)
+        func params(_ op: String) -> String? {
+            guard let i = lines.firstIndex(where: { $0.contains("'\(op)'") }), i + 1 < lines.count else { return nil }
+            return lines[i + 1].trimmingCharacters(in: .whitespaces)
+        }
+        let scores = try #require(params("/MatMul"))
+        #expect(scores.hasSuffix("no clamp; axes (batch, batch, matrix): left nwhc, right nwch, output nchw"), "\(scores)")
+        let ln = try #require(params("ln"))
+        #expect(ln.hasPrefix("innermost axis, epsilon term "), "\(ln)")
+        #expect(!text.contains("invalid record"))
+    }
 }

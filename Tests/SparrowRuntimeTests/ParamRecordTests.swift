@@ -133,6 +133,26 @@ import SparrowFormat
         let pad = PadParamRecord(beforeN: 0, beforeH: 1, beforeW: 2, beforeC: 3)
         #expect(pad.words == [0, 1, 2, 3])
         #expect(try decode(pad.words, PadParamRecord.init(decoding:)).get().before(axis: 2) == 2)
+        // LayerNorm: the 64-bit ε term, low word first; E ≤ 2^60.
+        let ln = LayerNormParamRecord(epsilonTerm: 0x0000_0003_8000_0002)
+        #expect(ln.words == [Int32(bitPattern: 0x8000_0002), 3])
+        #expect(try decode(ln.words, LayerNormParamRecord.init(decoding:)).get() == ln)
+        #expect(try decode([0, 1 << 28], LayerNormParamRecord.init(decoding:)).get().epsilonTerm == 1 << 60)
+        #expect(describe(decode([1, 1 << 28], LayerNormParamRecord.init(decoding:))) == "badParameter 268435456 268435456 epsilonTermHigh")
+        #expect(describe(decode([0, -1], LayerNormParamRecord.init(decoding:))) == "badParameter -1 268435456 epsilonTermHigh")
+        #expect(describe(decode([0], LayerNormParamRecord.init(decoding:))) == "wrongParamCount 1 2 params")
+        // BatchMatMul: rescale, clamp, then three axis maps (each a permutation of the Shape4 axes).
+        let mm = BatchMatMulParamRecord(output: Rescale(multiplier: 1 << 30, shift: -3), activation: relu,
+                                        leftAxes: MatMulAxes(batch0: 0, batch1: 3, first: 1, second: 2),
+                                        rightAxes: .rowMajor, outputAxes: MatMulAxes(batch0: 0, batch1: 3, first: 1, second: 2))
+        #expect(mm.words == [1 << 30, -3, -5, 127, 0, 3, 1, 2, 0, 1, 2, 3, 0, 3, 1, 2])
+        #expect(try decode(mm.words, BatchMatMulParamRecord.init(decoding:)).get() == mm)
+        var bad = mm.words; bad[9] = 2
+        #expect(describe(decode(bad, BatchMatMulParamRecord.init(decoding:))) == "badParameter 2 3 rightAxes")
+        bad = mm.words; bad[12] = -1
+        #expect(describe(decode(bad, BatchMatMulParamRecord.init(decoding:))) == "badParameter -1 3 outputAxes")
+        bad = mm.words; bad[0] = 1
+        #expect(describe(decode(bad, BatchMatMulParamRecord.init(decoding:))) == "badMultiplier 1 1073741824 outputMultiplier")
         #expect(ResizeParamRecord(bilinear: true).words == [1])
         #expect(ResizeParamRecord(bilinear: false).words == [0])
         #expect(try decode([1], ResizeParamRecord.init(decoding:)).get() == ResizeParamRecord(bilinear: true))

@@ -28,6 +28,9 @@ enum FloatKernels {
         case .resize(let a): return resize(inputs[0], shapes[0], a, outShape: outShape)
         case .slice(let begin, let step): return slice(inputs[0], shapes[0], begin: begin, step: step, outShape: outShape)
         case .gather(let axis, let indices): return gather(inputs[0], shapes[0], axis: axis, indices: indices)
+        case .layerNorm(let epsilon):
+            return layerNorm(inputs[0], depth: shapes[0].last ?? 1, gamma: inputs[1], beta: inputs[2], epsilon: epsilon)
+        case .matMul(let axes): return matMul(inputs[0], shapes[0], inputs[1], shapes[1], outShape: outShape, axes: axes)
         case .convTranspose(let a):
             return convTranspose(inputs[0], shapes[0], filter: inputs[1], filterShape: shapes[1],
                                  bias: inputs[2].isEmpty ? nil : inputs[2], attrs: a, outShape: outShape)
@@ -289,6 +292,50 @@ enum FloatKernels {
         var out: [Float] = []
         for o in 0..<outer {
             for i in indices { out += x[((o * n + i) * inner)..<((o * n + i + 1) * inner)] }
+        }
+        return out
+    }
+
+    /// Layer normalization of each row of `depth` values, statistics in Double.
+    static func layerNorm(_ x: [Float], depth: Int, gamma: [Float], beta: [Float], epsilon: Float) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        for start in stride(from: 0, to: x.count, by: depth) {
+            let row = x[start..<(start + depth)].map(Double.init)
+            let mean = row.reduce(0, +) / Double(depth)
+            let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(depth)
+            let inverse = 1 / (variance + Double(epsilon)).squareRoot()
+            for i in 0..<depth {
+                out[start + i] = Float((row[i] - mean) * inverse * Double(gamma[i]) + Double(beta[i]))
+            }
+        }
+        return out
+    }
+
+    /// ONNX MatMul over the logical axes of `MatMulLayout`, sums in Double.
+    static func matMul(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], outShape: [Int],
+                       axes: MatMulAxesIR) -> [Float] {
+        func strides(_ shape: [Int], _ axes: [Int]) -> [Int] {
+            let full = TensorLayout.strides(MatMulLayout.padded(shape))
+            let logical = MatMulLayout.logicalShape(shape, axes: axes)
+            return axes.enumerated().map { k, axis in k < 2 && logical[k] == 1 ? 0 : full[axis] }
+        }
+        let (sa, sb, sy) = (strides(aShape, axes.left), strides(bShape, axes.right), strides(outShape, axes.output))
+        let y = MatMulLayout.logicalShape(outShape, axes: axes.output)
+        let depth = MatMulLayout.logicalShape(aShape, axes: axes.left)[3]
+        var out = [Float](repeating: 0, count: outShape.reduce(1, *))
+        for b0 in 0..<y[0] {
+            for b1 in 0..<y[1] {
+                for m in 0..<y[2] {
+                    for n in 0..<y[3] {
+                        var sum = 0.0
+                        for k in 0..<depth {
+                            sum += Double(a[b0 * sa[0] + b1 * sa[1] + m * sa[2] + k * sa[3]])
+                                * Double(b[b0 * sb[0] + b1 * sb[1] + k * sb[2] + n * sb[3]])
+                        }
+                        out[b0 * sy[0] + b1 * sy[1] + m * sy[2] + n * sy[3]] = Float(sum)
+                    }
+                }
+            }
         }
         return out
     }

@@ -251,6 +251,14 @@ public enum IROp: Equatable, Sendable {
     case slice(begin: [Int], step: [Int])
     /// Gather along an IR axis with constant indices (in range): output axis size = indices.count.
     case gather(axis: Int, indices: [Int])
+    /// inputs: x, gamma [C] constant, beta [C] constant. Layer normalization over the last IR axis:
+    /// (x − mean) / √(variance + epsilon) · gamma + beta.
+    case layerNorm(epsilon: Float)
+    /// inputs: a, b (rank 2…4; b may be a constant). ONNX MatMul of the two, batched and broadcast
+    /// over the leading axes; `axes` says which axis of each operand's Shape4-padded IR shape holds
+    /// each logical axis (`MatMulLayout`: 4-D values are NHWC views of ONNX [B, heads, rows,
+    /// columns]; a pass may point them into a transpose's input instead).
+    case matMul(MatMulAxesIR)
 
     /// Short name for messages and summaries.
     public var name: String {
@@ -276,6 +284,8 @@ public enum IROp: Equatable, Sendable {
         case .convTranspose(let a): return a.isDepthwise ? "DepthwiseTransposeConv2D" : "TransposeConv2D"
         case .slice: return "Slice"
         case .gather: return "Gather"
+        case .layerNorm: return "LayerNorm"
+        case .matMul: return "BatchMatMul"
         }
     }
 
@@ -378,5 +388,44 @@ public struct IRGraph: Equatable, Sendable {
         var counts: [String: Int] = [:]
         for node in nodes { counts[node.op.name, default: 0] += 1 }
         return counts
+    }
+}
+
+/// The Shape4-padded axes of each MatMul operand holding its logical axes (batch0, batch1, then
+/// its two matrix axes: rows and depth of the left, depth and columns of the right, rows and
+/// columns of the output).
+public struct MatMulAxesIR: Equatable, Sendable {
+    public var left: [Int]
+    public var right: [Int]
+    public var output: [Int]
+
+    public init(left: [Int], right: [Int], output: [Int]) {
+        self.left = left
+        self.right = right
+        self.output = output
+    }
+
+    /// The ONNX axes of operands of these ranks, where MatMulLayout puts them.
+    public init(leftRank: Int, rightRank: Int, outputRank: Int) {
+        self.init(left: MatMulLayout.logicalAxes(rank: leftRank), right: MatMulLayout.logicalAxes(rank: rightRank),
+                  output: MatMulLayout.logicalAxes(rank: outputRank))
+    }
+}
+
+/// Where the ONNX MatMul axes of an IR value live. Logical axes (batch0, batch1, first, second)
+/// are ONNX's, right-aligned (rank 3 [B, M, K] is batch0 = 1, batch1 = B); the returned indices
+/// are axes of the IR shape padded to four with leading 1s (Shape4): plain order for rank ≤ 3,
+/// (n, c, h, w) for a 4-D value, whose NHWC IR shape holds ONNX NCHW.
+public enum MatMulLayout {
+    public static func logicalAxes(rank: Int) -> [Int] { rank == 4 ? [0, 3, 1, 2] : [0, 1, 2, 3] }
+
+    /// The IR shape padded to four axes with leading 1s.
+    public static func padded(_ shape: [Int]) -> [Int] { [Int](repeating: 1, count: max(0, 4 - shape.count)) + shape }
+
+    /// The logical sizes (batch0, batch1, first, second) of an IR value of shape `shape` whose
+    /// logical axes are `axes` (default: MatMulLayout's for its rank).
+    public static func logicalShape(_ shape: [Int], axes: [Int]? = nil) -> [Int] {
+        let p = padded(shape)
+        return (axes ?? logicalAxes(rank: shape.count)).map { p[$0] }
     }
 }

@@ -119,7 +119,7 @@ struct ImportState {
         // node downstream of a failed one is skipped: its input shapes are unknown).
         var blockers: [ImportError] = []
         var failedValues: Set<String> = []
-        for (index, node) in onnx.nodes.enumerated() {
+        for (index, node) in DecomposedLayerNorm.fuse(onnx).enumerated() {
             let reader = NodeReader(node: node, index: index, opset: opset)
             if let blocker = importNode(reader, skipping: failedValues) {
                 blockers.append(blocker)

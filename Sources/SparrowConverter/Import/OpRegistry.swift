@@ -23,6 +23,7 @@ extension ONNXImporter {
         reg["PRelu"] = { s, r in try importPRelu(&s, r) }
         reg["Resize"] = { s, r in try importResize(&s, r, isUpsample: false) }
         reg["Upsample"] = { s, r in try importResize(&s, r, isUpsample: true) }
+        reg["LayerNormalization"] = { s, r in try importLayerNormalization(&s, r) }   // Ops+Transformer.swift
         reg["ConvTranspose"] = { s, r in try importLifting1D(&s, r) { s, r in try importConvTranspose(&s, r) } }
         // Elementwise (Ops+Elementwise.swift).
         for (name, kind) in [("Add", BinaryKind.add), ("Sub", .sub), ("Mul", .mul), ("Div", .div),

@@ -151,6 +151,12 @@ extension ONNXImporter {
     }
 
     static func importMatMul(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+        // A run-time B, or a batched (rank > 2) constant one: BatchMatMul. A 2-D constant B is weights.
+        switch try r.symbol(1, in: s) {
+        case .activation: return try importMatMulOfActivations(&s, r)
+        case .constant(let c) where c.shape.count > 2: return try importMatMulOfActivations(&s, r)
+        default: break
+        }
         let a = try r.activationInput(0, in: s)
         guard a.rank >= 2 else { throw r.inputError(0, "has shape \(a.onnxShape); MatMul needs rank >= 2") }
         let b = try r.constant(1, in: s, what: "the right-hand matrix (weights)")

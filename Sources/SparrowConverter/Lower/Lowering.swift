@@ -257,6 +257,8 @@ struct ModelBuilder {
         case .convTranspose(let a): try lowerTransposeConvolution(node, a)
         case .slice(let begin, let step): try lowerSlice(node, begin: begin, step: step)
         case .gather(let axis, let indices): try lowerGather(node, axis: axis, indices: indices)
+        case .layerNorm(let epsilon): try lowerLayerNorm(node, epsilon: epsilon)
+        case .matMul(let axes): try lowerBatchMatMul(node, axes)
         }
     }
 

@@ -50,3 +50,32 @@ extension Passes {
         return removeDeadNodes(g)
     }
 }
+
+extension Passes {
+    /// A MatMul operand produced by a transpose read by nothing else reads the transpose's input
+    /// directly, its logical axes moved through the permutation (BatchMatMul walks any axis order
+    /// through strides): attention's head split (reshape + transpose) and Kᵀ cost no copy.
+    public static func absorbTransposesIntoMatMul(_ graph: IRGraph) -> IRGraph {
+        var g = graph
+        let producers = g.producers()
+        var readers = [Int](repeating: 0, count: g.values.count)
+        for node in g.nodes { for v in node.inputs where v >= 0 { readers[v] += 1 } }
+        for i in g.nodes.indices {
+            guard case .matMul(var axes) = g.nodes[i].op else { continue }
+            for k in 0..<2 {
+                let value = g.nodes[i].inputs[k]
+                guard value >= 0, readers[value] == 1, !g.isGraphOutput(value), let p = producers[value],
+                      case .transpose(let perm) = g.nodes[p].op else { continue }
+                let source = g.nodes[p].inputs[0]
+                // Padded to four axes: padded output axis j reads padded input axis paddedPerm[j].
+                let lead = 4 - perm.count
+                let paddedPerm = Array(0..<lead) + perm.map { $0 + lead }
+                guard g.values[source].shape.count == perm.count else { continue }
+                if k == 0 { axes.left = axes.left.map { paddedPerm[$0] } } else { axes.right = axes.right.map { paddedPerm[$0] } }
+                g.nodes[i].inputs[k] = source
+            }
+            g.nodes[i].op = .matMul(axes)
+        }
+        return removeDeadNodes(g)
+    }
+}

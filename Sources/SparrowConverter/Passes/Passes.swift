@@ -18,6 +18,7 @@ public enum Passes {
         g = fuseGELU(g)
         g = fuseActivations(g)
         g = composeTransposes(g)
+        g = absorbTransposesIntoMatMul(g)
         g = absorbInputTransposes(g)
         g = simplifyReshapes(g)
         g = removeIdentities(g)
