@@ -67,6 +67,9 @@ public enum OpCode: UInt8 {
     /// inputs: x int8; output int32 indices, x's element count / the axis size (any shape).
     /// Format 1.3. params: ArgMaxParamRecord
     case argMax = 26
+    /// Log-softmax along the last axis; output scale 16/256, zero point 127 (TFLite's int8
+    /// LOG_SOFTMAX convention). Format 1.3. params: SoftmaxParamRecord
+    case logSoftmax = 30
     /// inputs: a, b int8 (broadcasting); the larger / smaller raw code of each pair, as LiteRT's
     /// MAXIMUM and MINIMUM (no rescaling). No params. Format 1.3 (imported TFLite models).
     case maximum = 40
@@ -106,6 +109,7 @@ public enum OpCode: UInt8 {
         case .slice: return "Slice"
         case .gather: return "Gather"
         case .argMax: return "ArgMax"
+        case .logSoftmax: return "LogSoftmax"
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
         case .packedGemm: return "PackedGemm"

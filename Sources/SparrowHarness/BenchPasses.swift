@@ -143,6 +143,11 @@ extension Interpreter {
         case .int32?:
             let v = base.assumingMemoryBound(to: Int32.self)
             for j in 1..<max(bytes.count / 4, 1) where v[j] > v[best] { best = j }
+        case .int64?:
+            // An ArgMax output: a single index is the class itself.
+            let v = base.assumingMemoryBound(to: Int64.self)
+            if bytes.count == 8 { return Int(truncatingIfNeeded: v[0]) }
+            for j in 1..<max(bytes.count / 8, 1) where v[j] > v[best] { best = j }
         case nil:
             break
         }

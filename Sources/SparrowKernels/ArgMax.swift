@@ -4,6 +4,18 @@
 /// is comparing real values (for a positive scale); no arithmetic, nothing to overflow.
 public func argMaxS8(input: UnsafePointer<Int8>, inputShape: Shape4, axis: Int, selectLast: Bool,
                      output: UnsafeMutablePointer<Int32>) {
+    argMax(input: input, inputShape: inputShape, axis: axis, selectLast: selectLast, output: output)
+}
+
+/// The same with int64 indices (ONNX ArgMax/ArgMin's output type).
+public func argMaxS8(input: UnsafePointer<Int8>, inputShape: Shape4, axis: Int, selectLast: Bool,
+                     output: UnsafeMutablePointer<Int64>) {
+    argMax(input: input, inputShape: inputShape, axis: axis, selectLast: selectLast, output: output)
+}
+
+@inline(__always)
+func argMax<Index: FixedWidthInteger>(input: UnsafePointer<Int8>, inputShape: Shape4, axis: Int, selectLast: Bool,
+                                      output: UnsafeMutablePointer<Index>) {
     var outer = 1, inner = 1
     for d in 0..<4 {
         if d < axis { outer *= inputShape[d] } else if d > axis { inner *= inputShape[d] }
@@ -12,12 +24,12 @@ public func argMaxS8(input: UnsafePointer<Int8>, inputShape: Shape4, axis: Int, 
     for o in 0..<outer {
         let base = input + o * depth * inner
         for i in 0..<inner {
-            var best = base[i], bestIndex: Int32 = 0
+            var best = base[i], bestIndex: Index = 0
             for k in 1..<max(depth, 1) {
                 let v = base[k * inner + i]
                 if v > best || (selectLast && v == best) {
                     best = v
-                    bestIndex = Int32(k)
+                    bestIndex = Index(k)
                 }
             }
             output[o * inner + i] = bestIndex
