@@ -30,25 +30,44 @@ let log1pTableQ30: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int3
      619_887_653, 629_265_371, 638_561_895, 647_778_619, 656_916_903,
      665_978_069, 674_963_409, 683_874_180, 692_711_611, 701_476_899,
      710_171_213, 718_795_691, 727_351_448, 735_839_570, 744_261_118)
-/// round(ln 2 · 2^30).
-let ln2Q30: Int64 = 744_261_118
+/// round(ln 2 · 2^22).
+let ln2Q22: Int32 = 2_907_270
 
-/// ln(1 + f) · 2^30 for f = fQ31 / 2^31 ∈ [0, 1), by linear interpolation in the 65-point table:
-/// the error is below (1/64)²/8 < 2^−15, far under the output step of 1/16.
+/// ln(1 + f) · 2^22 for f = fQ31 / 2^31 ∈ [0, 1), by linear interpolation in the 65-point table
+/// (entries taken to Q(22)): the error is below (1/64)²/8 + 2^−21 < 2^−14, far under the output
+/// step of 1/16. Int32 only (armv7 Embedded builds avoid Int64 arithmetic).
 @inline(__always)
-func log1pQ30(_ fQ31: Int32) -> Int64 {
+func log1pQ22(_ fQ31: Int32) -> Int32 {
     let index = Int(fQ31 >> 25)                         // 0 … 63
-    let fraction = Int64(fQ31 & ((1 << 25) - 1))       // position between entries, / 2^25
-    return withUnsafeBytes(of: log1pTableQ30) { raw -> Int64 in
+    let fraction = (fQ31 & ((1 << 25) - 1)) >> 10       // position between entries, / 2^15
+    return withUnsafeBytes(of: log1pTableQ30) { raw -> Int32 in
         let t = raw.bindMemory(to: Int32.self)
-        let lower = Int64(t[index]), upper = Int64(t[index + 1])
-        // (upper − lower) < 2^25 and fraction < 2^25: the product is < 2^50.
-        return lower + (((upper - lower) * fraction) >> 25)
+        let lower = t[index] >> 8, step = (t[index + 1] >> 8) - lower
+        // step ≤ 65,030 < 2^16 and fraction < 2^15: the product is < 2^31.
+        return lower + ((step * fraction) >> 15)
+    }
+}
+
+/// Differences whose rescaled value is below −17 give log-probabilities below −17, under the
+/// lowest output code (−15.94): they saturate, and their exps (< 2^−24 each) are left out of the
+/// sum as softmax leaves its small terms out. This bound also keeps every rescaled difference
+/// within ±17·2^26 (no saturation in the Q(5) rescale).
+let logSoftmaxDiffFloor = 17.0
+
+extension SoftmaxParams {
+    /// Prepare-time for LogSoftmax: softmax's β·s multiplier, with diffMin at the differences
+    /// that can still produce an output above the lowest code (at most 255).
+    public static func prepareLogSoftmax(inputScale: Double, beta: Double) -> SoftmaxParams {
+        var p = prepare(inputScale: inputScale, beta: beta)
+        let radius = (logSoftmaxDiffFloor / (beta * inputScale)).rounded(.down)
+        p.diffMin = -Int32(min(max(radius, 0), 255))
+        return p
     }
 }
 
 /// int8 log-softmax over rows of `depth` values (`outer` rows), output scale 16/256, zero point
-/// 127. Same parameters as softmax (β·s in Q(5), diffMin). Precondition: depth ≤ softmaxMaxDepth.
+/// 127. Parameters from `SoftmaxParams.prepareLogSoftmax` (β·s in Q(5), diffMin). Precondition:
+/// depth ≤ softmaxMaxDepth.
 public func logSoftmaxS8(_ p: SoftmaxParams, input: UnsafePointer<Int8>, outer: Int, depth: Int,
                          output: UnsafeMutablePointer<Int8>) {
     for row in 0..<outer {
@@ -59,26 +78,25 @@ public func logSoftmaxS8(_ p: SoftmaxParams, input: UnsafePointer<Int8>, outer: 
         let maxInRow = Int32(maxValue)
 
         // sum = 2^bitsOverUnit · (1 + f), f ∈ [0, 1), sum ≥ 1 (softmaxS8's normalization), so
-        // ln sum = bitsOverUnit · ln 2 + ln(1 + f) ∈ [0, ln 65536 ≈ 11.1], in Q(30) within Int64.
+        // ln sum = bitsOverUnit · ln 2 + ln(1 + f) ∈ [0, ln 65536 ≈ 11.1], in Q(22) units.
         let (sumOfExps, sumIntegerBits) = softmaxRowSum(p, x, depth: depth, maxInRow: maxInRow)
         let headroomPlusOne = Int32(UInt32(bitPattern: sumOfExps).leadingZeroBitCount)
-        let bitsOverUnit = Int64(sumIntegerBits - headroomPlusOne)
+        let bitsOverUnit = sumIntegerBits - headroomPlusOne
         let f = Int32(bitPattern: (UInt32(bitPattern: sumOfExps) &<< UInt32(headroomPlusOne)) &- (UInt32(1) << 31))
-        let logSumQ30 = bitsOverUnit * ln2Q30 + log1pQ30(f)
+        let logSumQ22 = bitsOverUnit * ln2Q22 + log1pQ22(f)
 
         for i in 0..<depth {
             let difference = Int32(x[i]) &- maxInRow
             guard difference >= p.diffMin else {
-                out[i] = -128          // d < −31: far below the lowest code (−15.94)
+                out[i] = -128          // below the lowest code
                 continue
             }
-            // d in Q(5) (raw / 2^26, ≥ −32); d − ln sum in units of 2^−30: |value| < 2^36.
-            let rescaled = Int64(multiplyByQuantizedMultiplier(difference, p.inputMultiplier, p.inputShift))
-            let logProbabilityQ30 = (rescaled << 4) - logSumQ30
-            // · 16 (the output step) → units of 2^−26; round half up.
-            let steps = (logProbabilityQ30 + (1 << 25)) >> 26
-            let code = Int64(logSoftmaxOutputZeroPoint) + steps
-            out[i] = Int8(min(max(code, -128), 127))
+            // d ∈ [−17, 0] in Q(5) (raw / 2^26), to units of 2^−22; d − ln sum > −29·2^22.
+            let d = roundingDivideByPOT(multiplyByQuantizedMultiplier(difference, p.inputMultiplier, p.inputShift), 4)
+            let logProbability = d - logSumQ22
+            // · 16 (the output step) = / 2^18 in these units; round half up.
+            let steps = (logProbability + (1 << 17)) >> 18
+            out[i] = Int8(min(max(logSoftmaxOutputZeroPoint + steps, -128), 127))
         }
     }
 }

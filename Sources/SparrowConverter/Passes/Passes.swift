@@ -20,6 +20,7 @@ public enum Passes {
         g = composeTransposes(g)
         g = absorbInputTransposes(g)
         g = simplifyReshapes(g)
+        g = foldHighRank(g)
         g = removeIdentities(g)
         g = removeDeadNodes(g)
         return g

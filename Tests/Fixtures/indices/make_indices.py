@@ -12,8 +12,10 @@ onnxruntime's float outputs on seeded inputs.
                   -> Reshape [1,8,5,5] -> Conv 1x1 8->4                                   (ShuffleNet channel shuffle)
   yolo5d          x[1,6,4,4] -> Conv 1x1 6->12 -> Reshape [1,3,4,4,4] -> Transpose [0,1,3,4,2]
                   -> Sigmoid -> Reshape [1,48,4]                                          (YOLO head)
-  space6d         x[1,4,4,4] -> Reshape [1,4,2,2,2,2] -> Transpose [0,1,3,5,2,4]
-                  -> Reshape [1,16,2,2]                                                    (rank-6 space-to-depth)
+  space6d         x[1,4,4,4] -> Relu -> Reshape [1,4,2,2,2,2] -> Transpose [0,3,5,1,2,4]
+                  -> Reshape [1,16,2,2]                  (rank-6 space-to-depth, blocks first: folds to 4 groups)
+  space6d_crd     the same with Transpose [0,1,3,5,2,4] (channels first): 5 groups, which no rank-4
+                  transpose can do; the converter must name the node
 
 Files per model: <name>.onnx, <name>_calib.npy (1024 samples for
 the 2-D inputs, whose FC logits reach further out, 256 for the others), <name>_x.npy (16 test inputs),
@@ -106,10 +108,11 @@ save("yolo5d",
       const("s5", [1, 3, 4, 4, 4], np.int64), const("s3", [1, 48, 4], np.int64)],
      [1, 6, 4, 4], [("y", F, [1, 48, 4])])
 
-save("space6d",
-     [helper.make_node("Relu", ["x"], ["a"], name="relu"),
-      helper.make_node("Reshape", ["a", "s6"], ["r6"], name="blocks"),
-      helper.make_node("Transpose", ["r6"], ["t6"], name="to_depth", perm=[0, 1, 3, 5, 2, 4]),
-      helper.make_node("Reshape", ["t6", "s4"], ["y"], name="merge")],
-     [const("s6", [1, 4, 2, 2, 2, 2], np.int64), const("s4", [1, 16, 2, 2], np.int64)],
-     [1, 4, 4, 4], [("y", F, [1, 16, 2, 2])])
+for name, perm in [("space6d", [0, 3, 5, 1, 2, 4]), ("space6d_crd", [0, 1, 3, 5, 2, 4])]:
+    save(name,
+         [helper.make_node("Relu", ["x"], ["a"], name="relu"),
+          helper.make_node("Reshape", ["a", "s6"], ["r6"], name="blocks"),
+          helper.make_node("Transpose", ["r6"], ["t6"], name="to_depth", perm=perm),
+          helper.make_node("Reshape", ["t6", "s4"], ["y"], name="merge")],
+         [const("s6", [1, 4, 2, 2, 2, 2], np.int64), const("s4", [1, 16, 2, 2], np.int64)],
+         [1, 4, 4, 4], [("y", F, [1, 16, 2, 2])])
