@@ -35,12 +35,21 @@ MODELS = ["digits_cnn", "digits_mlp", "digits_mbv3", "digits_cnn_opset11", "digi
           # and paddle2onnx-style.
           "realistic/effnet_pt13", "realistic/tf_mbv2", "realistic/pd_mbv3s",
           # Two inputs and two outputs (multiio/make_multiio.py): camera + IMU fusion.
-          "multiio/fusion"]
+          "multiio/fusion",
+          # Segmenter and detector head (detectors/make_detectors.py): DBNet-style FPN with Resize
+          # and ConvTranspose + Sigmoid (symbolic H, W); MTCNN-style PRelu net with box and class outputs.
+          "detectors/dbnet", "detectors/mtcnn"]
+# Extra `sparrow convert` arguments per model.
+CONVERT_ARGS = {"detectors/dbnet": ["--input-shape", "image=1,3,64,64"]}
+# Graph outputs whose top-1 must agree with onnxruntime (default: every output). A probability
+# map or box coordinates have no meaningful top-1: they are checked element-wise as every op is.
+TOP1_OUTPUTS = {"detectors/dbnet": set(), "detectors/mtcnn": {"face_prob"}}
 SAMPLES = [0, 1, 2, 3]
 # Ops without weights only round their output (plus fixed-point approximations such as
 # softmax's exp): 2 steps. Ops with int8 weights also carry weight rounding, which grows with
 # the accumulation depth (|Σ x·Δw| ≤ Σ|x|·s_w/2): 6 steps covers the depths in these models.
-PER_OP_MAX_LSB = {"Conv2D": 6.0, "DepthwiseConv2D": 6.0, "FullyConnected": 6.0}
+PER_OP_MAX_LSB = {"Conv2D": 6.0, "DepthwiseConv2D": 6.0, "FullyConnected": 6.0,
+                  "TransposeConv2D": 6.0, "DepthwiseTransposeConv2D": 6.0}
 PER_OP_DEFAULT_MAX_LSB = 2.0
 
 
@@ -102,6 +111,11 @@ def model_files(name):
         inputs = ["image", "imu"]
         return (os.path.join(folder, "fusion.onnx"), {i: os.path.join(folder, f"fusion_calib_{i}.npy") for i in inputs},
                 {i: np.load(os.path.join(folder, f"fusion_test_{i}.npy")) for i in inputs})
+    if name.startswith("detectors/"):
+        base = name.split("/", 1)[1]
+        folder = os.path.join(HERE, "detectors")
+        return (os.path.join(folder, base + ".onnx"), {None: os.path.join(folder, f"{base}_calib.npy")},
+                {None: np.load(os.path.join(folder, f"{base}_test_x.npy"))})
     if name.startswith("realistic/"):
         base = name.split("/", 1)[1]
         suffix = "_nhwc" if base.startswith("tf_") else ""
@@ -175,9 +189,10 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for name in MODELS:
             onnx_path, calib_paths, test_x = model_files(name)
+            convert_args, top1_outputs = CONVERT_ARGS.get(name, []), TOP1_OUTPUTS.get(name)
             name = name.replace("/", "_")
             model_path = os.path.join(work, name + ".sparrow")
-            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path] + named("--calibration", calib_paths),
+            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path] + named("--calibration", calib_paths) + convert_args,
                            check=True, stdout=subprocess.DEVNULL)
             graph = onnx.load(onnx_path).graph
             graph_inputs = [i.name for i in graph.input if i.name not in {t.name for t in graph.initializer}]
@@ -281,6 +296,8 @@ def main():
                         if any(i["name"] == out.name for i in tensors.values()) else None
                     if got is None:
                         failures.append(f"{name}: graph output '{out.name}' not found in the Sparrow model")
+                    elif top1_outputs is not None and out.name not in top1_outputs:
+                        continue
                     elif int(np.argmax(got[0])) != int(np.argmax(reference[out.name])):
                         failures.append(f"{name} sample {s} output '{out.name}': top-1 {np.argmax(got[0])} "
                                         f"vs onnxruntime {np.argmax(reference[out.name])}")
