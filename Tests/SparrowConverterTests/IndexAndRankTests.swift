@@ -5,7 +5,8 @@ import Foundation
 import SparrowFormat
 import SparrowNPY
 import SparrowONNX
-import SparrowRuntime
+@testable import SparrowRuntime
+import SparrowTestSupport
 import Testing
 @testable import SparrowConverter
 
@@ -112,6 +113,26 @@ import Testing
         let error = #expect(throws: ConversionError.self) { try Self.converted("space6d_crd") }
         let text = error.map { "\($0)" } ?? ""
         #expect(text.contains("to_depth") && text.contains("rank-6") && text.contains("rank ≤ 4"), "\(text)")
+    }
+
+    /// The verifier holds LogSoftmax to its fixed output quantization (zero point 127, scale
+    /// 16/256): a file claiming another is rejected naming the operator and field.
+    @Test func logSoftmaxOutputQuantizationIsVerified() throws {
+        let bytes = try Self.converted("logsoftmax_fc").bytes
+        let file = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+        defer { file.deallocate() }
+        bytes.withUnsafeBytes { file.copyMemory(from: $0) }
+        let model = try VerifiedModel.verify(UnsafeRawBufferPointer(file))
+        let k = try #require((0..<model.operatorCount).first { model.op($0).opcode == .logSoftmax })
+        let y = model.output(model.op(k), 0)
+        let record = model.tensorsAt + y * TensorRecord.size
+        for (offset, value, field) in [(20, UInt32(bitPattern: Int32(-128)).littleEndian, "output zero point"),
+                                       (24, Float(1.0 / 256).bitPattern.littleEndian, "output scale")] {
+            var mutated = bytes
+            withUnsafeBytes(of: value) { for i in 0..<4 { mutated[record + offset + i] = $0[i] } }
+            let error = HostModel.verificationError(resealed(mutated))
+            #expect(error?.index == k && error.map { "\($0.field)" } == field, "\(String(describing: error))")
+        }
     }
 
     /// The merge rules on hand-derived cases.
