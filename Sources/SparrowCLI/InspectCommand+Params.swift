@@ -39,7 +39,7 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
                 + (opcode == .averagePool ? ", padded cells \(p.countIncludePad ? "counted" : "not counted")" : "")
         case .mean, .requantize:
             return "rescale \(rescaleText(try RescaleParamRecord(decoding: w).rescale))"
-        case .softmax:
+        case .softmax, .logSoftmax:
             let p = try SoftmaxParamRecord(decoding: w)
             return "input \(rescaleText(p.input)), diff min \(p.diffMin)"
         case .prelu:

@@ -105,7 +105,12 @@ enum RunCommand {
             guard let r = names.firstIndex(of: name), k < batch.allOutputs.count else {
                 throw CLIError("--compare: the ONNX model has no output '\(name)' (its outputs: \(names.joined(separator: ", ")))")
             }
-            let int8 = batch.allOutputs[k], float = reference[r]
+            var int8 = batch.allOutputs[k]
+            let float = reference[r]
+            if model.tensor(model.graphOutput(k)).dtype == .int64 {
+                // ArgMax indices: the buffer's words are int64s.
+                int8 = int8.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }.map { Float($0) }
+            }
             guard float.count == int8.count else {
                 throw CLIError("--compare: output '\(name)' has \(float.count) values in the ONNX model, \(int8.count) in the Sparrow model")
             }

@@ -24,6 +24,7 @@ commands:
   bench-exits   early-exit model: accuracy, MACs and time at full depth vs with exits (Docs/early-exit.md)
   bench-kernels time the dense int8 conv / depthwise / FC kernels on fixed shapes (Docs/performance.md)
   soak          run a model a million times: resident memory at start and end, output drift
+  operators     the ONNX ops the converter accepts, their limits and Sparrow operators (Docs/operators.md)
   demo          the main job: convert the bundled digits model, build for a board, run it under qemu
 """
 
@@ -49,6 +50,7 @@ do {
     case "bench-kernels": status = try BenchKernelsCommand.main(arguments)
     case "bench-exits": status = try BenchExitsCommand.main(arguments)
     case "soak": status = try SoakCommand.main(arguments)
+    case "operators": status = try OperatorsCommand.main(arguments)
     case "--help", "-h", "help": print(usage); status = 0
     case "--version", "version":
         print("sparrow \(sparrowVersion) (writes .sparrow format \(ModelFormat.versionMajor).\(ModelFormat.versionMinor))")

@@ -82,13 +82,15 @@ public enum Section: UInt8 {
 
 /// Element types. Raw values are the on-disk codes.
 public enum DType: UInt8 {
-    case int8 = 1, uint8 = 2, int16 = 3, int32 = 4, float32 = 5
+    /// int64: ArgMax indices written as ONNX returns them (format 1.3).
+    case int8 = 1, uint8 = 2, int16 = 3, int32 = 4, float32 = 5, int64 = 6
 
     public var byteWidth: Int {
         switch self {
         case .int8, .uint8: return 1
         case .int16: return 2
         case .int32, .float32: return 4
+        case .int64: return 8
         }
     }
 
@@ -99,6 +101,7 @@ public enum DType: UInt8 {
         case .int16: return "int16"
         case .int32: return "int32"
         case .float32: return "float32"
+        case .int64: return "int64"
         }
     }
 }

@@ -76,6 +76,9 @@ public enum OpCode: UInt8 {
     /// each operand's logical axes mapped onto its Shape4 axes by the record (broadcasting a
     /// batch axis of size 1). Format 1.3. params: BatchMatMulParamRecord
     case batchMatMul = 28
+    /// Log-softmax along the last axis; output scale 16/256, zero point 127 (TFLite's int8
+    /// LOG_SOFTMAX convention). Format 1.3. params: SoftmaxParamRecord
+    case logSoftmax = 30
     /// inputs: a, b int8 (broadcasting); the larger / smaller raw code of each pair, as LiteRT's
     /// MAXIMUM and MINIMUM (no rescaling). No params. Format 1.3 (imported TFLite models).
     case maximum = 40
@@ -127,6 +130,7 @@ public enum OpCode: UInt8 {
         case .argMax: return "ArgMax"
         case .layerNorm: return "LayerNorm"
         case .batchMatMul: return "BatchMatMul"
+        case .logSoftmax: return "LogSoftmax"
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
         case .packedGemm: return "PackedGemm"

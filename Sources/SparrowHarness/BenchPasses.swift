@@ -143,6 +143,12 @@ extension Interpreter {
         case .int32?:
             let v = base.assumingMemoryBound(to: Int32.self)
             for j in 1..<max(bytes.count / 4, 1) where v[j] > v[best] { best = j }
+        case .int64?:
+            // An ArgMax output: a single index is the class itself. Read as its low int32 word
+            // (little-endian targets; ArgMax writes indices below 2^31), without 64-bit code.
+            let v = base.assumingMemoryBound(to: Int32.self)
+            if bytes.count == 8 { return Int(v[0]) }
+            for j in 1..<max(bytes.count / 8, 1) where v[2 * j] > v[2 * best] { best = j }
         case nil:
             break
         }

@@ -120,14 +120,38 @@ func reciprocalOfOnePlusQ0(_ x: Int32) -> Int32 {
 /// vocabulary-sized heads fit).
 public let softmaxMaxDepth = 65536
 
-/// int8 softmax over rows of `depth` values (`outer` rows), output scale 1/256, zero point
-/// −128. Precondition: depth ≤ softmaxMaxDepth.
+/// Σ e^(β·s·(x[i] − max)) over one row, as (sum, integer bits): the sum's value is
+/// sum / 2^(31 − integerBits), and it is ≥ 1.0 (the maximum's own term).
 ///
 /// The exps are TFLite's Q(12) terms (each ≤ 2^19, 1.0 = 2^19), summed exactly in a two-word
 /// (carry, low) accumulator: the total is ≤ 65536·2^19 = 2^35 < 2^64. Up to 4095 terms the total
 /// is < 2^31 and the Q(12) sum is used as is (TFLite's arithmetic, bit for bit); beyond, it is
 /// shifted right by k bits to fit 31 bits and read as a Q(12 + k) sum (truncating ≤ 2^−30 of it),
 /// so large rows keep every term's 2^−19 resolution instead of saturating.
+@inline(__always)
+func softmaxRowSum(_ p: SoftmaxParams, _ x: UnsafePointer<Int8>, depth: Int, maxInRow: Int32) -> (Int32, Int32) {
+    var low: UInt32 = 0, carry: UInt32 = 0
+    for i in 0..<depth {
+        let difference = Int32(x[i]) &- maxInRow
+        if difference >= p.diffMin {
+            let rescaled = multiplyByQuantizedMultiplier(difference, p.inputMultiplier, p.inputShift)
+            // 0 ≤ e ≤ 2^19 (1.0 in Q(12)).
+            let e = roundingDivideByPOT(expOnNegativeValuesQ5(rescaled), softmaxSumIntegerBits)
+            let (total, overflow) = low.addingReportingOverflow(UInt32(bitPattern: e))
+            low = total
+            if overflow { carry &+= 1 }
+        }
+    }
+    // Fit the total into 31 bits: k extra integer bits.
+    let bitLength = carry != 0 ? 64 - carry.leadingZeroBitCount : 32 - low.leadingZeroBitCount
+    let k = max(bitLength - 31, 0)
+    let fitted = k == 0 ? low : (low >> UInt32(k)) | (carry << UInt32(32 - k))
+    return (Int32(bitPattern: fitted), softmaxSumIntegerBits + Int32(k))
+}
+
+/// int8 softmax over rows of `depth` values (`outer` rows), output scale 1/256, zero point
+/// −128. Precondition: depth ≤ softmaxMaxDepth.
+/// The sum of exps is `softmaxRowSum`'s.
 public func softmaxS8(_ p: SoftmaxParams, input: UnsafePointer<Int8>, outer: Int, depth: Int,
                       output: UnsafeMutablePointer<Int8>) {
     for row in 0..<outer {
@@ -137,26 +161,7 @@ public func softmaxS8(_ p: SoftmaxParams, input: UnsafePointer<Int8>, outer: Int
         for i in 0..<depth { maxValue = max(maxValue, x[i]) }
         let maxInRow = Int32(maxValue)
 
-        // Σ e^(β·s·(x − max)) in Q(12), as carry·2^32 + low.
-        var low: UInt32 = 0, carry: UInt32 = 0
-        for i in 0..<depth {
-            let difference = Int32(x[i]) &- maxInRow
-            if difference >= p.diffMin {
-                let rescaled = multiplyByQuantizedMultiplier(difference, p.inputMultiplier, p.inputShift)
-                // 0 ≤ e ≤ 2^19 (1.0 in Q(12)).
-                let e = roundingDivideByPOT(expOnNegativeValuesQ5(rescaled), softmaxSumIntegerBits)
-                let (total, overflow) = low.addingReportingOverflow(UInt32(bitPattern: e))
-                low = total
-                if overflow { carry &+= 1 }
-            }
-        }
-        // Fit the total into 31 bits: k extra integer bits.
-        let bitLength = carry != 0 ? 64 - carry.leadingZeroBitCount : 32 - low.leadingZeroBitCount
-        let k = max(bitLength - 31, 0)
-        let fitted = k == 0 ? low : (low >> UInt32(k)) | (carry << UInt32(32 - k))
-        let sumOfExps = Int32(bitPattern: fitted)
-        let sumIntegerBits = softmaxSumIntegerBits + Int32(k)
-
+        let (sumOfExps, sumIntegerBits) = softmaxRowSum(p, x, depth: depth, maxInRow: maxInRow)
         // sum = 2^bitsOverUnit · (1 + f) with f ∈ [0, 1): normalize, then take 1/(1 + f).
         // The row maximum contributes 1.0, so sum ≥ 2^19 and bitsOverUnit ≥ 0.
         let headroomPlusOne = Int32(UInt32(bitPattern: sumOfExps).leadingZeroBitCount)

@@ -42,21 +42,26 @@ public struct BatchError: Error, Equatable {
 }
 
 /// The .npy layout of graph output `index` over a batch: [N] followed by the output's dims
-/// without a leading batch of 1.
+/// without a leading batch of 1. Outputs are float32, or int64 (ArgMax indices); the buffers
+/// are counted in 4-byte words, so one sample is `elements` floats or `elements / 2` int64s.
 public struct OutputLayout {
+    /// 4-byte words per sample (the element count for float32, twice it for int64).
     public var elements: Int
     public var rank: Int
     public var shape: (Int, Int, Int, Int, Int)
+    public var dtype: NPYDType
 
-    public init(elements: Int, rank: Int, shape: (Int, Int, Int, Int, Int)) {
+    public init(elements: Int, rank: Int, shape: (Int, Int, Int, Int, Int), dtype: NPYDType = .float32) {
         self.elements = elements
         self.rank = rank
         self.shape = shape
+        self.dtype = dtype
     }
 
     public init(model: VerifiedModel, output index: Int, sampleCount: Int) {
         let y = model.tensor(model.graphOutput(index))
-        elements = Int(y.byteSize) / (y.dtype?.byteWidth ?? 4)
+        dtype = y.dtype == .int64 ? .int64 : .float32
+        elements = Int(y.byteSize) / 4
         // Drop a leading batch dimension of 1; the file's first axis is the sample index.
         let dropBatch = y.rank >= 1 && y.dims.0 == 1
         let dims = (Int(y.dims.0), Int(y.dims.1), Int(y.dims.2), Int(y.dims.3))
@@ -81,14 +86,14 @@ public struct OutputLayout {
         var shape = shape
         return withUnsafeBytes(of: &shape) { raw in
             let dims = raw.bindMemory(to: Int.self)
-            return writeNPYHeader(dtype: .float32, shape: UnsafeBufferPointer(rebasing: dims[0..<rank]), into: buffer)
+            return writeNPYHeader(dtype: dtype, shape: UnsafeBufferPointer(rebasing: dims[0..<rank]), into: buffer)
         }
     }
 
     public var headerLength: Int? {
         var shape = shape
         return withUnsafeBytes(of: &shape) { raw in
-            npyHeaderLength(dtype: .float32, shape: UnsafeBufferPointer(rebasing: raw.bindMemory(to: Int.self)[0..<rank]))
+            npyHeaderLength(dtype: dtype, shape: UnsafeBufferPointer(rebasing: raw.bindMemory(to: Int.self)[0..<rank]))
         }
     }
 
@@ -105,7 +110,9 @@ public struct BatchPlan {
     public var sampleCount: Int
     /// Elements per sample of graph input 0 (`inputElements(model, k)` for the others).
     public var inputElements: Int
+    /// 4-byte words per output sample (OutputLayout.elements).
     public var outputElements: Int
+    public var outputDType: NPYDType
     /// Graph output written for each sample when the model has no exits.
     public var outputRank: Int
     public var outputShape: (Int, Int, Int, Int, Int)
@@ -121,6 +128,7 @@ public struct BatchPlan {
         inputElements = Self.inputElements(model, 0)
         let y = OutputLayout(model: model, output: 0, sampleCount: sampleCount)
         outputElements = y.elements
+        outputDType = y.dtype
         outputRank = y.rank
         outputShape = y.shape
     }
@@ -162,7 +170,7 @@ public struct BatchPlan {
         return input.elementCount / elements
     }
 
-    var outputLayout: OutputLayout { OutputLayout(elements: outputElements, rank: outputRank, shape: outputShape) }
+    var outputLayout: OutputLayout { OutputLayout(elements: outputElements, rank: outputRank, shape: outputShape, dtype: outputDType) }
 
     /// Writes the output file's .npy header into `buffer`; returns its length.
     public func writeOutputHeader(into buffer: UnsafeMutableRawBufferPointer) -> Int? {

@@ -18,6 +18,7 @@ extension Interpreter {
         case .averagePool: runPool(o, max: false)
         case .mean: runMean(o)
         case .softmax: runSoftmax(o)
+        case .logSoftmax: runSoftmax(o, logarithm: true)
         case .concat: runConcat(o)
         case .pad: runPad(o)
         case .reshape: break  // The output aliases the input's bytes.

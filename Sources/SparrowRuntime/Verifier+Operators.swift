@@ -60,6 +60,7 @@ extension VerifiedModel {
         case .maxPool, .averagePool: try c.pool()
         case .mean: try c.mean()
         case .softmax: try c.softmax()
+        case .logSoftmax: try c.softmax(logarithm: true)
         case .concat: try c.concat()
         case .pad: try c.pad()
         case .reshape: try c.reshape()

@@ -282,6 +282,6 @@ func zeroPointRange(_ d: DType) -> (Int32, Int32) {
     case .int8: return (-128, 127)
     case .uint8: return (0, 255)
     case .int16: return (-32768, 32767)
-    case .int32, .float32: return (Int32.min, Int32.max)
+    case .int32, .float32, .int64: return (Int32.min, Int32.max)
     }
 }

@@ -39,14 +39,24 @@ MODELS = ["digits_cnn", "digits_mlp", "digits_mbv3", "digits_cnn_opset11", "digi
           "multiio/fusion",
           # Transformer (transformer/make_transformer.py): ViT on digits, torch opset 13 (decomposed
           # LayerNorm, fused) and 17 (LayerNormalization); attention (MatMul of two activations).
-          "transformer/vit_digits", "transformer/vit_digits_op17"]
+          "transformer/vit_digits", "transformer/vit_digits_op17",
+          # Segmenter and detector head (detectors/make_detectors.py): DBNet-style FPN with Resize
+          # and ConvTranspose + Sigmoid (symbolic H, W); MTCNN-style PRelu net with box and class outputs.
+          "detectors/dbnet", "detectors/mtcnn"]
+# Extra `sparrow convert` arguments per model.
+CONVERT_ARGS = {"detectors/dbnet": ["--input-shape", "image=1,3,64,64"]}
+# Graph outputs whose top-1 must agree with onnxruntime (default: every output). A probability
+# map or box coordinates have no meaningful top-1: they are checked element-wise as every op is.
+TOP1_OUTPUTS = {"detectors/dbnet": set(), "detectors/mtcnn": {"face_prob"}}
 SAMPLES = [0, 1, 2, 3]
 # Ops without weights only round their output (plus fixed-point approximations such as
 # softmax's exp): 2 steps. Ops with int8 weights also carry weight rounding, which grows with
 # the accumulation depth (|Σ x·Δw| ≤ Σ|x|·s_w/2): 6 steps covers the depths in these models.
 # The packed operators (the converter's default) run the same arithmetic on packed weights
-# (outputs identical to the reference operators: PackedConvolutionTests, PackedGemmTests).
+# (outputs identical to the reference operators: PackedConvolutionTests, PackedGemmTests); the
+# transposed convolutions carry int8 weights like Conv2D.
 PER_OP_MAX_LSB = {"Conv2D": 6.0, "DepthwiseConv2D": 6.0, "FullyConnected": 6.0,
+                  "TransposeConv2D": 6.0, "DepthwiseTransposeConv2D": 6.0,
                   "PackedGemm": 6.0, "PackedDepthwise3x3": 6.0, "PackedConvIm2col": 6.0}
 PER_OP_DEFAULT_MAX_LSB = 2.0
 
@@ -143,6 +153,11 @@ def model_files(name):
         data = "vit_digits" if base.startswith("vit_digits") else base
         return (os.path.join(folder, base + ".onnx"), {None: os.path.join(folder, f"{data}_calib.npy")},
                 {None: np.load(os.path.join(folder, f"{data}_x.npy"))})
+    if name.startswith("detectors/"):
+        base = name.split("/", 1)[1]
+        folder = os.path.join(HERE, "detectors")
+        return (os.path.join(folder, base + ".onnx"), {None: os.path.join(folder, f"{base}_calib.npy")},
+                {None: np.load(os.path.join(folder, f"{base}_test_x.npy"))})
     if name.startswith("realistic/"):
         base = name.split("/", 1)[1]
         suffix = "_nhwc" if base.startswith("tf_") else ""
@@ -250,9 +265,10 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for name in (sys.argv[2:] or MODELS):
             onnx_path, calib_paths, test_x = model_files(name)
+            convert_args, top1_outputs = CONVERT_ARGS.get(name, []), TOP1_OUTPUTS.get(name)
             name = name.replace("/", "_")
             model_path = os.path.join(work, name + ".sparrow")
-            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path] + named("--calibration", calib_paths),
+            subprocess.run([sparrow, "convert", onnx_path, "-o", model_path] + named("--calibration", calib_paths) + convert_args,
                            check=True, stdout=subprocess.DEVNULL)
             graph = onnx.load(onnx_path).graph
             graph_inputs = [i.name for i in graph.input if i.name not in {t.name for t in graph.initializer}]
@@ -362,6 +378,8 @@ def main():
                         if any(i["name"] == out.name for i in tensors.values()) else None
                     if got is None:
                         failures.append(f"{name}: graph output '{out.name}' not found in the Sparrow model")
+                    elif top1_outputs is not None and out.name not in top1_outputs:
+                        continue
                     elif int(np.argmax(got[0])) != int(np.argmax(reference[out.name])):
                         failures.append(f"{name} sample {s} output '{out.name}': top-1 {np.argmax(got[0])} "
                                         f"vs onnxruntime {np.argmax(reference[out.name])}")

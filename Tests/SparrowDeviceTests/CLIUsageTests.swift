@@ -6,7 +6,7 @@ import Testing
 /// options and missing arguments fail with a clear message and a non-zero status.
 @Suite struct CLIUsageTests {
     static let commands = ["convert", "inspect", "run", "bench", "report", "build-device", "emulate",
-                           "bench-sparse", "bench-kernels", "bench-exits", "soak", "demo"]
+                           "bench-sparse", "bench-kernels", "bench-exits", "soak", "operators", "demo"]
 
     @Test func everySubcommandHasHelp() throws {
         let sparrow = try sparrowExecutable()

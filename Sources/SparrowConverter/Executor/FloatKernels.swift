@@ -18,6 +18,8 @@ enum FloatKernels {
         case .averagePool(let p): return pool(inputs[0], shapes[0], p, outShape: outShape, isMax: false)
         case .mean: return mean(inputs[0], shapes[0])
         case .softmax: return softmax(inputs[0], axisSize: shapes[0].last ?? 1)
+        case .logSoftmax: return logSoftmax(inputs[0], axisSize: shapes[0].last ?? 1)
+        case .argMax(let axis, let selectLast): return argMax(inputs[0], shapes[0], axis: axis, selectLast: selectLast)
         case .concat(let axis): return concat(inputs, shapes, axis: axis)
         case .pad(let before, _, let value): return pad(inputs[0], shapes[0], before: before, value: value, outShape: outShape)
         case .reshape: return inputs[0]
@@ -169,6 +171,39 @@ enum FloatKernels {
             var sum: Float = 0
             for i in row { out[i] = Foundation.exp(x[i] - m); sum += out[i] }
             for i in row { out[i] /= sum }
+        }
+        return out
+    }
+
+    /// x − max − log Σ e^(x − max) per row (stable for any x).
+    static func logSoftmax(_ x: [Float], axisSize: Int) -> [Float] {
+        guard axisSize > 0 else { return x }
+        var out = x
+        for start in stride(from: 0, to: x.count, by: axisSize) {
+            let row = start..<(start + axisSize)
+            let m = x[row].max() ?? 0
+            var sum: Float = 0
+            for i in row { sum += Foundation.exp(x[i] - m) }
+            let logSum = Foundation.log(sum)
+            for i in row { out[i] = x[i] - m - logSum }
+        }
+        return out
+    }
+
+    /// Indices (as floats) of the largest element along `axis`, in the order of the other axes.
+    static func argMax(_ x: [Float], _ shape: [Int], axis: Int, selectLast: Bool) -> [Float] {
+        let depth = shape[axis]
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        var out = [Float](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var best = x[o * depth * inner + i], bestIndex = 0
+                for k in 1..<max(depth, 1) {
+                    let v = x[(o * depth + k) * inner + i]
+                    if v > best || (selectLast && v == best) { best = v; bestIndex = k }
+                }
+                out[o * inner + i] = Float(bestIndex)
+            }
         }
         return out
     }

@@ -226,6 +226,12 @@ public enum IROp: Equatable, Sendable {
     case mean(keepDims: Bool)
     /// Softmax along the last axis.
     case softmax
+    /// log(softmax(x)) along the last axis.
+    case logSoftmax
+    /// Index of the largest element along IR axis `axis` of x (the first, or the last with
+    /// `selectLast`). The output holds integer indices (int64 in the file), in the ONNX model's own
+    /// element order, with the ONNX output shape; it can only be a graph output.
+    case argMax(axis: Int, selectLast: Bool)
     /// inputs: any number, joined along `axis` (an IR axis).
     case concat(axis: Int)
     /// Constant padding; `before`/`after` per IR axis.
@@ -273,6 +279,8 @@ public enum IROp: Equatable, Sendable {
         case .averagePool: return "AveragePool"
         case .mean: return "Mean"
         case .softmax: return "Softmax"
+        case .logSoftmax: return "LogSoftmax"
+        case .argMax: return "ArgMax"
         case .concat: return "Concat"
         case .pad: return "Pad"
         case .reshape: return "Reshape"

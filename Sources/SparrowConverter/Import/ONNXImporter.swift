@@ -78,6 +78,8 @@ struct ImportState {
     var opset: Int
     var symbols: [String: Symbol] = [:]
     var uniqueCounter = 0
+    /// ArgMax/ArgMin results: int64 indices in the ONNX element order, usable only as graph outputs.
+    var indexValues: Set<Int> = []
 
     init(opset: Int) { self.opset = opset }
 
@@ -142,8 +144,10 @@ struct ImportState {
                                                 constant: Self.irData(c)))
                 act = ActivationRef(id: id, onnxShape: c.shape)
             }
+            // Index values are already in the ONNX element order.
+            let onnxToIR = indexValues.contains(act.id) ? Array(0..<act.rank) : Self.onnxToIR(rank: act.rank)
             graph.outputPorts.append(IRGraphPort(value: act.id, onnxName: output.name, onnxShape: act.onnxShape,
-                                                 onnxToIR: Self.onnxToIR(rank: act.rank)))
+                                                 onnxToIR: onnxToIR))
         }
     }
 
@@ -156,6 +160,12 @@ struct ImportState {
         }
         guard let handler = ONNXImporter.registry[node.opType] else { return reader.error(nil, "unsupported op type") }
         if node.inputs.contains(where: failedValues.contains) { return nil }
+        for (k, input) in node.inputs.enumerated() {
+            if case .activation(let a)? = symbols[input], indexValues.contains(a.id) {
+                return reader.inputError(k, "is the int64 result of an ArgMax/ArgMin; Sparrow computes those only as "
+                                         + "graph outputs (read the indices from the model's output instead)")
+            }
+        }
         let valuesBefore = graph.values.count
         do {
             try handler(&self, reader)

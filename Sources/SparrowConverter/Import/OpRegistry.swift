@@ -19,6 +19,9 @@ extension ONNXImporter {
         reg["GlobalMaxPool"] = { s, r in try importGlobalMaxPool(&s, r) }
         reg["ReduceMean"] = { s, r in try importReduceMean(&s, r) }
         reg["Softmax"] = { s, r in try importSoftmax(&s, r) }
+        reg["LogSoftmax"] = { s, r in try importSoftmax(&s, r, logarithm: true) }
+        reg["ArgMax"] = { s, r in try importArgMax(&s, r, isMin: false) }
+        reg["ArgMin"] = { s, r in try importArgMax(&s, r, isMin: true) }
         reg["Pad"] = { s, r in try importPad(&s, r) }
         reg["PRelu"] = { s, r in try importPRelu(&s, r) }
         reg["Resize"] = { s, r in try importResize(&s, r, isUpsample: false) }

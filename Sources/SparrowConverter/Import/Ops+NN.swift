@@ -300,7 +300,9 @@ extension ONNXImporter {
         s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
     }
 
-    static func importSoftmax(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {
+    /// Softmax, or LogSoftmax with `logarithm` (the same axis rules).
+    static func importSoftmax(_ s: inout ImportState, _ r: NodeReader, logarithm: Bool = false) throws(ImportError) {
+        let op: IROp = logarithm ? .logSoftmax : .softmax
         let x = try r.activationInput(0, in: s)
         let rank = x.rank
         guard rank >= 1 else { throw r.inputError(0, "is a scalar") }
@@ -309,14 +311,14 @@ extension ONNXImporter {
         if r.opset < 13 && axis != rank - 1 && trailing != 1 {
             // Opset < 13 softmax runs over the flattened dimensions [axis, rank).
             let flat = s.reshape(x, to: [x.onnxShape[..<axis].reduce(1, *), x.onnxShape[axis...].reduce(1, *)], name: r.name + "/flatten")
-            let id = s.emit(.softmax, inputs: [flat.id], irShape: flat.onnxShape, name: r.name)
+            let id = s.emit(op, inputs: [flat.id], irShape: flat.onnxShape, name: r.name)
             s.symbols[r.output] = .activation(s.reshape(ActivationRef(id: id, onnxShape: flat.onnxShape), to: x.onnxShape, name: r.name + "/unflatten"))
             return
         }
         let irShape = TensorLayout.irShape(ofONNX: x.onnxShape)
         let irAxis = rank == 4 ? TensorLayout.inverse(TensorLayout.nchwToNHWC)[axis] : axis
         if irAxis == rank - 1 {
-            let id = s.emit(.softmax, inputs: [x.id], irShape: irShape, name: r.name, outputName: r.output)
+            let id = s.emit(op, inputs: [x.id], irShape: irShape, name: r.name, outputName: r.output)
             s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: x.onnxShape))
             return
         }
@@ -326,9 +328,40 @@ extension ONNXImporter {
         perm.append(irAxis)
         let moved = s.layoutChange(x.id, from: irShape, perm: perm, name: r.name + "/axis_last")
         let movedShape = TensorLayout.permute(irShape, perm)
-        let soft = s.emit(.softmax, inputs: [moved], irShape: movedShape, name: r.name)
+        let soft = s.emit(op, inputs: [moved], irShape: movedShape, name: r.name)
         let back = s.layoutChange(soft, from: movedShape, perm: TensorLayout.inverse(perm), name: r.name + "/axis_back")
         s.symbols[r.output] = .activation(ActivationRef(id: back, onnxShape: x.onnxShape))
+    }
+
+    /// ArgMax / ArgMin (`isMin`: ArgMax of the negated input, a lookup table) with int64 indices.
+    /// The result must be a graph output (ImportState.indexValues); it is computed in the ONNX
+    /// element order: directly over NHWC for the channel axis of a 4-D tensor, whose other axes
+    /// keep their order, and after a transpose to NCHW for the other axes of a 4-D tensor.
+    static func importArgMax(_ s: inout ImportState, _ r: NodeReader, isMin: Bool) throws(ImportError) {
+        var x = try r.activationInput(0, in: s)
+        let rank = x.rank
+        guard rank >= 1 else { throw r.inputError(0, "is a scalar") }
+        let axis = try r.axis(r.int("axis", default: 0), rank: rank, attribute: "axis")
+        let keepDims = try r.require("keepdims", in: [0, 1], default: 1) == 1
+        let selectLast = try r.require("select_last_index", in: [0, 1], default: 0) == 1
+        var outShape = x.onnxShape
+        if keepDims { outShape[axis] = 1 } else { outShape.remove(at: axis) }
+        if isMin {
+            let id = s.emit(.unary(.neg), inputs: [x.id], irShape: TensorLayout.irShape(ofONNX: x.onnxShape), name: r.name + "/negate")
+            x = ActivationRef(id: id, onnxShape: x.onnxShape)
+        }
+        var input = x.id, irAxis = axis
+        if rank == 4 {
+            if axis == 1 {
+                irAxis = 3
+            } else {
+                input = s.toONNXOrder(x, name: r.name + "/to_onnx_order")
+            }
+        }
+        let id = s.emit(.argMax(axis: irAxis, selectLast: selectLast), inputs: [input], irShape: outShape, name: r.name,
+                        outputName: r.output)
+        s.indexValues.insert(id)
+        s.symbols[r.output] = .activation(ActivationRef(id: id, onnxShape: outShape))
     }
 
     static func importPad(_ s: inout ImportState, _ r: NodeReader) throws(ImportError) {

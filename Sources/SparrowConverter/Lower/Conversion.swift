@@ -135,6 +135,18 @@ func checkFiniteConstants(_ graph: IRGraph) throws(ConversionError) {
     }
 }
 
+/// Tensors of rank > 4 that `Passes.foldHighRank` could not fold: every node listed at once.
+func checkRanks(_ graph: IRGraph) throws(ConversionError) {
+    let blockers = Passes.highRankBlockers(graph)
+    guard let first = blockers.first else { return }
+    let why = "a rank-\(first.shape.count) tensor \(first.shape) that does not fold to rank ≤ 4 (the format's limit): "
+        + "Sparrow folds rank-5/6 Reshape, Transpose and elementwise ops whose axes merge into at most 4 groups"
+    if blockers.count == 1 { throw ConversionError(.formatLimit, node: first.node, op: first.op, "reads or writes " + why) }
+    let list = blockers.map { "  node '\($0.node)' (\($0.op)): shape \($0.shape)" }.joined(separator: "\n")
+    throw ConversionError(.formatLimit, "\(blockers.count) nodes use tensors of rank > 4 that do not fold to rank ≤ 4 "
+                          + "(Sparrow folds rank-5/6 Reshape, Transpose and elementwise ops whose axes merge into at most 4 groups):\n" + list)
+}
+
 /// An already imported and optimized graph → Sparrow bytes.
 public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws -> ConversionResult {
     // Pruning comes before calibration, so activation ranges are those of the pruned model.
@@ -148,6 +160,7 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
     case .samples(let arrays): samples = arrays
     }
     try checkFiniteConstants(graph)
+    try checkRanks(graph)
     let hasHints = graph.values.contains { !$0.isConstant && $0.quantization != nil }
     var ranges: [Int: ValueRange] = [:]
     var runs = 0

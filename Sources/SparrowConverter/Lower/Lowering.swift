@@ -51,8 +51,10 @@ struct ModelBuilder {
     let graph: IRGraph
     let quant: [Int: ActivationQuant]
     var writer = ModelWriter()
-    /// Tensor index of each IR activation value (int8).
+    /// Tensor index of each IR activation value (int8, or int64 for `indexTensors`).
     var tensorOfValue: [Int: Int32] = [:]
+    /// ArgMax results: integer tensors already in the ONNX layout, graph outputs as they are.
+    var indexTensors: Set<Int32> = []
     var opCounts: [String: Int] = [:]
     var parameterCount = 0
     var countedConstants: Set<Int> = []
@@ -215,6 +217,7 @@ struct ModelBuilder {
         guard let source = tensorOfValue[port.value] else {
             throw ConversionError(.unsupported, "graph output '\(port.onnxName)' is a constant; nothing to compute")
         }
+        if indexTensors.contains(source) { return source }
         let floatTensor = try addTensor(name: port.onnxName, dtype: .float32, shape: port.onnxShape, storage: .arena)
         var int8Source = source
         if port.isPermuted {
@@ -246,7 +249,9 @@ struct ModelBuilder {
         case .maxPool(let p): try lowerPool(node, p, max: true)
         case .averagePool(let p): try lowerPool(node, p, max: false)
         case .mean: try lowerMean(node)
-        case .softmax: try lowerSoftmax(node)
+        case .softmax: try lowerSoftmax(node, logarithm: false)
+        case .logSoftmax: try lowerSoftmax(node, logarithm: true)
+        case .argMax(let axis, let selectLast): try lowerArgMax(node, axis: axis, selectLast: selectLast)
         case .concat(let axis): try lowerConcat(node, axis: axis)
         case .pad(let before, _, let value): try lowerPad(node, before: before, value: value)
         case .reshape, .identity: try lowerReshape(node)

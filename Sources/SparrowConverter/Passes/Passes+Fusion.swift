@@ -83,7 +83,9 @@ extension Passes {
                 let linear = g.nodes[p]
                 let channels: Int
                 switch linear.op {
-                case .conv(let a) where a.activation == .none: channels = g.values[x].shape[3]
+                // A transposed conv's filter has the conv's layout (OHWI, or depthwise [1,kh,kw,C]).
+                case .conv(let a) where a.activation == .none, .convTranspose(let a) where a.activation == .none:
+                    channels = g.values[x].shape[3]
                 case .fullyConnected(.none): channels = g.values[linear.inputs[1]].shape[0]
                 default: continue
                 }
@@ -93,7 +95,10 @@ extension Passes {
                     let w = linear.inputs[1]
                     var weights = g.values[w].constant!
                     let isDepthwise: Bool
-                    if case .conv(let a) = linear.op { isDepthwise = a.isDepthwise } else { isDepthwise = false }
+                    switch linear.op {
+                    case .conv(let a), .convTranspose(let a): isDepthwise = a.isDepthwise
+                    default: isDepthwise = false
+                    }
                     let perChannelCount = weights.count / channels
                     for j in weights.indices {
                         // OHWI / [out, in]: channel-major; depthwise [1, kh, kw, C]: channel-minor.

@@ -21,6 +21,7 @@ public enum Passes {
         g = absorbTransposesIntoMatMul(g)
         g = absorbInputTransposes(g)
         g = simplifyReshapes(g)
+        g = foldHighRank(g)
         g = removeIdentities(g)
         g = removeDeadNodes(g)
         return g

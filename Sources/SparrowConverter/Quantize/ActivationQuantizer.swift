@@ -46,6 +46,8 @@ public enum ActivationQuantizer {
                     result[output] = q
                 case .softmax:
                     result[output] = .softmaxOutput
+                case .logSoftmax:
+                    result[output] = .logSoftmaxOutput
                 case .concat:
                     let inputs = activationInputs.compactMap { result[$0] }
                     let allActivations = activationInputs.count == node.inputs.count

@@ -22,6 +22,8 @@ public struct ActivationQuant: Equatable, Sendable, CustomStringConvertible {
 
     /// Softmax's fixed output quantization (TFLite convention): [0, 1) in steps of 1/256.
     public static let softmaxOutput = ActivationQuant(scale: 1.0 / 256.0, zeroPoint: -128)
+    /// [−15.94, 0] in steps of 1/16 (SparrowKernels/LogSoftmax.swift).
+    public static let logSoftmaxOutput = ActivationQuant(scale: logSoftmaxOutputScale, zeroPoint: logSoftmaxOutputZeroPoint)
 
     /// Parameters covering [min, max] widened to contain 0. A degenerate range (all zeros) gets
     /// scale 1/255 (any scale represents 0 exactly). Bounds must be finite.
