@@ -163,6 +163,28 @@ import Testing
         #expect(error?.subject == "output 'y'")
     }
 
+    /// mutate_convert.py, seed 3: Resize scales of 1e30 trapped converting the output size to Int.
+    @Test func resizeScaleBeyondTheFormatIsRejected() {
+        let resize = ONNXNode(name: "up", opType: "Resize", inputs: ["x", "", "s"], outputs: ["y"],
+                              attributes: ["mode": .string(Array("nearest".utf8))])
+        let error = Self.importError(model([resize], input: [1, 1, 2, 2], initializers: [floatTensor("s", [4], [1, 1, 1e30, 1e30])]))
+        #expect(error?.node == "up")
+        #expect(error?.subject == "input 2 ('s')")
+        #expect(error?.message.contains("above 2147483647") == true)
+    }
+
+    /// mutate_convert.py, seed 3: Tile repeats of 2^31 − 1 built an index list of 2^32 entries
+    /// (a hang) before the output shape was checked.
+    @Test func tileToAHugeShapeIsRejectedBeforeBuildingIndices() {
+        let tile = ONNXNode(name: "t", opType: "Tile", inputs: ["x", "r"], outputs: ["y"])
+        let clock = ContinuousClock(), started = clock.now
+        let error = Self.importError(model([tile], input: [2, 2], initializers: [int64Tensor("r", [2_147_483_647, 2])]))
+        #expect(clock.now - started < .seconds(5))
+        #expect(error?.node == "t")
+        #expect(error?.subject == "output 'y'")
+        #expect(error?.message.contains("more than 268435456 elements") == true)
+    }
+
     // MARK: requantization beyond the format
 
     /// mutate_convert.py's "converter bug, the verifier rejected the output: requantization shift
