@@ -54,6 +54,37 @@ import SparrowTestSupport
         #expect(verifyError(resealed(b))?.reason == .badSectionCount)
     }
 
+    /// Killed mutant #55 of mutate_verifier.py (it survived the runtime suites): a header that
+    /// declares another size than the format's 128 bytes is rejected as such, checksum resealed.
+    @Test func headerSizeFieldMustBeTheFormats() {
+        for declared: UInt8 in [0, 64, 129, 255] {
+            var b = good
+            b[HeaderField.headerSize] = declared
+            b[HeaderField.headerSize + 1] = 0
+            #expect(verifyError(resealed(b)) == ModelError(.badHeaderSize, .header, value: Int(declared), limit: ModelFormat.headerSize))
+        }
+    }
+
+    /// Killed mutant #52: the verifier reads records in place, so the file must start on a
+    /// 16-byte boundary; every other start address is rejected with the misalignment, the
+    /// aligned one verifies.
+    @Test func modelBufferMustBeSectionAligned() {
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: good.count + ModelFormat.sectionAlignment,
+                                                         alignment: ModelFormat.sectionAlignment)
+        defer { raw.deallocate() }
+        for shift in 0..<ModelFormat.sectionAlignment {
+            let window = UnsafeMutableRawBufferPointer(rebasing: raw[shift..<(shift + good.count)])
+            window.copyBytes(from: good)
+            var error: ModelError? = nil
+            do { _ = try VerifiedModel.verify(UnsafeRawBufferPointer(window)) } catch let e { error = e }
+            if shift == 0 {
+                #expect(error == nil)
+            } else {
+                #expect(error == ModelError(.misalignedBuffer, .header, value: shift, limit: ModelFormat.sectionAlignment))
+            }
+        }
+    }
+
     @Test func sectionTableErrors() {
         // Point the tensors section one byte later: misaligned.
         var b = good
