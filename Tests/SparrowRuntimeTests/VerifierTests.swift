@@ -95,6 +95,14 @@ import SparrowTestSupport
         b[HeaderField.sectionTable + 9 * 8 + 5] = 0xFF
         #expect(verifyError(resealed(b)) == ModelError(.sectionOutOfBounds, .constants,
                                                        value: sectionOffset(good, .constants), limit: good.count))
+        // The operators section starting inside the tensors section (both aligned): overlap
+        // (mutant #60 of mutate_verifier.py survived the runtime suites without this).
+        b = good
+        let tensors = good.withUnsafeBytes { ModelFileView(bytes: $0).sectionRange(.tensors) }
+        let entry = HeaderField.sectionTable + Int(Section.operators.rawValue) * 8
+        withUnsafeBytes(of: UInt32(tensors.offset).littleEndian) { for k in 0..<4 { b[entry + k] = $0[k] } }
+        #expect(verifyError(resealed(b)) == ModelError(.sectionOverlap, .operators, value: tensors.offset,
+                                                       limit: tensors.offset + tensors.size))
         // Operators section size not a multiple of 32.
         b = good
         b[HeaderField.sectionTable + 2 * 8 + 4] &-= 1
