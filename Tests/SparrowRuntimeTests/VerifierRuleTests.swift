@@ -142,6 +142,57 @@ import SparrowTestSupport
         #expect(Self.error { $0.tensors[2].liveTo = 0 } == ModelError(.badLifetime, .tensors, index: 2, value: 1, limit: 0))
     }
 
+    /// Mutants #75–#78 (alias rules): t3, the mean's output, turned into an alias of another tensor.
+    @Test func aliasRules() {
+        func alias(to target: UInt32, _ adjust: (inout TensorRecord, TensorRecord) -> Void = { _, _ in }) -> ModelError? {
+            Self.error { w in
+                w.tensors[3].storageCode = Storage.alias.rawValue
+                w.tensors[3].location = target
+                if Int(target) < w.tensors.count { adjust(&w.tensors[3], w.tensors[Int(target)]) }
+            }
+        }
+        // Index past the tensor table, or itself.
+        #expect(alias(to: 99) == ModelError(.badAliasTarget, .tensors, index: 3, value: 99, limit: 14))
+        #expect(alias(to: 3) == ModelError(.badAliasTarget, .tensors, index: 3, value: 3, limit: 14))
+        // A constant (t6) is not an arena tensor.
+        #expect(alias(to: 6) == ModelError(.badAliasTarget, .tensors, index: 3, value: 6, field: "target storage"))
+        // The conv output t2: arena, but other bytes (t2 is 1×4×4×3 int8, t3 1×3).
+        #expect(alias(to: 2) == ModelError(.aliasMismatch, .tensors, index: 3, value: 2))
+        // Same bytes, scale and zero point as t2, but claimed alive one op longer than t2.
+        let outlives = alias(to: 2) { a, t in
+            a.dtypeCode = t.dtypeCode; a.byteSize = t.byteSize; a.zeroPoint = t.zeroPoint; a.scale = t.scale
+            a.dims = t.dims; a.rank = t.rank; a.quantCode = t.quantCode
+            a.liveFrom = t.liveFrom; a.liveTo = t.liveTo + 1
+        }
+        #expect(outlives?.reason == .badLifetime && outlives?.index == 3 && outlives.map { "\($0.field)" } == "alias outlives its target",
+                "\(String(describing: outlives))")
+    }
+
+    /// Mutants #80–#83 (quantization rules of a tensor record).
+    @Test func quantizationRules() {
+        // Per-tensor t1 (the quantized input) with a scale that is not a positive finite number.
+        for bad: Float in [0, -0.5, .nan, .infinity] {
+            #expect(Self.error { $0.tensors[1].scale = bad }
+                    == ModelError(.badQuantization, .tensors, index: 1, value: Int(QuantKind.perTensor.rawValue), field: "scale"))
+        }
+        // t6 (the conv filter, a constant) declared per-channel: symmetric (zero point 0), an axis
+        // inside its rank, and its scales inside the constants section.
+        var rank = 0
+        #expect(Self.error { w in
+            w.tensors[6].quantCode = QuantKind.perChannel.rawValue; w.tensors[6].zeroPoint = 3
+        } == ModelError(.badZeroPoint, .tensors, index: 6, value: 3, limit: 0))
+        #expect(Self.error { w in
+            w.tensors[6].quantCode = QuantKind.perChannel.rawValue; w.tensors[6].zeroPoint = 0
+            w.tensors[6].quantAxis = 4; rank = Int(w.tensors[6].rank)
+        } == ModelError(.badQuantAxis, .tensors, index: 6, value: 4, limit: rank))
+        let outside = Self.error { w in
+            w.tensors[6].quantCode = QuantKind.perChannel.rawValue; w.tensors[6].zeroPoint = 0
+            w.tensors[6].quantAxis = 0; w.tensors[6].channelScalesOffset = 1 << 20
+        }
+        #expect(outside?.reason == .channelScalesOutOfBounds && outside?.index == 6 && outside?.value == 1 << 20,
+                "\(String(describing: outside))")
+    }
+
     @Test func misalignedConstant() {
         var location = 0
         let e = Self.error { w in w.tensors[7].location += 1; location = Int(w.tensors[7].location) }
