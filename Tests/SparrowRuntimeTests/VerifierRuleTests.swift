@@ -193,6 +193,27 @@ import SparrowTestSupport
                 "\(String(describing: outside))")
     }
 
+    /// Mutants #85–#91 (graph inputs and outputs). The operator checks run first, so the
+    /// tensors at fault here are ones no operator touches.
+    @Test func graphInputAndOutputRules() {
+        #expect(Self.error { $0.outputs = [] } == ModelError(.noOutputs, .outputs))
+        #expect(Self.error { $0.inputs[0] = 99 } == ModelError(.tensorIndexOutOfRange, .inputs, index: 0, value: 99, limit: 14))
+        // t2, the conv output, is written by op 1: not a graph input.
+        #expect(Self.error { $0.inputs[0] = 2 } == ModelError(.badGraphInput, .inputs, index: 0, value: 2))
+        #expect(Self.error { $0.outputs[0] = 99 } == ModelError(.tensorIndexOutOfRange, .outputs, index: 0, value: 99, limit: 14))
+        // An extra arena tensor t14 that no operator writes, declared the graph output and alive
+        // to the end: an output nothing computes (and not an input).
+        func extra(liveFrom: Int32, liveTo: Int32) -> TensorRecord {
+            TensorRecord(dtype: .int8, dims: (1, 1, 1, 1), rank: 1, storage: .arena, location: 0, byteSize: 1,
+                         quant: .perTensor, zeroPoint: 0, scale: 1, liveFrom: liveFrom, liveTo: liveTo)
+        }
+        #expect(Self.error { w in w.tensors.append(extra(liveFrom: -1, liveTo: 5)); w.outputs = [14] }
+                == ModelError(.badGraphOutput, .outputs, index: 0, value: 14))
+        // t14 claiming op 1 as its writer, which writes only t2.
+        #expect(Self.error { w in w.tensors.append(extra(liveFrom: 1, liveTo: 1)) }
+                == ModelError(.tensorWrittenTwice, .tensors, index: 14, value: 1, field: "liveFrom"))
+    }
+
     @Test func misalignedConstant() {
         var location = 0
         let e = Self.error { w in w.tensors[7].location += 1; location = Int(w.tensors[7].location) }
