@@ -214,6 +214,14 @@ import SparrowTestSupport
                 == ModelError(.tensorWrittenTwice, .tensors, index: 14, value: 1, field: "liveFrom"))
     }
 
+    /// Mutant #100: the conv's 3×3 filter dilated by 4 spans 9 rows, more than the 5 input rows
+    /// plus 2 of padding; without the rule the output-height check would name the wrong thing.
+    @Test func dilatedFilterLargerThanThePaddedInput() {
+        let e = Self.error { $0.params[2] = 4 }   // ConvParamRecord word 2: dilationH
+        #expect(e?.reason == .shapeMismatch && e?.index == 1 && e?.value == 5 && e?.limit == 9
+                && e.map { "\($0.field)" } == "input smaller than filter", "\(String(describing: e))")
+    }
+
     @Test func misalignedConstant() {
         var location = 0
         let e = Self.error { w in w.tensors[7].location += 1; location = Int(w.tensors[7].location) }
