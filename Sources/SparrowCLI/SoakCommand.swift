@@ -7,20 +7,27 @@ import SparrowRuntime
 enum SoakCommand {
     static let usage = """
     usage: sparrow soak MODEL.sparrow [--iterations N] [--report-every N]
+           sparrow soak MODEL.sparrow --board NAME [--iterations N]
 
     Runs MODEL N times (default 1000000) on the host interpreter with one fixed input (a byte
     pattern in every input tensor) and compares every run's outputs with the first run's.
     Prints resident memory (VmRSS) after a warm-up (1 % of the runs, at most 10000) and after the
     last run, the runs whose outputs differed, and the time. Exits 1 when an output differed or RSS grew by more than 1 %.
+
+    With --board, the scaled soak on that board's device build under qemu (default 10000 runs):
+    one `sparrow-device run` of N copies of one sample; every output must equal the host's,
+    and the emulator's RSS must not grow beyond the output buffer it fills and 1 %.
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
-        let a = try Arguments(arguments, valued: ["--iterations", "--report-every"], switches: [])
+        let a = try Arguments(arguments, valued: ["--iterations", "--report-every", "--board"], switches: [])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: usage)
-        guard let iterations = Int(a.value("--iterations") ?? "1000000"), iterations >= 1 else {
+        let board = a.value("--board")
+        guard let iterations = Int(a.value("--iterations") ?? (board == nil ? "1000000" : "10000")), iterations >= 1 else {
             throw CLIError("--iterations must be a whole number >= 1")
         }
+        if let board { return try DeviceSoak.main(modelPath: a.positional[0], boardName: board, iterations: iterations) }
         let reportEvery = Int(a.value("--report-every") ?? "0") ?? 0
         let loaded = try loadModel(path: a.positional[0])
         defer { withExtendedLifetime(loaded) {} }  // `interpreter` works in its buffers

@@ -21,9 +21,13 @@ public struct SoftmaxParams: Equatable {
         self.diffMin = diffMin
     }
 
-    /// Prepare-time: β·inputScale in Q(5) units, capped so the multiplier stays representable.
+    /// Prepare-time: β·inputScale in Q(5) units, capped so the multiplier stays representable:
+    /// below 2^30, the largest ratio quantizeMultiplier writes with a shift ≤ 30 (the format's
+    /// bound; TFLite caps at 2^31 − 1, which needs shift 31). Capping changes nothing: from a
+    /// ratio of 2^30 on, one int8 step of difference is ≥ 16 in Q(5), e^−16 < 2^−23, which rounds
+    /// to the same 1/256 output code either way.
     public static func prepare(inputScale: Double, beta: Double) -> SoftmaxParams {
-        let realMultiplier = min(beta * inputScale * pow2(Int(31 - softmaxDiffIntegerBits)), 2147483647.0)
+        let realMultiplier = min(beta * inputScale * pow2(Int(31 - softmaxDiffIntegerBits)), pow2(30) - 1)
         let (multiplier, shift) = quantizeMultiplier(realMultiplier)
         // Largest |difference| whose rescaled value still fits Q(5) (≤ 31·2^26 raw), in input
         // units: floor(31·2^26 / 2^shift).

@@ -133,6 +133,30 @@ public struct DeviceBuilder: Sendable {
             objectFiles: objects, skippedModules: skipped, rebuiltModules: rebuilt, relinked: relinked)
     }
 
+    /// Another executable from `base`'s module objects plus the Embedded Swift `sources` (one
+    /// extra module, compiled with the board's flags and `-no-allocations`) and `linkFlags` after
+    /// the board's own: e.g. the allocation-counting build, which wraps malloc and friends
+    /// (DeviceAllocationCountTests). Without `base` the sources are a program of their own (one
+    /// has main.swift). Written to the board's build directory as `name`, rebuilt every call (a
+    /// few seconds); the cached `sparrow-device` is left as it is.
+    public func linkVariant(of base: DeviceBuildResult?, board: BoardProfile, name: String, moduleName: String,
+                            sources: [URL], linkFlags: [String]) throws(ToolchainError) -> URL {
+        let spec = catalog.toolchain(for: board)
+        let directory = buildDirectory(for: board).appendingPathComponent(name + ".variant")
+        try createDirectory(directory)
+        let module = DeviceModule(name: moduleName, dependencies: [], noAllocations: true, program: base == nil,
+                                  extraSwiftFlags: ["-enable-experimental-feature", "Extern",
+                                                    "-enable-experimental-feature", "SymbolLinkageMarkers"])
+        try ProcessRunner.check("compile \(moduleName) for \(board.name)",
+                                compileCommand(module: module, sources: sources, board: board, outputDirectory: directory))
+        let objects = catalog.modules(for: board).compactMap { base?.objectFiles[$0.name] }
+            + [directory.appendingPathComponent(moduleName + ".o")]
+        let binary = buildDirectory(for: board).appendingPathComponent(name)
+        try ProcessRunner.check("link \(name) for \(board.name)",
+                                [spec.gcc] + objects.map(\.path) + ["-o", binary.path] + spec.linkFlags + linkFlags)
+        return binary
+    }
+
     /// The exact swiftc command the builder uses for `module` on `board`. Public so that checks
     /// (e.g. "a runtime module that allocates fails to compile") use the same flags as the build.
     public func compileCommand(module: DeviceModule, sources: [URL], board: BoardProfile, outputDirectory: URL) -> [String] {

@@ -200,8 +200,9 @@ def run_tests(src_root, filters, mutant):
     for f in filters:
         cmd += ["--filter", f]
     try:
+        # errors="replace": a mutant that lets a corrupted model through may print its raw names.
         r = subprocess.run(cmd, cwd=src_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           timeout=600)
+                           errors="replace", timeout=600)
     except subprocess.TimeoutExpired:  # a removed rule that makes a test hang is caught too
         return 124, ["timeout"], ""
     failed = sorted(set(re.findall(r'Test (\w+)\(\)[^\n]*? failed', r.stdout)))

@@ -163,6 +163,68 @@ import Testing
         #expect(error?.subject == "output 'y'")
     }
 
+    /// mutate_convert.py, seed 3: Resize scales of 1e30 trapped converting the output size to Int.
+    @Test func resizeScaleBeyondTheFormatIsRejected() {
+        let resize = ONNXNode(name: "up", opType: "Resize", inputs: ["x", "", "s"], outputs: ["y"],
+                              attributes: ["mode": .string(Array("nearest".utf8))])
+        let error = Self.importError(model([resize], input: [1, 1, 2, 2], initializers: [floatTensor("s", [4], [1, 1, 1e30, 1e30])]))
+        #expect(error?.node == "up")
+        #expect(error?.subject == "input 2 ('s')")
+        #expect(error?.message.contains("above 2147483647") == true)
+    }
+
+    /// mutate_convert.py, seed 3: Tile repeats of 2^31 − 1 built an index list of 2^32 entries
+    /// (a hang) before the output shape was checked.
+    @Test func tileToAHugeShapeIsRejectedBeforeBuildingIndices() {
+        let tile = ONNXNode(name: "t", opType: "Tile", inputs: ["x", "r"], outputs: ["y"])
+        let clock = ContinuousClock(), started = clock.now
+        let error = Self.importError(model([tile], input: [2, 2], initializers: [int64Tensor("r", [2_147_483_647, 2])]))
+        #expect(clock.now - started < .seconds(5))
+        #expect(error?.node == "t")
+        #expect(error?.subject == "output 'y'")
+        #expect(error?.message.contains("more than 268435456 elements") == true)
+    }
+
+    // MARK: requantization beyond the format
+
+    /// mutate_convert.py's "converter bug, the verifier rejected the output: requantization shift
+    /// out of range": calibration samples of 1e12 whose outputs cancel to exactly 0 (weights
+    /// [1, −1] on equal inputs) make the output scale the degenerate 1/255, so one accumulator step
+    /// is worth ~8e9 output codes, beyond the 2^30 the format holds. The error names the layer,
+    /// the weights and the ranges instead.
+    @Test func fullyConnectedWhoseOutputVanishesNextToItsInputsNamesTheLayer() throws {
+        let m = Self.gemm(weights: [1, -1, 1, -1])
+        let error = #expect(throws: ConversionError.self) { try Self.convertModel(m, samples: [1e12, 1e12, 3e11, 3e11], shape: [2, 2]) }
+        #expect(error?.kind == .formatLimit)
+        #expect(error?.node == "fc")
+        let text = error?.description ?? ""
+        #expect(!text.contains("converter bug"))
+        // 1e12/255 (input scale) × 1/127 (weight scale) / (1/255) (output scale) = 1e12/127.
+        #expect(text.contains("output channel 0 needs a requantization multiplier of 7.87e+09"))
+        #expect(text.contains("beyond the 2^30 an int8 layer can represent"))
+        #expect(text.contains("input range [0, 1e+12]"))
+        #expect(text.contains("weights 'fc/weights"))   // the FC's weights as the importer names them
+        #expect(text.contains("range [-1, 1], output range [0, 1]"))
+        #expect(text.contains("check the weights and calibration samples for absurd magnitudes"))
+        // The same layer with samples whose outputs do not cancel converts.
+        _ = try Self.convertModel(m, samples: [1e12, 0, 3e11, 1], shape: [2, 2])
+    }
+
+    /// The same for an operator whose rescales come from a kernel's prepare: x + c where the
+    /// calibration samples cancel c exactly.
+    @Test func addWhoseOutputVanishesNextToItsInputsNamesTheNode() throws {
+        let add = ONNXNode(name: "plus", opType: "Add", inputs: ["x", "c"], outputs: ["y"])
+        let m = model([add], input: [1, 2], initializers: [floatTensor("c", [2], [-1e20, -1e20])])
+        let error = #expect(throws: ConversionError.self) { try Self.convertModel(m, samples: [1e20, 1e20], shape: [1, 2]) }
+        #expect(error?.kind == .formatLimit)
+        #expect(error?.node == "plus")
+        let text = error?.description ?? ""
+        #expect(!text.contains("converter bug"))
+        #expect(text.contains("rescale needs a multiplier beyond the 2^30 int8 requantization can represent"))
+        #expect(text.contains("output range [0, 1]"))
+        _ = try Self.convertModel(m, samples: [1e20, 0], shape: [1, 2])
+    }
+
     // MARK: QDQ scales and zero points
 
     static func qdq(scale: [Float], zeroPoint: [Int32], weightShape: [Int] = [2, 2]) -> ONNXModel {

@@ -40,6 +40,23 @@ import SparrowTestSupport
         #expect(out == [-64, -64, -64, -64, 127])
     }
 
+    /// Input scales so large that β·s·2^26 passes 2^30 (mutate_convert.py: a softmax calibrated
+    /// on samples of 1e4+ made the converter write shift 31, which the verifier rejects). The
+    /// multiplier is capped to a shift of 30 and the row is still the float softmax: every
+    /// non-maximal input is e^−(≥ 16) ≈ 0, the maxima share the probability.
+    @Test(arguments: [16.0, 100.0, 1e6, 1e30])
+    func hugeInputScaleKeepsTheShiftInRangeAndTheResult(_ inputScale: Double) {
+        let p = SoftmaxParams.prepare(inputScale: inputScale, beta: 1)
+        #expect(p.inputShift <= 30)
+        #expect(p.inputMultiplier >= 1 << 30)
+        var out = [Int8](repeating: 0, count: 4)
+        softmaxS8(p, input: [5, 3, 5, -1], outer: 1, depth: 4, output: &out)
+        // Two maxima at 1/2 each: 128/256 → code 0; the others 0 → −128.
+        #expect(out == [0, -128, 0, -128])
+        softmaxS8(p, input: [-7, -8, -128, 127], outer: 1, depth: 4, output: &out)
+        #expect(out == [-128, -128, -128, 127])
+    }
+
     @Test func fixedPointConstantsMatchTheirDefinitions() {
         // Each constant is round(value · 2^31) (Q0) or round(value · 2^29) (Q2).
         func q(_ v: Double, _ fractionalBits: Int) -> Int32 { Int32((v * pow2(fractionalBits)).rounded()) }

@@ -142,6 +142,86 @@ import SparrowTestSupport
         #expect(Self.error { $0.tensors[2].liveTo = 0 } == ModelError(.badLifetime, .tensors, index: 2, value: 1, limit: 0))
     }
 
+    /// Mutants #75–#78 (alias rules): t3, the mean's output, turned into an alias of another tensor.
+    @Test func aliasRules() {
+        func alias(to target: UInt32, _ adjust: (inout TensorRecord, TensorRecord) -> Void = { _, _ in }) -> ModelError? {
+            Self.error { w in
+                w.tensors[3].storageCode = Storage.alias.rawValue
+                w.tensors[3].location = target
+                if Int(target) < w.tensors.count { adjust(&w.tensors[3], w.tensors[Int(target)]) }
+            }
+        }
+        // Index past the tensor table, or itself.
+        #expect(alias(to: 99) == ModelError(.badAliasTarget, .tensors, index: 3, value: 99, limit: 14))
+        #expect(alias(to: 3) == ModelError(.badAliasTarget, .tensors, index: 3, value: 3, limit: 14))
+        // A constant (t6) is not an arena tensor.
+        #expect(alias(to: 6) == ModelError(.badAliasTarget, .tensors, index: 3, value: 6, field: "target storage"))
+        // The conv output t2: arena, but other bytes (t2 is 1×4×4×3 int8, t3 1×3).
+        #expect(alias(to: 2) == ModelError(.aliasMismatch, .tensors, index: 3, value: 2))
+        // Same bytes, scale and zero point as t2, but claimed alive one op longer than t2.
+        let outlives = alias(to: 2) { a, t in
+            a.dtypeCode = t.dtypeCode; a.byteSize = t.byteSize; a.zeroPoint = t.zeroPoint; a.scale = t.scale
+            a.dims = t.dims; a.rank = t.rank; a.quantCode = t.quantCode
+            a.liveFrom = t.liveFrom; a.liveTo = t.liveTo + 1
+        }
+        #expect(outlives?.reason == .badLifetime && outlives?.index == 3 && outlives.map { "\($0.field)" } == "alias outlives its target",
+                "\(String(describing: outlives))")
+    }
+
+    /// Mutants #80–#83 (quantization rules of a tensor record).
+    @Test func quantizationRules() {
+        // Per-tensor t1 (the quantized input) with a scale that is not a positive finite number.
+        for bad: Float in [0, -0.5, .nan, .infinity] {
+            #expect(Self.error { $0.tensors[1].scale = bad }
+                    == ModelError(.badQuantization, .tensors, index: 1, value: Int(QuantKind.perTensor.rawValue), field: "scale"))
+        }
+        // t6 (the conv filter, a constant) declared per-channel: symmetric (zero point 0), an axis
+        // inside its rank, and its scales inside the constants section.
+        var rank = 0
+        #expect(Self.error { w in
+            w.tensors[6].quantCode = QuantKind.perChannel.rawValue; w.tensors[6].zeroPoint = 3
+        } == ModelError(.badZeroPoint, .tensors, index: 6, value: 3, limit: 0))
+        #expect(Self.error { w in
+            w.tensors[6].quantCode = QuantKind.perChannel.rawValue; w.tensors[6].zeroPoint = 0
+            w.tensors[6].quantAxis = 4; rank = Int(w.tensors[6].rank)
+        } == ModelError(.badQuantAxis, .tensors, index: 6, value: 4, limit: rank))
+        let outside = Self.error { w in
+            w.tensors[6].quantCode = QuantKind.perChannel.rawValue; w.tensors[6].zeroPoint = 0
+            w.tensors[6].quantAxis = 0; w.tensors[6].channelScalesOffset = 1 << 20
+        }
+        #expect(outside?.reason == .channelScalesOutOfBounds && outside?.index == 6 && outside?.value == 1 << 20,
+                "\(String(describing: outside))")
+    }
+
+    /// Mutants #85–#91 (graph inputs and outputs). The operator checks run first, so the
+    /// tensors at fault here are ones no operator touches.
+    @Test func graphInputAndOutputRules() {
+        #expect(Self.error { $0.outputs = [] } == ModelError(.noOutputs, .outputs))
+        #expect(Self.error { $0.inputs[0] = 99 } == ModelError(.tensorIndexOutOfRange, .inputs, index: 0, value: 99, limit: 14))
+        // t2, the conv output, is written by op 1: not a graph input.
+        #expect(Self.error { $0.inputs[0] = 2 } == ModelError(.badGraphInput, .inputs, index: 0, value: 2))
+        #expect(Self.error { $0.outputs[0] = 99 } == ModelError(.tensorIndexOutOfRange, .outputs, index: 0, value: 99, limit: 14))
+        // An extra arena tensor t14 that no operator writes, declared the graph output and alive
+        // to the end: an output nothing computes (and not an input).
+        func extra(liveFrom: Int32, liveTo: Int32) -> TensorRecord {
+            TensorRecord(dtype: .int8, dims: (1, 1, 1, 1), rank: 1, storage: .arena, location: 0, byteSize: 1,
+                         quant: .perTensor, zeroPoint: 0, scale: 1, liveFrom: liveFrom, liveTo: liveTo)
+        }
+        #expect(Self.error { w in w.tensors.append(extra(liveFrom: -1, liveTo: 5)); w.outputs = [14] }
+                == ModelError(.badGraphOutput, .outputs, index: 0, value: 14))
+        // t14 claiming op 1 as its writer, which writes only t2.
+        #expect(Self.error { w in w.tensors.append(extra(liveFrom: 1, liveTo: 1)) }
+                == ModelError(.tensorWrittenTwice, .tensors, index: 14, value: 1, field: "liveFrom"))
+    }
+
+    /// Mutant #100: the conv's 3×3 filter dilated by 4 spans 9 rows, more than the 5 input rows
+    /// plus 2 of padding; without the rule the output-height check would name the wrong thing.
+    @Test func dilatedFilterLargerThanThePaddedInput() {
+        let e = Self.error { $0.params[2] = 4 }   // ConvParamRecord word 2: dilationH
+        #expect(e?.reason == .shapeMismatch && e?.index == 1 && e?.value == 5 && e?.limit == 9
+                && e.map { "\($0.field)" } == "input smaller than filter", "\(String(describing: e))")
+    }
+
     @Test func misalignedConstant() {
         var location = 0
         let e = Self.error { w in w.tensors[7].location += 1; location = Int(w.tensors[7].location) }

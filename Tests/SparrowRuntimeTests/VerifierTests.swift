@@ -54,6 +54,37 @@ import SparrowTestSupport
         #expect(verifyError(resealed(b))?.reason == .badSectionCount)
     }
 
+    /// Killed mutant #55 of mutate_verifier.py (it survived the runtime suites): a header that
+    /// declares another size than the format's 128 bytes is rejected as such, checksum resealed.
+    @Test func headerSizeFieldMustBeTheFormats() {
+        for declared: UInt8 in [0, 64, 129, 255] {
+            var b = good
+            b[HeaderField.headerSize] = declared
+            b[HeaderField.headerSize + 1] = 0
+            #expect(verifyError(resealed(b)) == ModelError(.badHeaderSize, .header, value: Int(declared), limit: ModelFormat.headerSize))
+        }
+    }
+
+    /// Killed mutant #52: the verifier reads records in place, so the file must start on a
+    /// 16-byte boundary; every other start address is rejected with the misalignment, the
+    /// aligned one verifies.
+    @Test func modelBufferMustBeSectionAligned() {
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: good.count + ModelFormat.sectionAlignment,
+                                                         alignment: ModelFormat.sectionAlignment)
+        defer { raw.deallocate() }
+        for shift in 0..<ModelFormat.sectionAlignment {
+            let window = UnsafeMutableRawBufferPointer(rebasing: raw[shift..<(shift + good.count)])
+            window.copyBytes(from: good)
+            var error: ModelError? = nil
+            do { _ = try VerifiedModel.verify(UnsafeRawBufferPointer(window)) } catch let e { error = e }
+            if shift == 0 {
+                #expect(error == nil)
+            } else {
+                #expect(error == ModelError(.misalignedBuffer, .header, value: shift, limit: ModelFormat.sectionAlignment))
+            }
+        }
+    }
+
     @Test func sectionTableErrors() {
         // Point the tensors section one byte later: misaligned.
         var b = good
@@ -64,6 +95,14 @@ import SparrowTestSupport
         b[HeaderField.sectionTable + 9 * 8 + 5] = 0xFF
         #expect(verifyError(resealed(b)) == ModelError(.sectionOutOfBounds, .constants,
                                                        value: sectionOffset(good, .constants), limit: good.count))
+        // The operators section starting inside the tensors section (both aligned): overlap
+        // (mutant #60 of mutate_verifier.py survived the runtime suites without this).
+        b = good
+        let tensors = good.withUnsafeBytes { ModelFileView(bytes: $0).sectionRange(.tensors) }
+        let entry = HeaderField.sectionTable + Int(Section.operators.rawValue) * 8
+        withUnsafeBytes(of: UInt32(tensors.offset).littleEndian) { for k in 0..<4 { b[entry + k] = $0[k] } }
+        #expect(verifyError(resealed(b)) == ModelError(.sectionOverlap, .operators, value: tensors.offset,
+                                                       limit: tensors.offset + tensors.size))
         // Operators section size not a multiple of 32.
         b = good
         b[HeaderField.sectionTable + 2 * 8 + 4] &-= 1

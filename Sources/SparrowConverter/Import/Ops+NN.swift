@@ -486,7 +486,11 @@ extension ONNXImporter {
             for (k, a) in axes.enumerated() {
                 guard scales[k] > 0, scales[k].isFinite else { throw r.inputError(legacy ? 1 : 2, "scale \(scales[k]) must be > 0") }
                 full[a] = scales[k]
-                outShape[a] = Int((Double(x.onnxShape[a]) * scales[k]).rounded(.down))
+                let size = (Double(x.onnxShape[a]) * scales[k]).rounded(.down)
+                guard size <= Double(ImportLimits.maxValue) else {
+                    throw r.inputError(legacy ? 1 : 2, "scale \(scales[k]) makes axis \(a) \(size) long, above \(ImportLimits.maxValue)")
+                }
+                outShape[a] = Int(size)
             }
         } else {
             throw r.inputError(legacy ? 1 : 2, "neither scales nor sizes is given")

@@ -515,6 +515,13 @@ extension ONNXImporter {
         guard reps.count == x.rank, reps.allSatisfy({ $0 >= 1 }) else {
             throw r.inputError(1, "repeats \(reps) must be \(x.rank) values >= 1")
         }
+        // The output's size before the index lists are built: they hold one entry per output row.
+        var outShape = x.onnxShape
+        for a in 0..<x.rank {
+            let (size, overflow) = x.onnxShape[a].multipliedReportingOverflow(by: reps[a])
+            outShape[a] = overflow ? Int.max : size
+        }
+        if let problem = ImportLimits.shapeProblem(outShape) { throw r.error("output '\(r.output)'", problem) }
         let repeats = (0..<x.rank).map { a in reps[a] == 1 ? [Int]() : (0..<reps[a]).flatMap { _ in 0..<x.onnxShape[a] } }
         try emitRepeats(&s, r, x, repeats)
     }

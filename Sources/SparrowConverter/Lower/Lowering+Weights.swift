@@ -52,6 +52,8 @@ extension ModelBuilder {
             bias = (node.inputs[2], QuantMath.quantizeBias(b, inputScale: inQ.scale, weightScales: quantized.scales).values)
         }
         let m = QuantMath.channelMultipliers(inputScale: inQ.scale, weightScales: quantized.scales, outputScale: outQ.scale)
+        try checkLayerRequantization(node, shifts: m.shifts, inQ: inQ, weightScales: quantized.scales, outQ: outQ,
+                                     weightName: wValue.name, weights: w)
         return QuantizedLayer(weightValue: node.inputs[1], weights: quantized, bias: bias, multipliers: m.multipliers,
                               shifts: m.shifts, channels: channels)
     }

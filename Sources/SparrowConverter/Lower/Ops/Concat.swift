@@ -12,9 +12,11 @@ extension ModelBuilder {
         }
         var inputs: [Int32] = []
         var rescales: [Rescale] = []
+        var inputQuants: [ActivationQuant] = []
         for value in node.inputs {
             let x = try operand(value, node)
             inputs.append(x.tensor)
+            inputQuants.append(x.quant)
             if x.quant == outQ {
                 rescales.append(Rescale(multiplier: 0, shift: 0))   // identity copy
             } else {
@@ -23,6 +25,8 @@ extension ModelBuilder {
                 rescales.append(Rescale(multiplier: p.multiplier, shift: p.shift))
             }
         }
+        try checkRequantization(node, rescales.enumerated().map { ("input \($0.offset + 1)", $0.element) },
+                                inputs: inputQuants, output: outQ)
         let y8 = try outputTensor(out, node)
         emit(.concat, inputs: inputs, outputs: [y8],
              params: ConcatParamRecord.words(axis: Int32(axis + 4 - rank), inputRescales: rescales), name: node.name)

@@ -17,6 +17,8 @@ extension ModelBuilder {
             input2: Rescale(multiplier: p.input2Multiplier, shift: p.input2Shift),
             output: Rescale(multiplier: p.outputMultiplier, shift: p.outputShift),
             activation: ActivationClamp(min: p.activationMin, max: p.activationMax))
+        try checkRequantization(node, [("input 1", record.input1), ("input 2", record.input2), ("output", record.output)],
+                                inputs: [x.quant, y.quant], output: outQ)
         let y8 = try outputTensor(out, node)
         emit(subtract ? .sub : .add, inputs: [x.tensor, y.tensor], outputs: [y8], params: record, name: node.name)
     }
@@ -38,6 +40,7 @@ extension ModelBuilder {
                                   activationMin: clamp.min, activationMax: clamp.max)
         let record = MulParamRecord(output: Rescale(multiplier: p.outputMultiplier, shift: p.outputShift),
                                     activation: ActivationClamp(min: p.activationMin, max: p.activationMax))
+        try checkRequantization(node, [("output", record.output)], inputs: [x.quant, y.quant], output: outQ)
         let y8 = try outputTensor(out, node)
         emit(.mul, inputs: [x.tensor, y.tensor], outputs: [y8], params: record,
              macs: UInt64(graph.values[out].elementCount), name: node.name)

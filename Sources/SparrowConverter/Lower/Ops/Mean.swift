@@ -13,6 +13,7 @@ extension ModelBuilder {
         }
         let inQ = try activationQuant(xValue, node)
         let m = MeanHW.prepare(inputScale: inQ.scaleDouble, outputScale: outQ.scaleDouble, count: xShape[1] * xShape[2])
+        try checkRequantization(node, [("output", Rescale(multiplier: m.multiplier, shift: m.shift))], inputs: [inQ], output: outQ)
         let y8 = try outputTensor(out, node)
         emit(.mean, inputs: [x], outputs: [y8], params: RescaleParamRecord(Rescale(multiplier: m.multiplier, shift: m.shift)),
              macs: UInt64(xShape.reduce(1, *)), name: node.name)

@@ -24,6 +24,7 @@ extension ModelBuilder {
                                     outputScale: outQ.scaleDouble, outputZeroPoint: outQ.zeroPoint)
         let record = PReluParamRecord(identity: Rescale(multiplier: p.identityMultiplier, shift: p.identityShift),
                                       alpha: Rescale(multiplier: p.alphaMultiplier, shift: p.alphaShift))
+        try checkRequantization(node, [("identity", record.identity), ("slope", record.alpha)], inputs: [inQ], output: outQ)
         let y8 = try outputTensor(out, node)
         emit(.prelu, inputs: [x, alpha], outputs: [y8], params: record, macs: UInt64(graph.values[out].elementCount),
              name: node.name)
