@@ -31,22 +31,29 @@ TFLITE = os.path.join(FIXTURES, "tflite")
 # seed: the digits models; node tests work too when their input has batch 1), "file:DIR/STEM" (Tests/Fixtures/DIR/STEM.onnx with
 # STEM_calib.npy, inputs from STEM_x.npy), "tflite:NAME" (Tests/Fixtures/tflite/models/NAME.tflite
 # with its golden inputs), "pad_sub" (built below: no fixture has a Pad the converter keeps). The comments list the opcodes each one brings.
+# `sparrow convert` packs by default; the reference-operator models are converted with
+# --no-packed-weights so both forms keep a model.
+REF = ["--no-packed-weights"]
 MODELS = [
-    ("digits_mbv3", "onnx:digits_mbv3", []),            # Conv, depthwise, sparse 1×1, Lookup, Mul, Concat, AveragePool, Mean, Softmax, FC
-    ("digits_cnn", "onnx:digits_cnn", []),              # Add, MaxPool, Transpose, Reshape, Quantize, Dequantize
-    ("digits_mlp_pruned", "onnx:digits_mlp_pruned", []),  # SparseFullyConnected
+    ("digits_mbv3", "onnx:digits_mbv3", REF),           # Conv, depthwise, sparse 1×1, Lookup, Mul, Concat, AveragePool, Mean, Softmax, FC
+    ("digits_cnn", "onnx:digits_cnn", REF),             # Add, MaxPool, Transpose, Reshape, Quantize, Dequantize
+    ("digits_mlp_pruned", "onnx:digits_mlp_pruned", REF),  # SparseFullyConnected
     ("digits_mlp_packed", "onnx:digits_mlp", ["--packed-weights"]),  # PackedGemm
-    ("deconv_net", "file:convtranspose/deconv_net", []),  # TransposeConv2D
-    ("deconv_dw", "file:convtranspose/deconv_dw", []),  # DepthwiseTransposeConv2D
-    ("pad_sub", "pad_sub", []),                         # Pad, Sub
-    ("prelu", "file:prelu/prelu_channels", []),         # PRelu
-    ("resize", "file:resize/resize_fpn", []),           # Resize
-    ("slice", "file:slice/slice_net", []),              # Slice, Gather
+    ("digits_cnn_packed", "onnx:digits_cnn", []),       # PackedConvIm2col, PackedDepthwise3x3, PackedGemm (the default)
+    ("deconv_net", "file:convtranspose/deconv_net", REF),  # TransposeConv2D
+    ("deconv_dw", "file:convtranspose/deconv_dw", REF),  # DepthwiseTransposeConv2D
+    ("pad_sub", "pad_sub", REF),                        # Pad, Sub
+    ("prelu", "file:prelu/prelu_channels", REF),        # PRelu
+    ("resize", "file:resize/resize_fpn", REF),          # Resize
+    ("slice", "file:slice/slice_net", REF),             # Slice, Gather
+    ("vit", "file:transformer/vit_digits", REF),        # LayerNorm, BatchMatMul
+    ("logsoftmax", "file:indices/logsoftmax_fc", REF),  # LogSoftmax
+    ("argmax_fc", "file:indices/argmax_fc", REF),       # ArgMax (int64 graph output)
     # Opcodes only int8 TFLite models bring. Their inputs are int8/uint8 codes, which
     # `sparrow-device run` cannot feed yet (float32 .npy only): they count for coverage and run
     # on the host; AllOpcodeParityTests lists what the device therefore does not run.
     ("binary_int8", "tflite:binary.int8", []),          # Maximum, Minimum (and Sub, Slice)
-    ("arg_max_int8", "tflite:arg_max.int8", []),        # ArgMax
+    ("arg_max_int8", "tflite:arg_max.int8", []),        # ArgMax (int32 output)
     ("uint8_io_int8", "tflite:uint8_io.int8", []),      # Requantize
 ]
 
