@@ -53,7 +53,9 @@ public enum TFLiteConversion {
                                   "\(count) of \(model.graph.operators.count) operators cannot be converted yet: \(list). "
                                   + "Sparrow converts int8 models made of: \(supported)")
         }
-        var lowering = TFLiteLowering(model: model)
+        let (rewritten, originalIndex) = TFLiteDequantizeSinking.rewrite(model)
+        var lowering = TFLiteLowering(model: rewritten)
+        lowering.originalIndex = originalIndex
         try lowering.build()
         return try lowering.builder.finish()
     }
@@ -84,8 +86,10 @@ struct TFLiteLowering {
     var builder = ModelBuilder(graph: IRGraph(), quant: [:])
     /// Sparrow tensor of each TFLite activation tensor, once written (or a graph input).
     var tensorOf: [Int: Int32] = [:]
-    /// The operator being lowered (for errors).
+    /// The operator being lowered (index in `model`, which may be rewritten).
     var current = -1
+    /// For each operator, its index in the file (errors name that one).
+    var originalIndex: [Int] = []
 
     init(model: TFLiteModel) { self.model = model }
 
@@ -126,10 +130,13 @@ struct TFLiteLowering {
 
     // MARK: Errors and tensors
 
+    /// The current operator's index in the .tflite file.
+    var fileIndex: Int { current < originalIndex.count ? originalIndex[current] : current }
+
     var opName: String { current >= 0 ? model.opcode(of: graph.operators[current]).displayName : "graph" }
 
     func fail(_ message: String) -> ConversionError {
-        ConversionError(.unsupported, node: current >= 0 ? "operator \(current)" : nil, op: opName, message)
+        ConversionError(.unsupported, node: current >= 0 ? "operator \(fileIndex)" : nil, op: opName, message)
     }
 
     /// An option or derived size as an Int32 parameter word (a hostile file can hold any Int).
