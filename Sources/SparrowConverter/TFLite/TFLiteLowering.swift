@@ -43,21 +43,49 @@ public enum TFLiteConversion {
     /// cannot be converted, or the first operator whose tensors do not fit the int8 scheme.
     public static func convert(_ model: TFLiteModel) throws(ConversionError) -> LoweredModel {
         let groups = unconvertibleOperators(model)
-        if !groups.isEmpty {
-            let count = groups.reduce(0) { $0 + $1.operators.count }
-            let list = groups.map { g in
-                "\(g.name) (operator\(g.operators.count == 1 ? "" : "s") \(g.operators.map(String.init).joined(separator: ", ")))"
-            }.joined(separator: "; ")
-            let supported = convertibleOperators.map(\.name).sorted().joined(separator: ", ")
-            throw ConversionError(.unsupported,
-                                  "\(count) of \(model.graph.operators.count) operators cannot be converted yet: \(list). "
-                                  + "Sparrow converts int8 models made of: \(supported)")
-        }
+        if !groups.isEmpty { throw ConversionError(.unsupported, unsupportedMessage(groups, of: model, float: false)) }
         let (rewritten, originalIndex) = TFLiteDequantizeSinking.rewrite(model)
         var lowering = TFLiteLowering(model: rewritten)
         lowering.originalIndex = originalIndex
         try lowering.build()
         return try lowering.builder.finish()
+    }
+
+    /// MediaPipe's custom operators (mediapipe/util/tflite/operations), by custom code, with what
+    /// they compute: named in errors, so a user knows the model is a MediaPipe one and what is
+    /// missing, rather than only "CUSTOM".
+    public static let mediaPipeCustomOperators: [String: String] = [
+        "Convolution2DTransposeBias": "transposed convolution with bias, options in a raw struct",
+        "MaxPoolingWithArgmax2D": "max pooling that also outputs the argmax positions",
+        "MaxUnpooling2D": "scatter of values to the positions MaxPoolingWithArgmax2D recorded",
+        "TransformTensorBilinear": "bilinear sampling of a tensor through a 4×4 transform matrix",
+        "TransformLandmarks": "landmarks mapped through a 4×4 transform matrix",
+        "Landmarks2TransformMatrix": "a 4×4 transform matrix fitted to landmarks",
+    ]
+
+    /// The one error listing every operator (grouped by opcode, with indices) that a path cannot
+    /// take, with MediaPipe custom operators recognised and every other custom operator named.
+    static func unsupportedMessage(_ groups: [(name: String, operators: [Int])], of model: TFLiteModel, float: Bool) -> String {
+        let count = groups.reduce(0) { $0 + $1.operators.count }
+        let list = groups.map { g in
+            "\(g.name) (operator\(g.operators.count == 1 ? "" : "s") \(g.operators.map(String.init).joined(separator: ", ")))"
+        }.joined(separator: "; ")
+        var customNames: [String] = []
+        for op in model.graph.operators {
+            let code = model.opcode(of: op)
+            if code.builtin == .custom, let name = code.customCode, !customNames.contains(name) { customNames.append(name) }
+        }
+        let mediaPipe = customNames.filter { mediaPipeCustomOperators[$0] != nil }
+        var text = "\(count) of \(model.graph.operators.count) operators cannot be converted: \(list). "
+        if !mediaPipe.isEmpty {
+            text += "MediaPipe custom operators, not supported by Sparrow yet: "
+                + mediaPipe.map { "\($0) (\(mediaPipeCustomOperators[$0]!))" }.joined(separator: "; ") + ". "
+        }
+        if customNames.contains(where: { mediaPipeCustomOperators[$0] == nil }) {
+            text += "Custom operators are code linked into the runtime that made the model; Sparrow has none of them. "
+        }
+        let supported = (float ? TFLiteFloatImport.importableOperators : convertibleOperators).map(\.name).sorted()
+        return text + (float ? "The float path imports: " : "Sparrow converts int8 models made of: ") + supported.joined(separator: ", ")
     }
 
     /// Reads and converts a `.tflite` file (`TFLiteError` from the reader, `ConversionError` here).

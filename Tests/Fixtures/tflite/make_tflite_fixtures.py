@@ -483,6 +483,11 @@ def main():
             print(f"{stem:34s} {len(blob):8d} B  ops: {', '.join(sorted(op_names))}")
     total = sum(f.stat().st_size for f in files)
     manifest["total_bytes"] = total
+    previous = OUT / "manifest.json"
+    if previous.exists():   # make_float_comparison.py's section survives a re-run of this script
+        kept = json.loads(previous.read_text()).get("float_comparison")
+        if kept is not None:
+            manifest["float_comparison"] = kept
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"total {total} bytes in {len(files)} files")
     if total > MAX_TOTAL_BYTES:

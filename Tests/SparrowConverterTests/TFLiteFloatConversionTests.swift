@@ -1,0 +1,108 @@
+// The float .tflite path (TFLiteFloatImport → passes → calibration → int8): each float fixture is
+// quantized with Sparrow's own calibration and its outputs compared with LiteRT's float outputs,
+// side by side with TF's own full-int8 conversion of the same network on the same inputs
+// (goldens by Tests/Fixtures/tflite/make_float_comparison.py).
+import Foundation
+import XCTest
+import SparrowConverter
+import SparrowNPY
+import SparrowRuntime
+import SparrowTestSupport
+import SparrowTFLite
+
+final class TFLiteFloatConversionTests: XCTestCase {
+    static func path(_ relative: String) -> String { TFLiteConversionTests.path(relative) }
+
+    /// 64 calibration samples uniform in [−1.5, 1.5), the distribution TF's converter was given.
+    static func calibration(shape: [Int], seed: UInt64) -> NPYArray {
+        var rng = SplitMix64(seed: seed)
+        let shape = [64] + shape.dropFirst()
+        return NPYArray(floats: rng.floats(shape.reduce(1, *), -1.5, 1.5), shape: shape)
+    }
+
+    struct Errors { var sparrowMean = 0.0, sparrowMax = 0.0, tfMean = 0.0, tfMax = 0.0, reference = 0.0 }
+
+    /// Converts `models/STEM.float.tflite` (or `file`) and compares all outputs on the evaluation
+    /// inputs: mean and max |error| against LiteRT float, for Sparrow and for TF's int8 model,
+    /// and the largest |reference| value.
+    func compare(_ stem: String, file: String? = nil, float reference: String? = nil) throws -> Errors {
+        let tflite = try TFLiteModel.load(path: Self.path(file ?? "models/\(stem).float.tflite"))
+        let inputShape = tflite.graph.tensors[tflite.graph.inputs[0]].shape
+        var options = ConversionOptions(calibration: .samples([Self.calibration(shape: inputShape, seed: 20261206)]))
+        options.batch = inputShape[0]
+        let result = try TFLiteConversion.convertFloat(tflite, options: options)
+        let model = try HostModel(bytes: result.bytes)
+        let x = try NPYArray.read(path: Self.path("golden/\(stem).eval.in0.npy"))
+        let samples = x.shape[0], size = inputShape.reduce(1, *)
+        let floats = x.floats()!
+        var e = Errors(), count = 0
+        for o in 0..<model.model.outputCount {
+            let want = try NPYArray.read(path: Self.path("golden/\(reference ?? stem).eval.float.out\(o).npy")).floats()!
+            let tf = try NPYArray.read(path: Self.path("golden/\(stem).eval.tfint8.out\(o).npy")).floats()!
+            let per = want.count / samples
+            for s in 0..<samples {
+                model.setInput(0, Array(floats[(s * size)..<((s + 1) * size)]))
+                _ = model.invoke()
+                let got = model.output(o, as: Float.self)
+                XCTAssertEqual(got.count, per, "\(stem) output \(o)")
+                for i in 0..<min(per, got.count) {
+                    let r = Double(want[s * per + i])
+                    let a = abs(Double(got[i]) - r), b = abs(Double(tf[s * per + i]) - r)
+                    e.sparrowMean += a; e.tfMean += b; count += 1
+                    e.sparrowMax = max(e.sparrowMax, a); e.tfMax = max(e.tfMax, b); e.reference = max(e.reference, abs(r))
+                }
+            }
+        }
+        e.sparrowMean /= Double(max(count, 1)); e.tfMean /= Double(max(count, 1))
+        return e
+    }
+
+    func testFloatFixturesQuantizeAsWellAsTFsOwnInt8Conversion() throws {
+        var lines: [String] = []
+        for stem in ["conv", "fully_connected", "transpose_conv", "pooling", "activations", "prelu", "shape", "resize",
+                     "concat_relu", "mobilenet_v1_025_96"] {
+            let e = try compare(stem)
+            lines.append(String(format: "%-20@ mean |err| sparrow %.5f tf-int8 %.5f   max sparrow %.4f tf-int8 %.4f   (|ref| ≤ %.3f)",
+                                stem as NSString, e.sparrowMean, e.tfMean, e.sparrowMax, e.tfMax, e.reference))
+            // Both quantize to int8 with 64 calibration samples of one distribution; Sparrow's
+            // rounding choices differ from TF's, so "as well" means within twice TF's error
+            // (and a floor for outputs TF gets almost exactly).
+            XCTAssertLessThanOrEqual(e.sparrowMean, max(2 * e.tfMean, 0.002 * e.reference), stem)
+        }
+        print("float .tflite → Sparrow int8 vs TF int8, against LiteRT float:\n" + lines.joined(separator: "\n"))
+    }
+
+    /// float16 weights behind DEQUANTIZE import as the float32 constants they stand for.
+    func testFloat16WeightsBehindDequantize() throws {
+        let e = try compare("conv", file: "models/conv.float16.tflite", float: "conv.float16")
+        print(String(format: "conv.float16: mean |err| %.5f (tf-int8 of the float32 model %.5f)", e.sparrowMean, e.tfMean))
+        XCTAssertLessThanOrEqual(e.sparrowMean, max(2 * e.tfMean, 0.002 * e.reference))
+    }
+
+    /// Early exits by tensor name: an intermediate tensor becomes an exit output.
+    func testExitByTensorName() throws {
+        let tflite = try TFLiteModel.load(path: Self.path("models/fully_connected.float.tflite"))
+        let fc1 = tflite.graph.tensors[tflite.graph.operators[1].outputs[0]].name
+        let final = tflite.graph.tensors[tflite.graph.outputs[0]].name
+        var options = ConversionOptions(calibration: .samples([Self.calibration(shape: [1, 4, 4, 3], seed: 7)]))
+        options.exits = ExitOptions(outputs: [fc1, final])
+        let result = try TFLiteConversion.convertFloat(tflite, options: options)
+        let model = try HostModel(bytes: result.bytes)
+        XCTAssertEqual(model.model.exitCount, 2)
+        options.exits = ExitOptions(outputs: ["no such tensor", final])
+        XCTAssertThrowsError(try TFLiteConversion.convertFloat(tflite, options: options)) { error in
+            XCTAssertTrue("\(error)".contains("no activation tensor of the model has that name"), "\(error)")
+        }
+    }
+
+    /// An operator the float path lacks is listed with every other one at once.
+    func testUnsupportedFloatOperatorsAreListed() throws {
+        let tflite = try TFLiteModel.load(path: Self.path("models/binary.float.tflite"))
+        let options = ConversionOptions(calibration: .samples([Self.calibration(shape: [1, 6, 6, 4], seed: 1)]))
+        XCTAssertThrowsError(try TFLiteConversion.convertFloat(tflite, options: options)) { error in
+            XCTAssertTrue("\(error)".contains("MAXIMUM (operator"), "\(error)")
+            XCTAssertTrue("\(error)".contains("MINIMUM (operator"), "\(error)")
+            XCTAssertTrue("\(error)".contains("The float path imports:"), "\(error)")
+        }
+    }
+}
