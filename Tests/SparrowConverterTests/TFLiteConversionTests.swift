@@ -67,6 +67,30 @@ final class TFLiteConversionTests: XCTestCase {
         XCTAssertEqual(lowered.opCounts["Mean"], 1)
     }
 
+    /// tf.argmax's default int64 output: Sparrow writes the same indices as int32.
+    func testArgMaxInt64OutputIsWrittenAsInt32() throws {
+        let lowered = try TFLiteConversion.convert(path: Self.path("models/arg_max_int64.int8.tflite"))
+        let model = try HostModel(bytes: lowered.bytes)
+        let x = try NPYArray.read(path: Self.path("golden/arg_max_int64.int8.in0.npy"))
+        let y = try NPYArray.read(path: Self.path("golden/arg_max_int64.int8.out0.npy"))
+        XCTAssertEqual(y.dtype, .int64)
+        let samples = x.shape[0], size = x.data.count / samples, count = y.shape.dropFirst().reduce(1, *)
+        var equal = 0
+        for s in 0..<samples {
+            model.setInput(0, Array(x.data[(s * size)..<((s + 1) * size)]))
+            _ = model.invoke()
+            let got = model.output(0, as: Int32.self)
+            XCTAssertEqual(got.count, count)
+            for i in 0..<count {
+                let o = 8 * (s * count + i)
+                let want = (0..<8).reduce(Int64(0)) { $0 | Int64(y.data[o + $1]) << (8 * Int64($1)) }
+                if i < got.count, Int64(got[i]) == want { equal += 1 }
+            }
+        }
+        XCTAssertEqual(equal, samples * count, "ARG_MAX indices equal to LiteRT BUILTIN_REF")
+        print("arg_max_int64: \(equal)/\(samples * count) indices equal to LiteRT BUILTIN_REF")
+    }
+
     /// A float model (float32 input) is refused with the reason, not converted wrongly.
     func testFloatModelIsRefused() throws {
         XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/conv.float.tflite"))) { error in

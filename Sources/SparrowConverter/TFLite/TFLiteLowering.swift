@@ -139,7 +139,8 @@ struct TFLiteLowering {
             default:
                 throw ConversionError(.unsupported, node: tensor.name,
                                       "graph input of type \(tensor.type.name): Sparrow converts fully-int8 models "
-                                      + "(int8 or uint8 inputs, or float32 inputs read only by QUANTIZE)")
+                                      + "(int8 or uint8 inputs, or float32 inputs read only by QUANTIZE); a float model is quantized "
+                                      + "with calibration instead (`sparrow convert MODEL.tflite --calibration CALIB.npy`)")
             }
         }
         builder.writer.inputs = graph.inputs.map { tensorOf[$0]! }
