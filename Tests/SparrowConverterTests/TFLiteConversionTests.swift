@@ -6,6 +6,7 @@ import XCTest
 import SparrowConverter
 import SparrowNPY
 import SparrowRuntime
+import SparrowTFLite
 
 final class TFLiteConversionTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -89,6 +90,37 @@ final class TFLiteConversionTests: XCTestCase {
         }
         XCTAssertEqual(equal, samples * count, "ARG_MAX indices equal to LiteRT BUILTIN_REF")
         print("arg_max_int64: \(equal)/\(samples * count) indices equal to LiteRT BUILTIN_REF")
+    }
+
+    /// Custom operators: MediaPipe's are recognised by name and described, any other is named;
+    /// both paths list them with every other operator they lack. (The fixture's operator codes
+    /// are renamed in memory: TF's converter writes no custom operators.)
+    func testCustomOperatorsAreNamed() throws {
+        for path in ["models/pooling.int8.tflite", "models/pooling.float.tflite"] {
+            var model = try TFLiteModel.load(path: Self.path(path))
+            let pool = try XCTUnwrap(model.operatorCodes.firstIndex { $0.builtin.name == "MAX_POOL_2D" })
+            let mean = try XCTUnwrap(model.operatorCodes.firstIndex { $0.builtin.name == "MEAN" })
+            model.operatorCodes[pool].builtin = TFLiteBuiltinOperator(rawValue: 32)
+            model.operatorCodes[pool].customCode = "MaxPoolingWithArgmax2D"
+            model.operatorCodes[mean].builtin = TFLiteBuiltinOperator(rawValue: 32)
+            model.operatorCodes[mean].customCode = "MyVendorOp"
+            let error: Error
+            do {
+                if path.contains("float") {
+                    let options = ConversionOptions(calibration: .samples([NPYArray(floats: [Float](repeating: 0, count: 324), shape: [1, 9, 9, 4])]))
+                    _ = try TFLiteConversion.convertFloat(model, options: options)
+                } else {
+                    _ = try TFLiteConversion.convert(model)
+                }
+                XCTFail("\(path) converted with custom operators")
+                continue
+            } catch let e { error = e }
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("CUSTOM 'MaxPoolingWithArgmax2D' (operator"), text)
+            XCTAssertTrue(text.contains("CUSTOM 'MyVendorOp' (operators"), text)
+            XCTAssertTrue(text.contains("MediaPipe custom operators, not supported by Sparrow yet: MaxPoolingWithArgmax2D (max pooling"), text)
+            XCTAssertTrue(text.contains("Custom operators are code linked into the runtime"), text)
+        }
     }
 
     /// A float model (float32 input) is refused with the reason, not converted wrongly.

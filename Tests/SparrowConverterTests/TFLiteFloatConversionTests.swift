@@ -72,6 +72,33 @@ final class TFLiteFloatConversionTests: XCTestCase {
         print("float .tflite → Sparrow int8 vs TF int8, against LiteRT float:\n" + lines.joined(separator: "\n"))
     }
 
+    /// The import itself, before quantization: Sparrow's float executor on the imported graph
+    /// reproduces LiteRT's float outputs (padding, resize coordinates, strided-slice bounds,
+    /// transposed-conv padding, float16 weights).
+    func testFloatImportMatchesLiteRTFloat() throws {
+        var lines: [String] = []
+        for (stem, file) in [("conv", "conv.float"), ("conv", "conv.float16"), ("fully_connected", "fully_connected.float"),
+                             ("transpose_conv", "transpose_conv.float"), ("pooling", "pooling.float"),
+                             ("activations", "activations.float"), ("prelu", "prelu.float"), ("shape", "shape.float"),
+                             ("resize", "resize.float"), ("concat_relu", "concat_relu.float"),
+                             ("mobilenet_v1_025_96", "mobilenet_v1_025_96.float")] {
+            let graph = Passes.optimize(try TFLiteFloatImport.importGraph(try TFLiteModel.load(path: Self.path("models/\(file).tflite"))))
+            let x = try NPYArray.read(path: Self.path("golden/\(stem).eval.in0.npy"))
+            let samples = x.shape[0]
+            let outputs = try FloatExecutor(graph: graph).run(onnxLayoutInputs: [x.floats()!], batch: samples)
+            let reference = file == "conv.float16" ? "conv.float16" : stem
+            var worst = 0.0, scale = 0.0
+            for (o, got) in outputs.enumerated() {
+                let want = try NPYArray.read(path: Self.path("golden/\(reference).eval.float.out\(o).npy")).floats()!
+                XCTAssertEqual(got.count, want.count, "\(file) output \(o)")
+                for (a, b) in zip(got, want) { worst = max(worst, Double(abs(a - b))); scale = max(scale, Double(abs(b))) }
+            }
+            lines.append(String(format: "%@: max |float executor − LiteRT float| %.2e (|ref| ≤ %.2f)", file, worst, scale))
+            XCTAssertLessThanOrEqual(worst, 1e-5 * max(scale, 1), file)
+        }
+        print(lines.joined(separator: "\n"))
+    }
+
     /// float16 weights behind DEQUANTIZE import as the float32 constants they stand for.
     func testFloat16WeightsBehindDequantize() throws {
         let e = try compare("conv", file: "models/conv.float16.tflite", float: "conv.float16")
