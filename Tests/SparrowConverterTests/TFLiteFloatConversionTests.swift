@@ -122,6 +122,20 @@ final class TFLiteFloatConversionTests: XCTestCase {
         }
     }
 
+    /// `--prune` on a float .tflite: the FC layers are pruned before calibration, as for ONNX.
+    func testPruningAppliesToFloatModels() throws {
+        let tflite = try TFLiteModel.load(path: Self.path("models/fully_connected.float.tflite"))
+        var options = ConversionOptions(calibration: .samples([Self.calibration(shape: [1, 4, 4, 3], seed: 3)]))
+        options.sparsity = SparsityOptions(prune: 0.5)
+        let result = try TFLiteConversion.convertFloat(tflite, options: options)
+        XCTAssertEqual(result.pruning.count, 2)
+        for layer in result.pruning {
+            XCTAssertEqual(layer.densityBefore, 1, accuracy: 0.01, layer.name)
+            XCTAssertEqual(layer.densityAfter, 0.5, accuracy: 0.05, layer.name)
+        }
+        XCTAssertNil(HostModel.verificationError(result.bytes))
+    }
+
     /// An operator the float path lacks is listed with every other one at once.
     func testUnsupportedFloatOperatorsAreListed() throws {
         let tflite = try TFLiteModel.load(path: Self.path("models/binary.float.tflite"))
