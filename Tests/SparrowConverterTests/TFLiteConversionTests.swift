@@ -142,7 +142,7 @@ final class TFLiteConversionRobustnessTests: XCTestCase {
         }
         var outcomes = (converted: 0, rejected: 0)
         for stem in ["conv.int8", "prelu.int8", "fully_connected.int8", "binary_broadcast.int8", "uint8_io.int8",
-                     "binary.int8", "transpose_conv.int8", "resize.int8", "arg_max.int8"] {
+                     "binary.int8", "transpose_conv.int8", "resize.int8", "arg_max.int8", "shape.int8", "arg_max_int64.int8"] {
             let original = Array(try Data(contentsOf: URL(fileURLWithPath: TFLiteConversionTests.path("models/\(stem).tflite"))))
             for _ in 0..<1000 {
                 var bytes = original

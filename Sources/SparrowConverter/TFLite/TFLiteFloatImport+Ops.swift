@@ -5,6 +5,10 @@ import SparrowTFLite
 extension TFLiteFloatImporter {
     mutating func importOperator(_ op: TFLiteOperator) throws(ConversionError) {
         let code = model.opcode(of: op).builtin
+        // Inputs are checked present once here (−1 only for a bias), so shapes may be read below.
+        let optional = code == .transposeConv ? 3 : code == .conv2D || code == .depthwiseConv2D || code == .fullyConnected ? 2 : -1
+        guard !op.inputs.isEmpty else { throw fail("the operator has no inputs") }
+        for (k, t) in op.inputs.enumerated() where t < 0 && k != optional { throw fail("input \(k) is missing") }
         let y = op.outputs[0], yShape = shape(op.outputs[0])
         guard tensors[y].type == .float32 else {
             throw fail("output '\(tensors[y].name)' is \(tensors[y].type.name); the float path computes float32 tensors")
@@ -15,6 +19,7 @@ extension TFLiteFloatImporter {
             guard let data = try constant(op.inputs[0]) else {
                 throw fail("DEQUANTIZE of an activation: the model is quantized; convert it without --calibration")
             }
+            guard data.count == yShape.reduce(1, *) else { throw fail("DEQUANTIZE of \(data.count) values into shape \(yShape)") }
             valueOf[y] = graph.addValue(IRValue(name: tensors[y].name, shape: yShape, constant: data))
         case .conv2D, .depthwiseConv2D: try importConvolution(op)
         case .transposeConv: try importTransposeConv(op)
@@ -22,15 +27,21 @@ extension TFLiteFloatImporter {
         case .add, .sub, .mul:
             let a = try input(op, 0), b = try input(op, 1)
             let f = try fused(op.options.activation)
+            try expect(yShape, TensorLayout.broadcastShape(graph.values[a].shape, graph.values[b].shape), "output shape")
             let ir: IROp = code == .add ? .add(f) : code == .sub ? .sub(f) : .mul(f)
             emit(ir, [a, b], shape: yShape, tensor: y)
         case .maxPool2D, .averagePool2D:
             guard case .pool2D(let o) = op.options else { throw fail("missing pooling options") }
             let x = try input(op, 0)
+            let xs = shape(op.inputs[0])
+            guard xs.count == 4 else { throw fail("pooling needs a 4-D input") }
+            try expect(yShape, [xs[0], Self.windowOutput(xs[1], o.filterH, o.strideH, 1, o.padding),
+                                Self.windowOutput(xs[2], o.filterW, o.strideW, 1, o.padding), xs[3]], "output shape")
             let p = PoolAttributes(kernel: [o.filterH, o.filterW], strides: [o.strideH, o.strideW],
                                    pads: pads(o.padding, shape(op.inputs[0]), yShape, filter: (o.filterH, o.filterW),
                                               stride: (o.strideH, o.strideW), dilation: (1, 1)),
                                    countIncludePad: false, activation: try fused(o.activation))
+            try checkWindow(p.kernel + p.strides + p.pads)
             emit(code == .maxPool2D ? .maxPool(p) : .averagePool(p), [x], shape: yShape, tensor: y)
         case .mean: try importMean(op)
         case .softmax:
@@ -39,6 +50,8 @@ extension TFLiteFloatImporter {
                 let b = graph.addValue(IRValue(name: nodeName + "_beta", shape: [], constant: [beta]))
                 x = emit(.mul(.none), [x, b], shape: graph.values[x].shape, suffix: "_beta")
             }
+            try expect(yShape, graph.values[x].shape, "output shape")
+            guard case .softmax(let beta) = op.options, beta.isFinite else { throw fail("softmax needs a finite beta") }
             emit(.softmax, [x], shape: yShape, tensor: y)
         case .logistic, .tanh, .hardSwish, .relu, .relu6, .reluN1To1, .leakyRelu:
             let f: UnaryFunction
@@ -51,9 +64,12 @@ extension TFLiteFloatImporter {
             case .reluN1To1: f = .clip(-1, 1)
             default:
                 guard case .leakyRelu(let alpha) = op.options else { throw fail("missing LEAKY_RELU options") }
+                guard alpha.isFinite else { throw fail("alpha \(alpha) is not finite") }
                 f = .leakyRelu(alpha: alpha)
             }
-            emit(.unary(f), [try input(op, 0)], shape: yShape, tensor: y)
+            let x = try input(op, 0)
+            try expect(yShape, graph.values[x].shape, "output shape")
+            emit(.unary(f), [x], shape: yShape, tensor: y)
         case .prelu:
             let x = try input(op, 0)
             guard op.inputs.count > 1, op.inputs[1] >= 0, let alpha = try constant(op.inputs[1]) else {
@@ -64,16 +80,29 @@ extension TFLiteFloatImporter {
             guard alpha.count == 1 || (alpha.count == channels && shape(op.inputs[1]).dropLast().allSatisfy { $0 == 1 }) else {
                 throw fail("alpha of shape \(shape(op.inputs[1])) is not one value or one per channel")
             }
+            try expect(yShape, shape(op.inputs[0]), "output shape")
             let slope = graph.addValue(IRValue(name: tensors[op.inputs[1]].name, shape: [alpha.count], constant: alpha))
             emit(.prelu, [x, slope], shape: yShape, tensor: y)
         case .reshape, .squeeze:
+            guard shape(op.inputs[0]).reduce(1, *) == yShape.reduce(1, *) else {
+                throw fail("reshape of \(shape(op.inputs[0])) into \(yShape) changes the element count")
+            }
             _ = reshaped(try input(op, 0), to: yShape, tensor: y, suffix: "")
         case .concatenation:
             guard case .concatenation(let axis, let act) = op.options else { throw fail("missing CONCATENATION options") }
             let rank = yShape.count, a = axis < 0 ? axis + rank : axis
             guard a >= 0, a < rank else { throw fail("axis \(axis) out of range for rank \(rank)") }
-            var inputs: [Int] = []
-            for k in op.inputs.indices { inputs.append(try input(op, k)) }
+            var inputs: [Int] = [], joined = 0
+            for k in op.inputs.indices {
+                let v = try input(op, k)
+                let vs = graph.values[v].shape
+                guard vs.count == rank, (0..<rank).allSatisfy({ $0 == a || vs[$0] == yShape[$0] }) else {
+                    throw fail("input \(k) of shape \(vs) does not join \(yShape) along axis \(a)")
+                }
+                joined += vs[a]
+                inputs.append(v)
+            }
+            guard joined == yShape[a] else { throw fail("the inputs give \(joined) along axis \(a), the output has \(yShape[a])") }
             let f = try fused(act)
             if f == .none {
                 emit(.concat(axis: a), inputs, shape: yShape, tensor: y)
@@ -91,12 +120,48 @@ extension TFLiteFloatImporter {
                 guard let v = try constant(op.inputs[2]), v.count == 1 else { throw fail("the PADV2 value must be one constant") }
                 value = v[0]
             }
+            guard value.isFinite else { throw fail("pad value \(value) is not finite") }
+            try expect(yShape, (0..<rank).map { shape(op.inputs[0])[$0] + p[2 * $0] + p[2 * $0 + 1] }, "output shape")
             emit(.pad(before: (0..<rank).map { p[2 * $0] }, after: (0..<rank).map { p[2 * $0 + 1] }, value: value), [x],
                  shape: yShape, tensor: y)
         case .stridedSlice: try importStridedSlice(op)
         case .resizeBilinear, .resizeNearestNeighbor: try importResize(op, bilinear: code == .resizeBilinear)
         default: throw fail("no float import")   // unreachable: importGraph listed it
         }
+    }
+
+    /// The declared shape must be the one the operator computes (the float executor trusts it).
+    func expect(_ declared: [Int], _ computed: [Int]?, _ what: String) throws(ConversionError) {
+        guard let computed, declared == computed else {
+            throw fail("\(what): the model declares \(declared), the inputs give \(computed.map { "\($0)" } ?? "no broadcast shape")")
+        }
+    }
+
+    /// Strides, dilations and paddings within what the lowering stores (ImportLimits.maxWindow).
+    func checkWindow(_ values: [Int]) throws(ConversionError) {
+        guard let v = values.first(where: { $0 < 0 || $0 > ImportLimits.maxWindow }) else { return }
+        throw fail("stride, dilation or padding \(v) is outside 0...\(ImportLimits.maxWindow)")
+    }
+
+    func checkBias(_ b: Int, _ channels: Int) throws(ConversionError) {
+        guard b >= 0 else { return }
+        guard graph.values[b].elementCount == channels else {
+            throw fail("the bias has \(graph.values[b].elementCount) values for \(channels) output channels")
+        }
+    }
+
+    func padding(_ op: TFLiteOperator) -> TFLitePadding {
+        switch op.options {
+        case .conv2D(let o): return o.padding
+        case .depthwiseConv2D(let o): return o.padding
+        default: return .valid
+        }
+    }
+
+    /// LiteRT's ComputeOutSize: SAME ⌈in / stride⌉, VALID ⌊(in + stride − effective) / stride⌋.
+    static func windowOutput(_ input: Int, _ filter: Int, _ stride: Int, _ dilation: Int, _ padding: TFLitePadding) -> Int {
+        let effective = (filter - 1) * dilation + 1
+        return padding == .same ? (input + stride - 1) / stride : (input + stride - effective) / stride
     }
 
     mutating func importConvolution(_ op: TFLiteOperator) throws(ConversionError) {
@@ -123,7 +188,16 @@ extension TFLiteFloatImporter {
             a.depthMultiplier = yShape[3] / xShape[3]
         default: throw fail("missing convolution options")
         }
+        let outChannels = a.isDepthwise ? fShape[3] : fShape[0]
+        guard a.isDepthwise ? fShape[0] == 1 && fShape[3] == xShape[3] * a.depthMultiplier : fShape[3] == xShape[3] else {
+            throw fail("filter \(fShape) does not fit input \(xShape)\(a.isDepthwise ? " (depthwise)" : "")")
+        }
+        try expect(yShape, [xShape[0], Self.windowOutput(xShape[1], fShape[1], a.strides[0], a.dilations[0], padding(op)),
+                            Self.windowOutput(xShape[2], fShape[2], a.strides[1], a.dilations[1], padding(op)), outChannels],
+                   "output shape")
         let w = try input(op, 1), b = try optionalInput(op, 2)
+        try checkBias(b, outChannels)
+        try checkWindow(a.strides + a.dilations + a.pads)
         emit(.conv(a), [x, w, b], shape: yShape, tensor: op.outputs[0])
     }
 
@@ -148,7 +222,10 @@ extension TFLiteFloatImporter {
         }
         let a = ConvAttributes(strides: [o.strideH, o.strideW], pads: [edges[0].0, edges[1].0, edges[0].1, edges[1].1],
                                activation: try fused(o.activation))
+        guard yShape[0] == xShape[0] else { throw fail("batch \(yShape[0]) differs from the input's \(xShape[0])") }
         let w = try input(op, 1), b = try optionalInput(op, 3)
+        try checkBias(b, fShape[0])
+        try checkWindow(a.strides + a.pads)
         emit(.convTranspose(a), [x, w, b], shape: yShape, tensor: op.outputs[0])
     }
 
@@ -163,6 +240,7 @@ extension TFLiteFloatImporter {
         var x = try input(op, 0)
         x = reshaped(x, to: [elements / depth, depth], suffix: "_rows")
         let w = try input(op, 1), b = try optionalInput(op, 2)
+        try checkBias(b, outDepth)
         let yShape = shape(op.outputs[0])
         guard yShape.reduce(1, *) == elements / depth * outDepth else { throw fail("output shape \(yShape) does not match the weights") }
         let flat = [elements / depth, outDepth]

@@ -78,8 +78,11 @@ struct TFLiteFloatImporter {
         for (k, op) in g.operators.enumerated() {
             current = k
             guard !op.outputs.isEmpty else { throw fail("the operator has no outputs") }
-            for t in op.inputs + op.outputs where t >= 0 && !tensors[t].shape.allSatisfy({ $0 >= 1 }) {
-                throw fail("tensor \(t) '\(tensors[t].name)' has shape \(tensors[t].shape); every dimension must be at least 1")
+            for t in op.inputs + op.outputs where t >= 0 {
+                guard tensors[t].shape.allSatisfy({ $0 >= 1 }) else {
+                    throw fail("tensor \(t) '\(tensors[t].name)' has shape \(tensors[t].shape); every dimension must be at least 1")
+                }
+                if let problem = ImportLimits.shapeProblem(tensors[t].shape) { throw fail("tensor \(t) '\(tensors[t].name)': \(problem)") }
             }
             try importOperator(op)
         }
@@ -111,6 +114,9 @@ struct TFLiteFloatImporter {
         if let v = valueOf[t] { return v }
         guard let data = try constant(t) else {
             throw fail("input \(k) (tensor \(t) '\(tensors[t].name)') is not computed before this operator")
+        }
+        if let (i, value) = ImportLimits.firstNonFinite(data) {
+            throw fail("constant '\(tensors[t].name)' element \(i) is \(value)")
         }
         let v = graph.addValue(IRValue(name: tensors[t].name, shape: tensors[t].shape, constant: data))
         valueOf[t] = v
