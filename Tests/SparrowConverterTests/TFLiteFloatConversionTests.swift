@@ -99,6 +99,37 @@ final class TFLiteFloatConversionTests: XCTestCase {
         print(lines.joined(separator: "\n"))
     }
 
+    /// MediaPipe's Convolution2DTransposeBias (SAME then VALID), against numpy following
+    /// MediaPipe's kernel (LiteRT cannot run it without MediaPipe): the imported graph on the
+    /// float executor, then the calibrated int8 model.
+    func testMediaPipeConvolution2DTransposeBias() throws {
+        let tflite = try TFLiteModel.load(path: Self.path("models/mediapipe_transpose_conv_bias.float.tflite"))
+        let x = try NPYArray.read(path: Self.path("golden/transpose_conv.eval.in0.npy"))
+        let want = try NPYArray.read(path: Self.path("golden/mediapipe_transpose_conv_bias.eval.float.out0.npy")).floats()!
+        let samples = x.shape[0]
+        let graph = Passes.optimize(try TFLiteFloatImport.importGraph(tflite))
+        XCTAssertEqual(graph.opCounts["TransposeConv2D"], 2)
+        let got = try FloatExecutor(graph: graph).run(onnxLayoutInputs: [x.floats()!], batch: samples)[0]
+        XCTAssertEqual(got.count, want.count)
+        let scale = want.map { abs(Double($0)) }.max() ?? 1
+        let floatError = zip(got, want).map { abs(Double($0) - Double($1)) }.max() ?? 0
+        XCTAssertLessThanOrEqual(floatError, 1e-5 * max(scale, 1))
+        var options = ConversionOptions(calibration: .samples([Self.calibration(shape: [1, 5, 5, 4], seed: 20261206)]))
+        options.batch = 1
+        let model = try HostModel(bytes: try TFLiteConversion.convertFloat(tflite, options: options).bytes)
+        let size = 5 * 5 * 4, per = want.count / samples, floats = x.floats()!
+        var sum = 0.0
+        for s in 0..<samples {
+            model.setInput(0, Array(floats[(s * size)..<((s + 1) * size)]))
+            _ = model.invoke()
+            for (i, v) in model.output(0, as: Float.self).enumerated() { sum += abs(Double(v) - Double(want[s * per + i])) }
+        }
+        let mean = sum / Double(want.count)
+        print(String(format: "Convolution2DTransposeBias: float import max |err| %.2e, int8 mean |err| %.5f (|ref| ≤ %.2f)",
+                     floatError, mean, scale))
+        XCTAssertLessThanOrEqual(mean, 0.01 * scale)
+    }
+
     /// float16 weights behind DEQUANTIZE import as the float32 constants they stand for.
     func testFloat16WeightsBehindDequantize() throws {
         let e = try compare("conv", file: "models/conv.float16.tflite", float: "conv.float16")

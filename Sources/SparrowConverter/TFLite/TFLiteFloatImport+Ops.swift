@@ -124,6 +124,7 @@ extension TFLiteFloatImporter {
             try expect(yShape, (0..<rank).map { shape(op.inputs[0])[$0] + p[2 * $0] + p[2 * $0 + 1] }, "output shape")
             emit(.pad(before: (0..<rank).map { p[2 * $0] }, after: (0..<rank).map { p[2 * $0 + 1] }, value: value), [x],
                  shape: yShape, tensor: y)
+        case .custom: try importConvolution2DTransposeBias(op)   // the only custom code importGraph lets through
         case .stridedSlice: try importStridedSlice(op)
         case .resizeBilinear, .resizeNearestNeighbor: try importResize(op, bilinear: code == .resizeBilinear)
         default: throw fail("no float import")   // unreachable: importGraph listed it
@@ -227,6 +228,42 @@ extension TFLiteFloatImporter {
         try checkBias(b, fShape[0])
         try checkWindow(a.strides + a.pads)
         emit(.convTranspose(a), [x, w, b], shape: yShape, tensor: op.outputs[0])
+    }
+
+    /// MediaPipe's Convolution2DTransposeBias (mediapipe/util/tflite/operations/
+    /// transpose_conv_bias.cc): inputs data, weights [Co, KH, KW, Ci], bias [Co]; options a raw
+    /// struct of three int32: padding (1 SAME, 2 VALID), stride_w, stride_h. SAME pads
+    /// max(0, K − (in − 1) mod s − 1) in total, half before; the output is s·(in − 1) + K − pad
+    /// (not TF's SAME size); each input pixel is scattered to in·s − pad_before + k, as the IR's
+    /// convTranspose does.
+    mutating func importConvolution2DTransposeBias(_ op: TFLiteOperator) throws(ConversionError) {
+        guard op.inputs.count == 3, let range = op.customOptions, range.count >= 12 else {
+            throw fail("Convolution2DTransposeBias needs inputs (data, weights, bias) and 12 bytes of options")
+        }
+        let options = (0..<3).map { k in
+            Int(Int32(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(model.bytes[range.lowerBound + 4 * k + $1]) << (8 * UInt32($1)) }))
+        }
+        let (padding, strideW, strideH) = (options[0], options[1], options[2])
+        guard padding == 1 || padding == 2 else { throw fail("padding \(padding) is neither SAME (1) nor VALID (2)") }
+        guard (1...ImportLimits.maxWindow).contains(strideW), (1...ImportLimits.maxWindow).contains(strideH) else {
+            throw fail("strides \(strideW), \(strideH) must be in 1...\(ImportLimits.maxWindow)")
+        }
+        let x = try input(op, 0)
+        let xShape = shape(op.inputs[0]), fShape = shape(op.inputs[1]), yShape = shape(op.outputs[0])
+        guard xShape.count == 4, fShape.count == 4, fShape[3] == xShape[3] else {
+            throw fail("needs a 4-D input and weights [Co, KH, KW, Ci] with Ci = the input's channels")
+        }
+        func extent(_ axis: Int, _ stride: Int) -> (padTotal: Int, size: Int) {
+            let pad = padding == 1 ? max(0, fShape[axis] - (xShape[axis] - 1) % stride - 1) : 0
+            return (pad, stride * (xShape[axis] - 1) + fShape[axis] - pad)
+        }
+        let h = extent(1, strideH), w = extent(2, strideW)
+        try expect(yShape, [xShape[0], h.size, w.size, fShape[0]], "output shape")
+        let a = ConvAttributes(strides: [strideH, strideW],
+                               pads: [h.padTotal / 2, w.padTotal / 2, h.padTotal - h.padTotal / 2, w.padTotal - w.padTotal / 2])
+        let weights = try input(op, 1), bias = try input(op, 2)
+        try checkBias(bias, fShape[0])
+        emit(.convTranspose(a), [x, weights, bias], shape: yShape, tensor: op.outputs[0])
     }
 
     /// FULLY_CONNECTED flattens its input to [elements / depth, depth].

@@ -18,6 +18,14 @@ public enum TFLiteFloatImport {
         .concatenation, .pad, .padV2, .stridedSlice, .resizeBilinear, .resizeNearestNeighbor, .dequantize,
     ]
 
+    /// MediaPipe custom operators the float import maps onto the IR, by custom code.
+    public static let importableCustomOperators: Set<String> = ["Convolution2DTransposeBias"]
+
+    static func isImportable(_ code: TFLiteOperatorCode) -> Bool {
+        importableOperators.contains(code.builtin)
+            || (code.builtin == .custom && code.customCode.map(importableCustomOperators.contains) == true)
+    }
+
     /// True when the model computes in float: a float32 graph input read by something other
     /// than QUANTIZE (an int8 model with float I/O quantizes its inputs first).
     public static func isFloatModel(_ model: TFLiteModel) -> Bool {
@@ -31,7 +39,7 @@ public enum TFLiteFloatImport {
     /// exits are graph outputs; a TFLite model rarely has its exit logits as outputs).
     public static func importGraph(_ model: TFLiteModel, extraOutputs: [String] = []) throws(ConversionError) -> IRGraph {
         var unsupported: [(name: String, operators: [Int])] = []
-        for (k, op) in model.graph.operators.enumerated() where !importableOperators.contains(model.opcode(of: op).builtin) {
+        for (k, op) in model.graph.operators.enumerated() where !isImportable(model.opcode(of: op)) {
             let name = model.opcode(of: op).displayName
             if let g = unsupported.firstIndex(where: { $0.name == name }) { unsupported[g].operators.append(k) }
             else { unsupported.append((name, [k])) }

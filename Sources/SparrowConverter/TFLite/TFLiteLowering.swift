@@ -78,7 +78,7 @@ public enum TFLiteConversion {
         let mediaPipe = customNames.filter { mediaPipeCustomOperators[$0] != nil }
         var text = "\(count) of \(model.graph.operators.count) operators cannot be converted: \(list). "
         if !mediaPipe.isEmpty {
-            text += "MediaPipe custom operators, not supported by Sparrow yet: "
+            text += "MediaPipe custom operators, not supported by Sparrow\(float ? " yet" : " in int8 models (Convolution2DTransposeBias converts in float models)"): "
                 + mediaPipe.map { "\($0) (\(mediaPipeCustomOperators[$0]!))" }.joined(separator: "; ") + ". "
         }
         if customNames.contains(where: { mediaPipeCustomOperators[$0] == nil }) {

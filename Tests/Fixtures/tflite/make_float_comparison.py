@@ -82,6 +82,72 @@ def save(name, array, files):
     return f"golden/{name}"
 
 
+def mediapipe_transpose_conv_bias(x):
+    """models/mediapipe_transpose_conv_bias.float.tflite: the transpose_conv fixture with both
+    TRANSPOSE_CONVs rewritten as MediaPipe's custom Convolution2DTransposeBias (inputs: data,
+    weights [Co, KH, KW, Ci], bias; options: int32 padding (1 SAME, 2 VALID), stride_w, stride_h),
+    the first SAME, the second VALID (its fused RELU dropped: the custom op has none). LiteRT
+    cannot run it without MediaPipe's kernel, so the reference is numpy following MediaPipe's
+    documented kernel (mediapipe/util/tflite/operations/transpose_conv_bias.cc): SAME pads
+    max(0, K − (in − 1) mod s − 1) in total, half before; output s·(in − 1) + K − pad; the bias
+    then every input pixel scattered, out = in·s − pad_before + k."""
+    import struct
+    from tensorflow.lite.python import schema_py_generated as schema
+    import flatbuffers
+
+    blob = (OUT / "models" / "transpose_conv.float.tflite").read_bytes()
+    m = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(blob, 0))
+    g = m.subgraphs[0]
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = 32
+    code.customCode = "Convolution2DTransposeBias"
+    code.version = 1
+    m.operatorCodes.append(code)
+    weights = []
+    for op, padding in zip(g.operators, (1, 2)):
+        _, w, data, b = [int(i) for i in op.inputs]
+        op.opcodeIndex = len(m.operatorCodes) - 1
+        op.inputs = np.array([data, w, b], dtype=np.int32)
+        op.builtinOptionsType, op.builtinOptions = 0, None
+        op.customOptions = np.frombuffer(struct.pack("<iii", padding, 2, 2), dtype=np.uint8)
+        wt = np.frombuffer(bytes(m.buffers[g.tensors[w].buffer].data), dtype=np.float32).reshape(g.tensors[w].shape)
+        bt = np.frombuffer(bytes(m.buffers[g.tensors[b].buffer].data), dtype=np.float32)
+        weights.append((wt, bt, padding))
+    # Output shapes as MediaPipe's Prepare computes them.
+    shape = list(g.tensors[g.inputs[0]].shape)
+    for op, (wt, _, padding) in zip(g.operators, weights):
+        co, kh, kw, _ = wt.shape
+        ph = max(0, kh - (shape[1] - 1) % 2 - 1) if padding == 1 else 0
+        pw = max(0, kw - (shape[2] - 1) % 2 - 1) if padding == 1 else 0
+        shape = [shape[0], 2 * (shape[1] - 1) + kh - ph, 2 * (shape[2] - 1) + kw - pw, co]
+        g.tensors[op.outputs[0]].shape = np.array(shape, dtype=np.int32)
+        g.tensors[op.outputs[0]].shapeSignature = None
+    builder = flatbuffers.Builder(0)
+    builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
+    out_blob = bytes(builder.Output())
+
+    def reference(x):
+        y = x.astype(np.float64)
+        for wt, bt, padding in weights:
+            n, h, w_, _ = y.shape
+            co, kh, kw, _ = wt.shape
+            ph = max(0, kh - (h - 1) % 2 - 1) if padding == 1 else 0
+            pw = max(0, kw - (w_ - 1) % 2 - 1) if padding == 1 else 0
+            oh, ow = 2 * (h - 1) + kh - ph, 2 * (w_ - 1) + kw - pw
+            out = np.broadcast_to(bt.astype(np.float64), (n, oh, ow, co)).copy()
+            for iy in range(h):
+                for ix in range(w_):
+                    for ky in range(kh):
+                        for kx in range(kw):
+                            oy, ox = 2 * iy - ph // 2 + ky, 2 * ix - pw // 2 + kx
+                            if 0 <= oy < oh and 0 <= ox < ow:
+                                out[:, oy, ox, :] += y[:, iy, ix, :] @ wt[:, ky, kx, :].astype(np.float64).T
+            y = out
+        return y.astype(np.float32)
+
+    return out_blob, reference(x.reshape(-1, *x.shape[2:])).reshape(x.shape[0], 1, *shape[1:])
+
+
 def main():
     manifest = json.loads((OUT / "manifest.json").read_text())
     section = {"eval_samples": EVAL_SAMPLES, "mobilenet_eval_samples": MOBILENET_EVAL_SAMPLES,
@@ -102,6 +168,16 @@ def main():
         for i, y in enumerate(run_tf_int8(int8_blob, x)):
             entry["tf_int8_outputs"].append(save(f"{name}.eval.tfint8.out{i}.npy", y, files))
         section["models"][name] = entry
+        if name == "transpose_conv":
+            blob, y = mediapipe_transpose_conv_bias(x)
+            path = OUT / "models" / "mediapipe_transpose_conv_bias.float.tflite"
+            path.write_bytes(blob)
+            files.append(path)
+            section["models"]["mediapipe_transpose_conv_bias"] = {
+                "file": "models/mediapipe_transpose_conv_bias.float.tflite",
+                "sha256": hashlib.sha256(blob).hexdigest(), "input": entry["input"],
+                "float_outputs": [save("mediapipe_transpose_conv_bias.eval.float.out0.npy", y, files)],
+                "reference": "numpy, MediaPipe's Convolution2DTransposeBias kernel (no LiteRT run)"}
         if name == "conv":
             # float16 weights behind DEQUANTIZE: the same network, rebuilt with the same seed.
             keras.utils.set_random_seed(fx.SEED + index)
