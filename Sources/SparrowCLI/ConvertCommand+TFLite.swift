@@ -32,6 +32,9 @@ extension ConvertCommand {
                 + "--calibration to add exits (--exit takes tensor names there)"),
             ("--sparse", "block-sparse storage is chosen for pruned float models; convert the float model"),
             ("--calibrate-exits", "early exits need the float model"),
+            ("--input-shape", "a .tflite model has static shapes; re-export it with the input size you want"),
+            ("--packed-weights", "the int8 path writes the reference operators LiteRT's bytes are checked against; packing "
+                + "is not applied to it yet (the float path applies it)"),
         ]
         let given = reasons.filter { a.value($0.0) != nil || a.has($0.0) }
         guard given.isEmpty else {
