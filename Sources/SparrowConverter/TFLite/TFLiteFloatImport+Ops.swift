@@ -348,6 +348,11 @@ extension TFLiteFloatImporter {
         guard xShape.count == 4, yShape.count == 4, xShape[0] == yShape[0], xShape[3] == yShape[3] else {
             throw fail("resize needs 4-D NHWC input and output with equal N and C")
         }
+        let size = try int32s(op, 1, "the size")
+        guard size == [yShape[1], yShape[2]] else { throw fail("size \(size) does not match the output shape \(yShape)") }
+        guard [xShape[1], xShape[2], yShape[1], yShape[2]].allSatisfy({ $0 < 1 << 16 }) else {
+            throw fail("resize dimensions beyond 65 535")
+        }
         let coordinates: ResizeAttributes.CoordinateMode = alignCorners ? .alignCorners : halfPixelCenters ? .halfPixel : .asymmetric
         let nearest: ResizeAttributes.NearestMode = alignCorners || halfPixelCenters ? .roundPreferCeil : .floor
         let a = ResizeAttributes(mode: bilinear ? .linear : .nearest, coordinates: coordinates, nearest: nearest,
