@@ -2,12 +2,12 @@
 # Coverage-guided fuzzing with libFuzzer (Linux host, the Swift toolchain's -sanitize=fuzzer).
 #
 #   Toolchains/fuzz.sh TARGET [SECONDS] [extra libFuzzer flags...]
-#   TARGET: verifier | onnx | npy | all        SECONDS: campaign length per target (default 60)
+#   TARGET: verifier | onnx | tflite | npy | all   SECONDS: campaign length per target (default 60)
 #
 # Builds Tests/Fuzz/<Target>FuzzTarget.swift with the module sources it needs, each compiled
 # with swiftc -sanitize=fuzzer,address (coverage instrumentation + AddressSanitizer), outside
 # SwiftPM's test build. Seeds the corpus from every fixture (converted .sparrow models, ONNX
-# models, .npy files), runs the campaign, and prints executions, coverage and crashes.
+# models, .tflite models, .npy files), runs the campaign, and prints executions, coverage and crashes.
 # Exit status 1 when a crash, leak, timeout or out-of-memory was found; its input is kept in
 # .build/fuzz/artifacts/TARGET/ (replay: .build/fuzz/TARGET-fuzzer FILE).
 #
@@ -17,13 +17,13 @@
 # starved process can exceed 10 s on an input that takes 0.1 s (replay any timeout to check).
 set -eu
 cd "$(dirname "$0")/.."
-target=${1:?usage: Toolchains/fuzz.sh verifier|onnx|npy|all [SECONDS] [libFuzzer flags...]}
+target=${1:?usage: Toolchains/fuzz.sh verifier|onnx|tflite|npy|all [SECONDS] [libFuzzer flags...]}
 seconds=${2:-60}
 [ $# -ge 2 ] && shift 2 || shift $#
 export PYTHON="${PYTHON:-python3}"
 if [ "$target" = all ]; then
     status=0
-    for t in verifier onnx npy; do Toolchains/fuzz.sh "$t" "$seconds" "$@" || status=1; done
+    for t in verifier onnx tflite npy; do Toolchains/fuzz.sh "$t" "$seconds" "$@" || status=1; done
     exit $status
 fi
 
@@ -51,8 +51,10 @@ case $target in
     verifier) for m in SparrowFormat SparrowKernels SparrowNPY SparrowRuntime; do module $m; done; source=VerifierFuzzTarget ;;
     onnx) for m in SparrowFormat SparrowKernels SparrowNPY SparrowRuntime SparrowONNX SparrowConverter; do module $m; done
           source=ONNXFuzzTarget ;;
+    tflite) for m in SparrowFormat SparrowKernels SparrowNPY SparrowRuntime SparrowONNX SparrowTFLite SparrowConverter; do module $m; done
+          source=TFLiteFuzzTarget ;;
     npy) module SparrowNPY; source=NPYFuzzTarget ;;
-    *) echo "fuzz: unknown target '$target' (verifier, onnx, npy, all)" >&2; exit 2 ;;
+    *) echo "fuzz: unknown target '$target' (verifier, onnx, tflite, npy, all)" >&2; exit 2 ;;
 esac
 binary="$out/$target-fuzzer"
 echo "fuzz: linking $binary" >&2
@@ -85,6 +87,8 @@ case $target in
         for f in Tests/Fixtures/digits/*.onnx Tests/Fixtures/onnx/*.onnx Tests/Fixtures/onnx-node/*/model.onnx; do
             i=$((i + 1)); cp "$f" "$seeds/$i-$(basename "$(dirname "$f")")-$(basename "$f")"
         done ;;
+    tflite)
+        for f in Tests/Fixtures/tflite/models/*.tflite; do cp "$f" "$seeds/"; done ;;
     npy)
         for f in Tests/Fixtures/npy/*.npy Tests/Fixtures/digits/*.npy; do cp "$f" "$seeds/"; done ;;
 esac

@@ -76,7 +76,7 @@ extension ConvertCommand {
         if options.sparsity.prune != nil {
             var baseline = options
             baseline.sparsity = SparsityOptions(mode: .never)
-            let unpruned = try convert(onnxPath: onnxPath, options: baseline)
+            let unpruned = try convertModel(path: onnxPath, options: baseline)
             let before = try ModelEvaluation.top1Accuracy(model: unpruned.bytes, inputFile: x, labels: labels)
             print(String(format: "validation top-1 (int8, %d samples): unpruned %.2f%%, pruned %.2f%% (%+.2f points); file %d -> %d bytes",
                          labels.count, before * 100, accuracy * 100, (accuracy - before) * 100, unpruned.bytes.count,

@@ -6,11 +6,15 @@ enum ConvertCommand {
     usage: sparrow convert MODEL.onnx -o OUT.sparrow [--calibration [NAME=]CALIB.npy ...]
                            [--input-shape [NAME=]D0,D1,... ...] [--range minmax|percentile[:P]|mse]
            sparrow convert MODEL.tflite -o OUT.sparrow
+           sparrow convert MODEL_FLOAT.tflite -o OUT.sparrow --calibration CALIB.npy [--range ...]
 
     Converts an ONNX model to an int8 Sparrow model: folds constants and BatchNormalization,
     fuses activations, converts NCHW to NHWC, quantizes (per-channel int8 weights, int8
     activations) and plans the arena. Prints ops, parameters, file size, arena vs lower bound, MACs.
     A .sparrow, .npy, zip or other non-ONNX file is recognised and named.
+    An int8 .tflite keeps its own quantization (byte-exact with LiteRT's reference kernels); a
+    float .tflite (float32, or float16/int8 weights behind DEQUANTIZE) is quantized like an ONNX
+    model, with --calibration samples in its own (NHWC) input layout; --exit takes tensor names.
       -o, --output OUT.sparrow where to write the converted model (required)
       --calibration CALIB.npy  float32 samples in the model's own input layout, samples first.
                                Required unless the model is already QDQ-quantized. A model
@@ -37,7 +41,7 @@ enum ConvertCommand {
         guard let outPath = a.value("-o") ?? a.value("--output") else {
             throw CLIError.usage("missing -o OUT.sparrow, where to write the converted model (see --help)")
         }
-        if a.positional[0].lowercased().hasSuffix(".tflite") { return try convertTFLite(a, outPath: outPath) }
+        if a.positional[0].lowercased().hasSuffix(".tflite"), try !isFloatTFLite(a) { return try convertTFLite(a, outPath: outPath) }
         let range = try parseRange(a.value("--range") ?? "minmax")
         var options = ConversionOptions(calibration: try calibrationSource(a), activationRange: range)
         options.inputShapes = try inputShapes(a)
@@ -48,7 +52,7 @@ enum ConvertCommand {
             guard !options.exits.outputs.isEmpty else { throw CLIError("--calibrate-exits needs --exit outputs") }
             options.exitCalibration = try exitCalibrationOptions(a, validation: exitValidation)
         }
-        let result = try convert(onnxPath: a.positional[0], options: options)
+        let result = try convertModel(path: a.positional[0], options: options)
         if let calibration = result.exitCalibration {
             try printExitCalibration(calibration, model: result.bytes, options: options, test: exitTest)
         }
@@ -57,6 +61,12 @@ enum ConvertCommand {
         print(result.summary.description)
         try printSparsity(result, onnxPath: a.positional[0], options: options, validation: validation)
         return 0
+    }
+
+    /// ONNX, or a float `.tflite` (TFLiteFloatImport): the same passes, calibration and lowering.
+    static func convertModel(path: String, options: ConversionOptions) throws -> ConversionResult {
+        path.lowercased().hasSuffix(".tflite") ? try TFLiteConversion.convertFloat(path: path, options: options)
+            : try convert(onnxPath: path, options: options)
     }
 
     /// `--calibration FILE` or `--calibration NAME=FILE` (repeatable), each file checked to exist.

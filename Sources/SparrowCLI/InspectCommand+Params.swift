@@ -67,7 +67,7 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
             return "axis \(shape4AxisName(p.axis)), inputs [\(inputs.joined(separator: ", "))]"
         case .pad:
             let p = try PadParamRecord(decoding: w)
-            return "before n\(p.beforeN) h\(p.beforeH) w\(p.beforeW) c\(p.beforeC)"
+            return "before n\(p.beforeN) h\(p.beforeH) w\(p.beforeW) c\(p.beforeC)" + (p.fill.map { ", fill code \($0)" } ?? "")
         case .transpose:
             let p = try TransposeParamRecord(decoding: w)
             let perm = [p.perm.0, p.perm.1, p.perm.2, p.perm.3].map(shape4AxisName)

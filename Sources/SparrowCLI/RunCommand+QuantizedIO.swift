@@ -12,7 +12,8 @@ extension RunCommand {
         let m = model.model
         let inputs = (0..<m.inputCount).map { m.tensor(m.graphInput($0)) }
         guard let first = inputs.first, first.dtype == .int8 || first.dtype == .uint8 else { return nil }
-        for flag in ["--exit-index", "--compare", "--dump-tensors"] where a.value(flag) != nil {
+        if let reference = a.value("--compare") { try checkCompareReference(reference, quantizedIO: true) }
+        for flag in ["--exit-index", "--dump-tensors"] where a.value(flag) != nil {
             throw CLIError("\(flag) is not available for models with \(first.dtype!.name) inputs yet")
         }
         guard inputs.count == 1 else {
@@ -48,6 +49,9 @@ extension RunCommand {
         if let outPath = a.value("--output") {
             try NPYArray(dtype: outType, shape: [samples] + sampleShape, data: output).write(path: outPath)
         }
+        if let reference = a.value("--compare") {
+            try compareBytes(output, outType: outType, samples: samples, with: reference)
+        }
         if let labelsPath = a.value("--labels") {
             // Dequantization is increasing, so the largest code is the largest value.
             let width = output.count / samples / outType.byteWidth
@@ -61,5 +65,28 @@ extension RunCommand {
             print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(samples), correct, samples))
         }
         return 0
+    }
+
+    /// The model's output bytes against reference outputs of the same dtype (LiteRT's, written by
+    /// Tests/Fixtures/tflite/litert_reference.py): equal bytes, and the largest code difference.
+    static func compareBytes(_ output: [UInt8], outType: NPYDType, samples: Int, with path: String) throws {
+        let reference = try NPYArray.read(path: path)
+        guard reference.dtype == outType else {
+            throw CLIError("--compare \(path): the model's output is \(outType.descr), the reference \(reference.dtype.descr)")
+        }
+        guard reference.data.count == output.count else {
+            throw CLIError("--compare \(path): \(reference.data.count) reference bytes, the model wrote \(output.count) for \(samples) samples")
+        }
+        let equal = zip(output, reference.data).filter { $0 == $1 }.count
+        var largest = 0.0
+        if outType != .float32 {
+            for (a, b) in zip(output, reference.data) {
+                let (x, y) = outType == .int8 ? (Double(Int8(bitPattern: a)), Double(Int8(bitPattern: b))) : (Double(a), Double(b))
+                largest = max(largest, abs(x - y))
+            }
+        }
+        print(String(format: "compare with %@: %d / %d output bytes equal (%.2f %%)%@", path, equal, output.count,
+                     100 * Double(equal) / Double(max(output.count, 1)),
+                     outType == .float32 ? "" : String(format: ", largest code difference %.0f", largest)))
     }
 }

@@ -3,6 +3,7 @@ import SparrowFormat
 import SparrowNPY
 import SparrowRuntime
 import SparrowConverter
+import SparrowTFLite
 
 enum RunCommand {
     static let usage = """
@@ -28,8 +29,8 @@ enum RunCommand {
         for (option, what) in [("--output", "output"), ("--exit-index", "exit-index file")] {
             if let path = a.value(option) { try checkWritable(path, what: what) }
         }
-        if let onnxPath = a.value("--compare"), !FileManager.default.isReadableFile(atPath: onnxPath) {
-            throw CLIError("--compare: cannot read ONNX model '\(onnxPath)'")
+        if let reference = a.value("--compare") {
+            try checkCompareReference(reference, quantizedIO: false)
         }
         let fullDepth = a.has("--full-depth")
         let outputDir = a.value("--output-dir")
@@ -67,8 +68,12 @@ enum RunCommand {
         if let dumpPath = a.value("--dump-tensors") {
             try TensorDumper.dump(loaded, firstSample: inputs.floats, to: dumpPath)
         }
-        if let onnxPath = a.value("--compare") {
-            try compare(onnxPath: onnxPath, inputs: inputs.floats, batch: batch, model: loaded.model, plan: plan)
+        if let reference = a.value("--compare") {
+            if reference.lowercased().hasSuffix(".npy") {
+                try compare(referenceOutputs: reference, batch: batch, plan: plan)
+            } else {
+                try compare(onnxPath: reference, inputs: inputs.floats, batch: batch, model: loaded.model, plan: plan)
+            }
         }
         return 0
     }
@@ -87,6 +92,41 @@ enum RunCommand {
         print("wrote \(batch.allOutputFiles.count) output\(batch.allOutputFiles.count == 1 ? "" : "s") to \(path)")
     }
 
+    /// `--compare` takes a float model (ONNX, or float .tflite: our importer and float executor)
+    /// or reference outputs (.npy). An int8 .tflite needs LiteRT to run, which Sparrow does not
+    /// link: the error says how to write LiteRT's outputs and compare with those.
+    static func checkCompareReference(_ path: String, quantizedIO: Bool) throws {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw CLIError("--compare: cannot read '\(path)' (a float .onnx or .tflite model, or reference outputs .npy)")
+        }
+        guard path.lowercased().hasSuffix(".tflite") else { return }
+        let model = try TFLiteModel.load(path: path)
+        if quantizedIO || !TFLiteFloatImport.isFloatModel(model) {
+            throw CLIError("--compare \(path): an int8 .tflite model runs only in LiteRT, which Sparrow does not link. "
+                + "Where LiteRT is installed, write its reference-kernel outputs for the same samples with "
+                + "`python3 Tests/Fixtures/tflite/litert_reference.py \(path) X.npy REF.npy` and pass --compare REF.npy "
+                + "(every byte is compared)")
+        }
+    }
+
+    /// Compares every sample's output 0 with reference outputs in a float32 .npy (samples first).
+    static func compare(referenceOutputs path: String, batch: HostBatchResult, plan: BatchPlan) throws {
+        let reference = try NPYArray.read(path: path)
+        guard let want = reference.floats() else {
+            throw CLIError("--compare \(path): the model's output is float32; the reference is \(reference.dtype.descr)")
+        }
+        let got = batch.outputs
+        guard want.count == got.count else {
+            throw CLIError("--compare \(path): \(want.count) reference values, the model wrote \(got.count) for \(plan.sampleCount) samples")
+        }
+        var maxError: Float = 0
+        for i in 0..<got.count { maxError = max(maxError, abs(want[i] - got[i])) }
+        let width = got.count / max(plan.sampleCount, 1)
+        let agree = (0..<plan.sampleCount).filter { argmax(want, row: $0, width: width) == argmax(got, row: $0, width: width) }.count
+        print(String(format: "compare with %@: max abs error %.5f, top-1 agreement %.2f %% (%d / %d)",
+                     path, maxError, 100 * Double(agree) / Double(plan.sampleCount), agree, plan.sampleCount))
+    }
+
     /// Runs the float model (our importer and float executor, which the tests check against
     /// onnxruntime) on the same samples and compares every graph output with the int8 one. Input
     /// shapes come from the Sparrow model, so a model converted with --input-shape compares too.
@@ -96,7 +136,9 @@ enum RunCommand {
             let t = model.tensor(model.graphInput(k))
             shapes[model.tensorNameString(model.graphInput(k))] = (0..<Int(t.rank)).map { Int(t.dim($0)) }
         }
-        let graph = Passes.optimize(try ONNXImporter.importModel(path: onnxPath, options: ImportOptions(inputShapes: shapes)))
+        let graph = onnxPath.lowercased().hasSuffix(".tflite")
+            ? Passes.optimize(try TFLiteFloatImport.importGraph(try TFLiteModel.load(path: onnxPath)))
+            : Passes.optimize(try ONNXImporter.importModel(path: onnxPath, options: ImportOptions(inputShapes: shapes)))
         let names = graph.outputPorts.map(\.onnxName)
         let graphBatch = graph.inputPorts.first?.onnxShape.first ?? 1
         let reference = try FloatExecutor(graph: graph).run(onnxLayoutInputs: inputs, batch: plan.sampleCount * graphBatch)

@@ -6,6 +6,7 @@ import XCTest
 import SparrowConverter
 import SparrowNPY
 import SparrowRuntime
+import SparrowTFLite
 
 final class TFLiteConversionTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -47,7 +48,7 @@ final class TFLiteConversionTests: XCTestCase {
     func testInt8FixturesAreBitExactWithLiteRT() throws {
         var report: [String] = []
         for stem in ["conv", "fully_connected", "pooling", "activations", "prelu", "concat_relu", "binary_broadcast", "uint8_io", "float_io", "mobilenet_v1_025_96",
-                     "binary", "transpose_conv", "resize", "arg_max"] {
+                     "binary", "transpose_conv", "resize", "arg_max", "shape"] {
             let r = try compareWithLiteRT(stem + ".int8")
             report.append("\(stem): \(r.equal)/\(r.total)")
             XCTAssertGreaterThan(r.total, 0, stem)
@@ -56,12 +57,70 @@ final class TFLiteConversionTests: XCTestCase {
         print("TFLite int8 fixtures, bytes equal to LiteRT BUILTIN_REF: " + report.joined(separator: ", "))
     }
 
-    /// Every operator of the fixtures is convertible now; `shape` is refused for what its
-    /// operators do (a MEAN over H alone; its RESHAPE and STRIDED_SLICE also run on float32
-    /// tensors after a DEQUANTIZE), with the operator named.
-    func testShapeFixtureIsRefusedWithTheReason() throws {
-        XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/shape.int8.tflite"))) { error in
-            XCTAssertTrue("\(error)".contains("operator 1 (MEAN): MEAN over axes [1] of a 4-D tensor"), "\(error)")
+    /// `shape`'s MEAN over H alone is Sparrow's Mean over a zero-copy view, and its float32
+    /// RESHAPE and STRIDED_SLICE after a DEQUANTIZE run on the int8 codes with the DEQUANTIZE
+    /// moved after them (TFLiteDequantizeSinking): the bit-exact test above covers its bytes;
+    /// here, that the float outputs really are Dequantize operators at the end.
+    func testShapeFixtureMovesDequantizeAfterDataMovement() throws {
+        let lowered = try TFLiteConversion.convert(path: Self.path("models/shape.int8.tflite"))
+        XCTAssertEqual(lowered.opCounts["Dequantize"], 2)
+        XCTAssertEqual(lowered.opCounts["Slice"], 1)
+        XCTAssertEqual(lowered.opCounts["Mean"], 1)
+    }
+
+    /// tf.argmax's default int64 output: Sparrow writes the same indices as int32.
+    func testArgMaxInt64OutputIsWrittenAsInt32() throws {
+        let lowered = try TFLiteConversion.convert(path: Self.path("models/arg_max_int64.int8.tflite"))
+        let model = try HostModel(bytes: lowered.bytes)
+        let x = try NPYArray.read(path: Self.path("golden/arg_max_int64.int8.in0.npy"))
+        let y = try NPYArray.read(path: Self.path("golden/arg_max_int64.int8.out0.npy"))
+        XCTAssertEqual(y.dtype, .int64)
+        let samples = x.shape[0], size = x.data.count / samples, count = y.shape.dropFirst().reduce(1, *)
+        var equal = 0
+        for s in 0..<samples {
+            model.setInput(0, Array(x.data[(s * size)..<((s + 1) * size)]))
+            _ = model.invoke()
+            let got = model.output(0, as: Int32.self)
+            XCTAssertEqual(got.count, count)
+            for i in 0..<count {
+                let o = 8 * (s * count + i)
+                let want = (0..<8).reduce(Int64(0)) { $0 | Int64(y.data[o + $1]) << (8 * Int64($1)) }
+                if i < got.count, Int64(got[i]) == want { equal += 1 }
+            }
+        }
+        XCTAssertEqual(equal, samples * count, "ARG_MAX indices equal to LiteRT BUILTIN_REF")
+        print("arg_max_int64: \(equal)/\(samples * count) indices equal to LiteRT BUILTIN_REF")
+    }
+
+    /// Custom operators: MediaPipe's are recognised by name and described, any other is named;
+    /// both paths list them with every other operator they lack. (The fixture's operator codes
+    /// are renamed in memory: TF's converter writes no custom operators.)
+    func testCustomOperatorsAreNamed() throws {
+        for path in ["models/pooling.int8.tflite", "models/pooling.float.tflite"] {
+            var model = try TFLiteModel.load(path: Self.path(path))
+            let pool = try XCTUnwrap(model.operatorCodes.firstIndex { $0.builtin.name == "MAX_POOL_2D" })
+            let mean = try XCTUnwrap(model.operatorCodes.firstIndex { $0.builtin.name == "MEAN" })
+            model.operatorCodes[pool].builtin = TFLiteBuiltinOperator(rawValue: 32)
+            model.operatorCodes[pool].customCode = "MaxPoolingWithArgmax2D"
+            model.operatorCodes[mean].builtin = TFLiteBuiltinOperator(rawValue: 32)
+            model.operatorCodes[mean].customCode = "MyVendorOp"
+            let error: Error
+            do {
+                if path.contains("float") {
+                    let options = ConversionOptions(calibration: .samples([NPYArray(floats: [Float](repeating: 0, count: 324), shape: [1, 9, 9, 4])]))
+                    _ = try TFLiteConversion.convertFloat(model, options: options)
+                } else {
+                    _ = try TFLiteConversion.convert(model)
+                }
+                XCTFail("\(path) converted with custom operators")
+                continue
+            } catch let e { error = e }
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("CUSTOM 'MaxPoolingWithArgmax2D' (operator"), text)
+            XCTAssertTrue(text.contains("CUSTOM 'MyVendorOp' (operators"), text)
+            XCTAssertTrue(text.contains("MediaPipe custom operators, not supported by Sparrow"), text)
+            XCTAssertTrue(text.contains("MaxPoolingWithArgmax2D (max pooling that also outputs the argmax positions)"), text)
+            XCTAssertTrue(text.contains("Custom operators are code linked into the runtime"), text)
         }
     }
 
@@ -84,7 +143,7 @@ final class TFLiteConversionRobustnessTests: XCTestCase {
         }
         var outcomes = (converted: 0, rejected: 0)
         for stem in ["conv.int8", "prelu.int8", "fully_connected.int8", "binary_broadcast.int8", "uint8_io.int8",
-                     "binary.int8", "transpose_conv.int8", "resize.int8", "arg_max.int8"] {
+                     "binary.int8", "transpose_conv.int8", "resize.int8", "arg_max.int8", "shape.int8", "arg_max_int64.int8"] {
             let original = Array(try Data(contentsOf: URL(fileURLWithPath: TFLiteConversionTests.path("models/\(stem).tflite"))))
             for _ in 0..<1000 {
                 var bytes = original

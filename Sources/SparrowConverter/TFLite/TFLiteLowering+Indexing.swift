@@ -91,7 +91,8 @@ extension TFLiteLowering {
                      macs: bilinear ? UInt64(yShape.reduce(1, *) * 4) : 0, name: name(op))
     }
 
-    /// ARG_MAX over one axis with an int32 output (LiteRT returns the first maximum).
+    /// ARG_MAX over one axis with an int32 output, or an int64 graph output written as int32
+    /// (LiteRT returns the first maximum).
     mutating func lowerArgMax(_ op: TFLiteOperator) throws(ConversionError) {
         let x = try activation(op, 0)
         let xShape = shape(op.inputs[0])
@@ -101,8 +102,12 @@ extension TFLiteLowering {
         let axis = Int(axes[0]) < 0 ? Int(axes[0]) + rank : Int(axes[0])
         guard axis >= 0, axis < rank else { throw fail("axis \(axes[0]) out of range for rank \(rank)") }
         let t = op.outputs[0]
-        guard graph.tensors[t].type == .int32 else {
-            throw fail("ARG_MAX output is \(graph.tensors[t].type.name); Sparrow's ArgMax writes int32 (int64 is not supported yet)")
+        // tf.argmax's default output type is int64; Sparrow has no 64-bit tensors, so an int64
+        // graph output is written as int32: the same index values (an axis holds < 2^24).
+        guard graph.tensors[t].type == .int32 || (graph.tensors[t].type == .int64 && graph.outputs.contains(t)) else {
+            throw fail("ARG_MAX output is \(graph.tensors[t].type.name)"
+                       + (graph.tensors[t].type == .int64 ? " and read by another operator" : "")
+                       + "; Sparrow's ArgMax writes int32 indices (an int64 graph output is written as int32)")
         }
         var expected = xShape
         expected.remove(at: axis)

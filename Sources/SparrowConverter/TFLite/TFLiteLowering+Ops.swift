@@ -9,6 +9,7 @@ extension TFLiteLowering {
     mutating func lower(_ op: TFLiteOperator) throws(ConversionError) {
         // Checked once here so the lowerings below may index shapes and divide by dimensions.
         guard !op.outputs.isEmpty else { throw fail("the operator has no outputs") }
+        try checkNoFloatArithmetic(op)
         for t in op.inputs + op.outputs where t >= 0 {
             guard graph.tensors[t].shape.allSatisfy({ $0 >= 1 }) else {
                 throw fail("tensor \(t) '\(graph.tensors[t].name)' has shape \(graph.tensors[t].shape); every dimension must be at least 1")
@@ -39,6 +40,24 @@ extension TFLiteLowering {
         case .argMax: try lowerArgMax(op)
         case .transposeConv: try lowerTransposeConv(op)
         default: throw fail("no lowering")   // unreachable: convert() listed it as unconvertible
+        }
+    }
+
+    /// An operator other than QUANTIZE/DEQUANTIZE that reads a float32 activation computes in
+    /// float (data movement was moved onto the codes, TFLiteDequantizeSinking): there are no
+    /// scales in the model to keep for it.
+    func checkNoFloatArithmetic(_ op: TFLiteOperator) throws(ConversionError) {
+        let code = model.opcode(of: op).builtin
+        guard code != .quantize, code != .dequantize else { return }
+        for t in op.inputs where t >= 0 && graph.tensors[t].type == .float32 && model.data(of: graph.tensors[t]).isEmpty {
+            let producer = graph.operators.firstIndex { $0.outputs.contains(t) }
+            let from = producer.map { k in
+                " (written by operator \(k < originalIndex.count ? originalIndex[k] : k), \(model.opcode(of: graph.operators[k]).displayName))"
+            } ?? " (a float32 graph input)"
+            throw fail("computes in float32: it reads tensor \(t) '\(graph.tensors[t].name)'\(from). This part of the model "
+                       + "was left in float by TF's converter, so it has no int8 scales to keep. Convert the float model "
+                       + "instead (`sparrow convert MODEL_float.tflite --calibration CALIB.npy`), which quantizes every "
+                       + "operator with calibration, or re-convert with a representative dataset covering this part")
         }
     }
 
@@ -251,15 +270,35 @@ extension TFLiteLowering {
                      macs: UInt64(truncatingIfNeeded: macs), name: name(op))
     }
 
+    /// MEAN over a contiguous run of axes (H and W, H alone, W and C, ...): the input viewed as
+    /// [before, reduced, 1, after] (zero-copy, row-major order unchanged) is what Sparrow's Mean
+    /// averages over H and W, and its [before, after] result is the model's output in order.
+    /// LiteRT's reference kernel sums Σ(x − zx) over the reduced axes and folds 1/count into the
+    /// multiplier the same way for any axes (TFLiteArithmetic.meanMultiplier).
     mutating func lowerMean(_ op: TFLiteOperator) throws(ConversionError) {
-        let x = try activation(op, 0)
+        var x = try activation(op, 0)
         let xShape = shape(op.inputs[0])
-        let axes = try constantInt32(op, 1, "the axes").map { Int($0) < 0 ? Int($0) + xShape.count : Int($0) }
-        guard xShape.count == 4, Set(axes) == [1, 2] else {
-            throw fail("MEAN over axes \(axes) of a \(xShape.count)-D tensor; Sparrow's mean is over H and W of NHWC")
+        let rank = xShape.count
+        let axes = Set(try constantInt32(op, 1, "the axes").map { Int($0) < 0 ? Int($0) + rank : Int($0) })
+        guard let first = axes.min(), let last = axes.max(), first >= 0, last < rank, axes.count == last - first + 1 else {
+            throw fail("MEAN over axes \(axes.sorted()) of a \(rank)-D tensor; Sparrow averages one contiguous run of axes")
+        }
+        let before = xShape[..<first].reduce(1, *), reduced = xShape[first...last].reduce(1, *)
+        let after = xShape[(last + 1)...].reduce(1, *)
+        guard shape(op.outputs[0]).reduce(1, *) == before * after else {
+            throw fail("output shape \(shape(op.outputs[0])) does not hold the mean over axes \(axes.sorted()) of \(xShape)")
+        }
+        let view = [before, reduced, 1, after]
+        if !(rank == 4 && axes == [1, 2]) {   // H and W of NHWC: the input as it is
+            let r = builder.writer.tensors[Int(x.tensor)]
+            let v = try builder.addTensor(name: graph.tensors[op.inputs[0]].name + "_reduced_axes", dtype: .int8, shape: view,
+                                          storage: .alias, location: r.storage == .alias ? r.location : UInt32(x.tensor),
+                                          quant: x.quant)
+            builder.emit(.reshape, inputs: [x.tensor], outputs: [v], params: [], name: name(op) + "_view")
+            x.tensor = v
         }
         let yQ = try quant(op.outputs[0])
-        let m = TFLiteArithmetic.meanMultiplier(inputScale: x.quant.scale, outputScale: yQ.scale, count: xShape[1] * xShape[2])
+        let m = TFLiteArithmetic.meanMultiplier(inputScale: x.quant.scale, outputScale: yQ.scale, count: reduced)
         let y = try output(op)
         builder.emit(.mean, inputs: [x.tensor], outputs: [y.tensor],
                      params: RescaleParamRecord(Rescale(multiplier: m.multiplier, shift: m.shift)),
@@ -388,15 +427,16 @@ extension TFLiteLowering {
         }
         let yQ = try quant(op.outputs[0])
         guard yQ == x.quant else { throw fail("input and output quantization differ") }
+        // PADV2's constant (an int8 scalar with the input's quantization) as the fill code.
+        var fill: Int8? = nil
         if model.opcode(of: op).builtin == .padV2, let v = constantBytes(op, 2) {
-            guard v.count == 1, Int32(Int8(bitPattern: v[0])) == yQ.zeroPoint else {
-                throw fail("PADV2 value must be the zero point's code \(yQ.zeroPoint) (Sparrow's pad fills with it)")
-            }
+            guard v.count == 1, graph.tensors[op.inputs[2]].type == .int8 else { throw fail("the PADV2 value must be one int8 code") }
+            if Int32(Int8(bitPattern: v[0])) != yQ.zeroPoint { fill = Int8(bitPattern: v[0]) }
         }
         let before = [Int32](repeating: 0, count: 4 - rank) + (0..<rank).map { pads[2 * $0] }
         let y = try output(op)
         builder.emit(.pad, inputs: [x.tensor], outputs: [y.tensor],
-                     params: PadParamRecord(beforeN: before[0], beforeH: before[1], beforeW: before[2], beforeC: before[3]),
+                     params: PadParamRecord(beforeN: before[0], beforeH: before[1], beforeW: before[2], beforeC: before[3], fill: fill),
                      name: name(op))
     }
 

@@ -43,19 +43,49 @@ public enum TFLiteConversion {
     /// cannot be converted, or the first operator whose tensors do not fit the int8 scheme.
     public static func convert(_ model: TFLiteModel) throws(ConversionError) -> LoweredModel {
         let groups = unconvertibleOperators(model)
-        if !groups.isEmpty {
-            let count = groups.reduce(0) { $0 + $1.operators.count }
-            let list = groups.map { g in
-                "\(g.name) (operator\(g.operators.count == 1 ? "" : "s") \(g.operators.map(String.init).joined(separator: ", ")))"
-            }.joined(separator: "; ")
-            let supported = convertibleOperators.map(\.name).sorted().joined(separator: ", ")
-            throw ConversionError(.unsupported,
-                                  "\(count) of \(model.graph.operators.count) operators cannot be converted yet: \(list). "
-                                  + "Sparrow converts int8 models made of: \(supported)")
-        }
-        var lowering = TFLiteLowering(model: model)
+        if !groups.isEmpty { throw ConversionError(.unsupported, unsupportedMessage(groups, of: model, float: false)) }
+        let (rewritten, originalIndex) = TFLiteDequantizeSinking.rewrite(model)
+        var lowering = TFLiteLowering(model: rewritten)
+        lowering.originalIndex = originalIndex
         try lowering.build()
         return try lowering.builder.finish()
+    }
+
+    /// MediaPipe's custom operators (mediapipe/util/tflite/operations), by custom code, with what
+    /// they compute: named in errors, so a user knows the model is a MediaPipe one and what is
+    /// missing, rather than only "CUSTOM".
+    public static let mediaPipeCustomOperators: [String: String] = [
+        "Convolution2DTransposeBias": "transposed convolution with bias, options in a raw struct",
+        "MaxPoolingWithArgmax2D": "max pooling that also outputs the argmax positions",
+        "MaxUnpooling2D": "scatter of values to the positions MaxPoolingWithArgmax2D recorded",
+        "TransformTensorBilinear": "bilinear sampling of a tensor through a 4×4 transform matrix",
+        "TransformLandmarks": "landmarks mapped through a 4×4 transform matrix",
+        "Landmarks2TransformMatrix": "a 4×4 transform matrix fitted to landmarks",
+    ]
+
+    /// The one error listing every operator (grouped by opcode, with indices) that a path cannot
+    /// take, with MediaPipe custom operators recognised and every other custom operator named.
+    static func unsupportedMessage(_ groups: [(name: String, operators: [Int])], of model: TFLiteModel, float: Bool) -> String {
+        let count = groups.reduce(0) { $0 + $1.operators.count }
+        let list = groups.map { g in
+            "\(g.name) (operator\(g.operators.count == 1 ? "" : "s") \(g.operators.map(String.init).joined(separator: ", ")))"
+        }.joined(separator: "; ")
+        var customNames: [String] = []
+        for op in model.graph.operators {
+            let code = model.opcode(of: op)
+            if code.builtin == .custom, let name = code.customCode, !customNames.contains(name) { customNames.append(name) }
+        }
+        let mediaPipe = customNames.filter { mediaPipeCustomOperators[$0] != nil }
+        var text = "\(count) of \(model.graph.operators.count) operators cannot be converted: \(list). "
+        if !mediaPipe.isEmpty {
+            text += "MediaPipe custom operators, not supported by Sparrow\(float ? " yet" : " in int8 models (Convolution2DTransposeBias converts in float models)"): "
+                + mediaPipe.map { "\($0) (\(mediaPipeCustomOperators[$0]!))" }.joined(separator: "; ") + ". "
+        }
+        if customNames.contains(where: { mediaPipeCustomOperators[$0] == nil }) {
+            text += "Custom operators are code linked into the runtime that made the model; Sparrow has none of them. "
+        }
+        let supported = (float ? TFLiteFloatImport.importableOperators : convertibleOperators).map(\.name).sorted()
+        return text + (float ? "The float path imports: " : "Sparrow converts int8 models made of: ") + supported.joined(separator: ", ")
     }
 
     /// Reads and converts a `.tflite` file (`TFLiteError` from the reader, `ConversionError` here).
@@ -84,8 +114,10 @@ struct TFLiteLowering {
     var builder = ModelBuilder(graph: IRGraph(), quant: [:])
     /// Sparrow tensor of each TFLite activation tensor, once written (or a graph input).
     var tensorOf: [Int: Int32] = [:]
-    /// The operator being lowered (for errors).
+    /// The operator being lowered (index in `model`, which may be rewritten).
     var current = -1
+    /// For each operator, its index in the file (errors name that one).
+    var originalIndex: [Int] = []
 
     init(model: TFLiteModel) { self.model = model }
 
@@ -107,7 +139,8 @@ struct TFLiteLowering {
             default:
                 throw ConversionError(.unsupported, node: tensor.name,
                                       "graph input of type \(tensor.type.name): Sparrow converts fully-int8 models "
-                                      + "(int8 or uint8 inputs, or float32 inputs read only by QUANTIZE)")
+                                      + "(int8 or uint8 inputs, or float32 inputs read only by QUANTIZE); a float model is quantized "
+                                      + "with calibration instead (`sparrow convert MODEL.tflite --calibration CALIB.npy`)")
             }
         }
         builder.writer.inputs = graph.inputs.map { tensorOf[$0]! }
@@ -126,10 +159,13 @@ struct TFLiteLowering {
 
     // MARK: Errors and tensors
 
+    /// The current operator's index in the .tflite file.
+    var fileIndex: Int { current < originalIndex.count ? originalIndex[current] : current }
+
     var opName: String { current >= 0 ? model.opcode(of: graph.operators[current]).displayName : "graph" }
 
     func fail(_ message: String) -> ConversionError {
-        ConversionError(.unsupported, node: current >= 0 ? "operator \(current)" : nil, op: opName, message)
+        ConversionError(.unsupported, node: current >= 0 ? "operator \(fileIndex)" : nil, op: opName, message)
     }
 
     /// An option or derived size as an Int32 parameter word (a hostile file can hold any Int).

@@ -36,25 +36,41 @@ public struct ConcatParamRecord {
     #endif
 }
 
-/// Pad with the output zero point (4 words): the padding before each Shape4 axis; the padding
-/// after follows from the output shape. Words: 0 beforeN, 1 beforeH, 2 beforeW, 3 beforeC.
+/// Pad (4 or 5 words): the padding before each Shape4 axis; the padding after follows from the
+/// output shape. Words: 0 beforeN, 1 beforeH, 2 beforeW, 3 beforeC; 4 (optional) the int8 code
+/// padded cells get (TFLite PADV2's constant). The 4-word form pads with the output zero point,
+/// what ONNX conversions write.
 public struct PadParamRecord: ParamRecord, Equatable {
     public var beforeN: Int32, beforeH: Int32, beforeW: Int32, beforeC: Int32
+    /// The padded cells' code; nil = the output zero point.
+    public var fill: Int8?
 
     public static let wordCount = 4
-    public var wordCount: Int { Self.wordCount }
+    public static let fillWordCount = 5
+    public var wordCount: Int { fill == nil ? Self.wordCount : Self.fillWordCount }
 
-    public init(beforeN: Int32, beforeH: Int32, beforeW: Int32, beforeC: Int32) {
+    public init(beforeN: Int32, beforeH: Int32, beforeW: Int32, beforeC: Int32, fill: Int8? = nil) {
         self.beforeN = beforeN; self.beforeH = beforeH; self.beforeW = beforeW; self.beforeC = beforeC
+        self.fill = fill
     }
 
     @inline(__always)
-    public init(unchecked w: ParamWords) { self.init(beforeN: w[0], beforeH: w[1], beforeW: w[2], beforeC: w[3]) }
+    public init(unchecked w: ParamWords) {
+        self.init(beforeN: w[0], beforeH: w[1], beforeW: w[2], beforeC: w[3],
+                  fill: w.count == Self.fillWordCount ? Int8(truncatingIfNeeded: w[4]) : nil)
+    }
 
     public init(decoding w: ParamWords) throws(ParamError) {
-        try w.expectCount(Self.wordCount)
+        guard w.count == Self.wordCount || w.count == Self.fillWordCount else {
+            throw ParamError(.wrongParamCount, w.count, limit: Self.fillWordCount, "params")
+        }
+        var fill: Int8? = nil
+        if w.count == Self.fillWordCount {
+            guard w[4] >= -128, w[4] <= 127 else { throw ParamError(.badParameter, Int(w[4]), limit: 127, "fill") }
+            fill = Int8(w[4])
+        }
         self.init(beforeN: try w.nonNegative(0, "before"), beforeH: try w.nonNegative(1, "before"),
-                  beforeW: try w.nonNegative(2, "before"), beforeC: try w.nonNegative(3, "before"))
+                  beforeW: try w.nonNegative(2, "before"), beforeC: try w.nonNegative(3, "before"), fill: fill)
     }
 
     /// Padding before Shape4 axis `d` (0...3).
@@ -69,6 +85,7 @@ public struct PadParamRecord: ParamRecord, Equatable {
 
     public func encode(into p: UnsafeMutableRawPointer) {
         storeWord(p, 0, beforeN); storeWord(p, 1, beforeH); storeWord(p, 2, beforeW); storeWord(p, 3, beforeC)
+        if let fill { storeWord(p, 4, Int32(fill)) }
     }
 }
 

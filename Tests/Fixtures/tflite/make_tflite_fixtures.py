@@ -220,6 +220,15 @@ def arg_max():
     return Net(fn, c=c)
 
 
+def arg_max_int64():
+    # tf.argmax's default output type (int64), over channels after a conv.
+    c = layers.Conv2D(7, 1, **dense_init())
+
+    def fn(m, x):
+        return tf.argmax(m.c(x), axis=-1)
+    return Net(fn, c=c)
+
+
 def concat_requant():
     # Branches with different output ranges joined; a standalone RELU after the concatenation.
     c1 = layers.Conv2D(4, 1, **dense_init())
@@ -273,6 +282,7 @@ MODELS = [
     # Appended (seeds follow the index, so earlier fixtures keep their bytes).
     ("binary_broadcast", [(1, 6, 6, 4), (1, 1, 1, 4)], binary_broadcast,
      {"ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "CONCATENATION"}, "int8"),
+    ("arg_max_int64", [(1, 5, 4, 3)], arg_max_int64, {"CONV_2D", "ARG_MAX"}, "int8"),
 ]
 
 
@@ -422,6 +432,9 @@ def compare_kernels(ref, opt):
 
 
 def main():
+    # `--only NAME ...` makes just those fixtures and keeps every other manifest entry, so a new
+    # fixture can be added without rewriting the others.
+    only = set(sys.argv[sys.argv.index("--only") + 1:]) if "--only" in sys.argv else None
     (OUT / "models").mkdir(exist_ok=True)
     (OUT / "golden").mkdir(exist_ok=True)
     manifest = {"versions": {"tensorflow": tf.__version__, "keras": keras.__version__,
@@ -430,6 +443,8 @@ def main():
                 "seed": SEED, "golden_samples": GOLDEN_SAMPLES, "models": {}}
     files = []
     for index, (name, shapes, build, required, io_type) in enumerate(MODELS):
+        if only is not None and name not in only:
+            continue
         keras.utils.set_random_seed(SEED + index)
         net = build()
         for xs in [[tf.zeros(s) for s in shapes]]:
@@ -483,6 +498,14 @@ def main():
             print(f"{stem:34s} {len(blob):8d} B  ops: {', '.join(sorted(op_names))}")
     total = sum(f.stat().st_size for f in files)
     manifest["total_bytes"] = total
+    previous = OUT / "manifest.json"
+    if previous.exists():   # make_float_comparison.py's section survives a re-run of this script
+        old = json.loads(previous.read_text())
+        if old.get("float_comparison") is not None:
+            manifest["float_comparison"] = old["float_comparison"]
+        if only is not None:
+            manifest["models"] = {**old["models"], **manifest["models"]}
+            manifest["total_bytes"] = old.get("total_bytes", 0) + total
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"total {total} bytes in {len(files)} files")
     if total > MAX_TOTAL_BYTES:
