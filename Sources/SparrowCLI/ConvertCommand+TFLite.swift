@@ -6,6 +6,9 @@ import SparrowConverter
 
 extension ConvertCommand {
     static func convertTFLite(_ a: Arguments, outPath: String) throws -> Int32 {
+        if let option = boundaryOptions.first(where: { a.value($0) != nil }) {
+            throw CLIError("\(option): a .tflite model keeps its own input and output types and layout (see `sparrow info`)")
+        }
         let ignored = ["--calibration", "--range", "--prune", "--exit", "--sparse"].filter { a.value($0) != nil || a.has($0) }
         guard ignored.isEmpty else {
             throw CLIError("\(ignored.joined(separator: ", ")): not available for .tflite models yet; an int8 TFLite model "

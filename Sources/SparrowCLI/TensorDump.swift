@@ -50,9 +50,10 @@ struct TensorDumper: InvokeObserver {
         let directory = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (k, input) in inputs.enumerated() {
-            let x = loaded.interpreter.inputBuffer(k).bindMemory(to: Float.self)
-            guard input.count >= x.count else { throw CLIError("--dump-tensors: input \(k) has fewer values than one sample") }
-            for i in 0..<x.count { x[i] = input[i] }
+            guard input.count >= BatchPlan.inputElements(loaded.model, k) else {
+                throw CLIError("--dump-tensors: input \(k) has fewer values than one sample")
+            }
+            input.withUnsafeBufferPointer { loaded.interpreter.loadInput(k, from: $0.baseAddress!) }
         }
         var dumper = TensorDumper(interpreter: loaded.interpreter, directory: directory)
         _ = loaded.invoke(fullDepth: true, observer: &dumper)
