@@ -8,14 +8,14 @@ extension ConvertCommand {
     static let boundaryUsage = """
       --input-type [NAME=]T    float32 (default) or int8: an int8 input takes the quantized tensor
                                itself, without the Quantize operator; its scale and zero point are
-                               printed by `sparrow info` (x = scale·(q − zero point)). NAME picks
+                               printed by `sparrow inspect` (x = scale·(q − zero point)). NAME picks
                                one input (repeat per input); without NAME it applies to all.
       --input-layout [NAME=]L  onnx (default: the model's own layout, e.g. NCHW) or nhwc (no
                                Transpose: the input is channels-last, as the kernels compute).
                                Only 4-D NCHW inputs have another layout; a NAME= on any other
                                input is an error, an unnamed nhwc leaves them as they are.
       --output-type [NAME=]T   float32 (default) or int8 (no Dequantize; scale and zero point in
-                               `sparrow info`). Not with --exit (the exit criteria read floats).
+                               `sparrow inspect`). Not with --exit (the exit criteria read floats).
       --output-layout [NAME=]L onnx (default) or nhwc (no Transpose back) for 4-D outputs.
                                `sparrow run` / `sparrow-device run` still take float32 .npy
                                samples for int8 inputs (quantized on the host, ties to even, as the

@@ -7,7 +7,7 @@ import SparrowConverter
 extension ConvertCommand {
     static func convertTFLite(_ a: Arguments, outPath: String) throws -> Int32 {
         if let option = boundaryOptions.first(where: { a.value($0) != nil }) {
-            throw CLIError("\(option): a .tflite model keeps its own input and output types and layout (see `sparrow info`)")
+            throw CLIError("\(option): a .tflite model keeps its own input and output types and layout (see `sparrow inspect`)")
         }
         let ignored = ["--calibration", "--range", "--prune", "--exit", "--sparse"].filter { a.value($0) != nil || a.has($0) }
         guard ignored.isEmpty else {
