@@ -36,10 +36,14 @@ private struct QuantizeVector {
     }
 }
 
-/// Byte j of 48 interleaved RGB bytes is channel j % 3 of pixel j / 3: index (j % 3)·16 + j / 3.
-private let rgbIndex0: uint8x16_t = [0, 16, 32, 1, 17, 33, 2, 18, 34, 3, 19, 35, 4, 20, 36, 5]
-private let rgbIndex1: uint8x16_t = [21, 37, 6, 22, 38, 7, 23, 39, 8, 24, 40, 9, 25, 41, 10, 26]
-private let rgbIndex2: uint8x16_t = [42, 11, 27, 43, 12, 28, 44, 13, 29, 45, 14, 30, 46, 15, 31, 47]
+/// Byte j of 48 interleaved RGB bytes is channel j % 3 of pixel j / 3: `tbl` index (j % 3)·16 + j / 3,
+/// for bytes 16·`part` ..< 16·`part` + 16 (built from two words: an array literal would allocate).
+@inline(__always)
+private func rgbIndex(_ part: Int) -> uint8x16_t {
+    let words: SIMD2<UInt64> = part == 0 ? SIMD2(0x1202211101201000, 0x0524140423130322)
+        : part == 1 ? SIMD2(0x2717072616062515, 0x1A0A291909281808) : SIMD2(0x0D2C1C0C2B1B0B2A, 0x2F1F0F2E1E0E2D1D)
+    return unsafeBitCast(words, to: uint8x16_t.self)
+}
 
 func quantizeTransposeF32ToS8Neon(_ s: QuantizeTransposeShape, input: UnsafePointer<Float>, scale: Float,
                                   zeroPoint: Int32, roundHalfAway: Bool, output: UnsafeMutablePointer<Int8>) {
@@ -47,7 +51,7 @@ func quantizeTransposeF32ToS8Neon(_ s: QuantizeTransposeShape, input: UnsafePoin
     let q = QuantizeVector(scale: vdupq_n_f32(scale), zero: vdupq_n_f32(element.zero), lower: vdupq_n_f32(-128),
                            upper: vdupq_n_f32(127), fallback: vdupq_n_s32(Int32(element.fallback)), roundHalfAway: roundHalfAway)
     let c = s.channels, plane = s.pixels
-    let index0 = rgbIndex0, index1 = rgbIndex1, index2 = rgbIndex2
+    let index0 = rgbIndex(0), index1 = rgbIndex(1), index2 = rgbIndex(2)
     for n in 0..<s.batches {
         let image = input + n &* c &* plane, out = output + n &* c &* plane
         var p = 0
@@ -56,13 +60,13 @@ func quantizeTransposeF32ToS8Neon(_ s: QuantizeTransposeShape, input: UnsafePoin
             if c == 1 {
                 o.storeBytes(of: q.codes(image + p), as: int8x16_t.self)
             } else if c == 3 {
-                let rgb = int8x16x3_t(val: (q.codes(image + p), q.codes(image + plane &+ p), q.codes(image + 2 &* plane &+ p)))
+                let rgb = int8x16x3_t(val: (q.codes(image + p), q.codes(image + (plane &+ p)), q.codes(image + (2 &* plane &+ p))))
                 o.storeBytes(of: vqtbl3q_s8(rgb, index0), as: int8x16_t.self)
                 o.storeBytes(of: vqtbl3q_s8(rgb, index1), toByteOffset: 16, as: int8x16_t.self)
                 o.storeBytes(of: vqtbl3q_s8(rgb, index2), toByteOffset: 32, as: int8x16_t.self)
             } else {
                 for ch in 0..<c {
-                    let v = q.codes(image + ch &* plane &+ p)
+                    let v = q.codes(image + (ch &* plane &+ p))
                     for j in 0..<16 { out[(p &+ j) &* c &+ ch] = v[j] }
                 }
             }
