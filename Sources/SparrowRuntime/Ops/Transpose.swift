@@ -25,7 +25,7 @@ extension Interpreter {
         let x = operand(o, 0), y = result(o)
         if isFusedInputConversion(quantize: Int(y.liveFrom) - 1) {
             // The Quantize before wrote its output in NHWC order already (QuantizeDequantize.swift).
-            outS8(y).update(from: s8(x), count: Int(y.byteSize))
+            arenaAddress(y).copyMemory(from: address(x), byteCount: Int(y.byteSize))   // memcpy
             return
         }
         let r = TransposeParamRecord(unchecked: model.paramWords(o))
