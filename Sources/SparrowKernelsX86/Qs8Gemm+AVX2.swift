@@ -85,9 +85,8 @@ private func tile2x16c4(_ mr: Int, _ nc: Int, _ k: Int, _ x0: UnsafePointer<Int8
     var a00 = zero, a01 = zero, a02 = zero, a03 = zero
     var a10 = zero, a11 = zero, a12 = zero, a13 = zero
     var w = packed + 64
-    var i = 0
-    while i < k {
-        let v0 = broadcast4(x0, i, k), v1 = broadcast4(x1, i, k)
+    @inline(__always)
+    func step(_ v0: __m256i, _ v1: __m256i) {
         var wv = widen(w, 0)
         mac(&a00, v0, wv); mac(&a10, v1, wv)
         wv = widen(w, 16)
@@ -97,8 +96,15 @@ private func tile2x16c4(_ mr: Int, _ nc: Int, _ k: Int, _ x0: UnsafePointer<Int8
         wv = widen(w, 48)
         mac(&a03, v0, wv); mac(&a13, v1, wv)
         w += 64
+    }
+    var i = 0
+    // Whole 4-byte steps read the rows directly; the last partial step zero-fills.
+    while i &+ 4 <= k {
+        step(_mm256_cvtepi8_epi16(_mm_set1_epi32(UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: Int32.self))),
+             _mm256_cvtepi8_epi16(_mm_set1_epi32(UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: i, as: Int32.self))))
         i &+= 4
     }
+    if i < k { step(broadcast4(x0, i, k), broadcast4(x1, i, k)) }
     // hadd(channels 0–3, channels 4–7) holds [c0 c1 c4 c5 | c2 c3 c6 c7]; the permutation sorts it.
     let order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)
     let bLow = packed.loadUnaligned(as: __m256i.self), bHigh = packed.loadUnaligned(fromByteOffset: 32, as: __m256i.self)
@@ -131,16 +137,20 @@ private func tile1x8c16(_ nc: Int, _ k: Int, _ x: UnsafePointer<Int8>, _ packed:
     let zero = _mm256_setzero_si256()
     var a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero
     var w = packed + 32
-    var i = 0
-    while i < k {
-        let v = load16(x, i, k)
+    @inline(__always)
+    func step(_ v: __m256i) {
         mac(&a0, v, widen(w, 0)); mac(&a1, v, widen(w, 16))
         mac(&a2, v, widen(w, 32)); mac(&a3, v, widen(w, 48))
         mac(&a4, v, widen(w, 64)); mac(&a5, v, widen(w, 80))
         mac(&a6, v, widen(w, 96)); mac(&a7, v, widen(w, 112))
         w += 128
+    }
+    var i = 0
+    while i &+ 16 <= k {
+        step(widen(UnsafeRawPointer(x), i))
         i &+= 16
     }
+    if i < k { step(load16(x, i, k)) }
     // hadd(hadd(a0, a1), hadd(a2, a3)) = [Σlow a0..a3 | Σhigh a0..a3]: adding the halves finishes.
     let h0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3))
     let h4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(a4, a5), _mm256_hadd_epi32(a6, a7))
