@@ -39,8 +39,9 @@ extension Interpreter {
     /// Whether Quantize operator `k` and Transpose `k + 1` are an NCHW input's conversion, run as one
     /// quantize-transpose pass: the Transpose is the only reader of the Quantize's output (its
     /// lifetime ends there, the verifier's lifetimes bound every reader; not a graph output) and
-    /// permutes (0, 2, 3, 1). Both operators ask this, so they agree.
-    func isFusedInputConversion(quantize k: Int) -> Bool {
+    /// permutes (0, 2, 3, 1). Both operators ask this, so they agree. After such a pair the
+    /// Quantize's output tensor holds its codes in NHWC order (tools that dump it reorder them).
+    public func isFusedInputConversion(quantize k: Int) -> Bool {
         guard k >= 0, k + 1 < model.operatorCount else { return false }
         let quantize = model.op(k), transpose = model.op(k + 1)
         guard quantize.opcodeRaw == OpCode.quantize.rawValue, transpose.opcodeRaw == OpCode.transpose.rawValue else { return false }
