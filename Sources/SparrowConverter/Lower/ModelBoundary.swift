@@ -3,7 +3,7 @@
 // is float32 in the ONNX model's own layout, converted by Quantize (+ an int8 Transpose NCHW →
 // NHWC) at the start, and each output float32 in the ONNX layout. Asking for int8 and/or NHWC
 // drops those operators: the caller then supplies (or receives) the quantized tensor itself, with
-// the scale and zero point the file records for it (`sparrow info`).
+// the scale and zero point the file records for it (`sparrow inspect`).
 
 public struct ModelBoundary: Sendable, Equatable {
     public enum ElementType: String, Sendable, CaseIterable {
