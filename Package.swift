@@ -4,6 +4,7 @@
 // Layers (a module never imports one above it):
 //   SparrowFormat   file layout shared by writer and reader          (device-clean)
 //   SparrowKernels  int8 fixed-point kernels, free functions         (device-clean)
+//   SparrowKernelsX86 AVX2 microkernels, run after a CPUID check      (host x86_64 only)
 //   SparrowNPY      .npy header parse/emit over raw bytes            (device-clean)
 //   SparrowRuntime  verifier + static-arena interpreter              (device-clean;
 //                   HostModel, the host's load-verify-run handle, is compiled out of Embedded)
@@ -19,6 +20,17 @@
 // Tests/SparrowTestSupport (seeded data, fixture helpers) is for test targets only.
 import PackageDescription
 
+// SparrowKernelsX86 is the only target compiled for AVX2: with -Xcc -mavx2 the compiler may use
+// AVX2 anywhere in the module, so nothing else goes there and SparrowKernels calls into it only
+// after `CPUFeatures.thisBuild` found AVX2 (CPUID). The flag is for x86_64 hosts only; on others
+// the module compiles to nothing. Device builds do not use this manifest
+// (Toolchains/device-modules.json) and do not contain the module.
+#if arch(x86_64)
+let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2"])]
+#else
+let avx2Settings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Sparrow",
     products: [
@@ -27,7 +39,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "SparrowFormat"),
-        .target(name: "SparrowKernels"),
+        .target(name: "SparrowKernelsX86", swiftSettings: avx2Settings),
+        .target(name: "SparrowKernels", dependencies: ["SparrowKernelsX86"]),
         .target(name: "SparrowNPY"),
         .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .target(name: "SparrowHarness", dependencies: ["SparrowRuntime", "SparrowFormat"]),
@@ -46,7 +59,7 @@ let package = Package(
         // Shared by the test targets only (a product never depends on it): seeded data, fixtures.
         .target(name: "SparrowTestSupport", dependencies: ["SparrowConverter", "SparrowFormat"],
                 path: "Tests/SparrowTestSupport"),
-        .testTarget(name: "SparrowKernelsTests", dependencies: ["SparrowKernels", "SparrowTestSupport"]),
+        .testTarget(name: "SparrowKernelsTests", dependencies: ["SparrowKernels", "SparrowKernelsX86", "SparrowTestSupport"]),
         .testTarget(name: "SparrowRuntimeTests",
                     dependencies: ["SparrowRuntime", "SparrowFormat", "SparrowKernels", "SparrowNPY", "SparrowTestSupport"]),
         .testTarget(name: "SparrowHarnessTests", dependencies: ["SparrowHarness"]),

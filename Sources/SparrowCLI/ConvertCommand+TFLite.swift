@@ -17,10 +17,19 @@ extension ConvertCommand {
         if a.value("--input-shape") != nil {
             throw CLIError("--input-shape: a .tflite model has static shapes; re-export it with the input size you want")
         }
+        try refuseBoundaryOptions(a)
         return true
     }
 
+    /// --input-type/--input-layout/--output-type/--output-layout are not applied to .tflite models.
+    static func refuseBoundaryOptions(_ a: Arguments) throws {
+        if let option = boundaryOptions.first(where: { a.value($0) != nil }) {
+            throw CLIError("\(option): a .tflite model keeps its own input and output types and layout (see `sparrow inspect`)")
+        }
+    }
+
     static func convertTFLite(_ a: Arguments, outPath: String) throws -> Int32 {
+        try refuseBoundaryOptions(a)
         // Each option that needs float weights or activation ranges, with the reason.
         let reasons: [(String, String)] = [
             ("--calibration", "the model is int8 with its own scales and zero points, which are kept (that is what makes "

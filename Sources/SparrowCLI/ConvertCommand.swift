@@ -5,6 +5,8 @@ enum ConvertCommand {
     static let usage = """
     usage: sparrow convert MODEL.onnx -o OUT.sparrow [--calibration [NAME=]CALIB.npy ...]
                            [--input-shape [NAME=]D0,D1,... ...] [--range minmax|percentile[:P]|mse]
+                           [--input-type [NAME=]float32|int8] [--input-layout [NAME=]onnx|nhwc]
+                           [--output-type [NAME=]float32|int8] [--output-layout [NAME=]onnx|nhwc]
            sparrow convert MODEL.tflite -o OUT.sparrow
            sparrow convert MODEL_FLOAT.tflite -o OUT.sparrow --calibration CALIB.npy [--range ...]
 
@@ -27,14 +29,14 @@ enum ConvertCommand {
                                any other symbolic dimension is an error naming it.
       --range METHOD           activation ranges from calibration: minmax (default),
                                percentile:99.99, or mse
-    """ + "\n" + sparseUsage + "\n" + packedUsage + "\n" + exitUsage
+    """ + "\n" + boundaryUsage + "\n" + sparseUsage + "\n" + packedUsage + "\n" + exitUsage
 
     static func main(_ arguments: [String]) throws -> Int32 {
         var args = arguments
         let validation = try Arguments.extractPair("--validation", from: &args)
         let exitValidation = try Arguments.extractPair("--calibrate-exits", from: &args)
         let exitTest = try Arguments.extractPair("--exit-test", from: &args)
-        let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range", "--input-shape"]).union(sparseValued).union(exitValued),
+        let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range", "--input-shape"]).union(boundaryOptions).union(sparseValued).union(exitValued),
                               switches: ["--packed-weights", "--no-packed-weights"])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: "missing the model MODEL.onnx or MODEL.tflite (see --help)")
@@ -48,6 +50,7 @@ enum ConvertCommand {
         options.sparsity = try sparsityOptions(a)
         options.exits = try exitOptions(a)
         options.packedWeights = try packedWeightsLayout(a)
+        options.boundary = try modelBoundary(a)
         if let exitValidation {
             guard !options.exits.outputs.isEmpty else { throw CLIError("--calibrate-exits needs --exit outputs") }
             options.exitCalibration = try exitCalibrationOptions(a, validation: exitValidation)

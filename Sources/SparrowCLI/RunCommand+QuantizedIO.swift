@@ -1,6 +1,8 @@
-// `sparrow run` for models whose graph inputs are int8 or uint8 (imported int8 TFLite models):
-// the .npy samples are fed as codes, unchanged, and the output is written in the model's own
-// output dtype (int8, uint8 or float32), so it compares byte for byte with LiteRT's.
+// `sparrow run` for models whose graph inputs are int8 or uint8 (imported int8 TFLite models,
+// `sparrow convert --input-type int8`) given int8/uint8 .npy samples: the samples are fed as
+// codes, unchanged, and the output is written in the model's own output dtype (int8, uint8 or
+// float32), so it compares byte for byte with LiteRT's. Float32 samples take the usual batch path,
+// which quantizes them on the host (`Interpreter.loadInput`) and writes float32 outputs.
 import Foundation
 import SparrowFormat
 import SparrowNPY
@@ -12,6 +14,8 @@ extension RunCommand {
         let m = model.model
         let inputs = (0..<m.inputCount).map { m.tensor(m.graphInput($0)) }
         guard let first = inputs.first, first.dtype == .int8 || first.dtype == .uint8 else { return nil }
+        // Float samples: the batch path quantizes them (and dequantizes the outputs).
+        if let samples = try? NPYArray.read(path: inputPath), samples.dtype == .float32 { return nil }
         if let reference = a.value("--compare") { try checkCompareReference(reference, quantizedIO: true) }
         for flag in ["--exit-index", "--dump-tensors"] where a.value(flag) != nil {
             throw CLIError("\(flag) is not available for models with \(first.dtype!.name) inputs yet")

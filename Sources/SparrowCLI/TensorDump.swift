@@ -27,9 +27,17 @@ struct TensorDumper: InvokeObserver {
             let index = m.output(o, k)
             let t = m.tensor(index)
             guard t.dtype == .int8, t.quant == .perTensor else { continue }
-            let bytes = interpreter.tensorBytes(index)
-            let values = bytes.bindMemory(to: Int8.self).map { Float(Int32($0) - t.zeroPoint) * t.scale }
+            var codes = Array(interpreter.tensorBytes(index).bindMemory(to: Int8.self))
             let shape = (0..<Int(t.rank)).map { Int(t.dim($0)) }
+            if opcode == .quantize && interpreter.isFusedInputConversion(quantize: op) {
+                // The fused quantize-transpose pass left [N, C, H, W]'s codes in NHWC order: dump
+                // them in the tensor's own order, so a checker can replay the Transpose on them.
+                let (n, c, pixels) = (shape[0], shape[1], shape[2] * shape[3])
+                var ordered = codes
+                for i in 0..<n { for p in 0..<pixels { for ch in 0..<c { ordered[(i * c + ch) * pixels + p] = codes[(i * pixels + p) * c + ch] } } }
+                codes = ordered
+            }
+            let values = codes.map { Float(Int32($0) - t.zeroPoint) * t.scale }
             let file = String(format: "%03d_t%d.npy", op, index)
             do {
                 try NPYArray(floats: values, shape: shape).write(path: directory.appendingPathComponent(file).path)
@@ -50,9 +58,10 @@ struct TensorDumper: InvokeObserver {
         let directory = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (k, input) in inputs.enumerated() {
-            let x = loaded.interpreter.inputBuffer(k).bindMemory(to: Float.self)
-            guard input.count >= x.count else { throw CLIError("--dump-tensors: input \(k) has fewer values than one sample") }
-            for i in 0..<x.count { x[i] = input[i] }
+            guard input.count >= BatchPlan.inputElements(loaded.model, k) else {
+                throw CLIError("--dump-tensors: input \(k) has fewer values than one sample")
+            }
+            input.withUnsafeBufferPointer { loaded.interpreter.loadInput(k, from: $0.baseAddress!) }
         }
         var dumper = TensorDumper(interpreter: loaded.interpreter, directory: directory)
         _ = loaded.invoke(fullDepth: true, observer: &dumper)

@@ -124,7 +124,7 @@ public enum CommandOption: UInt8 {
     /// One line of `--help` (continuation lines are indented to the same column by the text).
     public func help(in command: GrammarCommand) -> StaticString {
         switch (self, command) {
-        case (.input, _): return "float32 samples in the ONNX model's layout, samples first (e.g. [N,1,8,8]); a model with several inputs takes --input NAME=FILE for each; a model with int8/uint8 inputs (a converted .tflite) takes int8/uint8 codes and writes its own output dtype"
+        case (.input, _): return "float32 samples in the ONNX model's layout, samples first (e.g. [N,1,8,8]); a model with several inputs takes --input NAME=FILE for each; an int8/uint8 input (--input-type int8, a converted .tflite) takes float32 samples in its own layout, quantized on the host (int8 outputs are written dequantized), or in `sparrow run` int8/uint8 codes (written in the model's own output dtype)"
         case (.output, _): return "write the float32 (dequantized) outputs, one row per sample (the first graph output, or the exit each sample took)"
         case (.outputDir, _): return "write every graph output as DIR/<output name>.npy (characters other than A-Z a-z 0-9 . _ - become _)"
         case (.macBudget, .bench): return "anytime: answer from the deepest exit costing at most N MACs (no answer counts as wrong)"

@@ -112,9 +112,7 @@ extension Interpreter {
             loadSample(index: index, inputs: table)
             return invoke(fullDepth: fullDepth, observer: &observer)
         }
-        let x = inputBuffer(0)
-        x.baseAddress!.copyMemory(from: samples.inputs + index * samples.plan.inputElements,
-                                  byteCount: samples.plan.inputElements * 4)
+        loadInput(0, from: samples.inputs + index * samples.plan.inputElements)
         return invoke(fullDepth: fullDepth, observer: &observer)
     }
 

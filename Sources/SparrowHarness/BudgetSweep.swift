@@ -51,8 +51,7 @@ extension Interpreter {
     @inline(__always)
     func loadSample(_ index: Int, of samples: BenchSamples) {
         if let table = samples.inputTable { loadSample(index: index, inputs: table); return }
-        inputBuffer(0).baseAddress!.copyMemory(from: samples.inputs + index * samples.plan.inputElements,
-                                               byteCount: samples.plan.inputElements * 4)
+        loadInput(0, from: samples.inputs + index * samples.plan.inputElements)
     }
 }
 

@@ -60,9 +60,8 @@ extension HarnessBench {
         withUnsafeMutableBytes(of: &point.exits) { raw in
             let exits = raw.bindMemory(to: UInt32.self)
             for i in 0..<samples.plan.sampleCount {
-                let x = interpreter.inputBuffer(0)
                 let before = clock.nanoseconds()
-                x.baseAddress!.copyMemory(from: samples.inputs + i * samples.plan.inputElements, byteCount: samples.plan.inputElements * 4)
+                interpreter.loadInput(0, from: samples.inputs + i * samples.plan.inputElements)
                 let result = interpreter.invoke(fullDepth: false, exitThresholds: thresholds, observer: &none)
                 point.busyNanoseconds &+= clock.nanoseconds() &- before  // ns sums cannot wrap (centuries)
                 point.macs &+= result.macs

@@ -3,24 +3,33 @@
 // intrinsics the current build cannot emit (its file is compiled for another ISA or without the
 // dot-product extension) reports `isAvailable == false` and the next row is taken.
 
-/// What the CPU can execute; from the board profile (`hasDotProd`) and the build's ISA.
+/// What the CPU can execute; from the board profile (`hasDotProd`) and the build's ISA, and on
+/// x86 hosts from CPUID at run time.
 public struct CPUFeatures: Equatable, Sendable {
     /// Advanced SIMD (all aarch64 and the armv7 Pi boards).
     public var neon: Bool
     /// ARMv8.2 dot product (`sdot`): Cortex-A76 (Pi 5), not A53/A72.
     public var dotProduct: Bool
-    public init(neon: Bool, dotProduct: Bool) { self.neon = neon; self.dotProduct = dotProduct }
+    /// x86 AVX2 (host runs and calibration): found by CPUID, never assumed from the build.
+    public var avx2: Bool
+    public init(neon: Bool, dotProduct: Bool, avx2: Bool = false) {
+        self.neon = neon; self.dotProduct = dotProduct; self.avx2 = avx2
+    }
 
     /// No vector extension assumed: selects the portable kernels.
     public static let portable = CPUFeatures(neon: false, dotProduct: false)
 
     /// What this build was compiled for: NEON on arm targets, dot product where the board's flags
-    /// define SPARROW_DOTPROD (Boards/pi5.json). The device runtime can select with this.
+    /// define SPARROW_DOTPROD (Boards/pi5.json); on x86_64, AVX2 when this CPU has it
+    /// (CPUFeatures+X86.swift; `SPARROW_KERNELS=portable` in the environment turns it off). The
+    /// device runtime and the host interpreter select with this.
     public static var thisBuild: CPUFeatures {
 #if (arch(arm64) || arch(arm)) && SPARROW_DOTPROD
         return CPUFeatures(neon: true, dotProduct: true)
 #elseif arch(arm64) || arch(arm)
         return CPUFeatures(neon: true, dotProduct: false)
+#elseif arch(x86_64)
+        return CPUFeatures(neon: false, dotProduct: false, avx2: hostHasAVX2)
 #else
         return .portable
 #endif
@@ -35,6 +44,8 @@ public enum TargetISA: Equatable, Sendable {
 /// The GEMM microkernels (each with its 1-row variant on the same packed layout).
 public enum Qs8GemmKernel: Equatable, Sendable {
     case scalar4x16c4, scalar2x8c16, neondot4x16c4, neonMlal2x8c16, neonMlal1x8c16
+    /// The AVX2 kernels walk their own tiles (SparrowKernelsX86): one call per GEMM.
+    case avx2x2x16c4, avx2x1x8c16
 }
 
 /// A GEMM microkernel with its tile shape and what it needs.
@@ -49,12 +60,19 @@ public struct Qs8GemmConfig {
     /// Which microkernel `qs8Gemm` runs (a closed switch there: no closure context to retain
     /// and release per tile).
     public var kernel: Qs8GemmKernel
+    /// Needs x86 AVX2 (checked by CPUID at run time, `CPUFeatures.avx2`).
+    public var requiresAVX2: Bool = false
+
+    /// Whether `cpu` can run this microkernel and this build contains it.
+    public func runs(on cpu: CPUFeatures) -> Bool {
+        isAvailable && (!requiresNeon || cpu.neon) && (!requiresDotProduct || cpu.dotProduct) && (!requiresAVX2 || cpu.avx2)
+    }
 
     /// First row of the table the CPU can run and this build contains.
     public static func select(for cpu: CPUFeatures) -> Qs8GemmConfig {
         var rank = 0
         while let config = table(rank) {
-            if config.isAvailable && (!config.requiresNeon || cpu.neon) && (!config.requiresDotProduct || cpu.dotProduct) {
+            if config.runs(on: cpu) {
                 return config
             }
             rank += 1
@@ -68,8 +86,7 @@ public struct Qs8GemmConfig {
     public static func select(for cpu: CPUFeatures, packedNR nr: Int, kr: Int) -> Qs8GemmConfig {
         var rank = 0
         while let config = table(rank) {
-            if config.tile.nr == nr && config.tile.kr == kr && config.isAvailable
-                && (!config.requiresNeon || cpu.neon) && (!config.requiresDotProduct || cpu.dotProduct) {
+            if config.tile.nr == nr && config.tile.kr == kr && config.runs(on: cpu) {
                 return config
             }
             rank += 1
@@ -88,10 +105,13 @@ public struct Qs8GemmConfig {
         default: return nil
         }
 #else
+        // aarch64 and x86_64 (rows of the other ISA are unavailable and skipped).
         switch rank {
         case 0: return .qs8Gemm4x16c4Neondot
         case 1: return .qs8Gemm2x8c16NeonMlal
-        case 2: return .qs8Gemm4x16c4Scalar
+        case 2: return .qs8Gemm2x16c4Avx2
+        case 3: return .qs8Gemm1x8c16Avx2
+        case 4: return .qs8Gemm4x16c4Scalar
         default: return nil
         }
 #endif
@@ -115,6 +135,15 @@ public struct Qs8GemmConfig {
         name: "qs8-gemm-1x8c16-neon-mlal", tile: Qs8GemmTile(mr: 1, nr: 8, kr: 16), requiresNeon: true,
         requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled,
         kernel: .neonMlal1x8c16)
+
+    /// x86 host kernels on the two board layouts (NR 16 KR 4, NR 8 KR 16), so a file packed for any
+    /// board runs fast on the host (Qs8Gemm+AVX2.swift).
+    public static let qs8Gemm2x16c4Avx2 = Qs8GemmConfig(
+        name: "qs8-gemm-2x16c4-avx2", tile: Qs8GemmTile(mr: 2, nr: 16, kr: 4), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avx2x2x16c4, requiresAVX2: true)
+    public static let qs8Gemm1x8c16Avx2 = Qs8GemmConfig(
+        name: "qs8-gemm-1x8c16-avx2", tile: Qs8GemmTile(mr: 1, nr: 8, kr: 16), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avx2x1x8c16, requiresAVX2: true)
 
     /// The packed layout the device build for `isa` selects: what the converter must pack for a
     /// board. Mirrors the per-ISA tables; every layout has a portable twin, so the host runs any.

@@ -160,6 +160,13 @@ public struct Qs8Dwconv3x3Config {
     public var requiresNeon: Bool
     public var isAvailable: Bool
     public var kernel: (Qs8Dwconv3x3Shape, Qs8DwconvParams, UnsafePointer<Int8>, UnsafeRawPointer, UnsafeMutablePointer<Int8>) -> Void
+    /// Needs x86 AVX2 (CPUID at run time, `CPUFeatures.avx2`).
+    public var requiresAVX2 = false
+
+    /// Whether `cpu` can run this microkernel and this build contains it.
+    public func runs(on cpu: CPUFeatures) -> Bool {
+        isAvailable && (!requiresNeon || cpu.neon) && (!requiresAVX2 || cpu.avx2)
+    }
 
     public static let qs8Dwconv3x3Scalar = Qs8Dwconv3x3Config(
         name: "qs8-dwconv-3x3-scalar", requiresNeon: false, isAvailable: true,
@@ -168,11 +175,17 @@ public struct Qs8Dwconv3x3Config {
         name: "qs8-dwconv-3x3-neon-mlal", requiresNeon: true, isAvailable: qs8Dwconv3x3NeonIsCompiled,
         kernel: { SparrowKernels.qs8Dwconv3x3Neon($0, $1, input: $2, packed: $3, output: $4) })
 
-    /// Fastest first; the portable kernel last.
+    /// The x86 host kernel (Qs8Dwconv3x3+AVX2.swift in SparrowKernelsX86).
+    public static let qs8Dwconv3x3Avx2 = Qs8Dwconv3x3Config(
+        name: "qs8-dwconv-3x3-avx2", requiresNeon: false, isAvailable: qs8Dwconv3x3AVX2IsCompiled,
+        kernel: { qs8Dwconv3x3AVX2Call($0, $1, input: $2, packed: $3, output: $4) }, requiresAVX2: true)
+
+    /// Fastest first; the portable kernel last (rows of another ISA are unavailable and skipped).
     public static func table(_ rank: Int) -> Qs8Dwconv3x3Config? {
         switch rank {
         case 0: return .qs8Dwconv3x3NeonMlal
-        case 1: return .qs8Dwconv3x3Scalar
+        case 1: return .qs8Dwconv3x3Avx2
+        case 2: return .qs8Dwconv3x3Scalar
         default: return nil
         }
     }
@@ -180,7 +193,7 @@ public struct Qs8Dwconv3x3Config {
     public static func select(for cpu: CPUFeatures) -> Qs8Dwconv3x3Config {
         var rank = 0
         while let config = table(rank) {
-            if config.isAvailable && (!config.requiresNeon || cpu.neon) { return config }
+            if config.runs(on: cpu) { return config }
             rank += 1
         }
         return .qs8Dwconv3x3Scalar

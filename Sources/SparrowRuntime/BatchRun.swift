@@ -1,4 +1,5 @@
 import SparrowFormat
+import SparrowKernels
 import SparrowNPY
 
 // The shared core of `sparrow run` (host) and `sparrow-device run` (board): both read the same
@@ -143,9 +144,11 @@ public struct BatchPlan {
         }
     }
 
-    /// Float elements of one sample of graph input `k`.
+    /// Elements of one sample of graph input `k` (the .npy always holds them as float32; an
+    /// int8/uint8 input is quantized when loaded, `Interpreter.loadInput`).
     public static func inputElements(_ model: VerifiedModel, _ k: Int) -> Int {
-        Int(model.tensor(model.graphInput(k)).byteSize) / 4
+        let x = model.tensor(model.graphInput(k))
+        return Int(x.byteSize) / (x.dtype?.byteWidth ?? 4)
     }
 
     /// Samples in `header` as graph input `k`'s file: float32, a whole number of samples.
@@ -234,13 +237,45 @@ extension Interpreter {
     /// samples back to back).
     public func loadSample(index i: Int, inputs: UnsafePointer<UnsafePointer<Float>>) {
         for k in 0..<model.inputCount {
-            let x = inputBuffer(k)
-            x.baseAddress!.copyMemory(from: inputs[k] + i * (x.count / 4), byteCount: x.count)
+            loadInput(k, from: inputs[k] + i * BatchPlan.inputElements(model, k))
         }
     }
 
+    /// Fills graph input `k` from one sample of floats. A float32 input takes them as they are; an
+    /// int8 or uint8 input (`sparrow convert --input-type int8`, imported int8 .tflite models) is
+    /// quantized here with its own scale and zero point, ties to even (ONNX QuantizeLinear, what the
+    /// Quantize operator of a float-input model computes), so both give the same codes.
+    public func loadInput(_ k: Int, from floats: UnsafePointer<Float>) {
+        let t = model.tensor(model.graphInput(k))
+        let x = inputBuffer(k)
+        switch t.dtype {
+        case .int8?:
+            quantizeF32ToS8(input: floats, count: x.count, scale: t.scale, zeroPoint: t.zeroPoint,
+                            output: x.baseAddress!.assumingMemoryBound(to: Int8.self))
+        case .uint8?:
+            // clamp(q + zp, 0, 255) = clamp(q + (zp − 128), −128, 127) + 128: the int8 kernel, then flip the sign bit.
+            let codes = x.baseAddress!.assumingMemoryBound(to: Int8.self)
+            quantizeF32ToS8(input: floats, count: x.count, scale: t.scale, zeroPoint: t.zeroPoint &- 128, output: codes)
+            for j in 0..<x.count { codes[j] = codes[j] ^ -128 }
+        default:
+            x.baseAddress!.copyMemory(from: floats, byteCount: x.count)
+        }
+    }
+
+    /// Graph output `k` as floats: a float32 output as it is, an int8/uint8 one dequantized with
+    /// its scale and zero point (the Dequantize operator's formula, so the same floats).
     func copyOutput(_ k: Int, to destination: UnsafeMutablePointer<Float>, maxBytes: Int) {
+        let t = model.tensor(model.graphOutput(k))
         let y = outputBuffer(k)
-        UnsafeMutableRawPointer(destination).copyMemory(from: y.baseAddress!, byteCount: min(y.count, maxBytes))
+        switch t.dtype {
+        case .int8?:
+            dequantizeS8ToF32(input: y.baseAddress!.assumingMemoryBound(to: Int8.self), count: min(y.count, maxBytes / 4),
+                              scale: t.scale, zeroPoint: t.zeroPoint, output: destination)
+        case .uint8?:
+            let codes = y.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for j in 0..<min(y.count, maxBytes / 4) { destination[j] = Float(Int(Int32(codes[j]) &- t.zeroPoint)) * t.scale }
+        default:
+            UnsafeMutableRawPointer(destination).copyMemory(from: y.baseAddress!, byteCount: min(y.count, maxBytes))
+        }
     }
 }

@@ -105,11 +105,16 @@ private func definition(_ c: DwCase, _ d: DwData) -> [Int8] {
         #expect(unclamped * 100 >= total * 30, "only \(unclamped) of \(total) outputs unclamped")
     }
 
+    /// Every kernel this build contains and this CPU runs (x86 with AVX2: qs8-dwconv-3x3-avx2;
+    /// aarch64: NEON) against the twin.
     @Test func everyAvailableKernelMatchesTheTwin() {
+        #if arch(x86_64)
+        #expect(Qs8Dwconv3x3Config.select(for: .thisBuild).requiresAVX2 == CPUFeatures.thisBuild.avx2)
+        #endif
         var rank = 0
         while let config = Qs8Dwconv3x3Config.table(rank) {
             rank += 1
-            guard config.isAvailable else { continue }
+            guard config.runs(on: .thisBuild) else { continue }
             for (index, c) in battery().enumerated() {
                 let d = DwData(c, seed: UInt64(90 + index))
                 #expect(run(config, c, d) == run(.qs8Dwconv3x3Scalar, c, d), "\(config.name) \(c)")

@@ -5,8 +5,8 @@ import Testing
 // definition in 64-bit integers, every microkernel this build contains against its twin, over one
 // battery of shapes (k equal to, below and above the KR step and the tile, n not a multiple of NR,
 // m remainders, output strides wider than n, extreme zero points and shifts, qmin/qmax clamping).
-// On an x86 host only the twins run; the NEON kernels run the same battery on the device builds
-// under qemu (Tests/SparrowDeviceTests/MicrokernelBatteryTests.swift).
+// On an x86 host the twins and (when CPUID reports AVX2) the AVX2 kernels run; the NEON kernels run
+// the same battery on the device builds under qemu (Tests/SparrowDeviceTests/MicrokernelBatteryTests.swift).
 
 private struct GemmCase: CustomStringConvertible {
     var m: Int, n: Int, k: Int
@@ -114,12 +114,13 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #expect(unclamped * 100 >= total * 30, "only \(unclamped) of \(total) outputs unclamped")
     }
 
-    /// Whatever this build contains (on an aarch64 host: the NEON kernels) against its twin.
+    /// Whatever this build contains and this CPU runs (aarch64 host: the NEON kernels; x86 host
+    /// with AVX2: the AVX2 kernels) against its twin.
     @Test func everyAvailableKernelMatchesItsTwin() {
         var rank = 0
         while let config = Qs8GemmConfig.table(rank) {
             rank += 1
-            guard config.isAvailable else { continue }
+            guard config.runs(on: .thisBuild) else { continue }
             for (index, c) in battery().enumerated() {
                 let d = GemmData(c, seed: UInt64(500 + index))
                 expectIdentical(run(config, c, d), run(config.portableTwin, c, d), c, config.name.description)
@@ -194,8 +195,22 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
             #expect(twin.tile.nr == tile.nr && twin.tile.kr == tile.kr)
         }
         #if arch(x86_64)
-        #expect(CPUFeatures.thisBuild == .portable)
+        #expect(!CPUFeatures.thisBuild.neon && !CPUFeatures.thisBuild.dotProduct)
         #endif
+    }
+
+    /// On an AVX2 host both board layouts get an AVX2 kernel (so the twin test above ran them);
+    /// without AVX2 the portable twins, never an AVX2 row.
+    @Test func x86HostSelectsAVX2ByCPUID() {
+        let avx2 = CPUFeatures(neon: false, dotProduct: false, avx2: true)
+        #if arch(x86_64)
+        #expect(Qs8GemmConfig.select(for: avx2, packedNR: 16, kr: 4).name.description == "qs8-gemm-2x16c4-avx2")
+        #expect(Qs8GemmConfig.select(for: avx2, packedNR: 8, kr: 16).name.description == "qs8-gemm-1x8c16-avx2")
+        #endif
+        #expect(Qs8GemmConfig.select(for: .portable, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-scalar")
+        #expect(Qs8GemmConfig.select(for: .portable, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-scalar")
+        let host = Qs8GemmConfig.select(for: .thisBuild, packedNR: 16, kr: 4)
+        #expect(host.requiresAVX2 == CPUFeatures.thisBuild.avx2)
     }
 
     @Test func selectionFollowsTheCPU() {

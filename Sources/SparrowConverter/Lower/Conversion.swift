@@ -35,6 +35,9 @@ public struct ConversionOptions: Sendable {
     /// depthwise 3×3 → PackedDepthwise3x3, other dense convs → PackedConvIm2col, in this GEMM
     /// layout. nil: the reference operators (the library's default; the CLI packs by default).
     public var packedWeights: PackedGemmLayout?
+    /// int8 and/or NHWC graph inputs and outputs instead of float32 in the ONNX layout
+    /// (Lower/ModelBoundary.swift); default: float32, ONNX layout.
+    public var boundary = ModelBoundary()
 
     public init(calibration: CalibrationSource = .none, activationRange: ActivationRangeMethod = .minMax, batch: Int = 1) {
         self.calibration = calibration
@@ -178,6 +181,10 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
     var calibration: ExitCalibration?
     let lowered: LoweredModel
     if let stage = options.exitCalibration {
+        guard options.boundary.isDefault else {
+            throw ConversionError(.unsupported, "--calibrate-exits keeps float32 inputs and outputs in the ONNX layout; "
+                                  + "leave out --input-type/--input-layout/--output-type/--output-layout")
+        }
         guard !options.exits.outputs.isEmpty else {
             throw ConversionError(.unsupported, "exit calibration needs early exits (ExitOptions.outputs)")
         }
@@ -189,7 +196,7 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
         }
     } else {
         lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity,
-                                     packedWeights: options.packedWeights)
+                                     packedWeights: options.packedWeights, boundary: options.boundary)
     }
     let source: QuantizationSource = !hasHints ? .calibration : (runs > 0 ? .qdqAndCalibration : .qdq)
     let summary = ConversionSummary(

@@ -1,9 +1,10 @@
 // IR graph + activation quantization → Sparrow model bytes, verified.
 //
 // Shape of the output file:
-//  - each graph input is a float32 arena tensor in IR layout (NHWC for 4-D), converted by a
-//    Quantize op at the start; each graph output is a float32 tensor written by a Dequantize op
-//    at the end;
+//  - each graph input is a float32 arena tensor in the ONNX layout, converted by a Quantize op
+//    (+ an int8 Transpose to NHWC for 4-D) at the start; each graph output is a float32 tensor in
+//    the ONNX layout written by a Dequantize op at the end, unless `ModelBoundary` asks for int8
+//    and/or NHWC ports, which drop those operators (ModelBoundary.swift);
 //  - each IR node becomes one operator (Div by a constant becomes Mul by its reciprocal;
 //    Reshape/Identity become zero-copy aliases of their input's bytes);
 //  - lifetimes come from the operator order, aliases extend their base's lifetime, and the
@@ -36,8 +37,10 @@ public enum Lowering {
     public static func lower(_ graph: IRGraph, quantization: [Int: ActivationQuant],
                              exits: ExitOptions = ExitOptions(),
                              sparsity: SparsityOptions = SparsityOptions(),
-                             packedWeights: PackedGemmLayout? = nil) throws(ConversionError) -> LoweredModel {
+                             packedWeights: PackedGemmLayout? = nil,
+                             boundary: ModelBoundary = ModelBoundary()) throws(ConversionError) -> LoweredModel {
         var builder = ModelBuilder(graph: graph, quant: quantization)
+        builder.boundary = boundary
         builder.exits = exits
         builder.sparsity = sparsity
         builder.packedWeights = packedWeights
@@ -65,6 +68,8 @@ struct ModelBuilder {
     var packedWeights: PackedGemmLayout?
     /// Early exits to schedule and record (none by default).
     var exits = ExitOptions()
+    /// Types and layouts of the graph inputs and outputs (float32, ONNX layout by default).
+    var boundary = ModelBoundary()
 
     init(graph: IRGraph, quant: [Int: ActivationQuant]) {
         self.graph = graph
@@ -181,28 +186,44 @@ struct ModelBuilder {
     mutating func build() throws(ConversionError) {
         guard !graph.inputPorts.isEmpty else { throw ConversionError(.unsupported, "the graph has no inputs") }
         guard !graph.outputPorts.isEmpty else { throw ConversionError(.unsupported, "the graph has no outputs") }
-        var floatInputs: [Int32] = []
+        try boundary.validate(inputs: graph.inputPorts, outputs: graph.outputPorts, hasExits: !exits.outputs.isEmpty)
+        var graphInputs: [Int32] = []
         for port in graph.inputPorts {
             let v = graph.values[port.value]
             let q = try activationQuant(port.value, nil)
-            // The file's inputs are in the ONNX model's own layout, so the host and the device
-            // feed the user's data unchanged; a permuted port (NCHW → NHWC) is transposed in int8.
-            let floatTensor = try addTensor(name: port.onnxName, dtype: .float32, shape: port.onnxShape, storage: .arena)
+            // By default the file's inputs are float in the ONNX model's own layout, so the host and
+            // the device feed the user's data unchanged; a permuted port (NCHW → NHWC) is
+            // transposed in int8. `boundary` may make the input int8 and/or NHWC instead.
+            let int8Input = boundary.type(input: port) == .int8
+            let transposed = port.isPermuted && boundary.keepsONNXLayout(input: port)
             let name = v.name == port.onnxName ? v.name + "_int8" : v.name
+            if int8Input && !transposed {
+                // The kernels' own tensor is the model's input: no operator at all.
+                let t = try addTensor(name: port.onnxName, dtype: .int8, shape: v.shape, storage: .arena, quant: q)
+                tensorOfValue[port.value] = t
+                graphInputs.append(t)
+                continue
+            }
             let int8Tensor = try addTensor(name: name, dtype: .int8, shape: v.shape, storage: .arena, quant: q)
             tensorOfValue[port.value] = int8Tensor
-            floatInputs.append(floatTensor)
-            if port.isPermuted {
+            let outerShape = transposed ? port.onnxShape : v.shape
+            let outer = try addTensor(name: port.onnxName, dtype: int8Input ? .int8 : .float32, shape: outerShape,
+                                      storage: .arena, quant: int8Input ? q : nil)
+            graphInputs.append(outer)
+            if int8Input {
+                emit(.transpose, inputs: [outer], outputs: [int8Tensor],
+                     params: TransposeParamRecord(rankPermutation: port.onnxToIR), name: "to_nhwc_\(port.onnxName)")
+            } else if transposed {
                 let onnxInt8 = try addTensor(name: name + "_onnx_layout", dtype: .int8, shape: port.onnxShape,
                                              storage: .arena, quant: q)
-                emit(.quantize, inputs: [floatTensor], outputs: [onnxInt8], params: [], name: "quantize_\(port.onnxName)")
+                emit(.quantize, inputs: [outer], outputs: [onnxInt8], params: [], name: "quantize_\(port.onnxName)")
                 emit(.transpose, inputs: [onnxInt8], outputs: [int8Tensor],
                      params: TransposeParamRecord(rankPermutation: port.onnxToIR), name: "to_nhwc_\(port.onnxName)")
             } else {
-                emit(.quantize, inputs: [floatTensor], outputs: [int8Tensor], params: [], name: "quantize_\(port.onnxName)")
+                emit(.quantize, inputs: [outer], outputs: [int8Tensor], params: [], name: "quantize_\(port.onnxName)")
             }
         }
-        writer.inputs = floatInputs
+        writer.inputs = graphInputs
         if !exits.outputs.isEmpty {
             try buildWithExits()   // ExitLowering.swift: exit-scheduled order and the exit table
             return
@@ -212,23 +233,27 @@ struct ModelBuilder {
     }
 
     /// Converts graph output `port` back to float in the ONNX layout (Transpose if permuted, then
-    /// Dequantize); returns its float tensor.
+    /// Dequantize), or as `boundary` asks (int8 and/or NHWC: fewer operators); returns its tensor.
     mutating func emitGraphOutput(_ port: IRGraphPort) throws(ConversionError) -> Int32 {
         guard let source = tensorOfValue[port.value] else {
             throw ConversionError(.unsupported, "graph output '\(port.onnxName)' is a constant; nothing to compute")
         }
         if indexTensors.contains(source) { return source }
-        let floatTensor = try addTensor(name: port.onnxName, dtype: .float32, shape: port.onnxShape, storage: .arena)
+        let int8Output = boundary.type(output: port) == .int8
         var int8Source = source
-        if port.isPermuted {
+        if port.isPermuted && boundary.keepsONNXLayout(output: port) {
             // Back to the ONNX layout: ONNX axis j is IR axis k where onnxToIR[k] == j.
             var irToONNX = [Int](repeating: 0, count: port.onnxToIR.count)
             for (k, j) in port.onnxToIR.enumerated() { irToONNX[j] = k }
-            int8Source = try addTensor(name: port.onnxName + "_int8_onnx_layout", dtype: .int8, shape: port.onnxShape,
-                                       storage: .arena, quant: try activationQuant(port.value, nil))
+            int8Source = try addTensor(name: int8Output ? port.onnxName : port.onnxName + "_int8_onnx_layout", dtype: .int8,
+                                       shape: port.onnxShape, storage: .arena, quant: try activationQuant(port.value, nil))
             emit(.transpose, inputs: [source], outputs: [int8Source], params: TransposeParamRecord(rankPermutation: irToONNX),
                  name: "to_onnx_layout_\(port.onnxName)")
         }
+        if int8Output { return int8Source }
+        let v = graph.values[port.value]
+        let floatShape = port.isPermuted && !boundary.keepsONNXLayout(output: port) ? v.shape : port.onnxShape
+        let floatTensor = try addTensor(name: port.onnxName, dtype: .float32, shape: floatShape, storage: .arena)
         emit(.dequantize, inputs: [int8Source], outputs: [floatTensor], params: [], name: "dequantize_\(port.onnxName)")
         return floatTensor
     }

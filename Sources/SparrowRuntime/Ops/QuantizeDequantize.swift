@@ -19,9 +19,38 @@ extension OperandCheck {
 extension Interpreter {
     func runQuantize(_ o: OperatorRecord) {
         let x = operand(o, 0), y = result(o)
-        quantizeF32ToS8(input: address(x).assumingMemoryBound(to: Float.self), count: Int(y.byteSize),
-                        scale: y.scale, zeroPoint: y.zeroPoint, output: outS8(y),
-                        roundHalfAway: QuantizeParamRecord(unchecked: model.paramWords(o)).roundHalfAway)
+        let input = address(x).assumingMemoryBound(to: Float.self)
+        let halfAway = QuantizeParamRecord(unchecked: model.paramWords(o)).roundHalfAway
+        // y.liveFrom is this operator's index (the verifier checks every output's).
+        if isFusedInputConversion(quantize: Int(y.liveFrom)) {
+            // Quantize + Transpose NCHW → NHWC in one pass, into this op's own output bytes (the
+            // Transpose's output may share the float input's bytes); the Transpose copies them.
+            // y is [N, C, H, W]: Shape4's (n, h, w, c) slots hold N, C, H, W.
+            let s = shape4Of(y)
+            quantizeTransposeF32ToS8(.thisBuild, QuantizeTransposeShape(batches: s.n, channels: s.h, pixels: s.w * s.c),
+                                     input: input, scale: y.scale, zeroPoint: y.zeroPoint, roundHalfAway: halfAway,
+                                     output: outS8(y))
+            return
+        }
+        quantizeTransposeF32ToS8(.thisBuild, QuantizeTransposeShape(batches: 1, channels: 1, pixels: Int(y.byteSize)),
+                                 input: input, scale: y.scale, zeroPoint: y.zeroPoint, roundHalfAway: halfAway, output: outS8(y))
+    }
+
+    /// Whether Quantize operator `k` and Transpose `k + 1` are an NCHW input's conversion, run as one
+    /// quantize-transpose pass: the Transpose is the only reader of the Quantize's output (its
+    /// lifetime ends there, the verifier's lifetimes bound every reader; not a graph output) and
+    /// permutes (0, 2, 3, 1). Both operators ask this, so they agree. After such a pair the
+    /// Quantize's output tensor holds its codes in NHWC order (tools that dump it reorder them).
+    public func isFusedInputConversion(quantize k: Int) -> Bool {
+        guard k >= 0, k + 1 < model.operatorCount else { return false }
+        let quantize = model.op(k), transpose = model.op(k + 1)
+        guard quantize.opcodeRaw == OpCode.quantize.rawValue, transpose.opcodeRaw == OpCode.transpose.rawValue else { return false }
+        let middle = model.output(quantize, 0)
+        guard model.input(transpose, 0) == middle, model.tensor(middle).liveTo == Int32(k + 1),
+              model.tensor(middle).rank == 4 else { return false }
+        for i in 0..<model.outputCount where model.graphOutput(i) == middle { return false }
+        let r = TransposeParamRecord(unchecked: model.paramWords(transpose))
+        return r.perm.0 == 0 && r.perm.1 == 2 && r.perm.2 == 3 && r.perm.3 == 1
     }
 
     func runDequantize(_ o: OperatorRecord) {

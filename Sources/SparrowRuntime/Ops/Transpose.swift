@@ -23,6 +23,11 @@ extension OperandCheck {
 extension Interpreter {
     func runTranspose(_ o: OperatorRecord) {
         let x = operand(o, 0), y = result(o)
+        if isFusedInputConversion(quantize: Int(y.liveFrom) - 1) {
+            // The Quantize before wrote its output in NHWC order already (QuantizeDequantize.swift).
+            arenaAddress(y).copyMemory(from: address(x), byteCount: Int(y.byteSize))   // memcpy
+            return
+        }
         let r = TransposeParamRecord(unchecked: model.paramWords(o))
         let perm = (Int(r.perm.0), Int(r.perm.1), Int(r.perm.2), Int(r.perm.3))
         transposeS8(input: s8(x), inputShape: shape4Of(x), permutation: perm, output: outS8(y))

@@ -384,10 +384,48 @@ func im2colBench() {
     if !same { exit(1) }
 }
 
+/// The quantize + NCHW → NHWC input kernel this build selects (NEON on aarch64; the twin on
+/// armv7, which has no vector divide) against its portable twin: ties both ways, saturation, NaN,
+/// ±inf, −0, every channel count 1–5 and pixel remainder of the 16-pixel step.
+func qtBattery() -> Int {
+    let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 1e30, -1e30, 63.875, -63.875, 0.125, -0.375]
+    var cases = 0, bad = 0
+    for channels in 1...5 {
+        for pixels in [1, 15, 16, 17, 33, 48, 50] {
+            for away in [false, true] {
+                let count = 2 * channels * pixels
+                let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                for i in 0..<count {
+                    // Multiples of 1/8 with scale 0.25 are exact ties; others random; some specials.
+                    x[i] = i % 5 == 0 ? specials[rand(0, specials.count - 1)]
+                        : i % 2 == 0 ? Float(rand(-1200, 1200)) * 0.125 : Float(rand(-400_000, 400_000)) / 9973
+                }
+                let a = UnsafeMutablePointer<Int8>.allocate(capacity: count)
+                let b = UnsafeMutablePointer<Int8>.allocate(capacity: count)
+                let shape = QuantizeTransposeShape(batches: 2, channels: channels, pixels: pixels)
+                let zp = Int32(rand(-128, 127))
+                quantizeTransposeF32ToS8(features(), shape, input: x, scale: 0.25, zeroPoint: zp, roundHalfAway: away, output: a)
+                quantizeTransposeF32ToS8Scalar(shape, input: x, scale: 0.25, zeroPoint: zp, roundHalfAway: away, output: b)
+                for i in 0..<count where a[i] != b[i] {
+                    if bad < 3 {
+                        put("FAIL quantize-transpose C "); put(channels); put(" P "); put(pixels); put(" index "); put(i)
+                        put(" kernel "); put(Int(a[i])); put(" twin "); put(Int(b[i])); put("\n")
+                    }
+                    bad += 1
+                }
+                cases += 1
+            }
+        }
+    }
+    put("battery quantize-transpose-f32-s8"); put(features().neon ? " (selected kernel)" : " (twin)")
+    put(" cases "); put(cases); put(" failures "); put(bad); put(" \n")
+    return bad
+}
+
 @main struct Driver {
     static func main() {
         if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); begin(99); end(99); return }
-        let failures = battery() + im2colBattery() + dwBattery()
+        let failures = battery() + im2colBattery() + dwBattery() + qtBattery()
         if failures > 0 { exit(1) }
     }
 }

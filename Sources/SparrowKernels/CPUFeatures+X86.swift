@@ -1,0 +1,23 @@
+// Run-time AVX2 detection for x86_64 hosts (the device builds are arm and never compile this).
+// CPUID leaf 1 ECX: OSXSAVE (bit 27: the OS saves extended state) and AVX (bit 28); leaf 7 EBX:
+// AVX2 (bit 5). XCR0 is not read: `_xgetbv` is a macro Swift cannot import, and Linux enables
+// the YMM state on every AVX CPU unless booted without XSAVE; `SPARROW_KERNELS=portable` in the
+// environment forces the portable kernels (also the way to measure them against AVX2).
+
+#if arch(x86_64)
+import _Builtin_intrinsics.intel.cpuid
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Evaluated once per process.
+let hostHasAVX2: Bool = {
+    if let choice = getenv("SPARROW_KERNELS"), strcmp(choice, "portable") == 0 { return false }
+    var a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, d: UInt32 = 0
+    guard __get_cpuid(1, &a, &b, &c, &d) != 0, c & (1 << 27) != 0, c & (1 << 28) != 0 else { return false }
+    guard __get_cpuid_count(7, 0, &a, &b, &c, &d) != 0 else { return false }
+    return b & (1 << 5) != 0
+}()
+#endif

@@ -1,0 +1,90 @@
+// The gemmlowp/TFLite requantization of SparrowKernels' Requantize.swift on AVX2 vectors of eight
+// int32 lanes, bit-exact for shifts in [−31, 30] (the verifier's range) and every multiplier.
+// This module is compiled with -mavx2 (Package.swift); nothing in it may run before the CPUID
+// check in SparrowKernels (`CPUFeatures.thisBuild`).
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// MBQM(acc, multiplier, pre + post) per lane, where pre = max(shift, 0), post = min(shift, 0).
+@inline(__always)
+func requantizeAVX2(_ acc: __m256i, multiplier: __m256i, preShift: __m256i, postShift: __m256i) -> __m256i {
+    let zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1)
+    // Saturating left shift: the shift overflowed exactly when shifting back does not restore acc.
+    let shifted = _mm256_sllv_epi32(acc, preShift)
+    let overflow = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_srav_epi32(shifted, preShift), acc), _mm256_set1_epi32(-1))
+    let saturated = _mm256_xor_si256(_mm256_srai_epi32(acc, 31), _mm256_set1_epi32(Int32.max))   // acc < 0 → Int32.min
+    let x = _mm256_blendv_epi8(shifted, saturated, overflow)
+    // SRDHM = floor((x·m + 2^30) / 2^31): 64-bit products of the even lanes, then of the odd ones;
+    // the quotient's 32 bits are bits 31…62 of the sum (the low dword after >> 31 for even lanes,
+    // the high dword after << 1 for odd lanes).
+    let nudge = _mm256_set1_epi64x(1 << 30)
+    let even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, multiplier), nudge), 31)
+    let odd = _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(multiplier, 32)),
+                                                 nudge), 1)
+    var high = _mm256_blendv_epi8(even, odd, _mm256_set1_epi64x(Int64(bitPattern: 0xFFFF_FFFF_0000_0000)))
+    // The one overflow, Int32.min · Int32.min, saturates to Int32.max (min ^ −1 = max).
+    let minimum = _mm256_set1_epi32(Int32.min)
+    high = _mm256_xor_si256(high, _mm256_and_si256(_mm256_cmpeq_epi32(x, minimum), _mm256_cmpeq_epi32(multiplier, minimum)))
+    // RDBPOT by e = −post: (x >> e) + (remainder > (mask >> 1) + [x < 0]), ties away from zero.
+    let exponent = _mm256_sub_epi32(zero, postShift)
+    let mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, exponent), one)
+    let remainder = _mm256_and_si256(high, mask)
+    let threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(zero, high))
+    return _mm256_sub_epi32(_mm256_srav_epi32(high, exponent), _mm256_cmpgt_epi32(remainder, threshold))
+}
+
+/// Per-channel constants of eight lanes at `constants` (multiplier, pre, post blocks NR apart).
+struct RequantConstants8 {
+    var multiplier: __m256i
+    var pre: __m256i
+    var post: __m256i
+    @inline(__always)
+    init(_ constants: UnsafeRawPointer, lane: Int, nr: Int) {
+        multiplier = constants.loadUnaligned(fromByteOffset: lane &* 4, as: __m256i.self)
+        pre = constants.loadUnaligned(fromByteOffset: (nr &+ lane) &* 4, as: __m256i.self)
+        post = constants.loadUnaligned(fromByteOffset: (2 &* nr &+ lane) &* 4, as: __m256i.self)
+    }
+    @inline(__always)
+    func apply(_ acc: __m256i) -> __m256i {
+        requantizeAVX2(acc, multiplier: multiplier, preShift: pre, postShift: post)
+    }
+}
+
+/// Output zero point and activation bounds, broadcast once per call.
+struct OutputStage {
+    var zeroPoint: __m128i
+    var lower: __m128i
+    var upper: __m128i
+    @inline(__always)
+    init(zeroPoint: Int32, min: Int8, max: Int8) {
+        self.zeroPoint = _mm_set1_epi16(Int16(truncatingIfNeeded: zeroPoint))
+        lower = _mm_set1_epi8(min)
+        upper = _mm_set1_epi8(max)
+    }
+
+    /// Sixteen requantized lanes (channels 0–7 in `a`, 8–15 in `b`) → int8, the same value as
+    /// `clampToS8` per lane: saturating to int16, adding zp (saturating) and saturating to int8
+    /// only moves values that are outside [−128, 127] after + zp anyway; the bounds are int8.
+    @inline(__always)
+    func narrow(_ a: __m256i, _ b: __m256i) -> __m128i {
+        let low = _mm_adds_epi16(_mm_packs_epi32(a.lowHalf, a.highHalf), zeroPoint)
+        let high = _mm_adds_epi16(_mm_packs_epi32(b.lowHalf, b.highHalf), zeroPoint)
+        return _mm_min_epi8(_mm_max_epi8(_mm_packs_epi16(low, high), lower), upper)
+    }
+
+    /// Eight lanes → int8 in the low 8 bytes.
+    @inline(__always)
+    func narrow(_ a: __m256i) -> __m128i {
+        let low = _mm_adds_epi16(_mm_packs_epi32(a.lowHalf, a.highHalf), zeroPoint)
+        return _mm_min_epi8(_mm_max_epi8(_mm_packs_epi16(low, low), lower), upper)
+    }
+}
+
+/// Stores the first `count` bytes of `v`.
+@inline(__always)
+func storeBytes(_ v: __m128i, count: Int, to output: UnsafeMutablePointer<Int8>) {
+    if count == 16 { UnsafeMutableRawPointer(output).storeBytes(of: v, as: __m128i.self); return }
+    let bytes = unsafeBitCast(v, to: SIMD16<Int8>.self)
+    for i in 0..<count { output[i] = bytes[i] }
+}
+#endif
