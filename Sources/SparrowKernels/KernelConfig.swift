@@ -162,7 +162,8 @@ public struct Qs8GemmConfig {
         // Pairwise: the variadic max would build an array (the device build has no heap).
         let scalar = Swift.max(rows(qs8Gemm4x16c4Scalar), rows(qs8Gemm2x8c16Scalar))
         let neon = Swift.max(rows(qs8Gemm4x16c4Neondot), Swift.max(rows(qs8Gemm2x8c16NeonMlal), rows(qs8Gemm1x8c16NeonMlal)))
-        return Swift.max(scalar, neon)
+        let avx2 = Swift.max(rows(qs8Gemm2x16c4Avx2), rows(qs8Gemm1x8c16Avx2))
+        return Swift.max(scalar, Swift.max(neon, avx2))
     }
 
     /// The portable twin with the same packed layout as `self`: the oracle of the tests.
