@@ -14,50 +14,50 @@ public func qs8ConvIm2colScratchBytes(_ config: Qs8GemmConfig, kernelH: Int, ker
 public func qs8ConvIm2col(_ config: Qs8GemmConfig, _ p: ConvParams, input: UnsafePointer<Int8>, inputShape: Shape4,
                           kernelH: Int, kernelW: Int, packed: UnsafeRawPointer,
                           output: UnsafeMutablePointer<Int8>, outputShape: Shape4, scratch: UnsafeMutablePointer<Int8>) {
-    let inH = inputShape.h, inW = inputShape.w, inC = inputShape.c
+    let g = Im2colGeometry(p, inputShape: inputShape, kernelH: kernelH, kernelW: kernelW)
     let outH = outputShape.h, outW = outputShape.w, outC = outputShape.c
-    let k = kernelH * kernelW * inC
     // Rows are padded to whole KR steps with zeros and the GEMM runs over the padded K: the packed
     // record for K and for paddedK(K) is the same (weights zero-padded to paddedK, bias′ from the
     // real K), and the microkernels skip their byte-wise tail step.
-    let kPadded = config.tile.paddedK(k)
-    let run = kernelW * inC                                   // one kernel row when dilationW = 1
-    let zx = Int8(truncatingIfNeeded: p.inputZeroPoint)
+    let k = kernelH &* g.run
+    let kPadded = config.tile.paddedK(k), mr = config.tile.mr
     let params = Qs8GemmParams(outputZeroPoint: p.outputZeroPoint, activationMin: Int8(truncatingIfNeeded: p.activationMin),
                                activationMax: Int8(truncatingIfNeeded: p.activationMax))
-    let pixels = outputShape.n * outH * outW
+    let pixels = outputShape.n &* outH &* outW
     // The padding bytes of each row: written once, the gather never touches them.
-    for r in 0..<config.tile.mr { fillBytes(scratch + (r &* kPadded &+ k), 0, kPadded &- k) }
+    for r in 0..<mr { fillBytes(scratch + (r &* kPadded &+ k), 0, kPadded &- k) }
+    // Output pixels whose whole receptive field is inside the input (dilation 1): oy in
+    // interiorY, ox in interiorX. They copy kh runs of kw·inC contiguous bytes; the others
+    // (border pixels, dilated kernels) take `gatherBorderPixel`.
+    let dense = p.dilationH == 1 && p.dilationW == 1
+    let interiorY = dense ? g.interior(out: outH, stride: p.strideH, pad: p.padTop, kernel: kernelH, size: g.inH) : (lower: 0, upper: 0)
+    let interiorX = dense ? g.interior(out: outW, stride: p.strideW, pad: p.padLeft, kernel: kernelW, size: g.inW) : (lower: 0, upper: 0)
     var pixel = 0
     var b = 0, oy = 0, ox = 0                                  // coordinates of `pixel`, stepped, not divided
+    var image = input
     while pixel < pixels {
-        let rows = Swift.min(config.tile.mr, pixels &- pixel)
-        for r in 0..<rows {
-            let iyOrigin = oy &* p.strideH &- p.padTop, ixOrigin = ox &* p.strideW &- p.padLeft
-            let columnsInside = ixOrigin >= 0 && ixOrigin &+ (kernelW &- 1) &* p.dilationW < inW
-            let image = input + b &* inH &* inW &* inC
-            var row = scratch + r &* kPadded
-            for ky in 0..<kernelH {
-                let iy = iyOrigin &+ ky &* p.dilationH
-                if iy < 0 || iy >= inH {
-                    fillBytes(row, zx, run)
-                } else if columnsInside && p.dilationW == 1 {
-                    copyBytes(row, image + (iy &* inW &+ ixOrigin) &* inC, run)
-                } else {
-                    for kx in 0..<kernelW {
-                        let ix = ixOrigin &+ kx &* p.dilationW
-                        let tap = row + kx &* inC
-                        if ix < 0 || ix >= inW {
-                            fillBytes(tap, zx, inC)
-                        } else {
-                            copyBytes(tap, image + (iy &* inW &+ ix) &* inC, inC)
-                        }
-                    }
+        let rows = Swift.min(mr, pixels &- pixel)
+        var row = scratch
+        for _ in 0..<rows {
+            if oy >= interiorY.lower && oy < interiorY.upper && ox >= interiorX.lower && ox < interiorX.upper {
+                var src = image + ((oy &* p.strideH &- p.padTop) &* g.inW &+ (ox &* p.strideW &- p.padLeft)) &* g.inC
+                var dst = row
+                var ky = 0
+                while ky < kernelH {
+                    copyBytes(dst, src, g.run)
+                    dst += g.run
+                    src += g.rowBytes
+                    ky &+= 1
                 }
-                row += run
+            } else {
+                gatherBorderPixel(g, row: row, image: image, oy: oy, ox: ox)
             }
+            row += kPadded
             ox &+= 1
-            if ox == outW { ox = 0; oy &+= 1; if oy == outH { oy = 0; b &+= 1 } }
+            if ox == outW {
+                ox = 0; oy &+= 1
+                if oy == outH { oy = 0; b &+= 1; image += g.imageBytes }
+            }
         }
         qs8Gemm(config, m: rows, n: outC, k: kPadded, input: scratch, inputStride: kPadded, packed: packed,
                 output: output + pixel &* outC, outputStride: outC, params: params)
@@ -65,6 +65,64 @@ public func qs8ConvIm2col(_ config: Qs8GemmConfig, _ p: ConvParams, input: Unsaf
     }
 }
 
+/// The input geometry of one conv, computed once per call.
+private struct Im2colGeometry {
+    let inH: Int, inW: Int, inC: Int
+    let kernelH: Int, kernelW: Int
+    let strideH: Int, strideW: Int, dilationH: Int, dilationW: Int, padTop: Int, padLeft: Int
+    let run: Int                                               // one kernel row when dilationW = 1: kw·inC bytes
+    let rowBytes: Int                                          // one input row: inW·inC bytes
+    let imageBytes: Int
+    let zx: Int8
+
+    init(_ p: ConvParams, inputShape: Shape4, kernelH: Int, kernelW: Int) {
+        inH = inputShape.h; inW = inputShape.w; inC = inputShape.c
+        self.kernelH = kernelH; self.kernelW = kernelW
+        strideH = p.strideH; strideW = p.strideW; dilationH = p.dilationH; dilationW = p.dilationW
+        padTop = p.padTop; padLeft = p.padLeft
+        run = kernelW &* inC
+        rowBytes = inW &* inC
+        imageBytes = inH &* rowBytes
+        zx = Int8(truncatingIfNeeded: p.inputZeroPoint)
+    }
+
+    /// The output coordinates o in lower..<upper (along one axis, dilation 1) whose input window
+    /// o·stride − pad ..< o·stride − pad + kernel lies inside 0..<size.
+    func interior(out: Int, stride: Int, pad: Int, kernel: Int, size: Int) -> (lower: Int, upper: Int) {
+        let lower = (pad &+ stride &- 1) / stride              // first o with o·stride ≥ pad
+        let last = size &- kernel &+ pad                       // o·stride ≤ last
+        let upper = last < 0 ? 0 : Swift.min(out, last / stride &+ 1)
+        return (Swift.min(lower, upper), upper)
+    }
+}
+
+/// One im2col row for a pixel whose window crosses the input's border (or a dilated kernel):
+/// taps outside the input get the zero point. Kept out of line so the interior loop stays small.
+@inline(never)
+private func gatherBorderPixel(_ g: Im2colGeometry, row: UnsafeMutablePointer<Int8>, image: UnsafePointer<Int8>, oy: Int, ox: Int) {
+    let iyOrigin = oy &* g.strideH &- g.padTop, ixOrigin = ox &* g.strideW &- g.padLeft
+    let columnsInside = ixOrigin >= 0 && ixOrigin &+ (g.kernelW &- 1) &* g.dilationW < g.inW
+    var row = row
+    for ky in 0..<g.kernelH {
+        let iy = iyOrigin &+ ky &* g.dilationH
+        if iy < 0 || iy >= g.inH {
+            fillBytes(row, g.zx, g.run)
+        } else if columnsInside && g.dilationW == 1 {
+            copyBytes(row, image + (iy &* g.inW &+ ixOrigin) &* g.inC, g.run)
+        } else {
+            for kx in 0..<g.kernelW {
+                let ix = ixOrigin &+ kx &* g.dilationW
+                let tap = row + kx &* g.inC
+                if ix < 0 || ix >= g.inW {
+                    fillBytes(tap, g.zx, g.inC)
+                } else {
+                    copyBytes(tap, image + (iy &* g.inW &+ ix) &* g.inC, g.inC)
+                }
+            }
+        }
+        row += g.run
+    }
+}
 /// Short copies without loops LLVM would turn into memmove/memset calls or alias-checked vector
 /// loops (a first-layer kernel row is 9 bytes): overlapping unaligned 16/8/4-byte moves.
 @inline(__always)

@@ -243,6 +243,13 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         Case(input: Shape4(1, 5, 5, 1), kernel: (3, 3), outC: 5, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: 127),
         Case(input: Shape4(1, 8, 8, 4), kernel: (3, 3), outC: 17, stride: 1, dilation: 2, pad: (2, 2, 2, 2), zx: 3),
         Case(input: Shape4(1, 6, 5, 2), kernel: (1, 3), outC: 33, stride: 2, dilation: 1, pad: (0, 1, 0, 1), zx: 0),
+        // The interior fast path's bounds: stride 3 with pads not multiples of it, batch 2, a 20-byte
+        // kernel row (the 16-byte copy), 2-byte rows, and an image with no interior pixel at all.
+        Case(input: Shape4(2, 11, 10, 1), kernel: (5, 5), outC: 9, stride: 3, dilation: 1, pad: (2, 1, 2, 0), zx: -7),
+        Case(input: Shape4(2, 9, 11, 4), kernel: (1, 5), outC: 16, stride: 3, dilation: 1, pad: (2, 2, 1, 1), zx: 11),
+        Case(input: Shape4(1, 4, 13, 4), kernel: (3, 3), outC: 16, stride: 2, dilation: 1, pad: (0, 2, 1, 0), zx: 9),
+        Case(input: Shape4(1, 2, 2, 3), kernel: (3, 3), outC: 4, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: -50),
+        Case(input: Shape4(1, 6, 6, 1), kernel: (2, 2), outC: 7, stride: 1, dilation: 1, pad: (0, 0, 0, 0), zx: 5),
     ]
 
     @Test func portableConfigsMatchConv2D() {

@@ -349,6 +349,12 @@ func im2colBattery() -> Int {
             ConvLayer(input: Shape4(1, 5, 5, 1), kh: 3, kw: 3, outC: 5, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: 127),
             ConvLayer(input: Shape4(1, 8, 8, 4), kh: 3, kw: 3, outC: 17, stride: 1, dilation: 2, pad: (2, 2, 2, 2), zx: 3),
             ConvLayer(input: Shape4(1, 6, 5, 2), kh: 1, kw: 3, outC: 33, stride: 2, dilation: 1, pad: (0, 1, 0, 1), zx: 0),
+            // The interior fast path's bounds (as in Qs8ConvIm2colTests).
+            ConvLayer(input: Shape4(2, 11, 10, 1), kh: 5, kw: 5, outC: 9, stride: 3, dilation: 1, pad: (2, 1, 2, 0), zx: -7),
+            ConvLayer(input: Shape4(2, 9, 11, 4), kh: 1, kw: 5, outC: 16, stride: 3, dilation: 1, pad: (2, 2, 1, 1), zx: 11),
+            ConvLayer(input: Shape4(1, 4, 13, 4), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (0, 2, 1, 0), zx: 9),
+            ConvLayer(input: Shape4(1, 2, 2, 3), kh: 3, kw: 3, outC: 4, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: -50),
+            ConvLayer(input: Shape4(1, 6, 6, 1), kh: 2, kw: 2, outC: 7, stride: 1, dilation: 1, pad: (0, 0, 0, 0), zx: 5),
         ]
         var bad = 0
         for l in layers {
