@@ -88,8 +88,9 @@ def operators(args):
             print(f"  ({cpu}: different operators than {cpus[0][0]}, per-operator rows not aligned)")
         per_cpu[cpu] = operator_insns(prefix, len(these))
     names = [c for c, _ in cpus]
-    fmt = "%4s %-16s %-20s %11s" + " %12s" * len(names) + " %9s"
-    print(fmt % (("op", "kind", "name", "MACs") + tuple(names) + (f"/MAC {names[-1]}",)))
+    per_mac = "cortex-a76" if "cortex-a76" in names else names[-1]   # the Pi 5: the per-MAC targets
+    fmt = "%4s %-16s %-20s %11s" + " %12s" * len(names) + " %14s"
+    print(fmt % (("op", "kind", "name", "MACs") + tuple(names) + (f"/MAC {per_mac}",)))
     groups = {}
     first_conv_seen = False
     for (k, opcode, name, macs, detail), *cells in zip(ops, *(per_cpu[c] for c in names)):
@@ -101,16 +102,18 @@ def operators(args):
         g[1] += macs
         for i, v in enumerate(cells):
             g[2 + i] += v or 0
-        last = cells[-1]
+        last = cells[names.index(per_mac)]
         print(fmt % ((k, opcode[:16], name[:20], macs) + tuple("n/a" if v is None else v for v in cells)
                      + (f"{last / macs:.2f}" if macs and last is not None else "",)))
     totals = [sum(v or 0 for v in per_cpu[c]) for c in names]
     print("  by kind (count, MACs, instructions, share of the observed invoke, instructions per MAC):")
     gfmt = "  %-28s %3s %11s" + " %22s" * len(names)
     print(gfmt % (("kind", "n", "MACs") + tuple(names)))
-    for cat, (n, macs, *insns) in sorted(groups.items(), key=lambda kv: -kv[1][-1]):
+    for cat, (n, macs, *insns) in sorted(groups.items(), key=lambda kv: -kv[1][2 + names.index(per_mac)]):
         cells = tuple(f"{v:,} {v / t * 100:4.1f}%" + (f" {v / macs:5.2f}" if macs else "      ") for v, t in zip(insns, totals))
         print(gfmt % ((cat, n, f"{macs:,}") + cells))
+        if cat.startswith("DepthwiseConv2D") and macs:   # 3×3: 9 MACs per output
+            print(gfmt % (("  per output (÷ MACs/9)", "", "") + tuple(f"{v / (macs / 9):.1f}" for v in insns)))
 
 
 def median_time(fn, repeats, budget_s=1.0):
