@@ -12,7 +12,7 @@
 #   Tests/Fixtures/perf/bench-vs-litert.sh [--models tiny_cnn,mbv1_050_96,mbv2_100_224]
 #        [--cpus "cortex-a53 cortex-a72 cortex-a76"] [--no-armv7] [--no-host] [--no-litert]
 #        [--convert-flags "FLAGS"] [--host-convert-flags "FLAGS"] [--repeats 5] [--keep DIR] [--quick]
-#   --quick = --models tiny_cnn --cpus cortex-a76 --no-armv7 --repeats 3 (about 2 minutes).
+#   --quick = --models tiny_cnn --cpus cortex-a76 --no-armv7 --repeats 3 (1-4 minutes, mostly building the driver).
 #   --convert-flags are added to every board's `sparrow convert ... --packed-weights --board B`
 #   (e.g. "--input-layout nhwc --input-type int8" once that exists); --host-convert-flags to the
 #   host model's conversion (default: none, the reference operators the host runs today).
@@ -60,7 +60,7 @@ note() { echo "note: $*" >&2; }
 board_of() { case $1 in cortex-a53) echo pi3b-plus;; cortex-a72) echo pi4b;; cortex-a76) echo pi5;; armv7) echo pi4b-armv7;; *) return 1;; esac; }
 for C in $CPUS; do board_of "$C" > /dev/null || { echo "bench-vs-litert.sh: --cpus: '$C' is not cortex-a53, cortex-a72 or cortex-a76" >&2; exit 2; }; done
 QEMU_OK=1
-[ -x "$ARMCOUNT/count-insns" ] || { QEMU_OK=0; note "no armcount at $ARMCOUNT (set ARMCOUNT=): no instruction counts"; }
+[ -x "$ARMCOUNT/count-insns" ] || { QEMU_OK=0; LITERT=0; note "no armcount at $ARMCOUNT (set ARMCOUNT=): no instruction counts, no LiteRT under qemu"; }
 command -v swiftc > /dev/null || { QEMU_OK=0; note "no swiftc on PATH: no device builds, no instruction counts"; }
 for T in jq aarch64-linux-gnu-gcc qemu-aarch64; do command -v $T > /dev/null || { QEMU_OK=0; note "no $T (Toolchains/setup.sh installs it): no instruction counts"; }; done
 LITERT64=$LITERT; LITERT32=$LITERT
@@ -74,6 +74,9 @@ if [ -z "${SPARROW:-}" ]; then
   echo "building sparrow (release)..." >&2
   (cd "$ROOT" && swift build -c release --product sparrow > "$W/swift-build.log" 2>&1) || { tail -20 "$W/swift-build.log" >&2; exit 1; }
 fi
+
+# The packing option (kept if a later converter packs by default and drops the flag).
+PACK=""; "$SPARROW" convert --help 2>&1 | grep -q -- --packed-weights && PACK=--packed-weights
 
 # --- device model drivers, one per board (model_driver.swift against the board's modules) -----------
 build_driver() {   # BOARD -> $W/build/BOARD/model-bench
@@ -150,7 +153,7 @@ for M in ${MODELS//,/ }; do
   for C in $TARGETS; do
     BOARD=$(board_of "$C"); SP[$C]=n/a; XN[$C]=n/a; BI[$C]=n/a
     if [ $QEMU_OK = 1 ]; then
-      if "$SPARROW" convert "$ONNX" -o "$W/$M.$BOARD.sparrow" --calibration "$W/$M.calib.npy" --packed-weights --board "$BOARD" $CONVERT_FLAGS \
+      if "$SPARROW" convert "$ONNX" -o "$W/$M.$BOARD.sparrow" --calibration "$W/$M.calib.npy" $PACK --board "$BOARD" $CONVERT_FLAGS \
            > "$W/$M.$BOARD.convert" 2>&1; then
         "$SPARROW" inspect "$W/$M.$BOARD.sparrow" > "$W/$M.$BOARD.inspect"
         build_driver "$BOARD" && count_sparrow "$M" "$BOARD" "$N" && \
@@ -177,6 +180,10 @@ for M in ${MODELS//,/ }; do
       "$("$PYTHON" "$HERE/bench_table.py" ratio "${SP[$C]}" "$MAC_COUNT")"
   done
   [ $ARMV7 = 1 ] && echo "(armv7 = Sparrow's pi4b-armv7 build under qemu-arm -cpu max vs TFLite 2.14 builtin, the armv7 wheel has no XNNPACK)"
+  # Every board's build must compute the same bytes (the kernels are bit-exact with the reference).
+  OUTS=$(for C in $TARGETS; do F=$W/$M.$(board_of "$C").stdout; [ -s "$F" ] && tail -1 "$F"; done | sort -u | wc -l)
+  [ "$OUTS" = 1 ] && echo "Sparrow's int8 output: the same bytes on every board above"
+  [ "$OUTS" -gt 1 ] && echo "WARNING: Sparrow's int8 output differs between boards (see $W/$M.*.stdout; use --keep DIR)"
   if [ $QEMU_OK = 1 ]; then
     echo "Sparrow per operator, guest instructions in one observed invoke (empty marker pair subtracted):"
     ARGS=()

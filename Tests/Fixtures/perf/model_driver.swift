@@ -1,7 +1,7 @@
 // Built by armcount-bench.sh and bench-vs-litert.sh (not part of any SwiftPM target).
 // Runs a .sparrow model N times under armcount: region 0 = invokes 2..N (no observer),
 // region 1 = invoke 1, region 10+k = operator OPS_FROM+k (k < 50: armcount has 64 labels) during
-// one extra observed invoke, 5 = empty pair. Prints "ops COUNT", then the output bytes as hex digits.
+// one extra observed invoke, 5 = empty pair. Prints "ops COUNT", then output 0's bytes in hex.
 import SparrowFormat
 import SparrowRuntime
 
@@ -69,7 +69,8 @@ func printNumber(_ v: Int) {
         printNumber(model.operatorCount)
         _ = putchar(10)
         let out = interpreter.outputBuffer(0)
-        for b in out { _ = putchar(Int32(48 + (b & 15))) }
+        let hex: StaticString = "0123456789abcdef"
+        for b in out { _ = putchar(Int32(hex.utf8Start[Int(b >> 4)])); _ = putchar(Int32(hex.utf8Start[Int(b & 15)])) }
         _ = putchar(10)
     }
 }
