@@ -181,8 +181,9 @@ for M in ${MODELS//,/ }; do
   done
   [ $ARMV7 = 1 ] && echo "(armv7 = Sparrow's pi4b-armv7 build under qemu-arm -cpu max vs TFLite 2.14 builtin, the armv7 wheel has no XNNPACK)"
   # Every board's build must compute the same bytes (the kernels are bit-exact with the reference).
-  OUTS=$(for C in $TARGETS; do F=$W/$M.$(board_of "$C").stdout; [ -s "$F" ] && tail -1 "$F"; done | sort -u | wc -l)
-  [ "$OUTS" = 1 ] && echo "Sparrow's int8 output: the same bytes on every board above"
+  RAN=$(for C in $TARGETS; do F=$W/$M.$(board_of "$C").stdout; [ -s "$F" ] && tail -1 "$F"; done)
+  OUTS=$(echo "$RAN" | grep . | sort -u | wc -l)
+  [ "$OUTS" = 1 ] && [ "$(echo "$RAN" | grep -c .)" -gt 1 ] && echo "Sparrow's output: the same bytes on every board above"
   [ "$OUTS" -gt 1 ] && echo "WARNING: Sparrow's int8 output differs between boards (see $W/$M.*.stdout; use --keep DIR)"
   if [ $QEMU_OK = 1 ]; then
     echo "Sparrow per operator, guest instructions in one observed invoke (empty marker pair subtracted):"
