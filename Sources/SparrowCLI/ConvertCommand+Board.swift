@@ -53,15 +53,22 @@ extension ConvertCommand {
     }
 
     static let packedUsage = """
-      --packed-weights         pack FullyConnected and 1×1 stride-1 conv weights for the --board's
-                               GEMM microkernels (format 1.3, PackedGemm): NR 16 KR 4 for pi5
-                               (sdot), NR 8 KR 16 for the A53/A72 and armv7 boards; default
-                               board pi4b. The layout is recorded; every build runs it.
+      --no-packed-weights      keep the reference operators (files as before format 1.3's packed
+                               operators). By default the weights are packed for the --board's
+                               microkernels (default board pi4b): FullyConnected and 1×1 convs →
+                               PackedGemm, depthwise 3×3 (stride 1/2) → PackedDepthwise3x3, other
+                               convs → PackedConvIm2col; GEMM layout NR 16 KR 4 for pi5 (sdot),
+                               NR 8 KR 16 for the A53/A72 and armv7 boards. The layout is
+                               recorded; every build runs it, bit-identically. Sparse layers stay
+                               sparse. (--packed-weights: the default, still accepted.)
     """
 
-    /// The packed layout for `--packed-weights`, from `--board` (default board when absent); nil without it.
+    /// The packed layout for `--board` (default board when absent), or nil with `--no-packed-weights`.
     static func packedWeightsLayout(_ a: Arguments) throws -> PackedGemmLayout? {
-        guard a.has("--packed-weights") else { return nil }
+        if a.has("--no-packed-weights") {
+            guard !a.has("--packed-weights") else { throw CLIError.usage("--packed-weights and --no-packed-weights contradict each other") }
+            return nil
+        }
         let name = a.value("--board")
         if name == "host" { return .nr16kr4 }
         do {

@@ -31,7 +31,7 @@ enum ConvertCommand {
         let exitValidation = try Arguments.extractPair("--calibrate-exits", from: &args)
         let exitTest = try Arguments.extractPair("--exit-test", from: &args)
         let a = try Arguments(args, valued: Set(["-o", "--output", "--calibration", "--range", "--input-shape"]).union(sparseValued).union(exitValued),
-                              switches: ["--packed-weights"])
+                              switches: ["--packed-weights", "--no-packed-weights"])
         if a.has("--help") { print(usage); return 0 }
         try a.expectPositional(1...1, usage: "missing the model MODEL.onnx or MODEL.tflite (see --help)")
         guard let outPath = a.value("-o") ?? a.value("--output") else {

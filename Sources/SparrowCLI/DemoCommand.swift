@@ -29,9 +29,11 @@ enum DemoCommand {
         func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
         func output(_ name: String) -> String { work.appendingPathComponent(name).path }
 
-        print("== 1. convert digits_cnn.onnx to int8 (calibration: digits_calib.npy, 200 samples)")
-        let result = try convert(onnxPath: fixture("digits_cnn.onnx"),
-                                 options: ConversionOptions(calibrationPath: fixture("digits_calib.npy")))
+        print("== 1. convert digits_cnn.onnx to int8 (calibration: digits_calib.npy, 200 samples), packed for \(board.name)")
+        // As `sparrow convert --board` does by default: weights packed for the board's microkernels.
+        var options = ConversionOptions(calibrationPath: fixture("digits_calib.npy"))
+        options.packedWeights = .forBoard(targetCPU: board.targetCPU)
+        let result = try convert(onnxPath: fixture("digits_cnn.onnx"), options: options)
         let modelPath = output("digits_cnn.sparrow")
         try writeFileBytes(result.bytes, to: modelPath, what: "model")
         print(result.summary.description)

@@ -48,6 +48,16 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
         case .packedGemm:
             let p = try PackedGemmParamRecord(decoding: w)
             return "\(p.outputDepth) outputs × depth \(p.depth), packed NR \(p.layout.nr) KR \(p.layout.kr), \(clampText(p.activation))"
+        case .packedDepthwise3x3:
+            let p = try PackedDepthwise3x3ParamRecord(decoding: w)
+            return "3×3 stride \(p.stride), pads t\(p.padTop) l\(p.padLeft) b\(p.padBottom) r\(p.padRight), "
+                + "packed in groups of \(p.groupChannels) channels, \(clampText(p.activation))"
+        case .packedConvIm2col:
+            let p = try PackedConvIm2colParamRecord(decoding: w)
+            let c = p.conv
+            return "kernel \(p.kernelH)×\(p.kernelW), stride \(c.strideH)×\(c.strideW), dilation \(c.dilationH)×\(c.dilationW), "
+                + "pads t\(c.padTop) l\(c.padLeft) b\(c.padBottom) r\(c.padRight), im2col + packed NR \(p.layout.nr) KR \(p.layout.kr), "
+                + clampText(c.activation)
         case .concat:
             let p = try ConcatParamRecord(decoding: w, inputs: inputCount)
             let inputs = (0..<inputCount).map { i -> String in

@@ -9,7 +9,8 @@ public enum ModelFormat {
     /// 1: block-sparse weights (sparse section, opcodes 18 and 19). 2: PRelu (opcode 20).
     /// 3: Resize (opcode 21) and the operators after it in the 21...39 block; Maximum and Minimum
     /// (opcodes 40 and 41, imported TFLite models); PackedGemm
-    /// (opcode 50, packed-weight GEMM microkernels).
+    /// (opcode 50, packed-weight GEMM microkernels), PackedDepthwise3x3 and PackedConvIm2col
+    /// (opcodes 51 and 52, the depthwise and im2col microkernels).
     public static let versionMinor: UInt16 = 3
 
     /// The lowest minor version whose opcodes include `opcode`; the writer stamps the highest

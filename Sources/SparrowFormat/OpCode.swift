@@ -76,6 +76,16 @@ public enum OpCode: UInt8 {
     /// microkernels' layout (SparrowKernels/Qs8Gemm+Packing.swift). Format 1.3.
     /// params: PackedGemmParamRecord
     case packedGemm = 50
+    /// inputs: x int8 NHWC, packed[bytes] int8 constant: per group of 16 channels bias − zx·Σw,
+    /// the 3×3 taps and requantization constants (SparrowKernels/Qs8Dwconv3x3+Packing.swift);
+    /// output int8 NHWC, same channels. Depthwise 3×3, multiplier 1, stride 1 or 2. Format 1.3.
+    /// params: PackedDepthwise3x3ParamRecord
+    case packedDepthwise3x3 = 51
+    /// inputs: x int8 NHWC, packed[bytes] int8 constant (the OHWI filter packed as PackedGemm's,
+    /// depth kh·kw·inC); outputs: y int8 NHWC, scratch int8 [bytes] (arena, alive only during
+    /// this operator: the im2col rows, MR × K rounded up to KR). Format 1.3.
+    /// params: PackedConvIm2colParamRecord
+    case packedConvIm2col = 52
 
     public var name: StaticString {
         switch self {
@@ -109,6 +119,8 @@ public enum OpCode: UInt8 {
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
         case .packedGemm: return "PackedGemm"
+        case .packedDepthwise3x3: return "PackedDepthwise3x3"
+        case .packedConvIm2col: return "PackedConvIm2col"
         }
     }
 }

@@ -126,6 +126,16 @@ public struct Qs8GemmConfig {
         }
     }
 
+    /// The most rows (MR) any build's microkernel for weights packed with NR × KR takes at once:
+    /// what a caller planning scratch for `qs8ConvIm2col` must allow, whichever build runs it.
+    public static func maxRows(packedNR nr: Int, kr: Int) -> Int {
+        func rows(_ c: Qs8GemmConfig) -> Int { c.tile.nr == nr && c.tile.kr == kr ? c.tile.mr : 1 }
+        // Pairwise: the variadic max would build an array (the device build has no heap).
+        let scalar = Swift.max(rows(qs8Gemm4x16c4Scalar), rows(qs8Gemm2x8c16Scalar))
+        let neon = Swift.max(rows(qs8Gemm4x16c4Neondot), Swift.max(rows(qs8Gemm2x8c16NeonMlal), rows(qs8Gemm1x8c16NeonMlal)))
+        return Swift.max(scalar, neon)
+    }
+
     /// The portable twin with the same packed layout as `self`: the oracle of the tests.
     public var portableTwin: Qs8GemmConfig {
         tile.nr == 16 && tile.kr == 4 ? .qs8Gemm4x16c4Scalar : .qs8Gemm2x8c16Scalar

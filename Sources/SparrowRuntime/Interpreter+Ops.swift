@@ -38,6 +38,8 @@ extension Interpreter {
         case .maximum: runMaxMin(o, maximum: true)
         case .minimum: runMaxMin(o, maximum: false)
         case .packedGemm: runPackedGemm(o)
+        case .packedDepthwise3x3: runPackedDepthwise3x3(o)
+        case .packedConvIm2col: runPackedConvIm2col(o)
         }
     }
 

@@ -79,6 +79,8 @@ extension VerifiedModel {
         case .argMax: try c.argMax()
         case .maximum, .minimum: try c.maxMin()
         case .packedGemm: try c.packedGemm()
+        case .packedDepthwise3x3: try c.packedDepthwise3x3()
+        case .packedConvIm2col: try c.packedConvIm2col()
         }
     }
 }

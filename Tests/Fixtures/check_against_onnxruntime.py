@@ -40,7 +40,10 @@ SAMPLES = [0, 1, 2, 3]
 # Ops without weights only round their output (plus fixed-point approximations such as
 # softmax's exp): 2 steps. Ops with int8 weights also carry weight rounding, which grows with
 # the accumulation depth (|Σ x·Δw| ≤ Σ|x|·s_w/2): 6 steps covers the depths in these models.
-PER_OP_MAX_LSB = {"Conv2D": 6.0, "DepthwiseConv2D": 6.0, "FullyConnected": 6.0}
+# The packed operators (the converter's default) run the same arithmetic on packed weights
+# (outputs identical to the reference operators: PackedConvolutionTests, PackedGemmTests).
+PER_OP_MAX_LSB = {"Conv2D": 6.0, "DepthwiseConv2D": 6.0, "FullyConnected": 6.0,
+                  "PackedGemm": 6.0, "PackedDepthwise3x3": 6.0, "PackedConvIm2col": 6.0}
 PER_OP_DEFAULT_MAX_LSB = 2.0
 
 

@@ -256,6 +256,34 @@ private func verifyPatched(_ bytes: [UInt8], _ patch: (UnsafeMutableRawBufferPoi
         #expect(plain.bytes == staged.bytes)
     }
 
+    /// The calibration stage profiles drafts lowered with the packed operators when the conversion
+    /// packs (exit heads' FC and convs included): since packed and reference operators give the
+    /// same int8 outputs, it chooses the same thresholds, and the packed file takes the same exits
+    /// with the same outputs on the test split.
+    @Test func calibrationStageWithPackedWeightsChoosesTheSameExits() throws {
+        let validation = LabelledSamples(x: try NPYArray.read(path: digits("digits_val_x.npy")),
+                                         labels: try IRFixtures.int64s(digits("digits_val_y.npy")))
+        func staged(_ packing: PackedGemmLayout?) throws -> ConversionResult {
+            var options = ConversionOptions(calibrationPath: digits("digits_calib.npy"))
+            options.exits = ExitOptions(outputs: ["exit1", "exit2", "final"])
+            options.exitCalibration = ExitCalibrationOptions(validation: validation, budgetPoints: 1)
+            options.packedWeights = packing
+            return try convert(onnxPath: digits("digits_multiexit_ce.onnx"), options: options)
+        }
+        let plain = try staged(nil), packed = try staged(.nr16kr4)
+        let packedOps = packed.summary.opCounts.filter { $0.key.hasPrefix("Packed") }.values.reduce(0, +)
+        #expect(packedOps >= 3, "\(packed.summary.opCounts)")
+        #expect(packed.summary.opCounts["FullyConnected"] == nil && packed.summary.opCounts["Conv2D"] == nil)
+        #expect(try #require(packed.exitCalibration).thresholds == (try #require(plain.exitCalibration).thresholds))
+        let test = try fileBytes(digits("digits_test_x.npy"))
+        let a = try HostModel(bytes: plain.bytes), b = try HostModel(bytes: packed.bytes)
+        defer { withExtendedLifetime((a, b)) {} }
+        let ra = try a.runBatch(inputFile: test), rb = try b.runBatch(inputFile: test)
+        #expect(ra.exitIndices == rb.exitIndices)
+        #expect(Set(ra.exitIndices).count >= 2, "the thresholds make some samples exit early")
+        #expect(ra.outputFile == rb.outputFile)
+    }
+
     /// One criterion per exit: each record carries its own, the calibrator searches each exit in
     /// its own units, and its view of every decision equals the runtime's.
     @Test func perExitCriteria() throws {

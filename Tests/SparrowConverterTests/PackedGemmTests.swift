@@ -53,7 +53,8 @@ import Testing
         older[HeaderField.versionMinor] = 2
         let versionError = try #require(HostModel.verificationError(Self.resealed(older)))
         #expect(versionError.reason == .badOpcode)
-        #expect(versionError.value == Int(OpCode.packedGemm.rawValue))
+        // The first packed operator in the file: digits_cnn's first 3×3 conv (PackedConvIm2col).
+        #expect(versionError.value == Int(OpCode.packedConvIm2col.rawValue))
         #expect(HostModel.verificationError(bytes) == nil)
     }
 

@@ -107,6 +107,24 @@ private enum Pruned {
         #expect(sparse.bytes.count < dense.bytes.count)
     }
 
+    /// With packed weights (the CLI's default), sparse layers stay sparse, dense ones are packed,
+    /// and the outputs equal the unpacked conversion's.
+    @Test func sparseLayersStaySparseWhenPacking() throws {
+        var options = ConversionOptions(calibrationPath: Pruned.path("digits_calib.npy"))
+        options.sparsity = SparsityOptions(prune: 0.9, mode: .always)
+        let plain = try convert(onnxPath: Pruned.path("digits_cnn.onnx"), options: options)
+        options.packedWeights = .nr8kr16
+        let packed = try convert(onnxPath: Pruned.path("digits_cnn.onnx"), options: options)
+        let sparseOps = plain.summary.opCounts.filter { $0.key.hasPrefix("Sparse") }
+        #expect(!sparseOps.isEmpty, "\(plain.summary.opCounts)")
+        #expect(packed.summary.opCounts.filter { $0.key.hasPrefix("Sparse") } == sparseOps)
+        #expect(packed.summary.opCounts["PackedConvIm2col"] == 2 && packed.summary.opCounts["PackedDepthwise3x3"] == 1,
+                "\(packed.summary.opCounts)")
+        let x = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Pruned.path("digits_test_x.npy"))))
+        func outputs(_ bytes: [UInt8]) throws -> [UInt8] { try HostModel(bytes: bytes).runBatch(inputFile: x).outputFile }
+        #expect(try outputs(packed.bytes) == outputs(plain.bytes))
+    }
+
     @Test func globalPruningHitsTheOverallTarget() throws {
         let graph = try Passes.optimize(ONNXImporter.importModel(path: Pruned.path("digits_mlp.onnx"), options: ImportOptions(batchSize: 1)))
         let (pruned, report) = Pruner.prune(graph, SparsityOptions(prune: 0.8, blockRows: 1, blockCols: 4, scope: .global))

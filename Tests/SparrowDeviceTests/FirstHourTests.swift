@@ -166,7 +166,8 @@ import Testing
     /// is explained on a line of its own in `--help` and accepted (not an unknown option).
     static let documentedOptions: [String: [String]] = [
         "convert": ["-o", "--calibration", "--range", "--prune", "--block", "--prune-layers", "--prune-scope", "--sparse", "--board",
-                    "--validation", "--exit", "--exit-criterion", "--calibrate-exits", "--accuracy-budget", "--exit-guard", "--exit-test"],
+                    "--validation", "--exit", "--exit-criterion", "--calibrate-exits", "--accuracy-budget", "--exit-guard", "--exit-test",
+                    "--no-packed-weights"],
         "run": ["--input", "--output", "--exit-index", "--labels", "--full-depth", "--compare", "--dump-tensors"],
         "bench": ["--input", "--labels", "--warmup", "--iterations", "--duration", "--max-iterations", "--json", "--csv", "--power",
                   "--board", "--idle-watts", "--load-watts", "--power-source", "--sysfs-root", "--sample-ms", "--idle-seconds",

@@ -14,7 +14,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("digits.sparrow").path
         let converted = try runTool([sparrow, "convert", TestFixtures.digits("digits_cnn.onnx"),
-                                     "--calibration", TestFixtures.digits("digits_calib.npy"), "-o", model])
+                                     "--calibration", TestFixtures.digits("digits_calib.npy"), "-o", model, "--no-packed-weights"])
         #expect(converted.exitCode == 0, "\(converted.stderr)")
         let r = try runTool([sparrow, "inspect", model])
         #expect(r.exitCode == 0, "\(r.stderr)")
@@ -40,5 +40,28 @@ import Testing
             #expect(abs(shown - m * pow(2, shift - 31)) <= 1e-5 * shown, "\(add)")
         }
         #expect(!r.stdout.contains("params: ["), "no raw parameter words")
+    }
+
+    /// The packed operators (the default conversion, here for the default board pi4b: GEMM layout
+    /// NR 8 KR 16) print the same geometry from their own records.
+    @Test func packedOperatorParametersAreNamed() throws {
+        let sparrow = try sparrowExecutable()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sparrow-inspect-packed-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("digits.sparrow").path
+        let converted = try runTool([sparrow, "convert", TestFixtures.digits("digits_cnn.onnx"),
+                                     "--calibration", TestFixtures.digits("digits_calib.npy"), "-o", model])
+        #expect(converted.exitCode == 0, "\(converted.stderr)")
+        let r = try runTool([sparrow, "inspect", model])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        func params(_ op: String) -> String? {
+            guard let i = lines.firstIndex(where: { $0.contains("'\(op)'") }), i + 1 < lines.count else { return nil }
+            return lines[i + 1].trimmingCharacters(in: .whitespaces)
+        }
+        #expect(params("/down/Conv") == "kernel 3×3, stride 2×2, dilation 1×1, pads t1 l1 b1 r1, im2col + packed NR 8 KR 16, no clamp")
+        #expect(params("/dw/Conv")?.hasPrefix("3×3 stride 1, pads t1 l1 b1 r1, packed in groups of 16 channels, ") == true)
+        #expect(params("/pw/Conv")?.contains(", packed NR 8 KR 16, no clamp") == true)
     }
 }

@@ -6,9 +6,11 @@ import SparrowTestSupport
 import SparrowToolchain
 import Testing
 
-/// PackedGemm on the device: the digits CNN converted with `--packed-weights` for each board's
-/// layout runs that board's microkernel under qemu (sdot on the Pi 5, neon-mlal on the A53/A72 and
-/// armv7) and must write exactly the output file the host writes for the reference (unpacked) model.
+/// The packed operators on the device: the digits CNN converted with packed weights for each
+/// board's layout (two 3×3 convs → PackedConvIm2col, a depthwise 3×3 → PackedDepthwise3x3, a 1×1
+/// conv and the FC → PackedGemm) runs that board's microkernels under qemu (sdot GEMM on the Pi 5,
+/// neon-mlal GEMM on the A53/A72 and armv7, the NEON depthwise kernel everywhere) and must write
+/// exactly the output file the host writes for the reference (unpacked) model.
 @Suite struct PackedGemmParityTests {
     @Test(arguments: DeviceBuildTests.boardNames)
     func packedModelMatchesTheReferenceOnDevice(boardName: String) throws {
@@ -23,6 +25,9 @@ import Testing
         options.packedWeights = .forBoard(targetCPU: board.targetCPU)
         let packed = try convert(onnxPath: digits.fixtures.appendingPathComponent("digits_cnn.onnx").path, options: options)
         #expect(packed.summary.opCounts["PackedGemm", default: 0] == 2)
+        #expect(packed.summary.opCounts["PackedConvIm2col", default: 0] == 2)
+        #expect(packed.summary.opCounts["PackedDepthwise3x3", default: 0] == 1)
+        #expect(packed.summary.opCounts["Conv2D"] == nil && packed.summary.opCounts["DepthwiseConv2D"] == nil)
         let model = directory.appendingPathComponent("packed.sparrow"), y = directory.appendingPathComponent("y.npy")
         try Data(packed.bytes).write(to: model)
         let run = try Emulator(builder: cache.builder).run(

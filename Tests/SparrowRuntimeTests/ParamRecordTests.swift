@@ -59,6 +59,35 @@ import SparrowFormat
         #expect(error(good + [0], depthwise: true) == "badParameter 0 65536 depthMultiplier")
     }
 
+    /// Opcodes 51 and 52 (Docs/format.md's table, written out by hand).
+    @Test func packedConvolutionLayoutsAndRanges() throws {
+        let dw = PackedDepthwise3x3ParamRecord(stride: 2, padTop: 0, padLeft: 1, padBottom: 2, padRight: 1, activation: relu)
+        #expect(dw.words == [2, 0, 1, 2, 1, -5, 127, 16])
+        #expect(try decode(dw.words) { w throws(ParamError) in try PackedDepthwise3x3ParamRecord(decoding: w) }.get() == dw)
+        #expect(try decode(dw.words) { w in PackedDepthwise3x3ParamRecord(unchecked: w) }.get() == dw)
+        func dwError(_ words: [Int32]) -> String {
+            describe(decode(words) { w throws(ParamError) in try PackedDepthwise3x3ParamRecord(decoding: w) })
+        }
+        #expect(dwError([3, 0, 1, 2, 1, -5, 127, 16]) == "badParameter 3 2 stride")
+        #expect(dwError([1, 3, 1, 2, 1, -5, 127, 16]) == "badParameter 3 2 padTop")
+        #expect(dwError([1, 0, 1, 2, 1, -5, 127, 8]).hasPrefix("badParameter 8 16 packed depthwise group channels"))
+        #expect(dwError([1, 0, 1, 2, 1, 9, 8, 16]) == "badActivationRange 9 8 activation")
+
+        let conv = ConvParamRecord(strideH: 2, strideW: 1, dilationH: 1, dilationW: 2, padTop: 0, padLeft: 1,
+                                   padBottom: 1, padRight: 0, activation: relu)
+        let im2col = PackedConvIm2colParamRecord(conv: conv, layout: .nr8kr16, kernelH: 3, kernelW: 5)
+        #expect(im2col.words == [2, 1, 1, 2, 0, 1, 1, 0, -5, 127, 8, 16, 3, 5])
+        #expect(try decode(im2col.words) { w throws(ParamError) in try PackedConvIm2colParamRecord(decoding: w) }.get() == im2col)
+        #expect(try decode(im2col.words) { w in PackedConvIm2colParamRecord(unchecked: w) }.get() == im2col)
+        func im2colError(_ words: [Int32]) -> String {
+            describe(decode(words) { w throws(ParamError) in try PackedConvIm2colParamRecord(decoding: w) })
+        }
+        #expect(im2colError([2, 1, 1, 2, 0, 1, 1, 0, -5, 127, 16, 16, 3, 5]).hasPrefix("badParameter 16 16 packed layout"))
+        #expect(im2colError([2, 1, 1, 2, 0, 1, 1, 0, -5, 127, 16, 4, 0, 5]) == "badParameter 0 1024 kernel height")
+        #expect(im2colError([0, 1, 1, 2, 0, 1, 1, 0, -5, 127, 16, 4, 3, 5]) == "badParameter 0 65536 strideH")
+        #expect(im2colError([2, 1, 1, 2, 0, 1, 1, 0, -5, 127, 16, 4, 3]) == "wrongParamCount 13 14 params")
+    }
+
     @Test func poolLayoutAndRanges() throws {
         let p = PoolParamRecord(strideH: 2, strideW: 2, filterH: 3, filterW: 2, padTop: 2, padLeft: 1, padBottom: 0,
                                 padRight: 0, activation: relu, countIncludePad: true)

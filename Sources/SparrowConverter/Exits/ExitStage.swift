@@ -3,6 +3,7 @@
 // thresholds are chosen (ExitCalibration.swift), written into the builder's exit records, and only
 // then is the file serialized and verified. No finished file is patched and no checksum re-sealed.
 import Foundation
+import SparrowFormat
 import SparrowNPY
 
 /// Labelled samples: float32 inputs in the model's input layout (samples first) and int64 labels.
@@ -41,13 +42,15 @@ public struct ExitCalibrationOptions: Sendable {
 
 extension Lowering {
     /// Lowers a multi-exit graph whose exit thresholds `choose` picks from a runnable draft of the
-    /// model (the same operators, tensors and plan; thresholds from `exits`). `choose` returns one
+    /// model (the same operators, packed ones included, tensors and plan; thresholds from `exits`). `choose` returns one
     /// Q16 threshold per exit (the final's ignored).
     static func lower(_ graph: IRGraph, quantization: [Int: ActivationQuant], exits: ExitOptions, sparsity: SparsityOptions,
+                      packedWeights: PackedGemmLayout? = nil,
                       choosingThresholds choose: (_ draft: [UInt8]) throws -> [Int32]) throws -> LoweredModel {
         var builder = ModelBuilder(graph: graph, quant: quantization)
         builder.exits = exits
         builder.sparsity = sparsity
+        builder.packedWeights = packedWeights   // the draft is profiled with the operators the file will run
         try builder.build()
         var lowered = try builder.finish()
         let thresholds = try choose(lowered.bytes)

@@ -31,8 +31,9 @@ public struct ConversionOptions: Sendable {
     /// Choose the exits' thresholds on data while converting (Exits/ExitStage.swift) instead of
     /// taking them from `exits`.
     public var exitCalibration: ExitCalibrationOptions?
-    /// Pack FC and 1×1 conv weights for a board's GEMM microkernels (PackedGemm, format 1.3);
-    /// nil (default): the reference operators, files as before. Not applied with `exitCalibration`.
+    /// Pack weights for a board's microkernels (format 1.3): FC and 1×1 convs → PackedGemm,
+    /// depthwise 3×3 → PackedDepthwise3x3, other dense convs → PackedConvIm2col, in this GEMM
+    /// layout. nil: the reference operators (the library's default; the CLI packs by default).
     public var packedWeights: PackedGemmLayout?
 
     public init(calibration: CalibrationSource = .none, activationRange: ActivationRangeMethod = .minMax, batch: Int = 1) {
@@ -167,7 +168,8 @@ public func convert(graph unpruned: IRGraph, options: ConversionOptions) throws 
         guard !options.exits.outputs.isEmpty else {
             throw ConversionError(.unsupported, "exit calibration needs early exits (ExitOptions.outputs)")
         }
-        lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity) { draft in
+        lowered = try Lowering.lower(graph, quantization: quant, exits: options.exits, sparsity: options.sparsity,
+                                     packedWeights: options.packedWeights) { draft in
             let chosen = try ExitCalibrator.calibrate(modelBytes: draft, options: stage)
             calibration = chosen
             return chosen.thresholds

@@ -5,7 +5,7 @@ import SparrowFormat
 
 extension ModelBuilder {
     /// The int8 weight codes, bias and requantization constants of a conv or FC node, not yet
-    /// written to the file (dense tensors: `weightOperands`; packed: `packedGemmOperand`).
+    /// written to the file (dense tensors: `weightOperands`; packed: `packedTensor`).
     struct QuantizedLayer {
         var weightValue: Int
         var weights: ChannelQuantizedWeights
@@ -57,18 +57,18 @@ extension ModelBuilder {
     }
 
     /// The layer's weights, bias, multipliers and shifts as constant tensors (weights: none when
-    /// stored block-sparse). With `packing` (a dense FC or 1×1 stride-1 unpadded conv, weights
-    /// [outC][K]) and weights the packer takes, one packed constant instead (`packed`, the other
-    /// tensors -1): Lower/Ops/PackedGemm.swift.
+    /// stored block-sparse). With `packing` (a dense layer a microkernel runs) and weights the
+    /// packer takes, one packed constant instead (`packed`, the other tensors -1):
+    /// Lower/Ops/PackedGemm.swift.
     mutating func weightOperands(_ node: IRNode, channelAxis: Int, inQ: ActivationQuant, outQ: ActivationQuant,
-                                 packing: PackedGemmLayout? = nil)
+                                 packing: WeightPacking? = nil)
         throws(ConversionError) -> (weights: Int32, bias: Int32, multipliers: Int32, shifts: Int32, depthPerChannel: Int,
                                     sparse: SparseStorage?, packed: Int32?) {
         let q = try quantizeLayer(node, channelAxis: channelAxis, inQ: inQ, outQ: outQ)
         let wValue = graph.values[q.weightValue], channels = q.channels
         // Sparse layers keep their weights only in the sparse section (no dense tensor).
         let sparse = sparseStorage(node, codes: q.weights.values, shape: wValue.shape)
-        if sparse == nil, let layout = packing, let packed = try packedGemmTensor(q, inputZeroPoint: inQ.zeroPoint, layout: layout) {
+        if sparse == nil, let packing, let packed = try packedTensor(q, inputZeroPoint: inQ.zeroPoint, packing: packing) {
             return (-1, -1, -1, -1, q.weights.values.count / max(channels, 1), nil, packed)
         }
         let wTensor: Int32 = sparse != nil ? -1 : try addConstantTensor(

@@ -63,3 +63,93 @@ public struct PackedGemmParamRecord: ParamRecord, Equatable {
         storeWord(p, 4, outputDepth); storeWord(p, 5, depth)
     }
 }
+
+/// PackedDepthwise3x3 (8 words): depthwise 3×3, depth multiplier 1, dilation 1, the same stride
+/// (1 or 2) on both axes. Words: 0 stride, 1 padTop, 2 padLeft, 3 padBottom, 4 padRight,
+/// 5-6 activation clamp, 7 channels per packed group (16: SparrowKernels' Qs8Dwconv3x3Layout).
+public struct PackedDepthwise3x3ParamRecord: ParamRecord, Equatable {
+    public var stride: Int32
+    public var padTop: Int32, padLeft: Int32, padBottom: Int32, padRight: Int32
+    public var activation: ActivationClamp
+    public var groupChannels: Int32
+
+    public static let wordCount = 8
+    public var wordCount: Int { Self.wordCount }
+
+    public init(stride: Int32, padTop: Int32, padLeft: Int32, padBottom: Int32, padRight: Int32,
+                activation: ActivationClamp, groupChannels: Int32 = 16) {
+        self.stride = stride
+        self.padTop = padTop; self.padLeft = padLeft; self.padBottom = padBottom; self.padRight = padRight
+        self.activation = activation
+        self.groupChannels = groupChannels
+    }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) {
+        self.init(stride: w[0], padTop: w[1], padLeft: w[2], padBottom: w[3], padRight: w[4], activation: w.clamp(at: 5),
+                  groupChannels: w[7])
+    }
+
+    /// Checks stride ∈ {1, 2}, paddings in [0, 2] (a 3×3 window with more padding would read
+    /// nothing but padding), the clamp, and a group width this reader knows (16).
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        let stride = try w.positive(0, "stride", max: 2)
+        guard w[7] == 16 else {
+            throw ParamError(.badParameter, Int(w[7]), limit: 16, "packed depthwise group channels (this build reads 16)")
+        }
+        self.init(stride: stride, padTop: try w.nonNegative(1, "padTop", max: 2), padLeft: try w.nonNegative(2, "padLeft", max: 2),
+                  padBottom: try w.nonNegative(3, "padBottom", max: 2), padRight: try w.nonNegative(4, "padRight", max: 2),
+                  activation: try w.checkedClamp(at: 5), groupChannels: 16)
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        storeWord(p, 0, stride)
+        storeWord(p, 1, padTop); storeWord(p, 2, padLeft); storeWord(p, 3, padBottom); storeWord(p, 4, padRight)
+        storeWord(p, 5, activation.min); storeWord(p, 6, activation.max)
+        storeWord(p, 7, groupChannels)
+    }
+}
+
+/// PackedConvIm2col (14 words): a dense convolution run as im2col rows + the packed GEMM.
+/// Words: 0-9 as ConvParamRecord (strides, dilations, paddings, activation clamp), 10 NR, 11 KR
+/// (the packed layout, as PackedGemm), 12 kernel height, 13 kernel width. The filter's input
+/// channels are the input's; the GEMM depth is kernelH·kernelW·inputChannels.
+public struct PackedConvIm2colParamRecord: ParamRecord, Equatable {
+    public var conv: ConvParamRecord
+    public var layout: PackedGemmLayout
+    public var kernelH: Int32, kernelW: Int32
+
+    public static let wordCount = 14
+    public var wordCount: Int { Self.wordCount }
+
+    public init(conv: ConvParamRecord, layout: PackedGemmLayout, kernelH: Int32, kernelW: Int32) {
+        self.conv = conv
+        self.layout = layout
+        self.kernelH = kernelH
+        self.kernelW = kernelW
+    }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) {
+        self.init(conv: ConvParamRecord(unchecked: ParamWords(w.base, count: 10), depthwise: false),
+                  layout: w[10] == 16 ? .nr16kr4 : .nr8kr16, kernelH: w[12], kernelW: w[13])
+    }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        let conv = try ConvParamRecord(decoding: ParamWords(w.base, count: 10), depthwise: false)
+        guard let layout = PackedGemmLayout(nr: w[10], kr: w[11]) else {
+            throw ParamError(.badParameter, Int(w[10]), limit: Int(w[11]),
+                             "packed layout NR×KR (this build reads 16×4 and 8×16; reconvert with a matching --board)")
+        }
+        self.init(conv: conv, layout: layout, kernelH: try w.positive(12, "kernel height", max: 1 << 10),
+                  kernelW: try w.positive(13, "kernel width", max: 1 << 10))
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        conv.encode(into: p)
+        storeWord(p, 10, layout.nr); storeWord(p, 11, layout.kr)
+        storeWord(p, 12, kernelH); storeWord(p, 13, kernelW)
+    }
+}

@@ -7,7 +7,7 @@ extension ModelBuilder {
         let xValue = node.inputs[0], out = node.outputs[0]
         let x = try activation(xValue, node)
         let inQ = try activationQuant(xValue, node), outQ = try activationQuant(out, node)
-        let ops = try weightOperands(node, channelAxis: 0, inQ: inQ, outQ: outQ, packing: packedWeights)
+        let ops = try weightOperands(node, channelAxis: 0, inQ: inQ, outQ: outQ, packing: packedWeights.map { .gemm($0) })
         let clamp = outQ.activationClamp(act)
         let y8 = try outputTensor(out, node)
         if let packed = ops.packed {
