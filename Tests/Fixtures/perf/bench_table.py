@@ -64,17 +64,20 @@ def operator_insns(prefix, count):
     return out
 
 
-def category(opcode, detail, macs_in_first):
-    """Groups for the summary: what each kernel family costs."""
-    if opcode == "Conv2D":
-        return "Conv2D first layer" if macs_in_first else ("Conv2D s2" if "stride 2×2" in detail else "Conv2D")
-    if opcode == "DepthwiseConv2D":
-        return "DepthwiseConv2D s2" if "stride 2×2" in detail else "DepthwiseConv2D s1"
-    if opcode == "PackedGemm":
-        return "PackedGemm (1×1 conv, FC)"
-    if opcode in ("Quantize", "Transpose"):
+def category(opcode, detail, first_conv):
+    """Groups for the summary: what each kernel family costs (reference or packed operator)."""
+    stride2 = "stride 2×2" in detail or "stride 2," in detail
+    if opcode in ("Conv2D", "PackedConvIm2col"):
+        family = "first conv" if first_conv else ("conv s2" if stride2 else "conv")
+    elif opcode in ("DepthwiseConv2D", "PackedDepthwise3x3"):
+        family = "depthwise s2" if stride2 else "depthwise s1"
+    elif opcode == "PackedGemm":
+        family = "1×1 conv, FC"
+    elif opcode in ("Quantize", "Transpose"):
         return "input Quantize + Transpose"
-    return opcode
+    else:
+        return opcode
+    return f"{family} ({opcode})"
 
 
 def operators(args):
@@ -94,8 +97,9 @@ def operators(args):
     groups = {}
     first_conv_seen = False
     for (k, opcode, name, macs, detail), *cells in zip(ops, *(per_cpu[c] for c in names)):
-        first = opcode == "Conv2D" and not first_conv_seen
-        first_conv_seen |= opcode == "Conv2D"
+        is_conv = opcode in ("Conv2D", "PackedConvIm2col")
+        first = is_conv and not first_conv_seen
+        first_conv_seen |= is_conv
         cat = category(opcode, detail, first)
         g = groups.setdefault(cat, [0, 0] + [0] * len(names))
         g[0] += 1
@@ -107,12 +111,12 @@ def operators(args):
                      + (f"{last / macs:.2f}" if macs and last is not None else "",)))
     totals = [sum(v or 0 for v in per_cpu[c]) for c in names]
     print("  by kind (count, MACs, instructions, share of the observed invoke, instructions per MAC):")
-    gfmt = "  %-28s %3s %11s" + " %22s" * len(names)
+    gfmt = "  %-32s %3s %11s" + " %22s" * len(names)
     print(gfmt % (("kind", "n", "MACs") + tuple(names)))
     for cat, (n, macs, *insns) in sorted(groups.items(), key=lambda kv: -kv[1][2 + names.index(per_mac)]):
         cells = tuple(f"{v:,} {v / t * 100:4.1f}%" + (f" {v / macs:5.2f}" if macs else "      ") for v, t in zip(insns, totals))
         print(gfmt % ((cat, n, f"{macs:,}") + cells))
-        if cat.startswith("DepthwiseConv2D") and macs:   # 3×3: 9 MACs per output
+        if cat.startswith("depthwise") and macs:   # 3×3: 9 MACs per output
             print(gfmt % (("  per output (÷ MACs/9)", "", "") + tuple(f"{v / (macs / 9):.1f}" for v in insns)))
 
 
@@ -151,7 +155,7 @@ def host(argv):
             break
         p50s.append(json.load(open(out))["latency"]["p50"] * 1000)
     if p50s:
-        rows.append(("sparrow (reference operators)", statistics.median(p50s), f"sparrow bench p50, {len(p50s)} runs"))
+        rows.append(("sparrow (release, host conversion)", statistics.median(p50s), f"sparrow bench p50, {len(p50s)} runs"))
 
     try:
         from ai_edge_litert.interpreter import Interpreter
