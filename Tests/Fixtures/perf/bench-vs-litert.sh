@@ -12,7 +12,7 @@
 #   Tests/Fixtures/perf/bench-vs-litert.sh [--models tiny_cnn,mbv1_050_96,mbv2_100_224]
 #        [--cpus "cortex-a53 cortex-a72 cortex-a76"] [--no-armv7] [--no-host] [--no-litert]
 #        [--convert-flags "FLAGS"] [--host-convert-flags "FLAGS"] [--repeats 5] [--keep DIR] [--quick]
-#   --quick = --models tiny_cnn --cpus cortex-a76 --no-armv7 --repeats 3 (1-4 minutes, mostly building the driver).
+#   --quick = --models tiny_cnn --cpus cortex-a76 --no-armv7 --repeats 3 (2-6 minutes on a loaded 2-core host, mostly building the driver).
 #   --convert-flags are added to every board's `sparrow convert ... --packed-weights --board B`
 #   (e.g. "--input-layout nhwc --input-type int8" once that exists); --host-convert-flags to the
 #   host model's conversion (default: none, the reference operators the host runs today).
