@@ -6,11 +6,11 @@
 #   Tests/Fixtures/perf/armcount-bench.sh CPU [KERNELS_DIR] [MODEL.sparrow]
 #     CPU          cortex-a72 (Pi 4) or cortex-a76 (Pi 5); also the qemu -cpu
 #     KERNELS_DIR  SparrowKernels sources to use (default Sources/SparrowKernels) - for before/after
-#     MODEL        a .sparrow file whose input 0 is float32 (default: none, kernels only)
+#     MODEL        a .sparrow file, float32 or int8 input 0 (default: none, kernels only)
 # Output: count-insns lines. Kernel driver: region L = one call of case L (0 conv3x3 32->32 56x56,
 # 1 conv1x1 64->128 28x28, 2 conv3x3 3->16 32x32, 3 depthwise 3x3 56x56x64, 4 FC 1024->1000),
 # region 5 = empty pair (29). Model driver: region0 = invokes 2..N (N=11), region1 = first invoke,
-# region 10+k = operator k. Each kernel case also prints an FNV-1a checksum of its output; it equals
+# region 10+k = operator k (k < 50; env OPS_FROM shifts the window). Each kernel case also prints an FNV-1a checksum of its output; it equals
 # `sparrow bench-kernels`' checksum on the host.
 # Sparse against dense FC / 1x1 conv per board (the converter's cost table): armcount-sparse.sh.
 set -euo pipefail
