@@ -62,7 +62,8 @@ public struct OutputLayout {
     public init(model: VerifiedModel, output index: Int, sampleCount: Int) {
         let y = model.tensor(model.graphOutput(index))
         dtype = y.dtype == .int64 ? .int64 : .float32
-        elements = Int(y.byteSize) / 4
+        // int64: two words per index; int8/uint8 outputs are written dequantized, one float each.
+        elements = y.dtype == .int64 ? Int(y.byteSize) / 4 : Int(y.byteSize) / (y.dtype?.byteWidth ?? 4)
         // Drop a leading batch dimension of 1; the file's first axis is the sample index.
         let dropBatch = y.rank >= 1 && y.dims.0 == 1
         let dims = (Int(y.dims.0), Int(y.dims.1), Int(y.dims.2), Int(y.dims.3))
