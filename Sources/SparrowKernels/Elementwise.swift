@@ -177,8 +177,20 @@ func broadcastBinaryS8<Op: BinaryS8Operation>(_ op: Op, input1: UnsafePointer<In
 /// the output's or is 1 (verifier).
 public func addS8(_ p: AddParams, input1: UnsafePointer<Int8>, shape1: Shape4, input2: UnsafePointer<Int8>, shape2: Shape4,
                   output: UnsafeMutablePointer<Int8>, outputShape: Shape4) {
+    if shape1 == outputShape && shape2 == outputShape {
+        addS8SameShape(p, input1: input1, input2: input2, output: output, count: outputShape.count)   // NEON on arm
+        return
+    }
     broadcastBinaryS8(AddOperation(p: p), input1: input1, shape1: shape1, input2: input2, shape2: shape2,
                       output: output, outputShape: outputShape)
+}
+
+/// Same-shape int8 add / subtract, one element at a time: the portable twin (oracle) of the
+/// NEON path in `addS8SameShape` (AddS8+Neon.swift).
+public func addS8SameShapeScalar(_ p: AddParams, input1: UnsafePointer<Int8>, input2: UnsafePointer<Int8>,
+                                 output: UnsafeMutablePointer<Int8>, count: Int) {
+    let op = AddOperation(p: p)
+    for i in 0..<count { output[i] = op.apply(input1[i], input2[i]) }
 }
 
 /// int8 multiply with broadcasting (e.g. squeeze-excitation [1,H,W,C] × [1,1,1,C]).

@@ -16,6 +16,7 @@ import Testing
         // The NEON GEMM (dot or mlal), the NEON depthwise, and the twins, each with its cases.
         #expect(lines.contains { $0.contains("neon") && $0.contains("gemm") }, "\(run.stdout)")
         #expect(lines.contains { $0.contains("qs8-dwconv-3x3-neon-mlal") }, "\(run.stdout)")
+        #expect(lines.contains { $0.contains("add-s8-same-shape (neon)") }, "\(run.stdout)")
         if boardName == "pi5" { #expect(lines.contains { $0.contains("qs8-gemm-4x16c4-neondot") }, "\(run.stdout)") }
         for line in lines { #expect(line.contains(" failures 0 "), "\(boardName): \(line)") }
     }

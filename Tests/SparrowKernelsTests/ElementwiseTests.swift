@@ -96,3 +96,61 @@ enum BinaryKind: String, CaseIterable, Sendable { case add, sub, mul }
         #expect(mn == [-128, -2, 0, 0, -2, 3])
     }
 }
+
+/// The same-shape Add path (`addS8SameShape`: NEON 16 per step + scalar tail on arm, the twin
+/// here) and its twin `addS8SameShapeScalar` against hand-derived values, every length 1–40.
+/// The NEON path itself runs against the twin under qemu (MicrokernelBatteryTests, "add-s8").
+@Suite struct SameShapeAddTests {
+    /// num / den rounded to nearest, ties away from zero (gemmlowp's RoundingDivideByPOT).
+    static func roundHalfAway(_ num: Int, _ den: Int) -> Int {
+        num >= 0 ? (2 * num + den) / (2 * den) : -((2 * -num + den) / (2 * den))
+    }
+
+    /// Multipliers 2^30 (= 1/2): input 1 shift s1, input 2 shift 0, output shift −19, zero points 0:
+    /// y = round((a·2^s1 + b) / 2), exactly (every intermediate is a multiple of the divisor's power).
+    static func params(input1Shift: Int32, subtract: Bool) -> AddParams {
+        AddParams(input1ZeroPoint: 0, input2ZeroPoint: 0, outputZeroPoint: 0, leftShift: 20, input1Multiplier: 1 << 30,
+                  input1Shift: input1Shift, input2Multiplier: 1 << 30, input2Shift: 0, outputMultiplier: 1 << 30,
+                  outputShift: -19, activationMin: -128, activationMax: 127, subtract: subtract)
+    }
+
+    @Test(arguments: [false, true])
+    func tiesAndNegativeShiftsEveryLength(subtract: Bool) {
+        var rng = SplitMix64(seed: subtract ? 71 : 70)
+        for n in 1...40 {
+            let a = (0..<n).map { _ in Int8(Int(rng.int8s(1)[0]) / 6) }, b = (0..<n).map { _ in Int8(Int(rng.int8s(1)[0]) / 6) }
+            for shift: Int32 in [0, -1, -2] {
+                let p = Self.params(input1Shift: shift, subtract: subtract)
+                // a·2^shift + (±b) over 2, i.e. (a ± b·2^−shift) / 2^(1 − shift).
+                let want = (0..<n).map { i in
+                    Int8(Self.roundHalfAway(Int(a[i]) + (subtract ? -1 : 1) * Int(b[i]) << Int(-shift), 2 << Int(-shift)))
+                }
+                var viaAdd = [Int8](repeating: 0x55, count: n), viaTwin = [Int8](repeating: 0x55, count: n)
+                addS8(p, input1: a, shape1: Shape4(1, 1, n, 1), input2: b, shape2: Shape4(1, 1, n, 1), output: &viaAdd,
+                      outputShape: Shape4(1, 1, n, 1))
+                addS8SameShapeScalar(p, input1: a, input2: b, output: &viaTwin, count: n)
+                #expect(viaAdd == want, "n \(n) shift \(shift)")
+                #expect(viaTwin == want, "n \(n) shift \(shift)")
+            }
+        }
+        // The tie cases themselves: ±1.5 → ±2, ±0.5 → ±1, and 3/4 → 1, −1/4 → 0.
+        #expect([3, -3, 1, -1].map { Self.roundHalfAway($0, 2) } == [2, -2, 1, -1])
+        #expect([3, -1].map { Self.roundHalfAway($0, 4) } == [1, 0])
+    }
+
+    @Test func saturatesAtTheInt8Range() {
+        // Zero points −128 / 127: (127 + 128) + (127 + 128) = 510 → 127; (−128 − 127)·2 → −128,
+        // with the same 1/2 rescale to scale 1, i.e. y = x1' + x2' (output shift −18).
+        var p = Self.params(input1Shift: 0, subtract: false)
+        p.outputShift = -18
+        p.input1ZeroPoint = -128; p.input2ZeroPoint = -128
+        var out = [Int8](repeating: 0, count: 17)
+        addS8(p, input1: [Int8](repeating: 127, count: 17), shape1: Shape4(1, 1, 1, 17),
+              input2: [Int8](repeating: 127, count: 17), shape2: Shape4(1, 1, 1, 17), output: &out, outputShape: Shape4(1, 1, 1, 17))
+        #expect(out == [Int8](repeating: 127, count: 17))
+        p.input1ZeroPoint = 127; p.input2ZeroPoint = 127
+        addS8(p, input1: [Int8](repeating: -128, count: 17), shape1: Shape4(1, 1, 1, 17),
+              input2: [Int8](repeating: -128, count: 17), shape2: Shape4(1, 1, 1, 17), output: &out, outputShape: Shape4(1, 1, 1, 17))
+        #expect(out == [Int8](repeating: -128, count: 17))
+    }
+}

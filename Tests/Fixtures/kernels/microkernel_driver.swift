@@ -7,6 +7,8 @@
 //                 (conv2DS8 / fullyConnectedS8), 2L + 1 = the selected microkernel (packing is
 //                 convert-time work, outside the region); region 99 = empty marker pair.
 //                 Prints "case L name MACs outputs same|DIFFERENT".
+//                 Also the depthwise (dwcase, regions 40+) and same-shape Add (addcase, regions
+//                 60+: the scalar twin, then addS8) shapes.
 // DOTPROD=1 declares the board's dot-product capability (Boards/*.json hasDotProd).
 import SparrowKernels
 
@@ -428,10 +430,96 @@ func qtBattery() -> Int {
     return bad
 }
 
+// MARK: - same-shape int8 Add (residual)
+
+/// Random Add parameters; `shifts` bounds the input rescale shifts (TFLite's are ≤ 0).
+func addParams(subtract: Bool, inputShifts: (Int, Int) = (-3, 0), outputShift: (Int, Int) = (-21, -15)) -> AddParams {
+    AddParams(input1ZeroPoint: Int32(rand(-128, 127)), input2ZeroPoint: Int32(rand(-128, 127)),
+              outputZeroPoint: Int32(rand(-128, 127)), leftShift: Int32(rand(16, 20)),
+              input1Multiplier: Int32(rand(1 << 30, Int(Int32.max))), input1Shift: Int32(rand(inputShifts.0, inputShifts.1)),
+              input2Multiplier: Int32(rand(1 << 30, Int(Int32.max))), input2Shift: Int32(rand(inputShifts.0, inputShifts.1)),
+              outputMultiplier: Int32(rand(1 << 30, Int(Int32.max))), outputShift: Int32(rand(outputShift.0, outputShift.1)),
+              activationMin: -128, activationMax: 127, subtract: subtract)
+}
+
+/// addS8 on same-shape operands (NEON on arm, 16 per step + scalar tail) vs addS8SameShapeScalar
+/// vs the definition restated with multiplyByQuantizedMultiplier: every length 1–40 and some long
+/// ones, add and sub, ties (multiplier 2^30, output shift −19: (a + b)/2), saturation, negative
+/// and positive shifts, activation clamps.
+func addBattery() -> Int {
+    var cases = 0, bad = 0, unclampedHere = 0, total = 0
+    func run(_ p: AddParams, _ n: Int, ties: Bool = false) {
+        let x = int8s(n), w = int8s(n)
+        if ties { for i in 0..<n { x[i] = Int8(rand(-20, 20)); w[i] = Int8(rand(-20, 20)) } }
+        let a = UnsafeMutablePointer<Int8>.allocate(capacity: n + 1), b = UnsafeMutablePointer<Int8>.allocate(capacity: n + 1)
+        a[n] = 0x55; b[n] = 0x55
+        let shape = Shape4(1, 1, n, 1)
+        addS8(p, input1: x, shape1: shape, input2: w, shape2: shape, output: a, outputShape: shape)
+        addS8SameShapeScalar(p, input1: x, input2: w, output: b, count: n)
+        for i in 0..<n {
+            let s1 = multiplyByQuantizedMultiplier((Int32(x[i]) &- p.input1ZeroPoint) &<< p.leftShift, p.input1Multiplier, p.input1Shift)
+            let s2 = multiplyByQuantizedMultiplier((Int32(w[i]) &- p.input2ZeroPoint) &<< p.leftShift, p.input2Multiplier, p.input2Shift)
+            let r = multiplyByQuantizedMultiplier(p.subtract ? s1 &- s2 : s1 &+ s2, p.outputMultiplier, p.outputShift)
+            let want = Int8(min(max(min(max(r, -512), 512) &+ p.outputZeroPoint, p.activationMin), p.activationMax))
+            total += 1
+            if want > Int8(p.activationMin) && want < Int8(p.activationMax) { unclampedHere += 1 }
+            if a[i] != b[i] || b[i] != want {
+                if bad < 3 {
+                    put("FAIL add n "); put(n); put(" index "); put(i); put(" kernel "); put(Int(a[i])); put(" twin "); put(Int(b[i]))
+                    put(" reference "); put(Int(want)); put("\n")
+                }
+                bad += 1
+            }
+        }
+        if a[n] != 0x55 { put("FAIL add n "); put(n); put(" wrote past the end\n"); bad += 1 }
+        cases += 1
+    }
+    for n in 1...40 {
+        for subtract in [false, true] { run(addParams(subtract: subtract), n) }
+    }
+    for n in [64, 100, 255, 1000] { run(addParams(subtract: false), n); run(addParams(subtract: true), n) }
+    // Ties: (a + b)/2 exactly at .5, rounded away from zero (the RDBPOT fixup).
+    for subtract in [false, true] {
+        run(AddParams(input1ZeroPoint: 0, input2ZeroPoint: 0, outputZeroPoint: 0, leftShift: 20, input1Multiplier: 1 << 30,
+                      input1Shift: 0, input2Multiplier: 1 << 30, input2Shift: 0, outputMultiplier: 1 << 30, outputShift: -19,
+                      activationMin: -128, activationMax: 127, subtract: subtract), 37, ties: true)
+    }
+    // Saturation (large output multiplier), positive shifts, extreme zero points, clamps.
+    run(addParams(subtract: false, outputShift: (-12, -8)), 48)
+    run(addParams(subtract: true, inputShifts: (1, 11), outputShift: (-31, -25)), 48)
+    run(addParams(subtract: false, inputShifts: (-31, -20), outputShift: (-2, 5)), 48)
+    var clamped = addParams(subtract: false); clamped.activationMin = -20; clamped.activationMax = 90; run(clamped, 47)
+    var edges = addParams(subtract: true); edges.input1ZeroPoint = -128; edges.input2ZeroPoint = 127; edges.outputZeroPoint = -128
+    run(edges, 33)
+    put("battery add-s8-same-shape"); put(features().neon ? " (neon)" : " (twin)")
+    put(" cases "); put(cases); put(" failures "); put(bad); put(" unclamped% "); put(unclampedHere * 100 / max(total, 1)); put("\n")
+    if unclampedHere * 100 < total * 30 { put("FAIL: fewer than 30% of the outputs are unclamped\n"); bad += 1 }
+    return bad
+}
+
+/// MobileNetV2 224 residual Add shapes: region L = the twin (today's scalar loop), L + 1 = addS8.
+func addBench() {
+    let shapes: [(Int, StaticString)] = [(28 * 28 * 32, "add 28x28x32"), (7 * 7 * 160, "add 7x7x160")]
+    for (index, shape) in shapes.enumerated() {
+        let (n, name) = shape
+        let p = addParams(subtract: false)
+        let x = int8s(n), w = int8s(n)
+        let before = UnsafeMutablePointer<Int8>.allocate(capacity: n), after = UnsafeMutablePointer<Int8>.allocate(capacity: n)
+        let label = 60 + 2 * index, s = Shape4(1, 1, n, 1)
+        begin(label); addS8SameShapeScalar(p, input1: x, input2: w, output: before, count: n); end(label)
+        begin(label + 1); addS8(p, input1: x, shape1: s, input2: w, shape2: s, output: after, outputShape: s); end(label + 1)
+        var same = true
+        for i in 0..<n where before[i] != after[i] { same = false }
+        put("addcase "); put(label); put(" "); name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" outputs "); put(n); put(same ? " same\n" : " DIFFERENT\n")
+        if !same { exit(1) }
+    }
+}
+
 @main struct Driver {
     static func main() {
-        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); begin(99); end(99); return }
-        let failures = battery() + im2colBattery() + dwBattery() + qtBattery()
+        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); addBench(); begin(99); end(99); return }
+        let failures = battery() + im2colBattery() + dwBattery() + qtBattery() + addBattery()
         if failures > 0 { exit(1) }
     }
 }

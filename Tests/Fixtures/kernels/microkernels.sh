@@ -57,6 +57,12 @@ for BOARD in $BOARDS; do
           $3 " " $4 " " $5, outs, b, b / outs, a, a / outs, b / a, $NF
         db += b; da += a; dn += outs
       }
+      $1 == "addcase" {
+        marker = n["region99_insns"]; b = n["region" $2 "_insns"] - marker; a = n["region" ($2 + 1) "_insns"] - marker
+        for (i = 1; i <= NF; i++) if ($i == "outputs") outs = $(i + 1)
+        printf "%-22s elements %6d  before %10d (%6.2f/elt)  after %9d (%6.2f/elt)  gain %5.2fx  outputs %s\n",
+          $3 " " $4, outs, b, b / outs, a, a / outs, b / a, $NF
+      }
       END {
         printf "%-22s MACs %9d  before %10d (%5.3f/MAC)  after %9d (%5.3f/MAC)  gain %5.2fx\n", "all 1x1 + FC", tm, tb, tb / tm, ta, ta / tm, tb / ta
         if (dn) printf "%-22s outputs %7d  before %10d (%6.2f/out)  after %9d (%6.2f/out)  gain %5.2fx\n", "all depthwise", dn, db, db / dn, da, da / dn, db / da
