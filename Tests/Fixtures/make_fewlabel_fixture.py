@@ -17,7 +17,7 @@ so they are i.i.d. samples of one distribution:
 The model trains on make_fixtures.py's training split with the same augmentation.
 
 Run from the repository root (needs torch; CI does not: the outputs are committed):
-    /work/venv/bin/python Tests/Fixtures/make_fewlabel_fixture.py
+    python3 Tests/Fixtures/make_fewlabel_fixture.py
 """
 from __future__ import annotations
 

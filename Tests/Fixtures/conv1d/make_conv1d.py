@@ -7,7 +7,7 @@ onnxruntime's float outputs.
 
 Files: kws1d.onnx, kws1d_calib.npy (32 samples in [−1, 1]), kws1d_x.npy (8 test inputs in
 [−0.8, 0.8]), kws1d_ref.npy. Run from the repository root:
-    /work/venv/bin/python Tests/Fixtures/conv1d/make_conv1d.py
+    python3 Tests/Fixtures/conv1d/make_conv1d.py
 Deterministic (numpy seed 20261206); needs numpy, onnx, onnxruntime.
 """
 import os

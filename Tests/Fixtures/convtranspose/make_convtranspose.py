@@ -11,7 +11,7 @@
 Files per model: <name>.onnx, <name>_calib.npy (64 samples in [−1, 1]), <name>_x.npy (8 test inputs
 in [−0.8, 0.8], so the test outputs stay inside the calibrated range and the check measures the
 arithmetic, not clipping), <name>_ref.npy (onnxruntime outputs on the test inputs). Run from the repository root:
-    /work/venv/bin/python Tests/Fixtures/convtranspose/make_convtranspose.py
+    python3 Tests/Fixtures/convtranspose/make_convtranspose.py
 Deterministic (numpy seed 20261206); needs numpy, onnx, onnxruntime.
 """
 import os

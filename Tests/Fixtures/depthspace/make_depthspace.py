@@ -7,7 +7,7 @@
 
 Files per model: <name>.onnx, <name>_calib.npy (32 samples in [−1, 1]), <name>_x.npy (8 test
 inputs in [−0.8, 0.8]), <name>_ref.npy. Run from the repository root:
-    /work/venv/bin/python Tests/Fixtures/depthspace/make_depthspace.py
+    python3 Tests/Fixtures/depthspace/make_depthspace.py
 Deterministic (numpy seed 20261206); needs numpy, onnx, onnxruntime.
 """
 import os

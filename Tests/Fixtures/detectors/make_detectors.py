@@ -25,7 +25,7 @@ Writes, next to this script:
   test inputs.
 - summary.json: versions, float task scores, sha256 of every file.
 
-Run from the repository root:  /work/venv/bin/python Tests/Fixtures/detectors/make_detectors.py
+Run from the repository root:  python3 Tests/Fixtures/detectors/make_detectors.py
 Needs numpy, torch (CPU), onnx, onnxruntime. Deterministic on the same versions; about a minute.
 """
 

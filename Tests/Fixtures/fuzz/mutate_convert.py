@@ -2,7 +2,7 @@
 """Mutation driver for the converter: gives `sparrow convert` thousands of mutated copies of the
 fixture ONNX models (and of their calibration data) and counts how each run ended.
 
-    /work/venv/bin/python Tests/Fixtures/fuzz/mutate_convert.py .build/release/sparrow \
+    python3 Tests/Fixtures/fuzz/mutate_convert.py .build/release/sparrow \
         [--count 3000] [--seed 1] [--jobs 2] [--keep DIR]
 
 A run ends in one of these ways: `ok` (converted), `error` (non-zero exit with a message: the

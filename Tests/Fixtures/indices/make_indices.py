@@ -20,7 +20,7 @@ onnxruntime's float outputs on seeded inputs.
 Files per model: <name>.onnx, <name>_calib.npy (1024 samples for
 the 2-D inputs, whose FC logits reach further out, 256 for the others), <name>_x.npy (16 test inputs),
 <name>_ref_<output>.npy (onnxruntime outputs on the test inputs, one file per graph output).
-Run from the repository root:  /work/venv/bin/python Tests/Fixtures/indices/make_indices.py
+Run from the repository root:  python3 Tests/Fixtures/indices/make_indices.py
 Deterministic (numpy seed 20261206); needs numpy, onnx, onnxruntime.
 """
 import os

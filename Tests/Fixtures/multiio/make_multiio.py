@@ -24,7 +24,7 @@ Writes, next to this script:
   fusion_ref_{logits,kind}.npy: onnxruntime float outputs on the test inputs.
 - summary.json: versions, onnxruntime float test accuracy of fusion.onnx, sha256 of every file.
 
-Run from the repository root:  /work/venv/bin/python Tests/Fixtures/multiio/make_multiio.py
+Run from the repository root:  python3 Tests/Fixtures/multiio/make_multiio.py
 Needs numpy, torch (CPU), onnx, onnxruntime. Deterministic on the same versions; ~20 s.
 """
 

@@ -4,7 +4,7 @@ the format, each with its input files, for AllOpcodeParityTests (host and every 
 build under qemu must write byte-identical outputs; the test fails when an opcode of the
 format's OpCode enum is in none of these files).
 
-    /work/venv/bin/python Tests/Fixtures/parity/make_parity_models.py .build/debug/sparrow
+    python3 Tests/Fixtures/parity/make_parity_models.py .build/debug/sparrow
 
 Each model is converted by `sparrow convert` from an ONNX or TFLite fixture (the ONNX node tests
 with their weights bound as initializers, as Tests/Fixtures/fuzz/mutate_convert.py does) and

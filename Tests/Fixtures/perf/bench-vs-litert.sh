@@ -16,7 +16,7 @@
 #   --convert-flags are added to every board's `sparrow convert ... --packed-weights --board B`
 #   (e.g. "--input-layout nhwc --input-type int8" once that exists); --host-convert-flags to the
 #   host model's conversion (default: none, the reference operators the host runs today).
-# Env: PYTHON (default /work/venv/bin/python if present, else python3; needs numpy, onnx,
+# Env: PYTHON (default: the .venv test.sh makes, else python3; needs numpy, onnx,
 # onnxruntime, ai-edge-litert), SPARROW (default: builds .build/release/sparrow), ARMCOUNT
 # (default ../shared/tools/armcount), ARMCOUNT_HOME (its cache, holding the LiteRT sysroots).
 # A missing tool or sysroot turns its cells into "n/a" with the reason printed once; it never
@@ -32,7 +32,7 @@ ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 HERE=$ROOT/Tests/Fixtures/perf
 ARMCOUNT=${ARMCOUNT:-$ROOT/../shared/tools/armcount}
 CACHE=${ARMCOUNT_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/sparrow-armcount}
-if [ -z "${PYTHON:-}" ]; then PYTHON=python3; [ -x /work/venv/bin/python ] && PYTHON=/work/venv/bin/python; fi
+if [ -z "${PYTHON:-}" ]; then PYTHON=python3; [ -x "$ROOT/.venv/bin/python" ] && PYTHON=$ROOT/.venv/bin/python; fi
 MODELS=tiny_cnn,mbv1_050_96,mbv2_100_224
 CPUS="cortex-a53 cortex-a72 cortex-a76"
 ARMV7=1; HOST=1; LITERT=1; REPEATS=5; KEEP=""; CONVERT_FLAGS=""; HOST_CONVERT_FLAGS=""

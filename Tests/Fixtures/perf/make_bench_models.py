@@ -25,7 +25,7 @@ the output range (the twins are the same function), and LiteRT int8 agrees with 
 within 10 % of the range (the .tflite is a faithful quantization).
 
 Run (needs tensorflow-cpu, ai-edge-litert, onnx, onnxruntime; CI never runs it, the outputs are
-committed):  /work/venv/bin/python Tests/Fixtures/perf/make_bench_models.py [OUTDIR] [--models a,b]
+committed):  python3 Tests/Fixtures/perf/make_bench_models.py [OUTDIR] [--models a,b]
 Default OUTDIR: Tests/Fixtures/perf/models.
 """
 import argparse

@@ -8,7 +8,7 @@
 
 Files per model: <name>.onnx, <name>_calib.npy (64 samples), <name>_x.npy (16 test inputs),
 <name>_ref.npy (onnxruntime outputs on the test inputs). Run from the repository root:
-    /work/venv/bin/python Tests/Fixtures/prelu/make_prelu.py
+    python3 Tests/Fixtures/prelu/make_prelu.py
 Deterministic (numpy seed 20261206); needs numpy, onnx, onnxruntime.
 """
 import os

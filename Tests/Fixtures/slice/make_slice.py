@@ -10,7 +10,7 @@
 
 Files per model: <name>.onnx, <name>_calib.npy (32 samples), <name>_x.npy (8 test inputs),
 <name>_ref.npy (onnxruntime outputs on the test inputs). Run from the repository root:
-    /work/venv/bin/python Tests/Fixtures/slice/make_slice.py
+    python3 Tests/Fixtures/slice/make_slice.py
 Deterministic (numpy seed 20261206); needs numpy, onnx, onnxruntime.
 """
 import os

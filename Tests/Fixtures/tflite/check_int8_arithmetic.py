@@ -9,7 +9,7 @@ ranges, float lookup tables, ...) and counts equal bytes. Operators without a mo
 listed as "not modelled". This is a design check, not part of CI: the Swift importer's own tests
 compare Sparrow's outputs with the committed goldens.
 
-    /work/venv/bin/python Tests/Fixtures/tflite/check_int8_arithmetic.py
+    python3 Tests/Fixtures/tflite/check_int8_arithmetic.py
 """
 
 from __future__ import annotations

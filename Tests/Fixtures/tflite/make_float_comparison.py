@@ -23,7 +23,7 @@ Adds "float_comparison" to manifest.json (make_tflite_fixtures.py keeps it).
 
 Run from the repository root after make_tflite_fixtures.py (needs tensorflow-cpu, ai-edge-litert):
 
-    /work/venv/bin/python Tests/Fixtures/tflite/make_float_comparison.py
+    python3 Tests/Fixtures/tflite/make_float_comparison.py
 """
 
 from __future__ import annotations

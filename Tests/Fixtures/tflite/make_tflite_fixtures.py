@@ -22,7 +22,7 @@ the goldens as the bit-exactness target of the importer.
 
 Run from the repository root (needs tensorflow-cpu and ai-edge-litert):
 
-    /work/venv/bin/python Tests/Fixtures/tflite/make_tflite_fixtures.py
+    python3 Tests/Fixtures/tflite/make_tflite_fixtures.py
 
 Deterministic given the library versions (fixed seeds; recorded in manifest.json). The script
 fails if a converted model lacks an operator it exists to exercise, or if the committed files

@@ -26,7 +26,7 @@ Writes, next to this script (files per model: <name>.onnx, <name>_calib.npy, <na
   B [1, 3, 6, 5] (batched per head: a BatchMatMul with a constant right operand).
 - summary.json: versions, accuracies (float, onnxruntime int8), op types, sha256 of every file.
 
-Run from the repository root:  /work/venv/bin/python Tests/Fixtures/transformer/make_transformer.py
+Run from the repository root:  python3 Tests/Fixtures/transformer/make_transformer.py
 Needs numpy, torch (CPU), scikit-learn, onnx, onnxruntime. Deterministic on the same versions
 (fixed seeds, one thread); about 30 s.
 """

@@ -15,7 +15,7 @@ Files per model: <name>.onnx, <name>_calib.npy (64 samples), <name>_x.npy (16 te
 <name>_ref.npy (onnxruntime outputs on the test inputs). The networks' test inputs are drawn
 from 0.8× the calibration interval so that no test output lies beyond the calibrated range
 (where any int8 model saturates; that error is calibration's, not the op's). Run from the repository root:
-    /work/venv/bin/python Tests/Fixtures/unary/make_unary.py
+    python3 Tests/Fixtures/unary/make_unary.py
 Deterministic (numpy seed 20261206); needs numpy, onnx, onnxruntime.
 """
 import os
