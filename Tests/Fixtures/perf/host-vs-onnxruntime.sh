@@ -6,11 +6,11 @@
 #
 #   Tests/Fixtures/perf/host-vs-onnxruntime.sh MODEL.onnx CALIB.npy INPUT.npy [REPEATS]
 # Figures are `sparrow bench` p50 and min over REPEATS inferences (release build) and
-# onnxruntime's median and min over REPEATS runs. Needs the venv's onnxruntime (SPARROW_VENV, default /work/venv).
+# onnxruntime's median and min over REPEATS runs. Needs the venv's onnxruntime (SPARROW_VENV, default the .venv test.sh makes).
 set -euo pipefail
 MODEL=$1 CALIB=$2 INPUT=$3 REPEATS=${4:-30}
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
-PY=${SPARROW_VENV:-/work/venv}/bin/python
+PY=${SPARROW_VENV:-$ROOT/.venv}/bin/python
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 (cd "$ROOT" && swift build -c release --product sparrow >/dev/null)
