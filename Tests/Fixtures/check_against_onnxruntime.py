@@ -42,12 +42,17 @@ MODELS = ["digits_cnn", "digits_mlp", "digits_mbv3", "digits_cnn_opset11", "digi
           "transformer/vit_digits", "transformer/vit_digits_op17",
           # Segmenter and detector head (detectors/make_detectors.py): DBNet-style FPN with Resize
           # and ConvTranspose + Sigmoid (symbolic H, W); MTCNN-style PRelu net with box and class outputs.
-          "detectors/dbnet", "detectors/mtcnn"]
+          "detectors/dbnet", "detectors/mtcnn",
+          # CTC text recognizer (recognizer/make_recognizer.py): conv stem, encoder block, LogSoftmax.
+          "recognizer/ctc_digits"]
 # Extra `sparrow convert` arguments per model.
 CONVERT_ARGS = {"detectors/dbnet": ["--input-shape", "image=1,3,64,64"]}
 # Graph outputs whose top-1 must agree with onnxruntime (default: every output). A probability
 # map or box coordinates have no meaningful top-1: they are checked element-wise as every op is.
-TOP1_OUTPUTS = {"detectors/dbnet": set(), "detectors/mtcnn": {"face_prob"}}
+TOP1_OUTPUTS = {"detectors/dbnet": set(), "detectors/mtcnn": {"face_prob"},
+                # Per-step class scores: their decoded string is the recognizer's task metric
+                # (RecognizerModelTests), a top-1 over the flattened [32, 11] has no meaning.
+                "recognizer/ctc_digits": set()}
 SAMPLES = [0, 1, 2, 3]
 # Ops without weights only round their output (plus fixed-point approximations such as
 # softmax's exp): 2 steps. Ops with int8 weights also carry weight rounding, which grows with
@@ -153,9 +158,9 @@ def model_files(name):
         data = "vit_digits" if base.startswith("vit_digits") else base
         return (os.path.join(folder, base + ".onnx"), {None: os.path.join(folder, f"{data}_calib.npy")},
                 {None: np.load(os.path.join(folder, f"{data}_x.npy"))})
-    if name.startswith("detectors/"):
-        base = name.split("/", 1)[1]
-        folder = os.path.join(HERE, "detectors")
+    if name.startswith("detectors/") or name.startswith("recognizer/"):
+        folder_name, base = name.split("/", 1)
+        folder = os.path.join(HERE, folder_name)
         return (os.path.join(folder, base + ".onnx"), {None: os.path.join(folder, f"{base}_calib.npy")},
                 {None: np.load(os.path.join(folder, f"{base}_test_x.npy"))})
     if name.startswith("realistic/"):

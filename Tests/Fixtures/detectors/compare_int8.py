@@ -7,9 +7,12 @@ architecture class (Docs/results.md, "Accuracy bar by architecture class").
                  probability error
   segmenter      detectors/dbnet.onnx at 64x64 (256 images): IoU of the map thresholded at 0.5
                  with the float map, probability error
+  recognizer     recognizer/ctc_digits.onnx (1,000 text lines of held-out digits): greedy CTC
+                 decode equal to float's (string agreement), character error rate against float
 
 The detector and segmenter test sets are drawn here from the fixtures' generators
-(synthetic_data.py, seed 20261207, unseen in training and calibration): the committed 16-image
+(synthetic_data.py, seed 20261207, unseen in training and calibration; the recognizer's lines from
+recognizer/ctc_lines.py, seed 20261209, of digit images held out from training): the committed 16-image
 test file is too small to separate the two int8 pipelines (their IoUs differ by ~0.002 there,
 in either direction depending on the draw).
 
@@ -29,6 +32,9 @@ import tempfile
 import numpy as np
 import onnxruntime as ort
 from synthetic_data import face_crops, text_images
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recognizer"))
+import ctc_lines  # noqa: E402
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -126,6 +132,25 @@ def main():
                      "mean \\|p error\\|", float(np.abs(qm - fm).mean()), float(np.abs(sm - fm).mean())))
         if iou_s < iou_q:
             worse.append("segmenter")
+
+        # Recognizer (CTC).
+        path = os.path.join(FIXTURES, "recognizer", "ctc_digits.onnx")
+        calib_path, x_path = os.path.join(FIXTURES, "recognizer", "ctc_digits_calib.npy"), os.path.join(work, "ctc_x.npy")
+        _, test_images, _, test_labels = ctc_lines.digit_splits()
+        x, _ = ctc_lines.text_lines(np.random.default_rng(20261209), test_images, test_labels, 1000)
+        np.save(x_path, x)
+        calib = np.load(calib_path)
+        (fl,), _ = run_ort(path, x)
+        (ql,), _ = run_ort(ort_int8(path, calib, work), x)
+        sl = run_sparrow(sparrow, path, calib_path, x_path, work)["log_probs"].reshape(fl.shape)
+        fd = ctc_lines.greedy_decode(fl)
+        agree_q, cer_q = ctc_lines.agreement_and_cer(ctc_lines.greedy_decode(ql), fd)
+        agree_s, cer_s = ctc_lines.agreement_and_cer(ctc_lines.greedy_decode(sl), fd)
+        rows.append(("recognizer (CTC, 1,000 text lines 8×64)", "decoded string equal to float's", agree_q, agree_s,
+                     "character error rate vs float / mean \\|log-prob error\\|",
+                     f"{cer_q:.4f} / {np.abs(ql - fl).mean():.4f}", f"{cer_s:.4f} / {np.abs(sl - fl).mean():.4f}"))
+        if agree_s < agree_q:
+            worse.append("recognizer")
 
     print("| class | task metric | onnxruntime int8 | Sparrow int8 | error | onnxruntime int8 | Sparrow int8 |")
     print("|---|---|---:|---:|---|---:|---:|")
