@@ -301,19 +301,29 @@ struct OneOpModel {
                 "\(String(describing: e))")
     }
 
-    /// #113–#118: PackedConvIm2col, 3×3 filter over [1, rows, 3, c] to 2 channels, layout 16×4,
+    /// #113–#118: PackedConvIm2col, 3×3 filter over [1, rows, 3, c] to 2 channels (or n), layout 16×4,
     /// its im2col scratch (output 1) alive only while it runs; `adjust` breaks one thing.
     /// With `outputIsScratch` the output (alive only during the operator) is given as both operands.
+    /// With `outputAliasesScratch` the output has as many channels as the scratch has bytes and
+    /// is declared an alias of it (valid as a tensor record: same bytes, quantization, lifetime).
     static func packedIm2col(rows: Int32 = 3, channels: Int = 2, scratchShort: Int = 0, outputIsScratch: Bool = false,
+                             outputAliasesScratch: Bool = false,
                              adjust: (inout ModelWriter, _ scratch: Int32) -> Void = { _, _ in }) -> [UInt8] {
         let tile = Qs8GemmTile(mr: 1, nr: 16, kr: 4), k = 9 * channels
-        var m = OneOpModel()
-        let x = m.input([1, rows, 3, Int32(channels)]), y = m.output([1, 1, 1, 2])
         let config = Qs8GemmConfig.select(for: .thisBuild, packedNR: 16, kr: 4)
         let needed = qs8ConvIm2colScratchBytes(config, kernelH: 3, kernelW: 3, inputChannels: channels)
+        let n = outputAliasesScratch ? needed : 2
+        var m = OneOpModel()
+        let x = m.input([1, rows, 3, Int32(channels)]), y = m.output([1, 1, 1, Int32(n)])
         let scratch = outputIsScratch ? y : m.output([Int32(needed - scratchShort)])
         m.w.tensors[Int(scratch)].liveTo = 0
-        let packed = m.constant(.int8, [Int32(tile.groupBytes(k: k))], Self.packedGroup(tile, k: k))
+        if outputAliasesScratch {
+            m.w.tensors[Int(y)].storageCode = Storage.alias.rawValue
+            m.w.tensors[Int(y)].location = UInt32(scratch)
+            m.w.tensors[Int(y)].liveTo = 0
+        }
+        let packed = m.constant(.int8, [Int32(tile.packedBytes(n: n, k: k))],
+                                (0..<tile.groups(n: n)).flatMap { _ in Self.packedGroup(tile, k: k) })
         let conv = ConvParamRecord(strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0,
                                    padBottom: 0, padRight: 0, activation: clamp)
         let r = PackedConvIm2colParamRecord(conv: conv, layout: .nr16kr4, kernelH: 3, kernelW: 3)
@@ -339,6 +349,9 @@ struct OneOpModel {
         // #117: the output (tensor 1) given as its own scratch.
         expect(verifyError(Self.packedIm2col(outputIsScratch: true)),
                ModelError(.arenaOverlap, .operators, index: 0, value: 1, field: "im2col scratch"))
+        // #116: the output an alias of the scratch (tensor 2).
+        expect(verifyError(Self.packedIm2col(outputAliasesScratch: true)),
+               ModelError(.arenaOverlap, .operators, index: 0, value: 2, field: "im2col scratch"))
         // #118: a scratch one byte smaller than this build's microkernel needs.
         let config = Qs8GemmConfig.select(for: .thisBuild, packedNR: 16, kr: 4)
         let needed = qs8ConvIm2colScratchBytes(config, kernelH: 3, kernelW: 3, inputChannels: 2)
