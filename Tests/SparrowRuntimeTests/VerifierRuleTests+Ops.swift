@@ -244,7 +244,7 @@ struct OneOpModel {
     }
 
     @Test func packedGemmScalarOperands() {
-        // Depth 1 and one output channel would make a scalar's last dim (read as 1) fit.
+        // Without the rank rule a scalar's last dim (read as 1) fails the depth check instead.
         #expect(verifyError(Self.packedGemm(k: 4)) == nil)
         var e = verifyError(Self.packedGemm(inputRank: 0))
         #expect(isExactly(e, ModelError(.wrongRank, .operators, index: 0, value: 0, limit: 1, field: "input")), "\(String(describing: e))")
