@@ -359,6 +359,80 @@ struct OneOpModel {
                ModelError(.shapeMismatch, .operators, index: 0, value: needed - 1, limit: needed, field: "im2col scratch size"))
     }
 
+    /// #100: BatchMatMul [1, 1, 2, k] × [1, 1, k, 2] past the depth its int32 sums are proved for.
+    @Test func batchMatMulDepthBound() {
+        func model(depth: Int) -> [UInt8] {
+            var m = OneOpModel()
+            let a = m.input([1, 1, 2, Int32(depth)]), b = m.input([1, 1, Int32(depth), 2]), y = m.output([1, 1, 2, 2])
+            let r = BatchMatMulParamRecord(output: Self.unit, activation: Self.clamp, leftAxes: .rowMajor,
+                                           rightAxes: .rowMajor, outputAxes: .rowMajor)
+            return m.bytes(.batchMatMul, inputs: [a, b], outputs: [y], params: r.words)
+        }
+        #expect(verifyError(model(depth: maxMatMulDepth)) == nil)
+        let e = verifyError(model(depth: maxMatMulDepth + 1))
+        #expect(isExactly(e, ModelError(.accumulatorBound, .operators, index: 0, value: maxMatMulDepth + 1,
+                                        limit: maxMatMulDepth, field: "depth")), "\(String(describing: e))")
+    }
+
+    /// #129: a max-pool window of 2,897² cells (the input as large, records only) passes the
+    /// 2^23 its int32 window sum is exact for; 2,896² verifies.
+    @Test func poolWindowBound() {
+        func model(side: Int32) -> [UInt8] {
+            var m = OneOpModel()
+            let x = m.input([1, side, side, 1]), y = m.output([1, 1, 1, 1])
+            let p = PoolParamRecord(strideH: 1, strideW: 1, filterH: side, filterW: side, padTop: 0, padLeft: 0,
+                                    padBottom: 0, padRight: 0, activation: Self.clamp, countIncludePad: false)
+            return m.bytes(.maxPool, inputs: [x], outputs: [y], params: p.words)
+        }
+        #expect(verifyError(model(side: 2896)) == nil)
+        let e = verifyError(model(side: 2897))
+        #expect(isExactly(e, ModelError(.accumulatorBound, .operators, index: 0, value: 2897 * 2897, limit: 1 << 23,
+                                        field: "window")), "\(String(describing: e))")
+    }
+
+    /// #130, #131: Reshape's output is an alias of its input (here a graph input alive to the end).
+    @Test func reshapeOperands() {
+        func model(input: Int32? = nil, alias: Bool = true) -> [UInt8] {
+            var m = OneOpModel()
+            let x = m.input([1, 4]), y = m.output([4])
+            m.w.tensors[Int(x)].liveTo = 1
+            if alias {
+                m.w.tensors[Int(y)].storageCode = Storage.alias.rawValue
+                m.w.tensors[Int(y)].location = UInt32(x)
+            }
+            return m.bytes(.reshape, inputs: [input ?? x], outputs: [y], params: [])
+        }
+        #expect(verifyError(model()) == nil)
+        // #130: the input given as "absent" (-1), which the operand walk lets through for optional inputs.
+        var e = verifyError(model(input: -1))
+        #expect(isExactly(e, ModelError(.tensorIndexOutOfRange, .operators, index: 0, value: -1, field: "input")),
+                "\(String(describing: e))")
+        // #131: an output with bytes of its own.
+        e = verifyError(model(alias: false))
+        #expect(isExactly(e, ModelError(.badStorage, .operators, index: 0, value: Int(Storage.arena.rawValue),
+                                        field: "output must alias the input")), "\(String(describing: e))")
+    }
+
+    /// #138, #139: Softmax over the last dim up to 65,536 values; LogSoftmax's fixed output scale.
+    @Test func softmaxRules() {
+        func model(depth: Int32, log: Bool = false, outputScale: Float? = nil) -> [UInt8] {
+            var m = OneOpModel()
+            let x = m.input([1, depth])
+            let y = log ? m.output([1, depth], scale: outputScale ?? logSoftmaxOutputScale, zeroPoint: logSoftmaxOutputZeroPoint)
+                        : m.output([1, depth], scale: 1.0 / 256, zeroPoint: -128)
+            return m.bytes(log ? .logSoftmax : .softmax, inputs: [x], outputs: [y],
+                           params: SoftmaxParamRecord(input: Self.unit, diffMin: -1).words)
+        }
+        #expect(verifyError(model(depth: Int32(softmaxMaxDepth))) == nil)
+        var e = verifyError(model(depth: Int32(softmaxMaxDepth) + 1))
+        #expect(isExactly(e, ModelError(.accumulatorBound, .operators, index: 0, value: softmaxMaxDepth + 1,
+                                        limit: softmaxMaxDepth, field: "depth")), "\(String(describing: e))")
+        #expect(verifyError(model(depth: 10, log: true)) == nil)
+        e = verifyError(model(depth: 10, log: true, outputScale: 1.0 / 8))
+        #expect(isExactly(e, ModelError(.badQuantization, .operators, index: 0, value: Int((Float(1) / 8).bitPattern),
+                                        field: "output scale")), "\(String(describing: e))")
+    }
+
     @Test func layerNormDepthBound() {
         #expect(verifyError(Self.layerNorm(depth: maxLayerNormDepth)) == nil)
         let e = verifyError(Self.layerNorm(depth: maxLayerNormDepth + 1))
@@ -386,9 +460,10 @@ struct OneOpModel {
 @Suite struct VerifierTableRuleTests {
     /// #36, #37, #40, #42: a SparseFullyConnected [1, 8] → [1, 4] whose 1×4-block matrix is
     /// `padding` bytes into the sparse section, its header patched by `patch`.
-    static func sparseFC(padding: Int = 0, patch: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
+    static func sparseFC(padding: Int = 0, inputRank: Int = 2, outputRank: Int = 2,
+                         patch: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
         var m = OneOpModel()
-        let x = m.input([1, 8]), y = m.output([1, 4], scale: 1.0 / 16)
+        let x = m.input(inputRank == 0 ? [] : [1, 8]), y = m.output(outputRank == 0 ? [] : [1, 4], scale: 1.0 / 16)
         let bias = m.int32s([0, 0, 0, 0]), mults = m.int32s(Array(repeating: 1 << 30, count: 4))
         let shifts = m.int32s([0, 0, 0, 0])
         let weights = (0..<32).map { $0 % 4 == 0 ? Int8(1) : 0 }
@@ -419,6 +494,15 @@ struct OneOpModel {
         // #42: 16-wide blocks (a valid edge) across 8 columns.
         expect(verifyError(Self.sparseFC { $0[SparseMatrixField.blockCols] = 16 }),
                ModelError(.badBlockShape, .operators, index: 0, value: 8, limit: 16, field: "cols not a multiple of blockCols"))
+    }
+
+    /// #140, #141: a rank-0 input or output (without the rule its last dim, read as 1, fails the
+    /// matrix's shape check instead).
+    @Test func sparseFCScalarOperands() {
+        var e = verifyError(Self.sparseFC(inputRank: 0))
+        #expect(isExactly(e, ModelError(.wrongRank, .operators, index: 0, value: 0, limit: 1, field: "input")), "\(String(describing: e))")
+        e = verifyError(Self.sparseFC(outputRank: 0))
+        #expect(isExactly(e, ModelError(.wrongRank, .operators, index: 0, value: 0, limit: 1, field: "output")), "\(String(describing: e))")
     }
 
     /// TinyConvNet with an early exit after the Mean (op 2) on its 3 int8 values t3, made a second
