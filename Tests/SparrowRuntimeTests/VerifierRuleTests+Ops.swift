@@ -433,6 +433,63 @@ struct OneOpModel {
                                         field: "output scale")), "\(String(describing: e))")
     }
 
+    /// #135, #136: Slice of [1, 1, 1, 8] to 4 values from `begin` in steps of 1; Slice copies codes,
+    /// so the output keeps the input's scale.
+    @Test func sliceRules() {
+        func model(begin: Int32, outputScale: Float = 1.0 / 64) -> [UInt8] {
+            var m = OneOpModel()
+            let x = m.input([1, 1, 1, 8]), y = m.output([1, 1, 1, 4], scale: outputScale)
+            return m.bytes(.slice, inputs: [x], outputs: [y],
+                           params: SliceParamRecord(begin: (0, 0, 0, begin), step: (1, 1, 1, 1)).words)
+        }
+        #expect(verifyError(model(begin: 4)) == nil)
+        var e = verifyError(model(begin: 5))   // last index 8 of 8
+        #expect(isExactly(e, ModelError(.shapeMismatch, .operators, index: 0, value: 8, limit: 8,
+                                        field: "slice index outside the input")), "\(String(describing: e))")
+        e = verifyError(model(begin: 0, outputScale: 1.0 / 32))
+        #expect(isExactly(e, ModelError(.shapeMismatch, .operators, index: 0, field: "scale differs from the input's")),
+                "\(String(describing: e))")
+    }
+
+    /// #137: Gather along C of [1, 1, 1, 8] at indices 0, 7 and `last`.
+    @Test func gatherIndexOutsideTheInput() {
+        func model(last: Int32) -> [UInt8] {
+            var m = OneOpModel()
+            let x = m.input([1, 1, 1, 8]), y = m.output([1, 1, 1, 3])
+            let indices = m.int32s([0, 7, last])
+            return m.bytes(.gather, inputs: [x, indices], outputs: [y], params: GatherParamRecord(axis: 3).words)
+        }
+        #expect(verifyError(model(last: 2)) == nil)
+        let e = verifyError(model(last: 8))
+        #expect(isExactly(e, ModelError(.tapOutOfRange, .operators, index: 0, value: 8, limit: 8, field: "gather index")),
+                "\(String(describing: e))")
+    }
+
+    /// #132–#134: bilinear Resize [1, 2, 2, 1] → [1, 4, 4, 1] with taps (index, index, weight) per
+    /// output row then column; `patch` edits the taps.
+    @Test func resizeRules() {
+        func model(outputScale: Float = 1.0 / 64, patch: (inout [Int32]) -> Void = { _ in }) -> [UInt8] {
+            var m = OneOpModel()
+            let x = m.input([1, 2, 2, 1]), y = m.output([1, 4, 4, 1], scale: outputScale)
+            var taps = [Int32]()
+            for _ in 0..<2 { for k in 0..<4 { taps += [0, 1, Int32(k * 256)] } }
+            patch(&taps)
+            let t = m.int32s(taps)
+            return m.bytes(.resize, inputs: [x, t], outputs: [y], params: ResizeParamRecord(bilinear: true).words)
+        }
+        #expect(verifyError(model()) == nil)
+        #expect(verifyError(model { $0[2] = 1024 }) == nil)
+        var e = verifyError(model(outputScale: 1.0 / 32))
+        #expect(isExactly(e, ModelError(.shapeMismatch, .operators, index: 0, field: "scale differs from the input's")),
+                "\(String(describing: e))")
+        e = verifyError(model { $0[3 * 5 + 1] = 2 })   // second index of column 1: the input is 2 wide
+        #expect(isExactly(e, ModelError(.tapOutOfRange, .operators, index: 0, value: 2, limit: 2, field: "taps index")),
+                "\(String(describing: e))")
+        e = verifyError(model { $0[3 * 2 + 2] = 1025 })
+        #expect(isExactly(e, ModelError(.tapOutOfRange, .operators, index: 0, value: 1025, limit: 1024, field: "taps weight")),
+                "\(String(describing: e))")
+    }
+
     @Test func layerNormDepthBound() {
         #expect(verifyError(Self.layerNorm(depth: maxLayerNormDepth)) == nil)
         let e = verifyError(Self.layerNorm(depth: maxLayerNormDepth + 1))
