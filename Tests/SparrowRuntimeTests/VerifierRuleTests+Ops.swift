@@ -144,6 +144,19 @@ struct OneOpModel {
                 "\(String(describing: e))")
     }
 
+    /// #157: the fill code of a constant Pad (fifth word) must be an int8.
+    @Test func padFillOutsideInt8() {
+        func model(fill: Int32) -> [UInt8] {
+            var m = OneOpModel()
+            let x = m.input([1, 2, 2, 1]), y = m.output([1, 3, 2, 1])
+            return m.bytes(.pad, inputs: [x], outputs: [y], params: [0, 1, 0, 0, fill])
+        }
+        #expect(verifyError(model(fill: -128)) == nil)
+        let e = verifyError(model(fill: 128))
+        #expect(isExactly(e, ModelError(.badParameter, .operators, index: 0, value: 128, limit: 127, field: "fill")),
+                "\(String(describing: e))")
+    }
+
     static func pool(inputRows: Int32, outputRows: Int32, outputScale: Float = 1.0 / 64) -> [UInt8] {
         var m = OneOpModel()
         let x = m.input([1, inputRows, 3, 2]), y = m.output([1, outputRows, 1, 2], scale: outputScale)
@@ -184,12 +197,13 @@ struct OneOpModel {
     }
 
     /// #106–#109: LayerNorm over `depth` channels with per-channel multipliers, shifts and bias.
-    static func layerNorm(depth: Int, multipliers: Int? = nil, multiplier: Int32 = 1 << 30, bias: Int32 = 0) -> [UInt8] {
+    static func layerNorm(depth: Int, multipliers: Int? = nil, multiplier: Int32 = 1 << 30, bias: Int32 = 0,
+                          epsilonTerm: UInt64 = 1) -> [UInt8] {
         var m = OneOpModel()
         let x = m.input([1, Int32(depth)]), y = m.output([1, Int32(depth)])
         let mc = m.int32s(Array(repeating: multiplier, count: multipliers ?? depth))
         let sc = m.int32s(Array(repeating: 0, count: depth)), bc = m.int32s(Array(repeating: bias, count: depth))
-        return m.bytes(.layerNorm, inputs: [x, mc, sc, bc], outputs: [y], params: LayerNormParamRecord(epsilonTerm: 1).words)
+        return m.bytes(.layerNorm, inputs: [x, mc, sc, bc], outputs: [y], params: LayerNormParamRecord(epsilonTerm: epsilonTerm).words)
     }
 
     /// #104, #105: FullyConnected 1 → 1 whose input or output is a rank-0 scalar (one byte, so
@@ -495,6 +509,15 @@ struct OneOpModel {
         let e = verifyError(Self.layerNorm(depth: maxLayerNormDepth + 1))
         #expect(isExactly(e, ModelError(.accumulatorBound, .operators, index: 0, value: maxLayerNormDepth + 1,
                                         limit: maxLayerNormDepth, field: "depth")), "\(String(describing: e))")
+    }
+
+    /// #159: ε·C² (two words) at most 2^60: a high word of 2^28 passes the word's own range
+    /// check, and with a low word above 0 the term passes 2^60.
+    @Test func layerNormEpsilonTermBound() {
+        #expect(verifyError(Self.layerNorm(depth: 4, epsilonTerm: 1 << 60)) == nil)
+        let e = verifyError(Self.layerNorm(depth: 4, epsilonTerm: (1 << 60) + 1))
+        #expect(isExactly(e, ModelError(.badParameter, .operators, index: 0, value: 1 << 28, limit: 1 << 28,
+                                        field: "epsilonTermHigh")), "\(String(describing: e))")
     }
 
     @Test func layerNormConstants() {
