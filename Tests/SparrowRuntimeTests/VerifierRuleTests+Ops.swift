@@ -511,8 +511,8 @@ struct OneOpModel {
                                         limit: maxLayerNormDepth, field: "depth")), "\(String(describing: e))")
     }
 
-    /// #159: ε·C² (two words) at most 2^60: a high word of 2^28 passes the word's own range
-    /// check, and with a low word above 0 the term passes 2^60.
+    /// #160: ε·C² (two words) at most 2^60: a high word of 2^28 passes the word's own range
+    /// check (#159), and with a low word above 0 the term passes 2^60.
     @Test func layerNormEpsilonTermBound() {
         #expect(verifyError(Self.layerNorm(depth: 4, epsilonTerm: 1 << 60)) == nil)
         let e = verifyError(Self.layerNorm(depth: 4, epsilonTerm: (1 << 60) + 1))
