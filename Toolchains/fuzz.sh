@@ -32,26 +32,32 @@ mkdir -p "$out/modules"
 flags="-O -g -sanitize=fuzzer,address -parse-as-library -swift-version 5 -I $out/modules"
 
 # One module: all its sources, whole-module, into one object file and a .swiftmodule.
+# Extra compiler flags after the name (SparrowKernelsX86 is built for AVX2, as in Package.swift).
 module() {
-    name=$1
+    name=$1; shift
     obj="$out/modules/$name.o"
     sources=$(find "Sources/$name" -name '*.swift' | sort)
     newest=$(ls -t $sources | head -1)
     if [ ! -f "$obj" ] || [ "$newest" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then
         echo "fuzz: compiling $name" >&2
         # shellcheck disable=SC2086
-        swiftc $flags -module-name "$name" -wmo -c $sources -o "$obj" \
+        swiftc $flags "$@" -module-name "$name" -wmo -c $sources -o "$obj" \
             -emit-module -emit-module-path "$out/modules/$name.swiftmodule"
     fi
     objects="$objects $obj"
 }
 
 objects=""
+# SparrowKernels imports the AVX2 module on x86_64 hosts (its kernels run after a CPUID check).
+kernels() {
+    if [ "$(uname -m)" = x86_64 ]; then module SparrowKernelsX86 -Xcc -mavx2; fi
+    module SparrowKernels
+}
 case $target in
-    verifier) for m in SparrowFormat SparrowKernels SparrowNPY SparrowRuntime; do module $m; done; source=VerifierFuzzTarget ;;
-    onnx) for m in SparrowFormat SparrowKernels SparrowNPY SparrowRuntime SparrowONNX SparrowConverter; do module $m; done
+    verifier) module SparrowFormat; kernels; for m in SparrowNPY SparrowRuntime; do module $m; done; source=VerifierFuzzTarget ;;
+    onnx) module SparrowFormat; kernels; for m in SparrowNPY SparrowRuntime SparrowONNX SparrowTFLite SparrowConverter; do module $m; done
           source=ONNXFuzzTarget ;;
-    tflite) for m in SparrowFormat SparrowKernels SparrowNPY SparrowRuntime SparrowONNX SparrowTFLite SparrowConverter; do module $m; done
+    tflite) module SparrowFormat; kernels; for m in SparrowNPY SparrowRuntime SparrowONNX SparrowTFLite SparrowConverter; do module $m; done
           source=TFLiteFuzzTarget ;;
     npy) module SparrowNPY; source=NPYFuzzTarget ;;
     *) echo "fuzz: unknown target '$target' (verifier, onnx, tflite, npy, all)" >&2; exit 2 ;;
