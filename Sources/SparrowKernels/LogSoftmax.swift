@@ -73,16 +73,9 @@ public func logSoftmaxS8(_ p: SoftmaxParams, input: UnsafePointer<Int8>, outer: 
     for row in 0..<outer {
         let x = input + row * depth
         let out = output + row * depth
-        var maxValue = Int8.min
-        for i in 0..<depth { maxValue = max(maxValue, x[i]) }
-        let maxInRow = Int32(maxValue)
-
         // sum = 2^bitsOverUnit · (1 + f), f ∈ [0, 1), sum ≥ 1 (softmaxS8's normalization), so
         // ln sum = bitsOverUnit · ln 2 + ln(1 + f) ∈ [0, ln 65536 ≈ 11.1], in Q(22) units.
-        let (sumOfExps, sumIntegerBits) = softmaxRowSum(p, x, depth: depth, maxInRow: maxInRow)
-        let headroomPlusOne = Int32(UInt32(bitPattern: sumOfExps).leadingZeroBitCount)
-        let bitsOverUnit = sumIntegerBits - headroomPlusOne
-        let f = Int32(bitPattern: (UInt32(bitPattern: sumOfExps) &<< UInt32(headroomPlusOne)) &- (UInt32(1) << 31))
+        let (maxInRow, bitsOverUnit, f) = softmaxRowNormalizedSum(p, x, depth: depth)
         let logSumQ22 = bitsOverUnit * ln2Q22 + log1pQ22(f)
 
         for i in 0..<depth {

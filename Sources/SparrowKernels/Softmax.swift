@@ -153,6 +153,21 @@ func softmaxRowSum(_ p: SoftmaxParams, _ x: UnsafePointer<Int8>, depth: Int, max
     return (Int32(bitPattern: fitted), softmaxSumIntegerBits + Int32(k))
 }
 
+/// One row's maximum and its sum of exps normalized as 2^bitsOverUnit · (1 + f), with f ∈ [0, 1)
+/// in Q0.31: where softmaxS8 and logSoftmaxS8 both start. The row maximum contributes 1.0, so
+/// sum ≥ 2^19 and bitsOverUnit ≥ 0.
+@inline(__always)
+func softmaxRowNormalizedSum(_ p: SoftmaxParams, _ x: UnsafePointer<Int8>, depth: Int)
+    -> (maxInRow: Int32, bitsOverUnit: Int32, fraction: Int32) {
+    var maxValue = Int8.min
+    for i in 0..<depth { maxValue = max(maxValue, x[i]) }
+    let maxInRow = Int32(maxValue)
+    let (sumOfExps, sumIntegerBits) = softmaxRowSum(p, x, depth: depth, maxInRow: maxInRow)
+    let headroomPlusOne = Int32(UInt32(bitPattern: sumOfExps).leadingZeroBitCount)
+    let fraction = Int32(bitPattern: (UInt32(bitPattern: sumOfExps) &<< UInt32(headroomPlusOne)) &- (UInt32(1) << 31))
+    return (maxInRow, sumIntegerBits - headroomPlusOne, fraction)
+}
+
 /// int8 softmax over rows of `depth` values (`outer` rows), output scale 1/256, zero point
 /// −128. Precondition: depth ≤ softmaxMaxDepth.
 /// The sum of exps is `softmaxRowSum`'s.
@@ -161,16 +176,8 @@ public func softmaxS8(_ p: SoftmaxParams, input: UnsafePointer<Int8>, outer: Int
     for row in 0..<outer {
         let x = input + row * depth
         let out = output + row * depth
-        var maxValue = Int8.min
-        for i in 0..<depth { maxValue = max(maxValue, x[i]) }
-        let maxInRow = Int32(maxValue)
-
-        let (sumOfExps, sumIntegerBits) = softmaxRowSum(p, x, depth: depth, maxInRow: maxInRow)
-        // sum = 2^bitsOverUnit · (1 + f) with f ∈ [0, 1): normalize, then take 1/(1 + f).
-        // The row maximum contributes 1.0, so sum ≥ 2^19 and bitsOverUnit ≥ 0.
-        let headroomPlusOne = Int32(UInt32(bitPattern: sumOfExps).leadingZeroBitCount)
-        let bitsOverUnit = sumIntegerBits - headroomPlusOne
-        let normalized = Int32(bitPattern: (UInt32(bitPattern: sumOfExps) &<< UInt32(headroomPlusOne)) &- (UInt32(1) << 31))
+        // sum = 2^bitsOverUnit · (1 + f) with f ∈ [0, 1): take 1/(1 + f).
+        let (maxInRow, bitsOverUnit, normalized) = softmaxRowNormalizedSum(p, x, depth: depth)
         let reciprocal = reciprocalOfOnePlusQ0(normalized)
 
         // probability · 256 = e · reciprocal / 2^bitsOverUnit · 2^8, a Q(0)·Q(0) product.
