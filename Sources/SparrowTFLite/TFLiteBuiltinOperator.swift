@@ -41,6 +41,7 @@ public struct TFLiteBuiltinOperator: RawRepresentable, Hashable, Sendable, Custo
     public static let pad = Self(rawValue: 34)
     public static let mean = Self(rawValue: 40)
     public static let sub = Self(rawValue: 41)
+    public static let div = Self(rawValue: 42)
     public static let squeeze = Self(rawValue: 43)
     public static let stridedSlice = Self(rawValue: 45)
     public static let prelu = Self(rawValue: 54)

@@ -80,7 +80,7 @@ extension TFLiteOptions {
             return (o.keepNumDims ? "keep_num_dims" : "") + act(o.activation) + (o.weightsFormat != 0 ? " weights_format \(o.weightsFormat)" : "")
         case .transposeConv(let o):
             return "padding \(pad(o.padding)) stride \(o.strideH)x\(o.strideW)\(act(o.activation))"
-        case .add(let a, _), .sub(let a, _), .mul(let a): return act(a).trimmingLeadingSpace
+        case .add(let a, _), .sub(let a, _), .mul(let a), .div(let a): return act(a).trimmingLeadingSpace
         case .concatenation(let axis, let a): return "axis \(axis)\(act(a))"
         case .softmax(let beta): return "beta \(beta)"
         case .reducer(let keepDims): return keepDims ? "keep_dims" : ""

@@ -96,6 +96,7 @@ public enum TFLiteOptions: Equatable, Sendable {
     case add(activation: TFLiteActivation, potScaleInt16: Bool)
     case sub(activation: TFLiteActivation, potScaleInt16: Bool)
     case mul(activation: TFLiteActivation)
+    case div(activation: TFLiteActivation)
     case concatenation(axis: Int, activation: TFLiteActivation)
     case softmax(beta: Float)
     /// MEAN (ReducerOptions).
@@ -123,7 +124,7 @@ public enum TFLiteOptions: Equatable, Sendable {
         case .pool2D(let o): return o.activation
         case .fullyConnected(let o): return o.activation
         case .transposeConv(let o): return o.activation
-        case .add(let a, _), .sub(let a, _), .mul(let a), .concatenation(_, let a): return a
+        case .add(let a, _), .sub(let a, _), .mul(let a), .div(let a), .concatenation(_, let a): return a
         default: return nil
         }
     }
@@ -139,7 +140,7 @@ extension TFLiteOptions {
         .concatenation: (10, "ConcatenationOptions"), .add: (11, "AddOptions"),
         .resizeBilinear: (15, "ResizeBilinearOptions"), .reshape: (17, "ReshapeOptions"),
         .mul: (21, "MulOptions"), .pad: (22, "PadOptions"), .mean: (27, "ReducerOptions"),
-        .sub: (28, "SubOptions"), .squeeze: (30, "SqueezeOptions"), .stridedSlice: (32, "StridedSliceOptions"),
+        .sub: (28, "SubOptions"), .div: (29, "DivOptions"), .squeeze: (30, "SqueezeOptions"), .stridedSlice: (32, "StridedSliceOptions"),
         .dequantize: (38, "DequantizeOptions"), .maximum: (39, "MaximumMinimumOptions"),
         .minimum: (39, "MaximumMinimumOptions"), .argMax: (40, "ArgMaxOptions"), .padV2: (43, "PadV2Options"),
         .transposeConv: (49, "TransposeConvOptions"), .resizeNearestNeighbor: (74, "ResizeNearestNeighborOptions"),
@@ -199,6 +200,8 @@ extension TFLiteOptions {
             return .sub(activation: try r.activation(0), potScaleInt16: try r.bool(1, "pot_scale_int16", default: true))
         case .mul:
             return .mul(activation: try r.activation(0))
+        case .div:
+            return .div(activation: try r.activation(0))
         case .concatenation:
             return .concatenation(axis: Int(try r.int32(0, "axis")), activation: try r.activation(1))
         case .softmax:

@@ -202,13 +202,92 @@ final class TFLiteFloatConversionTests: XCTestCase {
         print("TFLite float-path corruptions: \(outcomes.converted) converted, \(outcomes.rejected) rejected")
     }
 
-    /// An operator the float path lacks is listed with every other one at once.
+    /// MAXIMUM, MINIMUM (a constant operand), DIV by a computed value and ARG_MAX (int32 graph
+    /// output) of `float_ops` (make_float_ops.py): the import on the float executor reproduces
+    /// LiteRT float; the calibrated int8 file is as close to it as TF's own int8 conversion.
+    func testMaximumMinimumDivArgMax() throws {
+        let tflite = try TFLiteModel.load(path: Self.path("models/float_ops.float.tflite"))
+        let x = try NPYArray.read(path: Self.path("golden/float_ops.eval.in0.npy"))
+        let samples = x.shape[0], size = 6 * 6 * 4, floats = x.floats()!
+        let want = try (0..<3).map { o in try NPYArray.read(path: Self.path("golden/float_ops.eval.float.out\(o).npy")).floats()! }
+        let tf = try (0..<3).map { o in try NPYArray.read(path: Self.path("golden/float_ops.eval.tfint8.out\(o).npy")).floats()! }
+        let wantIndex = try NPYArray.read(path: Self.path("golden/float_ops.eval.float.out3.npy")).int32s()!
+        let tfIndex = try NPYArray.read(path: Self.path("golden/float_ops.eval.tfint8.out3.npy")).int32s()!
+
+        let graph = Passes.optimize(try TFLiteFloatImport.importGraph(tflite))
+        XCTAssertEqual(graph.opCounts["Maximum"], 1)
+        XCTAssertEqual(graph.opCounts["Minimum"], 1)
+        XCTAssertEqual(graph.opCounts["ArgMax"], 1)
+        let executed = try FloatExecutor(graph: graph).run(onnxLayoutInputs: [floats], batch: samples)
+        for o in 0..<3 {
+            XCTAssertEqual(executed[o].count, want[o].count)
+            let worst = zip(executed[o], want[o]).map { abs(Double($0) - Double($1)) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-5, "output \(o)")
+        }
+        XCTAssertEqual(executed[3].map { Int32($0) }, wantIndex, "ARG_MAX indices on the float executor")
+
+        var options = ConversionOptions(calibration: .samples([Self.calibration(shape: [1, 6, 6, 4], seed: 20261206)]))
+        options.batch = 1
+        let model = try HostModel(bytes: try TFLiteConversion.convertFloat(tflite, options: options).bytes)
+        var sparrowError = [Double](repeating: 0, count: 3), tfError = [Double](repeating: 0, count: 3), reference = 0.0
+        var agree = (sparrow: 0, tf: 0)
+        let per = want[0].count / samples, perIndex = wantIndex.count / samples
+        for s in 0..<samples {
+            model.setInput(0, Array(floats[(s * size)..<((s + 1) * size)]))
+            _ = model.invoke()
+            for o in 0..<3 {
+                let got = model.output(o, as: Float.self)
+                XCTAssertEqual(got.count, per)
+                for i in 0..<min(per, got.count) {
+                    let r = Double(want[o][s * per + i])
+                    sparrowError[o] += abs(Double(got[i]) - r); tfError[o] += abs(Double(tf[o][s * per + i]) - r)
+                    reference = max(reference, abs(r))
+                }
+            }
+            let indices = model.output(3, as: Int64.self)
+            XCTAssertEqual(indices.count, perIndex)
+            for i in 0..<min(perIndex, indices.count) {
+                if indices[i] == Int64(wantIndex[s * perIndex + i]) { agree.sparrow += 1 }
+                if tfIndex[s * perIndex + i] == wantIndex[s * perIndex + i] { agree.tf += 1 }
+            }
+        }
+        var lines: [String] = []
+        for o in 0..<3 {
+            let a = sparrowError[o] / Double(want[o].count), b = tfError[o] / Double(want[o].count)
+            lines.append(String(format: "float_ops output %d (%@): mean |err| sparrow %.5f tf-int8 %.5f", o,
+                                ["MAXIMUM", "MINIMUM", "DIV"][o] as NSString, a, b))
+            XCTAssertLessThanOrEqual(a, max(2 * b, 0.002 * reference), "output \(o)")
+        }
+        lines.append("float_ops ARG_MAX: \(agree.sparrow) / \(wantIndex.count) indices equal to LiteRT float's (TF int8: \(agree.tf))")
+        print(lines.joined(separator: "\n"))
+        XCTAssertGreaterThanOrEqual(agree.sparrow, agree.tf - wantIndex.count / 20)
+    }
+
+    /// The two-input fixtures (ADD, SUB, MUL, MAXIMUM, MINIMUM, STRIDED_SLICE, CONCATENATION, with
+    /// broadcasting) imported on the float executor against LiteRT float (make_tflite_fixtures.py).
+    func testTwoInputFloatModelsMatchLiteRTFloat() throws {
+        for stem in ["binary", "binary_broadcast"] {
+            let tflite = try TFLiteModel.load(path: Self.path("models/\(stem).float.tflite"))
+            let graph = Passes.optimize(try TFLiteFloatImport.importGraph(tflite))
+            XCTAssertEqual(graph.opCounts["Maximum"], 1, stem)
+            XCTAssertEqual(graph.opCounts["Minimum"], 1, stem)
+            let inputs = try (0..<2).map { try NPYArray.read(path: Self.path("golden/\(stem).float.in\($0).npy")) }
+            let want = try NPYArray.read(path: Self.path("golden/\(stem).float.out0.npy")).floats()!
+            let got = try FloatExecutor(graph: graph).run(onnxLayoutInputs: inputs.map { $0.floats()! }, batch: inputs[0].shape[0])[0]
+            XCTAssertEqual(got.count, want.count, stem)
+            let worst = zip(got, want).map { abs(Double($0) - Double($1)) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-5, stem)
+        }
+    }
+
+    /// An operator the float path lacks is listed with every other one at once
+    /// (float_unsupported: float_ops with DIV and ARG_MAX recoded as FLOOR_DIV and ARG_MIN).
     func testUnsupportedFloatOperatorsAreListed() throws {
-        let tflite = try TFLiteModel.load(path: Self.path("models/binary.float.tflite"))
+        let tflite = try TFLiteModel.load(path: Self.path("models/float_unsupported.float.tflite"))
         let options = ConversionOptions(calibration: .samples([Self.calibration(shape: [1, 6, 6, 4], seed: 1)]))
         XCTAssertThrowsError(try TFLiteConversion.convertFloat(tflite, options: options)) { error in
-            XCTAssertTrue("\(error)".contains("MAXIMUM (operator"), "\(error)")
-            XCTAssertTrue("\(error)".contains("MINIMUM (operator"), "\(error)")
+            XCTAssertTrue("\(error)".contains("FLOOR_DIV (operator"), "\(error)")
+            XCTAssertTrue("\(error)".contains("ARG_MIN (operator"), "\(error)")
             XCTAssertTrue("\(error)".contains("The float path imports:"), "\(error)")
         }
     }

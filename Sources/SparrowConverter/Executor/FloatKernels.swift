@@ -14,6 +14,8 @@ enum FloatKernels {
         case .sub(let act): return binary(inputs, shapes, act) { $0 - $1 }
         case .mul(let act): return binary(inputs, shapes, act) { $0 * $1 }
         case .div(let act): return binary(inputs, shapes, act) { $0 / $1 }
+        case .maximum: return binary(inputs, shapes, .none) { Swift.max($0, $1) }
+        case .minimum: return binary(inputs, shapes, .none) { Swift.min($0, $1) }
         case .maxPool(let p): return pool(inputs[0], shapes[0], p, outShape: outShape, isMax: true)
         case .averagePool(let p): return pool(inputs[0], shapes[0], p, outShape: outShape, isMax: false)
         case .mean: return mean(inputs[0], shapes[0])

@@ -219,6 +219,9 @@ public enum IROp: Equatable, Sendable {
     case sub(Activation)
     case mul(Activation)
     case div(Activation)
+    /// inputs: a, b (numpy broadcasting): the larger / smaller of the two, elementwise.
+    case maximum
+    case minimum
     /// inputs: x [N,H,W,C].
     case maxPool(PoolAttributes)
     case averagePool(PoolAttributes)
@@ -275,6 +278,8 @@ public enum IROp: Equatable, Sendable {
         case .sub: return "Sub"
         case .mul: return "Mul"
         case .div: return "Div"
+        case .maximum: return "Maximum"
+        case .minimum: return "Minimum"
         case .maxPool: return "MaxPool"
         case .averagePool: return "AveragePool"
         case .mean: return "Mean"

@@ -271,6 +271,8 @@ struct ModelBuilder {
         case .sub(let act): try lowerAdd(node, act, subtract: true)
         case .mul(let act): try lowerMul(node, act, divide: false)
         case .div(let act): try lowerMul(node, act, divide: true)
+        case .maximum: try lowerMaxMin(node, maximum: true)
+        case .minimum: try lowerMaxMin(node, maximum: false)
         case .maxPool(let p): try lowerPool(node, p, max: true)
         case .averagePool(let p): try lowerPool(node, p, max: false)
         case .mean: try lowerMean(node)

@@ -39,7 +39,7 @@ extension Passes {
                     IRNode(name: node.name, op: mergedPerm.isEmpty ? .reshape(shape: mergedOut) : .transpose(perm: mergedPerm),
                            inputs: [x], outputs: [y]),
                     IRNode(name: node.name + "/fold_out", op: .reshape(shape: outShape), inputs: [y], outputs: [out])]
-        case .unary, .add, .sub, .mul, .div, .prelu:
+        case .unary, .add, .sub, .mul, .div, .maximum, .minimum, .prelu:
             let operands = node.inputs.filter { $0 >= 0 }
             let shapes = operands.map { g.values[$0].shape }
             guard let merged = mergedElementwise(shapes: shapes, output: outShape), merged.output.count <= 4 else { return nil }

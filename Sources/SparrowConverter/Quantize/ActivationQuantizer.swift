@@ -5,8 +5,9 @@
 //  - Ops whose kernels cannot rescale keep their input's parameters: MaxPool, AveragePool, Pad,
 //    Reshape, Identity, Transpose, Resize, Slice, Gather (the verifier demands equal scale/zero point there).
 //  - Softmax outputs are fixed at scale 1/256, zero point −128.
-//  - Concat takes its inputs' parameters when they all agree; otherwise its own range, and each
-//    input is rescaled while copied.
+//  - Concat, Maximum and Minimum take their inputs' parameters when they all agree; otherwise
+//    their own range, and each input is rescaled (Concat while copying, Maximum/Minimum by a
+//    Requantize before the raw-code comparison).
 //  - Everything else: the value's QDQ hint if it has one, else its calibrated range.
 
 public enum ActivationQuantizer {
@@ -48,7 +49,7 @@ public enum ActivationQuantizer {
                     result[output] = .softmaxOutput
                 case .logSoftmax:
                     result[output] = .logSoftmaxOutput
-                case .concat:
+                case .concat, .maximum, .minimum:
                     let inputs = activationInputs.compactMap { result[$0] }
                     let allActivations = activationInputs.count == node.inputs.count
                     if allActivations, let q = inputs.first, inputs.allSatisfy({ $0 == q }) {

@@ -10,6 +10,7 @@ extension TFLiteFloatImporter {
         guard !op.inputs.isEmpty else { throw fail("the operator has no inputs") }
         for (k, t) in op.inputs.enumerated() where t < 0 && k != optional { throw fail("input \(k) is missing") }
         let y = op.outputs[0], yShape = shape(op.outputs[0])
+        if code == .argMax { return try importArgMax(op) }   // integer indices, not float32
         guard tensors[y].type == .float32 else {
             throw fail("output '\(tensors[y].name)' is \(tensors[y].type.name); the float path computes float32 tensors")
         }
@@ -24,11 +25,19 @@ extension TFLiteFloatImporter {
         case .conv2D, .depthwiseConv2D: try importConvolution(op)
         case .transposeConv: try importTransposeConv(op)
         case .fullyConnected: try importFullyConnected(op)
-        case .add, .sub, .mul:
+        case .add, .sub, .mul, .div, .maximum, .minimum:
             let a = try input(op, 0), b = try input(op, 1)
             let f = try fused(op.options.activation)
             try expect(yShape, TensorLayout.broadcastShape(graph.values[a].shape, graph.values[b].shape), "output shape")
-            let ir: IROp = code == .add ? .add(f) : code == .sub ? .sub(f) : .mul(f)
+            let ir: IROp
+            switch code {
+            case .add: ir = .add(f)
+            case .sub: ir = .sub(f)
+            case .mul: ir = .mul(f)
+            case .div: ir = .div(f)
+            case .maximum: ir = .maximum
+            default: ir = .minimum
+            }
             emit(ir, [a, b], shape: yShape, tensor: y)
         case .maxPool2D, .averagePool2D:
             guard case .pool2D(let o) = op.options else { throw fail("missing pooling options") }
@@ -129,6 +138,31 @@ extension TFLiteFloatImporter {
         case .resizeBilinear, .resizeNearestNeighbor: try importResize(op, bilinear: code == .resizeBilinear)
         default: throw fail("no float import")   // unreachable: importGraph listed it
         }
+    }
+
+    /// ARG_MAX (input, constant axis): the IR's ArgMax, first maximum, int64 indices in the
+    /// model's own element order (the IR keeps NHWC as the model's order). Like ONNX's, its result
+    /// can only be a graph output: Sparrow computes no operator on indices.
+    mutating func importArgMax(_ op: TFLiteOperator) throws(ConversionError) {
+        let y = op.outputs[0]
+        guard tensors[y].type == .int32 || tensors[y].type == .int64 else {
+            throw fail("output '\(tensors[y].name)' is \(tensors[y].type.name); ARG_MAX writes int32 or int64 indices")
+        }
+        let readers = model.graph.operators.indices.filter { model.graph.operators[$0].inputs.contains(y) }
+        guard model.graph.outputs.contains(y), readers.isEmpty else {
+            throw fail("the indices '\(tensors[y].name)' are read by operator\(readers.count == 1 ? "" : "s") "
+                       + "\(readers.map(String.init).joined(separator: ", ")); Sparrow computes ArgMax only as a graph output")
+        }
+        let x = try input(op, 0)
+        let xShape = graph.values[x].shape, rank = xShape.count
+        let axes = try int32s(op, 1, "the axis")
+        guard rank >= 1, rank <= 4, axes.count == 1 else { throw fail("ARG_MAX needs one axis of an input of rank 1…4") }
+        let axis = axes[0] < 0 ? axes[0] + rank : axes[0]
+        guard axis >= 0, axis < rank else { throw fail("axis \(axes[0]) out of range for rank \(rank)") }
+        var expected = xShape
+        expected.remove(at: axis)
+        try expect(shape(y), expected, "output shape")
+        emit(.argMax(axis: axis, selectLast: false), [x], shape: shape(y), tensor: y)
     }
 
     /// The declared shape must be the one the operator computes (the float executor trusts it).

@@ -13,7 +13,8 @@ import SparrowTFLite
 public enum TFLiteFloatImport {
     /// The builtin operators the float import maps onto the IR.
     public static let importableOperators: Set<TFLiteBuiltinOperator> = [
-        .conv2D, .depthwiseConv2D, .fullyConnected, .transposeConv, .add, .sub, .mul, .maxPool2D, .averagePool2D,
+        .conv2D, .depthwiseConv2D, .fullyConnected, .transposeConv, .add, .sub, .mul, .div, .maximum, .minimum, .argMax,
+        .maxPool2D, .averagePool2D,
         .mean, .softmax, .logistic, .tanh, .hardSwish, .relu, .relu6, .reluN1To1, .leakyRelu, .prelu, .reshape, .squeeze,
         .concatenation, .pad, .padV2, .stridedSlice, .resizeBilinear, .resizeNearestNeighbor, .dequantize,
     ]

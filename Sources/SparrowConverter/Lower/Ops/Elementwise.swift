@@ -46,3 +46,38 @@ extension ModelBuilder {
              macs: UInt64(graph.values[out].elementCount), name: node.name)
     }
 }
+
+extension ModelBuilder {
+    /// Maximum / Minimum compare raw codes, so both operands are brought to the output's scale and
+    /// zero point first (requantization is monotonic: max of the rescaled = rescale of the max);
+    /// a constant is quantized with the output's parameters directly.
+    mutating func lowerMaxMin(_ node: IRNode, maximum: Bool) throws(ConversionError) {
+        let out = node.outputs[0], outQ = try activationQuant(out, node)
+        var operands: [Int32] = []
+        for (k, value) in node.inputs.enumerated() {
+            let v = graph.values[value]
+            if let data = v.constant {
+                countParameters(value)
+                let codes = data.map { Int8(outQ.quantize($0)) }
+                operands.append(try addConstantTensor(name: v.name, dtype: .int8, shape: v.shape, data: Self.bytes(codes),
+                                                      quant: outQ))
+                continue
+            }
+            let x = try activation(value, node), xQ = try activationQuant(value, node)
+            if xQ == outQ {
+                operands.append(x)
+                continue
+            }
+            let p = RequantizeParams.prepare(inputScale: xQ.scaleDouble, inputZeroPoint: xQ.zeroPoint,
+                                             outputScale: outQ.scaleDouble, outputZeroPoint: outQ.zeroPoint)
+            let rescale = Rescale(multiplier: p.multiplier, shift: p.shift)
+            try checkRequantization(node, [("input \(k + 1)", rescale)], inputs: [xQ], output: outQ)
+            let t = try addTensor(name: "\(node.name)_input\(k + 1)_rescaled", dtype: .int8, shape: v.shape, storage: .arena,
+                                  quant: outQ)
+            emit(.requantize, inputs: [x], outputs: [t], params: RescaleParamRecord(rescale), name: "\(node.name)_rescale\(k + 1)")
+            operands.append(t)
+        }
+        let y8 = try outputTensor(out, node)
+        emit(maximum ? .maximum : .minimum, inputs: operands, outputs: [y8], params: [], name: node.name)
+    }
+}
