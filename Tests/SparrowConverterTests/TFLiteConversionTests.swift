@@ -124,6 +124,22 @@ final class TFLiteConversionTests: XCTestCase {
         }
     }
 
+    /// CONCATENATION whose input quantization differs from the output's (concat_rescaled, made by
+    /// make_concat_rescaled.py): LiteRT's int8 kernel refuses it at Prepare (recorded in the
+    /// manifest), so Sparrow refuses it too, saying so, rather than inventing bytes.
+    func testConcatenationWithDifferingScalesIsRefusedAsLiteRTRefusesIt() throws {
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.path("manifest.json"))))
+        let record = try XCTUnwrap((manifest as? [String: Any])?["concat_rescaled"] as? [String: Any])
+        let litert = try XCTUnwrap(record["litert_allocate_tensors"] as? [String: String])
+        XCTAssertTrue(litert["reference"]?.contains("t->params.scale != output->params.scale") == true, "\(litert)")
+        XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/concat_rescaled.int8.tflite"))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("CONCATENATION"), text)
+            XCTAssertTrue(text.contains("input 0 has"), text)
+            XCTAssertTrue(text.contains("LiteRT's int8 CONCATENATION refuses this too"), text)
+        }
+    }
+
     /// A float model (float32 input) is refused with the reason, not converted wrongly.
     func testFloatModelIsRefused() throws {
         XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/conv.float.tflite"))) { error in

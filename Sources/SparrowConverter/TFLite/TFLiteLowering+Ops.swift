@@ -407,8 +407,13 @@ extension TFLiteLowering {
         for k in op.inputs.indices {
             let x = try operand(op, k)
             guard x.quant == yQ else {
-                // LiteRT rescales such inputs in float (ConcatenationWithScaling); not emulated yet.
-                throw fail("input \(k) has \(x.quant), the output \(yQ): concatenation with rescaling is not supported yet")
+                // LiteRT's int8 kernel refuses such a model at Prepare (every input's scale and zero
+                // point must equal the output's; only its uint8 kernel rescales), and TF's converter
+                // never writes one: there are no LiteRT bytes to reproduce (concat_rescaled fixture).
+                throw fail("input \(k) has \(x.quant), the output \(yQ); LiteRT's int8 CONCATENATION refuses this too "
+                           + "(it requires every input's scale and zero point to equal the output's, and TF's converter "
+                           + "writes them so): re-convert the model with TF's converter, or convert the float model "
+                           + "with --calibration, where Sparrow rescales concatenated inputs")
             }
             inputs.append(x.tensor)
             rescales.append(Rescale(multiplier: 0, shift: 0))   // identity copy
