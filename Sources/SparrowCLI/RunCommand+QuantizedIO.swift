@@ -16,7 +16,8 @@ extension RunCommand {
         guard let first = inputs.first, first.dtype == .int8 || first.dtype == .uint8 else { return nil }
         // Float samples: the batch path quantizes them (and dequantizes the outputs).
         if let samples = try? NPYArray.read(path: inputPath), samples.dtype == .float32 { return nil }
-        if let reference = a.value("--compare") { try checkCompareReference(reference, quantizedIO: true) }
+        let referenceFiles = try referenceOutputFiles(a, model: m)
+        if referenceFiles == nil, let reference = a.value("--compare") { try checkCompareReference(reference, quantizedIO: true) }
         for flag in ["--exit-index", "--dump-tensors"] where a.value(flag) != nil {
             throw CLIError("\(flag) is not available for models with \(first.dtype!.name) inputs yet")
         }
@@ -34,27 +35,37 @@ extension RunCommand {
             throw CLIError("\(inputPath): \(x.data.count) values are not whole samples of \(perSample) (the model input's size)")
         }
         let samples = x.data.count / perSample
-        let y = m.tensor(m.graphOutput(0))
-        var output: [UInt8] = []
+        var outputs = [[UInt8]](repeating: [], count: m.outputCount)
         var macs: UInt64 = 0
         let start = DispatchTime.now().uptimeNanoseconds
         for s in 0..<samples {
             model.setInput(0, Array(x.data[(s * perSample)..<((s + 1) * perSample)]))
             macs &+= model.invoke().macs
-            output += model.output(0, as: UInt8.self)
+            for k in outputs.indices { outputs[k] += model.output(k, as: UInt8.self) }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         print("samples: \(samples)")
         print(String(format: "latency: %.3f ms per sample (host, mean over the batch)", seconds * 1000 / Double(samples)))
         print("average MACs: \(formatCount(macs / UInt64(samples)))")
-        let outType: NPYDType = y.dtype == .int8 ? .int8 : y.dtype == .uint8 ? .uint8 : .float32
-        let dims = [Int(y.dims.0), Int(y.dims.1), Int(y.dims.2), Int(y.dims.3)].prefix(Int(y.rank))
-        let sampleShape = dims.first == 1 ? Array(dims.dropFirst()) : Array(dims)
-        if let outPath = a.value("--output") {
-            try NPYArray(dtype: outType, shape: [samples] + sampleShape, data: output).write(path: outPath)
+        // Each output as written: [samples] + its shape without a leading batch of 1.
+        let arrays = outputs.enumerated().map { k, bytes -> NPYArray in
+            let y = m.tensor(m.graphOutput(k))
+            let dtype: NPYDType = switch y.dtype {
+            case .int8: .int8
+            case .uint8: .uint8
+            case .int32: .int32
+            case .int64: .int64
+            default: .float32
+            }
+            let dims = [Int(y.dims.0), Int(y.dims.1), Int(y.dims.2), Int(y.dims.3)].prefix(Int(y.rank))
+            return NPYArray(dtype: dtype, shape: [samples] + (dims.first == 1 ? Array(dims.dropFirst()) : Array(dims)), data: bytes)
         }
-        if let reference = a.value("--compare") {
-            try compareBytes(output, outType: outType, samples: samples, with: reference)
+        let output = outputs[0], outType = arrays[0].dtype
+        if let outPath = a.value("--output") { try arrays[0].write(path: outPath) }
+        if let referenceFiles {
+            for (k, path) in referenceFiles.enumerated() {
+                try compareOutput(k, name: outputName(m, k), got: arrays[k], samples: samples, with: path)
+            }
         }
         if let labelsPath = a.value("--labels") {
             // Dequantization is increasing, so the largest code is the largest value.
@@ -69,28 +80,5 @@ extension RunCommand {
             print(String(format: "accuracy: %.2f %% (%d / %d)", 100 * Double(correct) / Double(samples), correct, samples))
         }
         return 0
-    }
-
-    /// The model's output bytes against reference outputs of the same dtype (LiteRT's, written by
-    /// Tests/Fixtures/tflite/litert_reference.py): equal bytes, and the largest code difference.
-    static func compareBytes(_ output: [UInt8], outType: NPYDType, samples: Int, with path: String) throws {
-        let reference = try NPYArray.read(path: path)
-        guard reference.dtype == outType else {
-            throw CLIError("--compare \(path): the model's output is \(outType.descr), the reference \(reference.dtype.descr)")
-        }
-        guard reference.data.count == output.count else {
-            throw CLIError("--compare \(path): \(reference.data.count) reference bytes, the model wrote \(output.count) for \(samples) samples")
-        }
-        let equal = zip(output, reference.data).filter { $0 == $1 }.count
-        var largest = 0.0
-        if outType != .float32 {
-            for (a, b) in zip(output, reference.data) {
-                let (x, y) = outType == .int8 ? (Double(Int8(bitPattern: a)), Double(Int8(bitPattern: b))) : (Double(a), Double(b))
-                largest = max(largest, abs(x - y))
-            }
-        }
-        print(String(format: "compare with %@: %d / %d output bytes equal (%.2f %%)%@", path, equal, output.count,
-                     100 * Double(equal) / Double(max(output.count, 1)),
-                     outType == .float32 ? "" : String(format: ", largest code difference %.0f", largest)))
     }
 }

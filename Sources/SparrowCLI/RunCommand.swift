@@ -29,7 +29,8 @@ enum RunCommand {
         for (option, what) in [("--output", "output"), ("--exit-index", "exit-index file")] {
             if let path = a.value(option) { try checkWritable(path, what: what) }
         }
-        if let reference = a.value("--compare") {
+        let referenceFiles = try referenceOutputFiles(a, model: loaded.model)
+        if referenceFiles == nil, let reference = a.value("--compare") {
             try checkCompareReference(reference, quantizedIO: false)
         }
         let fullDepth = a.has("--full-depth")
@@ -68,12 +69,13 @@ enum RunCommand {
         if let dumpPath = a.value("--dump-tensors") {
             try TensorDumper.dump(loaded, firstSample: inputs.floats, to: dumpPath)
         }
-        if let reference = a.value("--compare") {
-            if reference.lowercased().hasSuffix(".npy") {
-                try compare(referenceOutputs: reference, batch: batch, plan: plan)
-            } else {
-                try compare(onnxPath: reference, inputs: inputs.floats, batch: batch, model: loaded.model, plan: plan)
+        if let referenceFiles {
+            for (k, path) in referenceFiles.enumerated() {
+                let got = try NPYArray(bytes: batch.allOutputFiles[k])
+                try compareOutput(k, name: outputName(loaded.model, k), got: got, samples: plan.sampleCount, with: path)
             }
+        } else if let reference = a.value("--compare") {
+            try compare(onnxPath: reference, inputs: inputs.floats, batch: batch, model: loaded.model, plan: plan)
         }
         return 0
     }
@@ -93,7 +95,7 @@ enum RunCommand {
     }
 
     /// `--compare` takes a float model (ONNX, or float .tflite: our importer and float executor)
-    /// or reference outputs (.npy). An int8 .tflite needs LiteRT to run, which Sparrow does not
+    /// or reference outputs (RunCommand+Compare.swift). An int8 .tflite needs LiteRT to run, which Sparrow does not
     /// link: the error says how to write LiteRT's outputs and compare with those.
     static func checkCompareReference(_ path: String, quantizedIO: Bool) throws {
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -107,24 +109,6 @@ enum RunCommand {
                 + "`python3 Tests/Fixtures/tflite/litert_reference.py \(path) X.npy REF.npy` and pass --compare REF.npy "
                 + "(every byte is compared)")
         }
-    }
-
-    /// Compares every sample's output 0 with reference outputs in a float32 .npy (samples first).
-    static func compare(referenceOutputs path: String, batch: HostBatchResult, plan: BatchPlan) throws {
-        let reference = try NPYArray.read(path: path)
-        guard let want = reference.floats() else {
-            throw CLIError("--compare \(path): the model's output is float32; the reference is \(reference.dtype.descr)")
-        }
-        let got = batch.outputs
-        guard want.count == got.count else {
-            throw CLIError("--compare \(path): \(want.count) reference values, the model wrote \(got.count) for \(plan.sampleCount) samples")
-        }
-        var maxError: Float = 0
-        for i in 0..<got.count { maxError = max(maxError, abs(want[i] - got[i])) }
-        let width = got.count / max(plan.sampleCount, 1)
-        let agree = (0..<plan.sampleCount).filter { argmax(want, row: $0, width: width) == argmax(got, row: $0, width: width) }.count
-        print(String(format: "compare with %@: max abs error %.5f, top-1 agreement %.2f %% (%d / %d)",
-                     path, maxError, 100 * Double(agree) / Double(plan.sampleCount), agree, plan.sampleCount))
     }
 
     /// Runs the float model (our importer and float executor, which the tests check against
