@@ -17,19 +17,30 @@ extension ConvertCommand {
         if a.value("--input-shape") != nil {
             throw CLIError("--input-shape: a .tflite model has static shapes; re-export it with the input size you want")
         }
-        try refuseBoundaryOptions(a)
         return true
     }
 
-    /// --input-type/--input-layout/--output-type/--output-layout are not applied to .tflite models.
-    static func refuseBoundaryOptions(_ a: Arguments) throws {
-        if let option = boundaryOptions.first(where: { a.value($0) != nil }) {
-            throw CLIError("\(option): a .tflite model keeps its own input and output types and layout (see `sparrow inspect`)")
+    /// The boundary options for a .tflite model: its tensors are NHWC already, so a layout
+    /// (nhwc, or onnx: the model's own order) changes nothing and is dropped once its NAME= is
+    /// checked; the types apply (an int8 input/output drops the edge QUANTIZE/DEQUANTIZE).
+    static func tfliteBoundary(_ a: Arguments, model: TFLiteModel) throws -> ModelBoundary {
+        var boundary = try modelBoundary(a)
+        let inputs = model.graph.inputs.map { model.graph.tensors[$0].name }
+        let outputs = model.graph.outputs.map { model.graph.tensors[$0].name }
+        for (option, names, keys) in [("--input-layout", inputs, Array(boundary.inputLayout.keys)),
+                                      ("--output-layout", outputs, Array(boundary.outputLayout.keys))] {
+            for name in keys.sorted() where !name.isEmpty && !names.contains(name) {
+                throw CLIError("\(option) \(name)=…: the model has no such \(option.contains("input") ? "input" : "output") "
+                               + "(its names: \(names.map { "'\($0)'" }.joined(separator: ", ")))")
+            }
         }
+        boundary.inputLayout = [:]
+        boundary.outputLayout = [:]
+        return boundary
     }
 
     static func convertTFLite(_ a: Arguments, outPath: String) throws -> Int32 {
-        try refuseBoundaryOptions(a)
+        let boundary = try tfliteBoundary(a, model: try TFLiteModel.load(path: a.positional[0]))
         // Each option that needs float weights or activation ranges, with the reason.
         let reasons: [(String, String)] = [
             ("--calibration", "the model is int8 with its own scales and zero points, which are kept (that is what makes "
@@ -50,7 +61,7 @@ extension ConvertCommand {
             throw CLIError(given.map { "\($0.0): not available for an int8 .tflite model: \($0.1)" }.joined(separator: "\n"))
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let lowered = try TFLiteConversion.convert(path: a.positional[0])
+        let lowered = try TFLiteConversion.convert(path: a.positional[0], boundary: boundary)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try writeFileBytes(lowered.bytes, to: outPath, what: "model")
         print("wrote \(outPath)")

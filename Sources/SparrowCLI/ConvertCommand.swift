@@ -1,5 +1,6 @@
 import Foundation
 import SparrowConverter
+import SparrowTFLite
 
 enum ConvertCommand {
     static let usage = """
@@ -50,7 +51,8 @@ enum ConvertCommand {
         options.sparsity = try sparsityOptions(a)
         options.exits = try exitOptions(a)
         options.packedWeights = try packedWeightsLayout(a)
-        options.boundary = try modelBoundary(a)
+        options.boundary = a.positional[0].lowercased().hasSuffix(".tflite")
+            ? try tfliteBoundary(a, model: try TFLiteModel.load(path: a.positional[0])) : try modelBoundary(a)
         if let exitValidation {
             guard !options.exits.outputs.isEmpty else { throw CLIError("--calibrate-exits needs --exit outputs") }
             options.exitCalibration = try exitCalibrationOptions(a, validation: exitValidation)

@@ -140,6 +140,62 @@ final class TFLiteConversionTests: XCTestCase {
         }
     }
 
+    /// `--input-type int8 --output-type int8` on float_io (float32 I/O around an int8 body): the
+    /// edge QUANTIZE and DEQUANTIZE are dropped, the file takes and gives int8 codes under the
+    /// model's input/output names. Fed LiteRT's QUANTIZE of the golden inputs (float32 x / s,
+    /// ties away from zero, + zp), its codes dequantized as LiteRT's DEQUANTIZE ((q − zp)·s in
+    /// float32) equal LiteRT's float32 output bit for bit. The opposite requests are refused.
+    func testInt8BoundaryDropsTheEdgeQuantizeAndDequantize() throws {
+        var boundary = ModelBoundary()
+        boundary.inputType[""] = .int8
+        boundary.outputType[""] = .int8
+        boundary.inputLayout[""] = .nhwc
+        let tflite = try TFLiteModel.load(path: Self.path("models/float_io.int8.tflite"))
+        let lowered = try TFLiteConversion.convert(tflite, boundary: boundary)
+        XCTAssertNil(lowered.opCounts["Quantize"])
+        XCTAssertNil(lowered.opCounts["Dequantize"])
+        let model = try HostModel(bytes: lowered.bytes)
+        let m = model.model
+        let (xq, yq) = (m.tensor(m.graphInput(0)), m.tensor(m.graphOutput(0)))
+        XCTAssertEqual(xq.dtype, .int8)
+        XCTAssertEqual(yq.dtype, .int8)
+        XCTAssertEqual(String(decoding: UnsafeRawBufferPointer(m.tensorName(m.graphOutput(0))), as: UTF8.self),
+                       tflite.graph.tensors[tflite.graph.outputs[0]].name)
+        let x = try NPYArray.read(path: Self.path("golden/float_io.int8.in0.npy")).floats()!
+        let want = try NPYArray.read(path: Self.path("golden/float_io.int8.out0.npy")).floats()!
+        let samples = 48, inSize = x.count / samples, outSize = want.count / samples
+        var equal = 0
+        for s in 0..<samples {
+            let codes = x[(s * inSize)..<((s + 1) * inSize)].map { v -> Int8 in
+                let r = (v / xq.scale).rounded(.toNearestOrAwayFromZero) + Float(xq.zeroPoint)
+                return Int8(max(-128, min(127, r)))
+            }
+            model.setInput(0, codes)
+            _ = model.invoke()
+            let got = model.output(0, as: Int8.self).map { Float(Int32($0) - yq.zeroPoint) * yq.scale }
+            for i in 0..<outSize where got[i].bitPattern == want[s * outSize + i].bitPattern { equal += 1 }
+        }
+        XCTAssertEqual(equal, want.count, "float_io with int8 edges: \(equal) / \(want.count) float32 outputs bit-equal to LiteRT's")
+
+        var wrong = ModelBoundary()
+        wrong.inputType[""] = .float32
+        XCTAssertThrowsError(try TFLiteConversion.convert(try TFLiteModel.load(path: Self.path("models/conv.int8.tflite")),
+                                                          boundary: wrong)) { error in
+            XCTAssertTrue("\(error)".contains("--input-type float32: input 'input_0' is INT8 in the model"), "\(error)")
+        }
+        wrong = ModelBoundary()
+        wrong.outputType["no_such_output"] = .int8
+        XCTAssertThrowsError(try TFLiteConversion.convert(tflite, boundary: wrong)) { error in
+            XCTAssertTrue("\(error)".contains("the model has no output 'no_such_output'"), "\(error)")
+        }
+        // int8 on an int8 model and layouts (the model is NHWC already) change nothing.
+        var same = ModelBoundary()
+        same.inputType[""] = .int8
+        same.outputLayout[""] = .onnx
+        let conv = try TFLiteModel.load(path: Self.path("models/conv.int8.tflite"))
+        XCTAssertEqual(try TFLiteConversion.convert(conv, boundary: same).bytes, try TFLiteConversion.convert(conv).bytes)
+    }
+
     /// A float model (float32 input) is refused with the reason, not converted wrongly.
     func testFloatModelIsRefused() throws {
         XCTAssertThrowsError(try TFLiteConversion.convert(path: Self.path("models/conv.float.tflite"))) { error in

@@ -113,6 +113,13 @@ struct ModelBuilder {
         return Int32(writer.tensors.count - 1)
     }
 
+    /// Gives tensor `t` another name (a graph output that stands for a dropped edge operator's).
+    mutating func rename(_ t: Int32, to name: String) {
+        let n = writer.addString(name)
+        writer.tensors[Int(t)].nameOffset = n.offset
+        writer.tensors[Int(t)].nameLength = UInt16(min(n.length, Int(UInt16.max)))
+    }
+
     mutating func addConstantTensor(name: String, dtype: DType, shape: [Int], data: [UInt8], quant q: ActivationQuant? = nil,
                                     channelScales: [Float]? = nil, quantAxis: Int = 0) throws(ConversionError) -> Int32 {
         let offset = writer.addConstant(data)

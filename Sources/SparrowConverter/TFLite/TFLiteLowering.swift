@@ -41,12 +41,16 @@ public enum TFLiteConversion {
 
     /// Converts subgraph 0 of a fully-int8 model. Throws one error listing every operator that
     /// cannot be converted, or the first operator whose tensors do not fit the int8 scheme.
-    public static func convert(_ model: TFLiteModel) throws(ConversionError) -> LoweredModel {
+    /// `boundary` (`sparrow convert --input-type/--output-type/--input-layout/--output-layout`):
+    /// int8 drops a float32 or uint8 edge's QUANTIZE/DEQUANTIZE (TFLiteLowering+Boundary.swift).
+    public static func convert(_ model: TFLiteModel, boundary: ModelBoundary = ModelBoundary()) throws(ConversionError)
+        -> LoweredModel {
         let groups = unconvertibleOperators(model)
         if !groups.isEmpty { throw ConversionError(.unsupported, unsupportedMessage(groups, of: model, float: false)) }
         let (rewritten, originalIndex) = TFLiteDequantizeSinking.rewrite(model)
         var lowering = TFLiteLowering(model: rewritten)
         lowering.originalIndex = originalIndex
+        try lowering.applyBoundary(boundary)
         try lowering.build()
         return try lowering.builder.finish()
     }
@@ -89,8 +93,8 @@ public enum TFLiteConversion {
     }
 
     /// Reads and converts a `.tflite` file (`TFLiteError` from the reader, `ConversionError` here).
-    public static func convert(path: String) throws -> LoweredModel {
-        try convert(try TFLiteModel.load(path: path))
+    public static func convert(path: String, boundary: ModelBoundary = ModelBoundary()) throws -> LoweredModel {
+        try convert(try TFLiteModel.load(path: path), boundary: boundary)
     }
 
     /// Reads and converts `.tflite` bytes.
@@ -118,6 +122,13 @@ struct TFLiteLowering {
     var current = -1
     /// For each operator, its index in the file (errors name that one).
     var originalIndex: [Int] = []
+    /// Edge operators `--input-type int8` / `--output-type int8` removed: QUANTIZE of a graph
+    /// input (its output becomes the input), DEQUANTIZE or QUANTIZE to uint8 of a graph output
+    /// (its input becomes the output). Operator index → the tensor that stands for its output.
+    var droppedEdges: [Int: Int] = [:]
+    /// Graph inputs replaced by the int8 tensor their QUANTIZE wrote; graph outputs replaced by
+    /// the int8 tensor before their DEQUANTIZE.
+    var inputTensor: [Int: Int] = [:], outputTensor: [Int: Int] = [:]
 
     init(model: TFLiteModel) { self.model = model }
 
@@ -127,6 +138,12 @@ struct TFLiteLowering {
         guard !graph.inputs.isEmpty else { throw ConversionError(.unsupported, "the model has no inputs") }
         guard !graph.outputs.isEmpty else { throw ConversionError(.unsupported, "the model has no outputs") }
         for t in graph.inputs {
+            if let q = inputTensor[t] {
+                // --input-type int8: the caller gives the codes the dropped QUANTIZE would write.
+                tensorOf[q] = try builder.addTensor(name: graph.tensors[t].name, dtype: .int8, shape: graph.tensors[q].shape,
+                                                    storage: .arena, quant: try quant(q))
+                continue
+            }
             let tensor = graph.tensors[t]
             switch tensor.type {
             case .int8, .uint8:
@@ -143,16 +160,18 @@ struct TFLiteLowering {
                                       + "with calibration instead (`sparrow convert MODEL.tflite --calibration CALIB.npy`)")
             }
         }
-        builder.writer.inputs = graph.inputs.map { tensorOf[$0]! }
-        for (k, op) in graph.operators.enumerated() {
+        for (k, q) in droppedEdges where tensorOf[q] != nil { tensorOf[graph.operators[k].outputs[0]] = tensorOf[q] }
+        builder.writer.inputs = graph.inputs.map { tensorOf[inputTensor[$0] ?? $0]! }
+        for (k, op) in graph.operators.enumerated() where droppedEdges[k] == nil {
             current = k
             try lower(op)
         }
         current = -1
         builder.writer.outputs = try graph.outputs.map { t throws(ConversionError) -> Int32 in
-            guard let s = tensorOf[t] else {
+            guard let s = tensorOf[outputTensor[t] ?? t] else {
                 throw ConversionError(.unsupported, node: graph.tensors[t].name, "graph output is not computed by any operator")
             }
+            if outputTensor[t] != nil { builder.rename(s, to: graph.tensors[t].name) }   // keep the model's output name
             return s
         }
     }
