@@ -37,6 +37,14 @@ func describeParams(_ opcode: OpCode, _ w: ParamWords, inputCount: Int) -> Strin
             return "window \(p.filterH)×\(p.filterW), stride \(p.strideH)×\(p.strideW), "
                 + "pads t\(p.padTop) l\(p.padLeft) b\(p.padBottom) r\(p.padRight), \(clampText(p.activation))"
                 + (opcode == .averagePool ? ", padded cells \(p.countIncludePad ? "counted" : "not counted")" : "")
+        case .maxPoolArgmax:
+            let p = try PoolParamRecord(decoding: w)
+            return "positions of the window maxima (ky·\(p.filterW) + kx), window \(p.filterH)×\(p.filterW), "
+                + "stride \(p.strideH)×\(p.strideW), pads t\(p.padTop) l\(p.padLeft) b\(p.padBottom) r\(p.padRight)"
+        case .maxUnpool:
+            let p = try UnpoolParamRecord(decoding: w)
+            return "scatter to (y·\(p.strideH) − \(p.padTop) + p / \(p.filterW), x·\(p.strideW) − \(p.padLeft) + p mod \(p.filterW)), "
+                + "zero point elsewhere"
         case .mean, .requantize:
             return "rescale \(rescaleText(try RescaleParamRecord(decoding: w).rescale))"
         case .softmax, .logSoftmax:

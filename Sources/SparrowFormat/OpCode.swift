@@ -83,6 +83,17 @@ public enum OpCode: UInt8 {
     /// MAXIMUM and MINIMUM (no rescaling). No params. Format 1.3 (imported TFLite models).
     case maximum = 40
     case minimum = 41
+    /// inputs: x int8 [n,h,w,c]; output uint8 [n,outH,outW,c], no quantization: the window
+    /// position ky·filterW + kx (from the padded window's top-left) of the first largest code in
+    /// row-major order, as MediaPipe's MaxPoolingWithArgmax2D records it (its values are MaxPool's).
+    /// Windows of at most 256 cells. Format 1.3. params: PoolParamRecord (activation unused,
+    /// countIncludePad 0)
+    case maxPoolArgmax = 42
+    /// inputs: x int8 [n,h,w,c], positions uint8 [n,h,w,c] (MaxPoolArgmax's); output int8
+    /// [n,outH,outW,c] with x's scale and zero point: the zero point everywhere, then each x
+    /// written at (y·strideH − padTop + p / filterW, x·strideW − padLeft + p mod filterW) when
+    /// inside (MediaPipe's MaxUnpooling2D). Format 1.3. params: UnpoolParamRecord
+    case maxUnpool = 43
     /// inputs: x[..., depth] (FullyConnected, or a 1×1 stride-1 unpadded conv over NHWC pixels),
     /// packed[bytes] int8 constant: weights, bias − zx·Σw and requantization constants in the GEMM
     /// microkernels' layout (SparrowKernels/Qs8Gemm+Packing.swift). Format 1.3.
@@ -133,6 +144,8 @@ public enum OpCode: UInt8 {
         case .logSoftmax: return "LogSoftmax"
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
+        case .maxPoolArgmax: return "MaxPoolArgmax"
+        case .maxUnpool: return "MaxUnpool"
         case .packedGemm: return "PackedGemm"
         case .packedDepthwise3x3: return "PackedDepthwise3x3"
         case .packedConvIm2col: return "PackedConvIm2col"

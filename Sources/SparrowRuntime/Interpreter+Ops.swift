@@ -40,6 +40,8 @@ extension Interpreter {
         case .batchMatMul: runBatchMatMul(o)
         case .maximum: runMaxMin(o, maximum: true)
         case .minimum: runMaxMin(o, maximum: false)
+        case .maxPoolArgmax: runMaxPoolArgmax(o)
+        case .maxUnpool: runMaxUnpool(o)
         case .packedGemm: runPackedGemm(o)
         case .packedDepthwise3x3: runPackedDepthwise3x3(o)
         case .packedConvIm2col: runPackedConvIm2col(o)

@@ -81,6 +81,8 @@ extension VerifiedModel {
         case .layerNorm: try c.layerNorm()
         case .batchMatMul: try c.batchMatMul()
         case .maximum, .minimum: try c.maxMin()
+        case .maxPoolArgmax: try c.maxPoolArgmax()
+        case .maxUnpool: try c.maxUnpool()
         case .packedGemm: try c.packedGemm()
         case .packedDepthwise3x3: try c.packedDepthwise3x3()
         case .packedConvIm2col: try c.packedConvIm2col()

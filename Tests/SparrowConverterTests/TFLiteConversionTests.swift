@@ -100,8 +100,10 @@ final class TFLiteConversionTests: XCTestCase {
             var model = try TFLiteModel.load(path: Self.path(path))
             let pool = try XCTUnwrap(model.operatorCodes.firstIndex { $0.builtin.name == "MAX_POOL_2D" })
             let mean = try XCTUnwrap(model.operatorCodes.firstIndex { $0.builtin.name == "MEAN" })
+            // The float path imports MaxPoolingWithArgmax2D: name one it lacks there.
+            let mediaPipe = path.contains("float") ? "TransformTensorBilinear" : "MaxPoolingWithArgmax2D"
             model.operatorCodes[pool].builtin = TFLiteBuiltinOperator(rawValue: 32)
-            model.operatorCodes[pool].customCode = "MaxPoolingWithArgmax2D"
+            model.operatorCodes[pool].customCode = mediaPipe
             model.operatorCodes[mean].builtin = TFLiteBuiltinOperator(rawValue: 32)
             model.operatorCodes[mean].customCode = "MyVendorOp"
             let error: Error
@@ -116,10 +118,11 @@ final class TFLiteConversionTests: XCTestCase {
                 continue
             } catch let e { error = e }
             let text = "\(error)"
-            XCTAssertTrue(text.contains("CUSTOM 'MaxPoolingWithArgmax2D' (operator"), text)
+            XCTAssertTrue(text.contains("CUSTOM '\(mediaPipe)' (operator"), text)
             XCTAssertTrue(text.contains("CUSTOM 'MyVendorOp' (operators"), text)
             XCTAssertTrue(text.contains("MediaPipe custom operators, not supported by Sparrow"), text)
-            XCTAssertTrue(text.contains("MaxPoolingWithArgmax2D (max pooling that also outputs the argmax positions)"), text)
+            XCTAssertTrue(text.contains(path.contains("float") ? "TransformTensorBilinear (bilinear sampling"
+                                        : "MaxPoolingWithArgmax2D (max pooling that also outputs the argmax positions)"), text)
             XCTAssertTrue(text.contains("Custom operators are code linked into the runtime"), text)
         }
     }

@@ -130,6 +130,58 @@ final class TFLiteFloatConversionTests: XCTestCase {
         XCTAssertLessThanOrEqual(mean, 0.01 * scale)
     }
 
+    /// MediaPipe's MaxPoolingWithArgmax2D and MaxUnpooling2D (2×2/2 with RELU, then 3×3/2 SAME
+    /// into a 12×12 unpooling), against numpy following MediaPipe's kernels
+    /// (make_mediapipe_unpooling.py; LiteRT cannot run them): the import on the float executor,
+    /// then the calibrated int8 model (MaxPool, MaxPoolArgmax, MaxUnpool).
+    func testMediaPipeMaxPoolingWithArgmaxAndUnpooling() throws {
+        let tflite = try TFLiteModel.load(path: Self.path("models/mediapipe_unpooling.float.tflite"))
+        let x = try NPYArray.read(path: Self.path("golden/mediapipe_unpooling.eval.in0.npy"))
+        let want = try (0..<2).map { try NPYArray.read(path: Self.path("golden/mediapipe_unpooling.eval.float.out\($0).npy")).floats()! }
+        let samples = x.shape[0], floats = x.floats()!, size = 8 * 8 * 3
+        let graph = Passes.optimize(try TFLiteFloatImport.importGraph(tflite))
+        XCTAssertEqual(graph.opCounts["MaxPoolArgmax"], 2)
+        XCTAssertEqual(graph.opCounts["MaxUnpool"], 2)
+        let executed = try FloatExecutor(graph: graph).run(onnxLayoutInputs: [floats], batch: samples)
+        var lines: [String] = []
+        for o in 0..<2 {
+            XCTAssertEqual(executed[o].count, want[o].count)
+            let worst = zip(executed[o], want[o]).map { abs(Double($0) - Double($1)) }.max() ?? 0
+            lines.append(String(format: "output %d: float import max |err| %.2e", o, worst))
+            XCTAssertLessThanOrEqual(worst, 1e-5, "output \(o)")
+        }
+        var options = ConversionOptions(calibration: .samples([Self.calibration(shape: [1, 8, 8, 3], seed: 20261206)]))
+        options.batch = 1
+        let result = try TFLiteConversion.convertFloat(tflite, options: options)
+        XCTAssertEqual(result.summary.opCounts["MaxPoolArgmax"], 2)
+        XCTAssertEqual(result.summary.opCounts["MaxUnpool"], 2)
+        let model = try HostModel(bytes: result.bytes)
+        var error = [0.0, 0.0], placed = [0, 0], nonzero = [0, 0]
+        for s in 0..<samples {
+            model.setInput(0, Array(floats[(s * size)..<((s + 1) * size)]))
+            _ = model.invoke()
+            for o in 0..<2 {
+                let got = model.output(o, as: Float.self), per = want[o].count / samples
+                XCTAssertEqual(got.count, per)
+                for i in 0..<min(per, got.count) {
+                    let r = want[o][s * per + i]
+                    error[o] += abs(Double(got[i]) - Double(r))
+                    // Where numpy placed a value, Sparrow placed one too (aside from ties of int8 codes in a
+                    // window and values whose code is the zero point).
+                    if r != 0 { nonzero[o] += 1; if got[i] != 0 { placed[o] += 1 } }
+                }
+            }
+        }
+        for o in 0..<2 {
+            let mean = error[o] / Double(want[o].count), scale = want[o].map { abs(Double($0)) }.max() ?? 1
+            lines.append(String(format: "output %d: int8 mean |err| %.5f (|ref| ≤ %.2f), %d / %d values placed where numpy put them",
+                                o, mean, scale, placed[o], nonzero[o]))
+            XCTAssertLessThanOrEqual(mean, 0.01 * scale, "output \(o)")
+            XCTAssertGreaterThanOrEqual(placed[o] * 100, nonzero[o] * 95, "output \(o)")
+        }
+        print("MediaPipe MaxPoolingWithArgmax2D / MaxUnpooling2D:\n" + lines.joined(separator: "\n"))
+    }
+
     /// float16 weights behind DEQUANTIZE import as the float32 constants they stand for.
     func testFloat16WeightsBehindDequantize() throws {
         let e = try compare("conv", file: "models/conv.float16.tflite", float: "conv.float16")

@@ -18,6 +18,8 @@ enum FloatKernels {
         case .minimum: return binary(inputs, shapes, .none) { Swift.min($0, $1) }
         case .maxPool(let p): return pool(inputs[0], shapes[0], p, outShape: outShape, isMax: true)
         case .averagePool(let p): return pool(inputs[0], shapes[0], p, outShape: outShape, isMax: false)
+        case .maxPoolArgmax(let p): return maxPoolArgmax(inputs[0], shapes[0], p, outShape: outShape)
+        case .maxUnpool(let a): return maxUnpool(inputs[0], positions: inputs[1], shapes[0], a, outShape: outShape)
         case .mean: return mean(inputs[0], shapes[0])
         case .softmax: return softmax(inputs[0], axisSize: shapes[0].last ?? 1)
         case .logSoftmax: return logSoftmax(inputs[0], axisSize: shapes[0].last ?? 1)
@@ -370,6 +372,55 @@ enum FloatKernels {
                                 * Double(b[b0 * sb[0] + b1 * sb[1] + k * sb[2] + n * sb[3]])
                         }
                         out[b0 * sy[0] + b1 * sy[1] + m * sy[2] + n * sy[3]] = Float(sum)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// MediaPipe's MaxPoolingWithArgmax2D positions: ky·kw + kx of the first `v > max` in
+    /// row-major order over the window's real cells (0 for a window without any).
+    static func maxPoolArgmax(_ x: [Float], _ xShape: [Int], _ p: PoolAttributes, outShape: [Int]) -> [Float] {
+        let (n, h, w, c) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow) = (outShape[1], outShape[2])
+        var out = [Float](repeating: 0, count: n * oh * ow * c)
+        for b in 0..<n {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let y0 = oy * p.strides[0] - p.pads[0], x0 = ox * p.strides[1] - p.pads[1]
+                    for ch in 0..<c {
+                        var best = -Float.greatestFiniteMagnitude, position = 0
+                        for ky in 0..<p.kernel[0] where y0 + ky >= 0 && y0 + ky < h {
+                            for kx in 0..<p.kernel[1] where x0 + kx >= 0 && x0 + kx < w {
+                                let v = x[((b * h + y0 + ky) * w + x0 + kx) * c + ch]
+                                if v > best { best = v; position = ky * p.kernel[1] + kx }
+                            }
+                        }
+                        out[((b * oh + oy) * ow + ox) * c + ch] = Float(position)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// MediaPipe's MaxUnpooling2D: zeros, then each input value written where its position points.
+    static func maxUnpool(_ x: [Float], positions: [Float], _ xShape: [Int], _ a: UnpoolAttributes, outShape: [Int]) -> [Float] {
+        let (n, h, w, c) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow) = (outShape[1], outShape[2])
+        var out = [Float](repeating: 0, count: n * oh * ow * c)
+        for b in 0..<n {
+            for iy in 0..<h {
+                for ix in 0..<w {
+                    for ch in 0..<c {
+                        let i = ((b * h + iy) * w + ix) * c + ch
+                        guard positions[i].isFinite, Swift.abs(positions[i]) < 16_777_216 else { continue }
+                        let position = Int(positions[i])   // truncation, as MediaPipe's int conversion
+                        let oy = iy * a.strides[0] - a.padTop + position / a.kernelW
+                        let ox = ix * a.strides[1] - a.padLeft + position % a.kernelW
+                        guard oy >= 0, oy < oh, ox >= 0, ox < ow else { continue }
+                        out[((b * oh + oy) * ow + ox) * c + ch] = x[i]
                     }
                 }
             }

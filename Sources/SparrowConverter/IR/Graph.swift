@@ -116,6 +116,21 @@ public struct ConvAttributes: Equatable, Sendable {
 }
 
 /// MaxPool / AveragePool parameters (NHWC).
+/// MaxUnpool's geometry: a position p of input cell (y, x) goes to output
+/// (y·strides[0] − padTop + p / kernelW, x·strides[1] − padLeft + p mod kernelW).
+public struct UnpoolAttributes: Equatable, Sendable {
+    public var strides: [Int]
+    public var kernelW: Int
+    public var padTop: Int, padLeft: Int
+
+    public init(strides: [Int], kernelW: Int, padTop: Int, padLeft: Int) {
+        self.strides = strides
+        self.kernelW = kernelW
+        self.padTop = padTop
+        self.padLeft = padLeft
+    }
+}
+
 public struct PoolAttributes: Equatable, Sendable {
     /// [kh, kw]
     public var kernel: [Int]
@@ -225,6 +240,14 @@ public enum IROp: Equatable, Sendable {
     /// inputs: x [N,H,W,C].
     case maxPool(PoolAttributes)
     case averagePool(PoolAttributes)
+    /// inputs: x [N,H,W,C]. Where MaxPool's maxima are: the window position ky·kernelW + kx (from
+    /// the padded window's top-left) of the first largest value in row-major order, as MediaPipe's
+    /// MaxPoolingWithArgmax2D records it (its values are a maxPool node). Integer values, read
+    /// only by maxUnpool (the activation is not applied to positions).
+    case maxPoolArgmax(PoolAttributes)
+    /// inputs: x [N,h,w,C], positions [N,h,w,C] (a maxPoolArgmax output). Output all 0, then each x
+    /// written where its position points, when inside (MediaPipe's MaxUnpooling2D).
+    case maxUnpool(UnpoolAttributes)
     /// Mean over H and W of x [N,H,W,C]; output [N,1,1,C] when keepDims, else [N,C].
     case mean(keepDims: Bool)
     /// Softmax along the last axis.
@@ -282,6 +305,8 @@ public enum IROp: Equatable, Sendable {
         case .minimum: return "Minimum"
         case .maxPool: return "MaxPool"
         case .averagePool: return "AveragePool"
+        case .maxPoolArgmax: return "MaxPoolArgmax"
+        case .maxUnpool: return "MaxUnpool"
         case .mean: return "Mean"
         case .softmax: return "Softmax"
         case .logSoftmax: return "LogSoftmax"

@@ -282,6 +282,8 @@ struct ModelBuilder {
         case .minimum: try lowerMaxMin(node, maximum: false)
         case .maxPool(let p): try lowerPool(node, p, max: true)
         case .averagePool(let p): try lowerPool(node, p, max: false)
+        case .maxPoolArgmax(let p): try lowerMaxPoolArgmax(node, p)
+        case .maxUnpool(let a): try lowerMaxUnpool(node, a)
         case .mean: try lowerMean(node)
         case .softmax: try lowerSoftmax(node, logarithm: false)
         case .logSoftmax: try lowerSoftmax(node, logarithm: true)

@@ -2,7 +2,7 @@
 // ranges or from the scales a QDQ model prescribes.
 //
 // Rules, applied in topological order:
-//  - Ops whose kernels cannot rescale keep their input's parameters: MaxPool, AveragePool, Pad,
+//  - Ops whose kernels cannot rescale keep their input's parameters: MaxPool, AveragePool, MaxUnpool, Pad,
 //    Reshape, Identity, Transpose, Resize, Slice, Gather (the verifier demands equal scale/zero point there).
 //  - Softmax outputs are fixed at scale 1/256, zero point −128.
 //  - Concat, Maximum and Minimum take their inputs' parameters when they all agree; otherwise
@@ -40,7 +40,7 @@ public enum ActivationQuantizer {
             let activationInputs = node.inputs.filter { $0 >= 0 && !graph.values[$0].isConstant }
             for output in node.outputs {
                 switch node.op {
-                case .maxPool, .averagePool, .pad, .reshape, .identity, .transpose, .resize, .slice, .gather:
+                case .maxPool, .averagePool, .maxUnpool, .pad, .reshape, .identity, .transpose, .resize, .slice, .gather:
                     guard let first = activationInputs.first, let q = result[first] else {
                         throw ConversionError(.unsupported, node: node.name, op: node.op.name, "input is not an activation")
                     }

@@ -133,7 +133,12 @@ extension TFLiteFloatImporter {
             try expect(yShape, (0..<rank).map { shape(op.inputs[0])[$0] + p[2 * $0] + p[2 * $0 + 1] }, "output shape")
             emit(.pad(before: (0..<rank).map { p[2 * $0] }, after: (0..<rank).map { p[2 * $0 + 1] }, value: value), [x],
                  shape: yShape, tensor: y)
-        case .custom: try importConvolution2DTransposeBias(op)   // the only custom code importGraph lets through
+        case .custom:   // the custom codes importGraph lets through
+            switch model.opcode(of: op).customCode {
+            case "MaxPoolingWithArgmax2D": try importMaxPoolingWithArgmax(op)
+            case "MaxUnpooling2D": try importMaxUnpooling(op)
+            default: try importConvolution2DTransposeBias(op)
+            }
         case .stridedSlice: try importStridedSlice(op)
         case .resizeBilinear, .resizeNearestNeighbor: try importResize(op, bilinear: code == .resizeBilinear)
         default: throw fail("no float import")   // unreachable: importGraph listed it
@@ -298,6 +303,80 @@ extension TFLiteFloatImporter {
         let weights = try input(op, 1), bias = try input(op, 2)
         try checkBias(bias, fShape[0])
         emit(.convTranspose(a), [x, weights, bias], shape: yShape, tensor: op.outputs[0])
+    }
+
+    /// MediaPipe's pooling options: a raw `TfLitePoolParams` (int32 padding 1 SAME / 2 VALID,
+    /// stride_w, stride_h, filter_w, filter_h, activation as TfLiteFusedActivation; the computed
+    /// paddings after them are not read).
+    func mediaPipePoolOptions(_ op: TFLiteOperator, _ name: String) throws(ConversionError)
+        -> (padding: TFLitePadding, strideW: Int, strideH: Int, filterW: Int, filterH: Int, activation: Activation) {
+        guard let range = op.customOptions, range.count >= 24 else {
+            throw fail("\(name) needs 24 bytes of options (TfLitePoolParams: padding, strides, filter size, activation)")
+        }
+        let o = (0..<6).map { k in
+            Int(Int32(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(model.bytes[range.lowerBound + 4 * k + $1]) << (8 * UInt32($1)) }))
+        }
+        guard o[0] == 1 || o[0] == 2 else { throw fail("padding \(o[0]) is neither SAME (1) nor VALID (2)") }
+        for (value, what) in zip(o[1...4], ["stride_w", "stride_h", "filter_w", "filter_h"]) where !(1...ImportLimits.maxWindow).contains(value) {
+            throw fail("\(what) \(value) must be in 1...\(ImportLimits.maxWindow)")
+        }
+        let activations: [Int: Activation] = [0: .none, 1: .relu, 2: .clip(-1, 1), 3: .relu6]
+        guard let act = activations[o[5]] else { throw fail("activation \(o[5]) is not NONE, RELU, RELU_N1_TO_1 or RELU6") }
+        return (o[0] == 1 ? .same : .valid, o[1], o[2], o[3], o[4], act)
+    }
+
+    /// MaxPoolingWithArgmax2D (mediapipe/util/tflite/operations/max_pool_argmax.cc): outputs the
+    /// max pool (activation applied) and, per cell, the window position ky·filter_w + kx of the
+    /// first largest value (stored by MediaPipe as a float, + 0.1): a maxPool and a maxPoolArgmax
+    /// node. Output size and padding as TFLite's MAX_POOL_2D (SAME: ⌈in/s⌉, half the total before).
+    mutating func importMaxPoolingWithArgmax(_ op: TFLiteOperator) throws(ConversionError) {
+        let o = try mediaPipePoolOptions(op, "MaxPoolingWithArgmax2D")
+        guard op.inputs.count == 1, op.outputs.count == 2 else { throw fail("MaxPoolingWithArgmax2D has one input and two outputs") }
+        let x = try input(op, 0), xs = shape(op.inputs[0])
+        guard xs.count == 4 else { throw fail("MaxPoolingWithArgmax2D needs a 4-D input") }
+        let yShape = [xs[0], Self.windowOutput(xs[1], o.filterH, o.strideH, 1, o.padding),
+                      Self.windowOutput(xs[2], o.filterW, o.strideW, 1, o.padding), xs[3]]
+        let (values, positions) = (op.outputs[0], op.outputs[1])
+        try expect(shape(values), yShape, "output shape")
+        try expect(shape(positions), yShape, "indices shape")
+        guard tensors[positions].type == .float32 else { throw fail("the indices are \(tensors[positions].type.name), not FLOAT32") }
+        let readers = model.graph.operators.indices.filter { model.graph.operators[$0].inputs.contains(positions) }
+        guard !model.graph.outputs.contains(positions), readers.allSatisfy({
+            model.opcode(of: model.graph.operators[$0]).customCode == "MaxUnpooling2D" && model.graph.operators[$0].inputs.firstIndex(of: positions) == 1
+        }) else {
+            throw fail("the indices '\(tensors[positions].name)' are a graph output or read by operators other than MaxUnpooling2D; "
+                       + "Sparrow computes them only for MaxUnpooling2D")
+        }
+        let p = PoolAttributes(kernel: [o.filterH, o.filterW], strides: [o.strideH, o.strideW],
+                               pads: pads(o.padding, xs, yShape, filter: (o.filterH, o.filterW), stride: (o.strideH, o.strideW),
+                                          dilation: (1, 1)),
+                               countIncludePad: false, activation: o.activation)
+        try checkWindow(p.kernel + p.strides + p.pads)
+        emit(.maxPool(p), [x], shape: yShape, tensor: values)
+        emit(.maxPoolArgmax(p), [x], shape: yShape, tensor: positions)
+    }
+
+    /// MaxUnpooling2D (mediapipe/util/tflite/operations/max_unpooling.cc): inputs values and the
+    /// positions MaxPoolingWithArgmax2D wrote; output [n, h·filter_h, w·filter_w, c], zeros, then
+    /// each value at (y·stride_h − pad_h + p / filter_w, x·stride_w − pad_w + p mod filter_w) when
+    /// inside, pad = max(((h − 1)·stride + filter − out) / 2, 0) (TF's ComputePadding with the
+    /// output as the pooling's input). The fused activation is not applied (MediaPipe's Eval
+    /// computes its range and does not use it).
+    mutating func importMaxUnpooling(_ op: TFLiteOperator) throws(ConversionError) {
+        let o = try mediaPipePoolOptions(op, "MaxUnpooling2D")
+        guard op.inputs.count == 2, op.outputs.count == 1 else { throw fail("MaxUnpooling2D has two inputs and one output") }
+        let x = try input(op, 0), positions = try input(op, 1)
+        let xs = shape(op.inputs[0])
+        guard xs.count == 4, shape(op.inputs[1]) == xs else { throw fail("MaxUnpooling2D needs 4-D values and indices of one shape") }
+        guard let producer = graph.nodes.first(where: { $0.outputs.contains(positions) }), case .maxPoolArgmax = producer.op else {
+            throw fail("the indices (input 1) must be the indices output of a MaxPoolingWithArgmax2D")
+        }
+        let yShape = [xs[0], xs[1] * o.filterH, xs[2] * o.filterW, xs[3]]
+        try expect(shape(op.outputs[0]), yShape, "output shape")
+        let padTop = max(((xs[1] - 1) * o.strideH + o.filterH - yShape[1]) / 2, 0)
+        let padLeft = max(((xs[2] - 1) * o.strideW + o.filterW - yShape[2]) / 2, 0)
+        emit(.maxUnpool(UnpoolAttributes(strides: [o.strideH, o.strideW], kernelW: o.filterW, padTop: padTop, padLeft: padLeft)),
+             [x, positions], shape: yShape, tensor: op.outputs[0])
     }
 
     /// FULLY_CONNECTED flattens its input to [elements / depth, depth].

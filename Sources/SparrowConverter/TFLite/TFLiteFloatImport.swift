@@ -20,7 +20,8 @@ public enum TFLiteFloatImport {
     ]
 
     /// MediaPipe custom operators the float import maps onto the IR, by custom code.
-    public static let importableCustomOperators: Set<String> = ["Convolution2DTransposeBias"]
+    public static let importableCustomOperators: Set<String> = ["Convolution2DTransposeBias", "MaxPoolingWithArgmax2D",
+                                                                 "MaxUnpooling2D"]
 
     static func isImportable(_ code: TFLiteOperatorCode) -> Bool {
         importableOperators.contains(code.builtin)

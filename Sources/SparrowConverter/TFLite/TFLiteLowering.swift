@@ -82,7 +82,7 @@ public enum TFLiteConversion {
         let mediaPipe = customNames.filter { mediaPipeCustomOperators[$0] != nil }
         var text = "\(count) of \(model.graph.operators.count) operators cannot be converted: \(list). "
         if !mediaPipe.isEmpty {
-            text += "MediaPipe custom operators, not supported by Sparrow\(float ? " yet" : " in int8 models (Convolution2DTransposeBias converts in float models)"): "
+            text += "MediaPipe custom operators, not supported by Sparrow\(float ? " yet" : " in int8 models (MediaPipe's kernels are float-only; Convolution2DTransposeBias, MaxPoolingWithArgmax2D and MaxUnpooling2D convert in float models)"): "
                 + mediaPipe.map { "\($0) (\(mediaPipeCustomOperators[$0]!))" }.joined(separator: "; ") + ". "
         }
         if customNames.contains(where: { mediaPipeCustomOperators[$0] == nil }) {

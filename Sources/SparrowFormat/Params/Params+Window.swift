@@ -1,4 +1,5 @@
-// Records of the sliding-window operators: Conv2D, DepthwiseConv2D, MaxPool, AveragePool.
+// Records of the sliding-window operators: Conv2D, DepthwiseConv2D, MaxPool, AveragePool,
+// MaxPoolArgmax (PoolParamRecord) and MaxUnpool.
 
 /// Conv2D (10 words) and DepthwiseConv2D (11 words).
 /// Words: 0 strideH, 1 strideW, 2 dilationH, 3 dilationW, 4 padTop, 5 padLeft, 6 padBottom,
@@ -94,5 +95,39 @@ public struct PoolParamRecord: ParamRecord, Equatable {
         storeWord(p, 4, padTop); storeWord(p, 5, padLeft); storeWord(p, 6, padBottom); storeWord(p, 7, padRight)
         storeWord(p, 8, activation.min); storeWord(p, 9, activation.max)
         storeWord(p, 10, countIncludePad ? 1 : 0)
+    }
+}
+
+/// MaxUnpool (5 words). Words: 0 strideH, 1 strideW, 2 filterW (a position p is row p / filterW,
+/// column p mod filterW of the window), 3 padTop, 4 padLeft. Each at most 2^12, so positions
+/// computed in Int stay far from overflow on 32-bit boards.
+public struct UnpoolParamRecord: ParamRecord, Equatable {
+    public var strideH: Int32, strideW: Int32, filterW: Int32
+    public var padTop: Int32, padLeft: Int32
+
+    public static let wordCount = 5
+    public var wordCount: Int { Self.wordCount }
+    static let largest: Int32 = 1 << 12
+
+    public init(strideH: Int32, strideW: Int32, filterW: Int32, padTop: Int32, padLeft: Int32) {
+        self.strideH = strideH; self.strideW = strideW; self.filterW = filterW
+        self.padTop = padTop; self.padLeft = padLeft
+    }
+
+    @inline(__always)
+    public init(unchecked w: ParamWords) {
+        self.init(strideH: w[0], strideW: w[1], filterW: w[2], padTop: w[3], padLeft: w[4])
+    }
+
+    public init(decoding w: ParamWords) throws(ParamError) {
+        try w.expectCount(Self.wordCount)
+        self.init(strideH: try w.positive(0, "strideH", max: Self.largest), strideW: try w.positive(1, "strideW", max: Self.largest),
+                  filterW: try w.positive(2, "filterW", max: Self.largest),
+                  padTop: try w.nonNegative(3, "padTop", max: Self.largest), padLeft: try w.nonNegative(4, "padLeft", max: Self.largest))
+    }
+
+    public func encode(into p: UnsafeMutableRawPointer) {
+        storeWord(p, 0, strideH); storeWord(p, 1, strideW); storeWord(p, 2, filterW)
+        storeWord(p, 3, padTop); storeWord(p, 4, padLeft)
     }
 }
