@@ -10,8 +10,9 @@ import Testing
 /// and for each one with float32 inputs `sparrow-device run` under qemu writes byte-identical
 /// output files to the host's `sparrow run`, on every board profile. A new opcode fails
 /// `everyOpcodeHasAParityModel` until a model using it is added (one line in MODELS there).
-/// Three TFLite-only opcodes come only in int8-input models, which the device cannot feed yet:
-/// `opcodesTheBoardsDoNotRunAreExactlyTheKnownGap` pins that list.
+/// Opcodes that came only in int8-input models (which the device cannot feed yet) now also come
+/// in float .tflite models (float_ops: Maximum, Minimum, Requantize), so every opcode runs on the
+/// boards: `opcodesTheBoardsDoNotRunAreExactlyTheKnownGap` pins that the gap stays empty.
 @Suite struct AllOpcodeParityTests {
     static let directory = TestFixtures.root.appendingPathComponent("parity")
 
@@ -42,7 +43,7 @@ import Testing
     /// The opcodes that only int8-input models (imported int8 TFLite) bring, so no board runs them
     /// until `sparrow-device run` takes int8/uint8 samples: the known gap, checked to be exact
     /// so it shrinks when that lands (or a float-input fixture for one of them is added).
-    static let onlyInInt8InputModels: Set<OpCode> = [.maximum, .minimum, .requantize]
+    static let onlyInInt8InputModels: Set<OpCode> = []
 
     @Test func opcodesTheBoardsDoNotRunAreExactlyTheKnownGap() throws {
         var onDevice = Set<UInt8>()

@@ -30,7 +30,7 @@ TFLITE = os.path.join(FIXTURES, "tflite")
 # (file name, source, extra `sparrow convert` flags). Sources: "onnx:SEED" (a mutate_convert
 # seed: the digits models; node tests work too when their input has batch 1), "file:DIR/STEM" (Tests/Fixtures/DIR/STEM.onnx with
 # STEM_calib.npy, inputs from STEM_x.npy), "tflite:NAME" (Tests/Fixtures/tflite/models/NAME.tflite
-# with its golden inputs), "pad_sub" (built below: no fixture has a Pad the converter keeps). The comments list the opcodes each one brings.
+# with its golden inputs), "tflitefloat:STEM" (models/STEM.float.tflite calibrated with golden/STEM.eval.in0.npy), "pad_sub" (built below: no fixture has a Pad the converter keeps). The comments list the opcodes each one brings.
 # `sparrow convert` packs by default; the reference-operator models are converted with
 # --no-packed-weights so both forms keep a model.
 REF = ["--no-packed-weights"]
@@ -55,6 +55,10 @@ MODELS = [
     ("binary_int8", "tflite:binary.int8", []),          # Maximum, Minimum (and Sub, Slice)
     ("arg_max_int8", "tflite:arg_max.int8", []),        # ArgMax (int32 output)
     ("uint8_io_int8", "tflite:uint8_io.int8", []),      # Requantize
+    # Float .tflite models (float32 inputs, so every board runs them): calibrated with their
+    # evaluation inputs (golden/NAME.eval.in0.npy), the first 8 of which are the parity inputs.
+    ("float_ops", "tflitefloat:float_ops", REF),        # Maximum, Minimum, Requantize, ArgMax
+    ("mediapipe_unpooling", "tflitefloat:mediapipe_unpooling", REF),  # MaxPoolArgmax, MaxUnpool
 ]
 
 
@@ -80,7 +84,16 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for name, source, flags in MODELS:
             out = os.path.join(HERE, name + ".sparrow")
-            if source.startswith("tflite:"):
+            if source.startswith("tflitefloat:"):
+                stem = source[len("tflitefloat:"):]
+                x = np.load(os.path.join(TFLITE, "golden", f"{stem}.eval.in0.npy"))
+                x = x.reshape(x.shape[0], *x.shape[2:]).astype(np.float32)   # samples first, no batch axis
+                calib = os.path.join(work, stem + "_calib.npy")
+                np.save(calib, x)
+                cmd = [sparrow, "convert", os.path.join(TFLITE, "models", stem + ".float.tflite"), "-o", out,
+                       "--calibration", calib] + flags
+                inputs = [x[:8]]
+            elif source.startswith("tflite:"):
                 stem = source[len("tflite:"):]
                 cmd = [sparrow, "convert", os.path.join(TFLITE, "models", stem + ".tflite"), "-o", out] + flags
                 inputs, k = [], 0
