@@ -225,7 +225,8 @@ final class TFLiteFloatConversionTests: XCTestCase {
     func testSeededCorruptionsOfFloatModelsNeverTrap() throws {
         var rng = SplitMix64(seed: 0x7F1E)
         var outcomes = (converted: 0, rejected: 0)
-        for stem in ["conv.float", "conv.float16", "shape.float", "resize.float", "transpose_conv.float"] {
+        for stem in ["conv.float", "conv.float16", "shape.float", "resize.float", "transpose_conv.float", "float_ops.float",
+                     "mediapipe_unpooling.float"] {
             let original = Array(try Data(contentsOf: URL(fileURLWithPath: Self.path("models/\(stem).tflite"))))
             for _ in 0..<100 {
                 var bytes = original

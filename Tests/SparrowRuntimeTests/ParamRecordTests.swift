@@ -99,6 +99,16 @@ import SparrowFormat
         #expect(describe(decode(w, PoolParamRecord.init(decoding:))) == "badParameter 2 1 countIncludePad")
     }
 
+    @Test func unpoolLayoutAndRanges() throws {
+        let p = UnpoolParamRecord(strideH: 2, strideW: 3, filterW: 2, padTop: 1, padLeft: 0)
+        #expect(p.words == [2, 3, 2, 1, 0])
+        #expect(try decode(p.words, UnpoolParamRecord.init(decoding:)).get() == p)
+        var w = p.words; w[2] = 0   // a position is decoded with / filterW
+        #expect(describe(decode(w, UnpoolParamRecord.init(decoding:))) == "badParameter 0 4096 filterW")
+        w = p.words; w[3] = 5000
+        #expect(describe(decode(w, UnpoolParamRecord.init(decoding:))) == "badParameter 5000 4096 padTop")
+    }
+
     @Test func elementwiseLayoutsAndRanges() throws {
         let add = AddParamRecord(leftShift: 20, input1: Rescale(multiplier: 1 << 30, shift: -1),
                                  input2: Rescale(multiplier: 0, shift: 0), output: Rescale(multiplier: Int32.max, shift: 30),
