@@ -204,13 +204,16 @@ struct DwLayer {
     var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
     var params: Qs8DwconvParams
     /// pads: TF "SAME" (stride 2: 0 before, 1 after) or 1 on every side (stride 1).
-    init(h: Int, w: Int, c: Int, stride: Int, symmetric: Bool, zx: Int8, zy: Int32, lo: Int8 = -128, hi: Int8 = 127, batches: Int = 1) {
+    /// shifts: per-channel shifts drawn from this range (all negative: the kernels' 3-instruction
+    /// requantization; a range reaching 0 or above: the general form).
+    init(h: Int, w: Int, c: Int, stride: Int, symmetric: Bool, zx: Int8, zy: Int32, lo: Int8 = -128, hi: Int8 = 127, batches: Int = 1,
+         shifts shiftRange: (Int, Int) = (-9, -6)) {
         let before = symmetric ? 1 : 0
         padBottom = 1; padRight = 1
         s = Qs8Dwconv3x3Shape(batches: batches, inH: h, inW: w, channels: c, outH: (h + before + 1 - 3) / stride + 1,
                               outW: (w + before + 1 - 3) / stride + 1, stride: stride, padTop: before, padLeft: before)
         x = int8s(batches * h * w * c); filter = int8s(9 * c, weights: true)
-        bias = int32s(c, -4000, 4000); multipliers = int32s(c, 1 << 30, Int(Int32.max)); shifts = int32s(c, -9, -6)
+        bias = int32s(c, -4000, 4000); multipliers = int32s(c, 1 << 30, Int(Int32.max)); shifts = int32s(c, shiftRange.0, shiftRange.1)
         params = Qs8DwconvParams(inputZeroPoint: zx, output: Qs8GemmParams(outputZeroPoint: zy, activationMin: lo, activationMax: hi))
     }
     var outputs: Int { s.batches * s.outH * s.outW * s.channels }
@@ -244,7 +247,7 @@ func dwBattery() -> Int {
                 for stride in [1, 2] {
                     let zxs: [Int8] = [-128, 127, 0, -9]
                     let l = DwLayer(h: h, w: w, c: c, stride: stride, symmetric: stride == 1, zx: zxs[rand(0, 3)],
-                                    zy: Int32(rand(-128, 127)), batches: 2)
+                                    zy: Int32(rand(-128, 127)), batches: 2, shifts: cases % 3 == 2 ? (-9, 1) : (-9, -6))
                     if l.s.outH < 1 || l.s.outW < 1 { continue }
                     let packed = l.pack()
                     let a = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
@@ -286,7 +289,14 @@ func dwBench() {
         (24, 64, 2, "dw4 24x24x64 s2"), (12, 128, 1, "dw5 12x12x128 s1"), (12, 128, 2, "dw6 12x12x128 s2"),
         (6, 256, 1, "dw7-11 6x6x256 s1"), (6, 256, 2, "dw12 6x6x256 s2"), (3, 512, 1, "dw13 3x3x512 s1"),
     ]
-    for (index, shape) in shapes.enumerated() {
+    // MobileNetV2 1.0 at 224×224 (MOBILENETV2=1): its distinct depthwise shapes instead.
+    let v2: [(Int, Int, Int, StaticString)] = [
+        (112, 32, 1, "v2 112x112x32 s1"), (112, 96, 2, "v2 112x112x96 s2"), (56, 144, 1, "v2 56x56x144 s1"),
+        (56, 144, 2, "v2 56x56x144 s2"), (28, 192, 1, "v2 28x28x192 s1"), (28, 192, 2, "v2 28x28x192 s2"),
+        (14, 384, 1, "v2 14x14x384 s1"), (14, 576, 1, "v2 14x14x576 s1"), (14, 576, 2, "v2 14x14x576 s2"),
+        (7, 960, 1, "v2 7x7x960 s1"),
+    ]
+    for (index, shape) in (env("MOBILENETV2") == 1 ? v2 : shapes).enumerated() {
         let (hw, c, stride, name) = shape
         let l = DwLayer(h: hw, w: hw, c: c, stride: stride, symmetric: stride == 1, zx: -3, zy: 5)
         let before = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
@@ -390,6 +400,18 @@ func im2colBench() {
     put("case 10 conv1 96x96x3->16 s2 macs "); put(l.output.count * l.k); put(" outputs "); put(l.output.count)
     put(same ? " same\n" : " DIFFERENT\n")
     if !same { exit(1) }
+    // MobileNetV2's first layer at 224×224: 3 → 32 channels (regions 22, 23).
+    let v2 = ConvLayer(input: Shape4(1, 224, 224, 3), kh: 3, kw: 3, outC: 32, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1)
+    let before2 = UnsafeMutablePointer<Int8>.allocate(capacity: v2.output.count)
+    let after2 = UnsafeMutablePointer<Int8>.allocate(capacity: v2.output.count)
+    begin(22); v2.reference(before2); end(22)
+    let packed2 = v2.pack(config), scratch2 = v2.scratch(config)
+    begin(23); v2.run(config, packed2, scratch2, after2); end(23)
+    var same2 = true
+    for i in 0..<v2.output.count where before2[i] != after2[i] { same2 = false }
+    put("case 11 conv1 224x224x3->32 s2 macs "); put(v2.output.count * v2.k); put(" outputs "); put(v2.output.count)
+    put(same2 ? " same\n" : " DIFFERENT\n")
+    if !same2 { exit(1) }
 }
 
 /// The quantize + NCHW → NHWC input kernel this build selects (NEON on aarch64; the twin on
