@@ -418,24 +418,32 @@ func im2colBench() {
 /// armv7, which has no vector divide) against its portable twin: ties both ways, saturation, NaN,
 /// ±inf, −0, every channel count 1–5 and pixel remainder of the 16-pixel step.
 func qtBattery() -> Int {
-    let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 1e30, -1e30, 63.875, -63.875, 0.125, -0.375]
+    let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 1e30, -1e30, 63.875, -63.875, 0.125, -0.375, 0x1p-133, -0x1.8p-129]
+    // 0.25: x / scale is exact; the others: armv7's reciprocal multiply can round differently near
+    // ties (its check must send those lanes to the scalar rule); 2^-130 and 3e38 are outside
+    // its range (twin); 2/255 is the benchmark models' input scale.
+    let scales: [Float] = [0.25, 0.1, 2.0 / 255, 0.0033, 0x1p-130, 3e38]
     var cases = 0, bad = 0
+    for scale in scales {
     for channels in 1...5 {
         for pixels in [1, 15, 16, 17, 33, 48, 50] {
             for away in [false, true] {
                 let count = 2 * channels * pixels
                 let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
                 for i in 0..<count {
-                    // Multiples of 1/8 with scale 0.25 are exact ties; others random; some specials.
+                    // (k + ½)·scale rounded to float: at or next to a tie of x / scale (exact ties
+                    // for scale 0.25), its neighbours, random values, some specials.
+                    let tie = Float(2 * rand(-300, 300) + 1) * 0.5 * scale
                     x[i] = i % 5 == 0 ? specials[rand(0, specials.count - 1)]
-                        : i % 2 == 0 ? Float(rand(-1200, 1200)) * 0.125 : Float(rand(-400_000, 400_000)) / 9973
+                        : i % 3 == 0 ? tie : i % 3 == 1 ? (rand(0, 1) == 0 ? tie.nextUp : tie.nextDown)
+                        : Float(rand(-400_000, 400_000)) / 9973 * scale * 4
                 }
                 let a = UnsafeMutablePointer<Int8>.allocate(capacity: count)
                 let b = UnsafeMutablePointer<Int8>.allocate(capacity: count)
                 let shape = QuantizeTransposeShape(batches: 2, channels: channels, pixels: pixels)
                 let zp = Int32(rand(-128, 127))
-                quantizeTransposeF32ToS8(features(), shape, input: x, scale: 0.25, zeroPoint: zp, roundHalfAway: away, output: a)
-                quantizeTransposeF32ToS8Scalar(shape, input: x, scale: 0.25, zeroPoint: zp, roundHalfAway: away, output: b)
+                quantizeTransposeF32ToS8(features(), shape, input: x, scale: scale, zeroPoint: zp, roundHalfAway: away, output: a)
+                quantizeTransposeF32ToS8Scalar(shape, input: x, scale: scale, zeroPoint: zp, roundHalfAway: away, output: b)
                 for i in 0..<count where a[i] != b[i] {
                     if bad < 3 {
                         put("FAIL quantize-transpose C "); put(channels); put(" P "); put(pixels); put(" index "); put(i)
@@ -447,9 +455,26 @@ func qtBattery() -> Int {
             }
         }
     }
+    }
     put("battery quantize-transpose-f32-s8"); put(features().neon ? " (selected kernel)" : " (twin)")
     put(" cases "); put(cases); put(" failures "); put(bad); put(" \n")
     return bad
+}
+
+/// The model input of MobileNetV2 224 (float NCHW [1, 3, 224, 224], uniform in [−1, 1], scale
+/// 2/255): region 24 the twin, 25 the selected kernel.
+func qtBench() {
+    let shape = QuantizeTransposeShape(batches: 1, channels: 3, pixels: 224 * 224)
+    let count = 3 * 224 * 224
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    for i in 0..<count { x[i] = Float(rand(-1_000_000, 1_000_000)) / 1_000_000 }
+    let before = UnsafeMutablePointer<Int8>.allocate(capacity: count), after = UnsafeMutablePointer<Int8>.allocate(capacity: count)
+    begin(24); quantizeTransposeF32ToS8Scalar(shape, input: x, scale: 2.0 / 255, zeroPoint: -1, roundHalfAway: false, output: before); end(24)
+    begin(25); quantizeTransposeF32ToS8(features(), shape, input: x, scale: 2.0 / 255, zeroPoint: -1, roundHalfAway: false, output: after); end(25)
+    var same = true
+    for i in 0..<count where before[i] != after[i] { same = false }
+    put("qtcase 24 input 3x224x224 outputs "); put(count); put(same ? " same\n" : " DIFFERENT\n")
+    if !same { exit(1) }
 }
 
 // MARK: - same-shape int8 Add (residual)
@@ -540,7 +565,7 @@ func addBench() {
 
 @main struct Driver {
     static func main() {
-        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); addBench(); begin(99); end(99); return }
+        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); qtBench(); addBench(); begin(99); end(99); return }
         let failures = battery() + im2colBattery() + dwBattery() + qtBattery() + addBattery()
         if failures > 0 { exit(1) }
     }

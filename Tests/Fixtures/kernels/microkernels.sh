@@ -58,6 +58,12 @@ for BOARD in $BOARDS; do
           $3 " " $4 " " $5, outs, b, b / outs, a, a / outs, b / a, $NF
         db += b; da += a; dn += outs
       }
+      $1 == "qtcase" {
+        marker = n["region99_insns"]; b = n["region" $2 "_insns"] - marker; a = n["region" ($2 + 1) "_insns"] - marker
+        for (i = 1; i <= NF; i++) if ($i == "outputs") outs = $(i + 1)
+        printf "%-22s elements %6d  twin   %10d (%6.2f/elt)  after %9d (%6.2f/elt)  gain %5.2fx  outputs %s\n",
+          "quantize " $4, outs, b, b / outs, a, a / outs, b / a, $NF
+      }
       $1 == "addcase" {
         marker = n["region99_insns"]; b = n["region" $2 "_insns"] - marker; a = n["region" ($2 + 1) "_insns"] - marker
         for (i = 1; i <= NF; i++) if ($i == "outputs") outs = $(i + 1)
