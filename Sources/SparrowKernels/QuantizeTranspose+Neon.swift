@@ -145,6 +145,31 @@ func quantizeTransposeF32ToS8Neon(_ s: QuantizeTransposeShape, input: UnsafePoin
     let r = 1 / scale
     let q = QuantizeVectorArmv7(low: vdupq_n_f32(r * (1 - 0x1p-20)), high: vdupq_n_f32(r * (1 + 0x1p-20)),
                                 zero: vdupq_n_s16(Int16(zeroPoint)), roundHalfAway: roundHalfAway)
+    // One loop per rounding rule (a constant, so no branch or spill inside the loop).
+    if roundHalfAway {
+        quantizeTransposeArmv7TiesAway(s, input: input, q: q, element: element, output: output)
+    } else {
+        quantizeTransposeArmv7TiesEven(s, input: input, q: q, element: element, output: output)
+    }
+}
+
+@inline(never)
+private func quantizeTransposeArmv7TiesAway(_ s: QuantizeTransposeShape, input: UnsafePointer<Float>, q: QuantizeVectorArmv7,
+                                            element: QuantizeElement, output: UnsafeMutablePointer<Int8>) {
+    quantizeTransposeArmv7(s, input: input, q: q, element: element, output: output, roundHalfAway: true)
+}
+
+@inline(never)
+private func quantizeTransposeArmv7TiesEven(_ s: QuantizeTransposeShape, input: UnsafePointer<Float>, q: QuantizeVectorArmv7,
+                                            element: QuantizeElement, output: UnsafeMutablePointer<Int8>) {
+    quantizeTransposeArmv7(s, input: input, q: q, element: element, output: output, roundHalfAway: false)
+}
+
+@inline(__always)
+private func quantizeTransposeArmv7(_ s: QuantizeTransposeShape, input: UnsafePointer<Float>, q: QuantizeVectorArmv7,
+                                    element: QuantizeElement, output: UnsafeMutablePointer<Int8>, roundHalfAway: Bool) {
+    var q = q
+    q.roundHalfAway = roundHalfAway
     let c = s.channels, plane = s.pixels
     let index0 = rgbIndex8(0), index1 = rgbIndex8(1), index2 = rgbIndex8(2)
     let all = vdupq_n_u32(0xFFFF_FFFF)
