@@ -319,14 +319,16 @@ struct ConvLayer {
     var input: Shape4, kh: Int, kw: Int, output: Shape4, p: ConvParams
     var x: UnsafeMutablePointer<Int8>, w: UnsafeMutablePointer<Int8>
     var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
-    init(input: Shape4, kh: Int, kw: Int, outC: Int, stride: Int, dilation: Int, pad: (Int, Int, Int, Int), zx: Int32) {
+    init(input: Shape4, kh: Int, kw: Int, outC: Int, stride: Int, dilation: Int, pad: (Int, Int, Int, Int), zx: Int32,
+         shifts shiftRange: (Int, Int) = (-9, -6)) {
         self.input = input; self.kh = kh; self.kw = kw
         output = Shape4(input.n, (input.h + pad.0 + pad.2 - (kh - 1) * dilation - 1) / stride + 1,
                         (input.w + pad.1 + pad.3 - (kw - 1) * dilation - 1) / stride + 1, outC)
         p = ConvParams(strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad.0, padLeft: pad.1,
                        inputZeroPoint: zx, outputZeroPoint: 4, activationMin: -120, activationMax: 125)
         x = int8s(input.count); w = int8s(outC * kh * kw * input.c, weights: true)
-        bias = int32s(outC, -3000, 3000); multipliers = int32s(outC, 1 << 30, Int(Int32.max)); shifts = int32s(outC, -9, -6)
+        bias = int32s(outC, -3000, 3000); multipliers = int32s(outC, 1 << 30, Int(Int32.max))
+        shifts = int32s(outC, shiftRange.0, shiftRange.1)
     }
     var k: Int { kh * kw * input.c }
     func reference(_ out: UnsafeMutablePointer<Int8>) {
@@ -367,6 +369,16 @@ func im2colBattery() -> Int {
             ConvLayer(input: Shape4(1, 4, 13, 4), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (0, 2, 1, 0), zx: 9),
             ConvLayer(input: Shape4(1, 2, 2, 3), kh: 3, kw: 3, outC: 4, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: -50),
             ConvLayer(input: Shape4(1, 6, 6, 1), kh: 2, kw: 2, outC: 7, stride: 1, dilation: 1, pad: (0, 0, 0, 0), zx: 5),
+            // 3-channel 3×3 first layers (the dot-product board's register-window kernel): several
+            // channel groups, a partial group, pixel counts not multiples of 4, every border, the
+            // input's last bytes (its 16-byte row loads must not pass them), shifts ≥ 0 (general form).
+            ConvLayer(input: Shape4(1, 17, 19, 3), kh: 3, kw: 3, outC: 32, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1),
+            ConvLayer(input: Shape4(2, 11, 9, 3), kh: 3, kw: 3, outC: 20, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: 100),
+            ConvLayer(input: Shape4(1, 10, 10, 3), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (1, 1, 1, 1), zx: -128,
+                      shifts: (-9, 1)),
+            ConvLayer(input: Shape4(2, 13, 14, 3), kh: 3, kw: 3, outC: 7, stride: 3, dilation: 1, pad: (0, 2, 0, 0), zx: 0),
+            ConvLayer(input: Shape4(1, 3, 3, 3), kh: 3, kw: 3, outC: 33, stride: 1, dilation: 1, pad: (0, 0, 0, 0), zx: 7,
+                      shifts: (-2, 2)),
         ]
         var bad = 0
         for l in layers {
