@@ -90,7 +90,9 @@ func quantizeTransposeF32ToS8Neon(_ s: QuantizeTransposeShape, input: UnsafePoin
 // integer (`vcvtn`: ties to even, `vcvta`: ties away, saturating) is monotone, so when both ends
 // round to the same integer, so does Q: that integer is the code's (then saturating narrowing with
 // the zero point, as `clampToS8`). NaN converts to 0 at both ends, giving the zero point, as the
-// rule does. Where the ends differ (x / scale within ≈ 2^-20 relative of a rounding tie, or at
+// rule does. x is first clamped to ±fl(2048·scale): that only moves values whose code saturates
+// anyway (x / scale beyond ±2047.9, zero point within ±128), and keeps the two ends of huge values
+// from differing (their gap grows with |x|: garbage or out-of-range inputs would all fall back). Where the ends differ (x / scale within ≈ 2^-20 relative of a rounding tie, or at
 // the int32 limit) the 16 pixels are redone by the scalar rule. The twin stays the oracle
 // (battery: ties, their neighbours, non-power-of-two scales).
 import _Builtin_intrinsics.arm.neon
@@ -99,6 +101,8 @@ let quantizeTransposeNeonIsCompiled = true
 
 private struct QuantizeVectorArmv7 {
     var low: float32x4_t, high: float32x4_t
+    /// ±2048·scale: x is clamped to these first (see `one`).
+    var lower: float32x4_t, upper: float32x4_t
     var zero: int16x8_t
     var roundHalfAway: Bool
 
@@ -117,7 +121,10 @@ private struct QuantizeVectorArmv7 {
 
     @inline(__always)
     func one(_ x: float32x4_t, _ sure: inout uint32x4_t) -> int32x4_t {
-        let lo = vmulq_f32(x, low), hi = vmulq_f32(x, high)
+        // Far outside the int8 range both ends would differ (their gap grows with |x|) though the
+        // code saturates either way: clamped, x / scale ≈ ±2048 gives the same saturated code.
+        let xc = vminq_f32(vmaxq_f32(x, lower), upper)   // NaN stays NaN (→ 0 → the zero point)
+        let lo = vmulq_f32(xc, low), hi = vmulq_f32(xc, high)
         let a = roundHalfAway ? vcvtaq_s32_f32(lo) : vcvtnq_s32_f32(lo)
         let b = roundHalfAway ? vcvtaq_s32_f32(hi) : vcvtnq_s32_f32(hi)
         sure = vandq_u32(sure, vceqq_s32(a, b))
@@ -143,7 +150,9 @@ func quantizeTransposeF32ToS8Neon(_ s: QuantizeTransposeShape, input: UnsafePoin
         return
     }
     let r = 1 / scale
+    let bound = 2048 * scale
     let q = QuantizeVectorArmv7(low: vdupq_n_f32(r * (1 - 0x1p-20)), high: vdupq_n_f32(r * (1 + 0x1p-20)),
+                                lower: vdupq_n_f32(-bound), upper: vdupq_n_f32(bound),
                                 zero: vdupq_n_s16(Int16(zeroPoint)), roundHalfAway: roundHalfAway)
     // One loop per rounding rule (a constant, so no branch or spill inside the loop).
     if roundHalfAway {

@@ -430,7 +430,8 @@ func im2colBench() {
 /// armv7, which has no vector divide) against its portable twin: ties both ways, saturation, NaN,
 /// ±inf, −0, every channel count 1–5 and pixel remainder of the 16-pixel step.
 func qtBattery() -> Int {
-    let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 1e30, -1e30, 63.875, -63.875, 0.125, -0.375, 0x1p-133, -0x1.8p-129]
+    let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 1e30, -1e30, 63.875, -63.875, 0.125, -0.375, 0x1p-133, -0x1.8p-129,
+                             Float(bitPattern: 0x7F7F_7F7F), 16.07, -16.07, 2047.5, -2048.5, 1e6]
     // 0.25: x / scale is exact; the others: armv7's reciprocal multiply can round differently near
     // ties (its check must send those lanes to the scalar rule); 2^-130 and 3e38 are outside
     // its range (twin); 2/255 is the benchmark models' input scale.
