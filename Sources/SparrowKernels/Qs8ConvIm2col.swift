@@ -14,6 +14,13 @@ public func qs8ConvIm2colScratchBytes(_ config: Qs8GemmConfig, kernelH: Int, ker
 public func qs8ConvIm2col(_ config: Qs8GemmConfig, _ p: ConvParams, input: UnsafePointer<Int8>, inputShape: Shape4,
                           kernelH: Int, kernelW: Int, packed: UnsafeRawPointer,
                           output: UnsafeMutablePointer<Int8>, outputShape: Shape4, scratch: UnsafeMutablePointer<Int8>) {
+    if qs8ConvC3NeondotApplies(config, p, inputChannels: inputShape.c, kernelH: kernelH, kernelW: kernelW) {
+        // The 3-channel 3×3 first layer on a dot-product CPU: windows built in registers, no im2col
+        // copy (Qs8ConvIm2col+Neondot.swift; same packed record, same outputs).
+        qs8ConvC3Neondot(p, input: input, inputShape: inputShape, packed: packed, output: output, outputShape: outputShape,
+                         scratch: scratch)
+        return
+    }
     let g = Im2colGeometry(p, inputShape: inputShape, kernelH: kernelH, kernelW: kernelW)
     let outH = outputShape.h, outW = outputShape.w, outC = outputShape.c
     // Rows are padded to whole KR steps with zeros and the GEMM runs over the padded K: the packed
@@ -66,7 +73,7 @@ public func qs8ConvIm2col(_ config: Qs8GemmConfig, _ p: ConvParams, input: Unsaf
 }
 
 /// The input geometry of one conv, computed once per call.
-private struct Im2colGeometry {
+struct Im2colGeometry {
     let inH: Int, inW: Int, inC: Int
     let kernelH: Int, kernelW: Int
     let strideH: Int, strideW: Int, dilationH: Int, dilationW: Int, padTop: Int, padLeft: Int
@@ -99,7 +106,7 @@ private struct Im2colGeometry {
 /// One im2col row for a pixel whose window crosses the input's border (or a dilated kernel):
 /// taps outside the input get the zero point. Kept out of line so the interior loop stays small.
 @inline(never)
-private func gatherBorderPixel(_ g: Im2colGeometry, row: UnsafeMutablePointer<Int8>, image: UnsafePointer<Int8>, oy: Int, ox: Int) {
+func gatherBorderPixel(_ g: Im2colGeometry, row: UnsafeMutablePointer<Int8>, image: UnsafePointer<Int8>, oy: Int, ox: Int) {
     let iyOrigin = oy &* g.strideH &- g.padTop, ixOrigin = ox &* g.strideW &- g.padLeft
     let columnsInside = ixOrigin >= 0 && ixOrigin &+ (g.kernelW &- 1) &* g.dilationW < g.inW
     var row = row

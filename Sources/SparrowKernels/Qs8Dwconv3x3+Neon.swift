@@ -49,20 +49,40 @@ public func qs8Dwconv3x3Neon(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input
     var group = packed
     while c0 < c {
         let lanes = Swift.min(16, c &- c0)
-        if lanes == 16 {
-            dwGroup(s, p, input: input + c0, group: group, output: output + c0, lanes: 16)
+        // One loop per requantization form, chosen once per group (Requantize+Neon.swift).
+        if lanes < 16 {
+            dwGroupPartial(s, p, input: input + c0, group: group, output: output + c0, lanes: lanes)
+        } else if requantShiftsAllNegative(group + 208, lanes: 16, nr: 16) {
+            dwGroup16NegativeShift(s, p, input: input + c0, group: group, output: output + c0)
         } else {
-            dwGroup(s, p, input: input + c0, group: group, output: output + c0, lanes: lanes)
+            dwGroup16(s, p, input: input + c0, group: group, output: output + c0)
         }
         c0 &+= 16
         group += Qs8Dwconv3x3Layout.groupBytes
     }
 }
 
+// The specialisations of `dwGroup` (kept apart so each is its own loop with constant lanes and form).
+@inline(never)
+private func dwGroup16NegativeShift(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
+                                    group: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>) {
+    dwGroup(s, p, input: input, group: group, output: output, lanes: 16, negativeShift: true)
+}
+@inline(never)
+private func dwGroup16(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
+                       group: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>) {
+    dwGroup(s, p, input: input, group: group, output: output, lanes: 16, negativeShift: false)
+}
+@inline(never)
+private func dwGroupPartial(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
+                            group: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, lanes: Int) {
+    dwGroup(s, p, input: input, group: group, output: output, lanes: lanes, negativeShift: false)
+}
+
 /// One group of `lanes` channels over the whole image (`input`/`output` point at its first channel).
 @inline(__always)
 private func dwGroup(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>, group: UnsafeRawPointer,
-                     output: UnsafeMutablePointer<Int8>, lanes: Int) {
+                     output: UnsafeMutablePointer<Int8>, lanes: Int, negativeShift: Bool) {
     let c = s.channels
     let w0 = group.loadUnaligned(fromByteOffset: 64, as: int8x16_t.self)
     let w1 = group.loadUnaligned(fromByteOffset: 80, as: int8x16_t.self)
@@ -88,7 +108,10 @@ private func dwGroup(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: Unsafe
     func finish(_ acc: DwAccumulators, _ out: UnsafeMutablePointer<Int8>) {
         let q0 = RequantConstants4(constants, lane: 0, nr: 16), q1 = RequantConstants4(constants, lane: 4, nr: 16)
         let q2 = RequantConstants4(constants, lane: 8, nr: 16), q3 = RequantConstants4(constants, lane: 12, nr: 16)
-        let y = narrowToS8(q0.apply(acc.a0), q1.apply(acc.a1), q2.apply(acc.a2), q3.apply(acc.a3), zeroPoint: zp, min: lo, max: hi)
+        let y = narrowToS8(q0.apply(acc.a0, negativeShift: negativeShift),
+                           q1.apply(acc.a1, negativeShift: negativeShift),
+                           q2.apply(acc.a2, negativeShift: negativeShift),
+                           q3.apply(acc.a3, negativeShift: negativeShift), zeroPoint: zp, min: lo, max: hi)
         if lanes == 16 { UnsafeMutableRawPointer(out).storeBytes(of: y, as: int8x16_t.self) } else { storePartial(y, count: lanes, to: out) }
     }
 

@@ -22,7 +22,7 @@ public func quantizeTransposeF32ToS8Scalar(_ s: QuantizeTransposeShape, input: U
     }
 }
 
-/// The kernel for `cpu`: NEON on aarch64 (QuantizeTranspose+Neon.swift), else the twin.
+/// The kernel for `cpu`: NEON on aarch64 and armv7 (QuantizeTranspose+Neon.swift), else the twin.
 public func quantizeTransposeF32ToS8(_ cpu: CPUFeatures, _ s: QuantizeTransposeShape, input: UnsafePointer<Float>,
                                      scale: Float, zeroPoint: Int32, roundHalfAway: Bool,
                                      output: UnsafeMutablePointer<Int8>) {

@@ -204,13 +204,16 @@ struct DwLayer {
     var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
     var params: Qs8DwconvParams
     /// pads: TF "SAME" (stride 2: 0 before, 1 after) or 1 on every side (stride 1).
-    init(h: Int, w: Int, c: Int, stride: Int, symmetric: Bool, zx: Int8, zy: Int32, lo: Int8 = -128, hi: Int8 = 127, batches: Int = 1) {
+    /// shifts: per-channel shifts drawn from this range (all negative: the kernels' 3-instruction
+    /// requantization; a range reaching 0 or above: the general form).
+    init(h: Int, w: Int, c: Int, stride: Int, symmetric: Bool, zx: Int8, zy: Int32, lo: Int8 = -128, hi: Int8 = 127, batches: Int = 1,
+         shifts shiftRange: (Int, Int) = (-9, -6)) {
         let before = symmetric ? 1 : 0
         padBottom = 1; padRight = 1
         s = Qs8Dwconv3x3Shape(batches: batches, inH: h, inW: w, channels: c, outH: (h + before + 1 - 3) / stride + 1,
                               outW: (w + before + 1 - 3) / stride + 1, stride: stride, padTop: before, padLeft: before)
         x = int8s(batches * h * w * c); filter = int8s(9 * c, weights: true)
-        bias = int32s(c, -4000, 4000); multipliers = int32s(c, 1 << 30, Int(Int32.max)); shifts = int32s(c, -9, -6)
+        bias = int32s(c, -4000, 4000); multipliers = int32s(c, 1 << 30, Int(Int32.max)); shifts = int32s(c, shiftRange.0, shiftRange.1)
         params = Qs8DwconvParams(inputZeroPoint: zx, output: Qs8GemmParams(outputZeroPoint: zy, activationMin: lo, activationMax: hi))
     }
     var outputs: Int { s.batches * s.outH * s.outW * s.channels }
@@ -244,7 +247,7 @@ func dwBattery() -> Int {
                 for stride in [1, 2] {
                     let zxs: [Int8] = [-128, 127, 0, -9]
                     let l = DwLayer(h: h, w: w, c: c, stride: stride, symmetric: stride == 1, zx: zxs[rand(0, 3)],
-                                    zy: Int32(rand(-128, 127)), batches: 2)
+                                    zy: Int32(rand(-128, 127)), batches: 2, shifts: cases % 3 == 2 ? (-9, 1) : (-9, -6))
                     if l.s.outH < 1 || l.s.outW < 1 { continue }
                     let packed = l.pack()
                     let a = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
@@ -286,7 +289,14 @@ func dwBench() {
         (24, 64, 2, "dw4 24x24x64 s2"), (12, 128, 1, "dw5 12x12x128 s1"), (12, 128, 2, "dw6 12x12x128 s2"),
         (6, 256, 1, "dw7-11 6x6x256 s1"), (6, 256, 2, "dw12 6x6x256 s2"), (3, 512, 1, "dw13 3x3x512 s1"),
     ]
-    for (index, shape) in shapes.enumerated() {
+    // MobileNetV2 1.0 at 224×224 (MOBILENETV2=1): its distinct depthwise shapes instead.
+    let v2: [(Int, Int, Int, StaticString)] = [
+        (112, 32, 1, "v2 112x112x32 s1"), (112, 96, 2, "v2 112x112x96 s2"), (56, 144, 1, "v2 56x56x144 s1"),
+        (56, 144, 2, "v2 56x56x144 s2"), (28, 192, 1, "v2 28x28x192 s1"), (28, 192, 2, "v2 28x28x192 s2"),
+        (14, 384, 1, "v2 14x14x384 s1"), (14, 576, 1, "v2 14x14x576 s1"), (14, 576, 2, "v2 14x14x576 s2"),
+        (7, 960, 1, "v2 7x7x960 s1"),
+    ]
+    for (index, shape) in (env("MOBILENETV2") == 1 ? v2 : shapes).enumerated() {
         let (hw, c, stride, name) = shape
         let l = DwLayer(h: hw, w: hw, c: c, stride: stride, symmetric: stride == 1, zx: -3, zy: 5)
         let before = UnsafeMutablePointer<Int8>.allocate(capacity: l.outputs)
@@ -309,14 +319,16 @@ struct ConvLayer {
     var input: Shape4, kh: Int, kw: Int, output: Shape4, p: ConvParams
     var x: UnsafeMutablePointer<Int8>, w: UnsafeMutablePointer<Int8>
     var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
-    init(input: Shape4, kh: Int, kw: Int, outC: Int, stride: Int, dilation: Int, pad: (Int, Int, Int, Int), zx: Int32) {
+    init(input: Shape4, kh: Int, kw: Int, outC: Int, stride: Int, dilation: Int, pad: (Int, Int, Int, Int), zx: Int32,
+         shifts shiftRange: (Int, Int) = (-9, -6)) {
         self.input = input; self.kh = kh; self.kw = kw
         output = Shape4(input.n, (input.h + pad.0 + pad.2 - (kh - 1) * dilation - 1) / stride + 1,
                         (input.w + pad.1 + pad.3 - (kw - 1) * dilation - 1) / stride + 1, outC)
         p = ConvParams(strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad.0, padLeft: pad.1,
                        inputZeroPoint: zx, outputZeroPoint: 4, activationMin: -120, activationMax: 125)
         x = int8s(input.count); w = int8s(outC * kh * kw * input.c, weights: true)
-        bias = int32s(outC, -3000, 3000); multipliers = int32s(outC, 1 << 30, Int(Int32.max)); shifts = int32s(outC, -9, -6)
+        bias = int32s(outC, -3000, 3000); multipliers = int32s(outC, 1 << 30, Int(Int32.max))
+        shifts = int32s(outC, shiftRange.0, shiftRange.1)
     }
     var k: Int { kh * kw * input.c }
     func reference(_ out: UnsafeMutablePointer<Int8>) {
@@ -357,6 +369,16 @@ func im2colBattery() -> Int {
             ConvLayer(input: Shape4(1, 4, 13, 4), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (0, 2, 1, 0), zx: 9),
             ConvLayer(input: Shape4(1, 2, 2, 3), kh: 3, kw: 3, outC: 4, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: -50),
             ConvLayer(input: Shape4(1, 6, 6, 1), kh: 2, kw: 2, outC: 7, stride: 1, dilation: 1, pad: (0, 0, 0, 0), zx: 5),
+            // 3-channel 3×3 first layers (the dot-product board's register-window kernel): several
+            // channel groups, a partial group, pixel counts not multiples of 4, every border, the
+            // input's last bytes (its 16-byte row loads must not pass them), shifts ≥ 0 (general form).
+            ConvLayer(input: Shape4(1, 17, 19, 3), kh: 3, kw: 3, outC: 32, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1),
+            ConvLayer(input: Shape4(2, 11, 9, 3), kh: 3, kw: 3, outC: 20, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: 100),
+            ConvLayer(input: Shape4(1, 10, 10, 3), kh: 3, kw: 3, outC: 16, stride: 2, dilation: 1, pad: (1, 1, 1, 1), zx: -128,
+                      shifts: (-9, 1)),
+            ConvLayer(input: Shape4(2, 13, 14, 3), kh: 3, kw: 3, outC: 7, stride: 3, dilation: 1, pad: (0, 2, 0, 0), zx: 0),
+            ConvLayer(input: Shape4(1, 3, 3, 3), kh: 3, kw: 3, outC: 33, stride: 1, dilation: 1, pad: (0, 0, 0, 0), zx: 7,
+                      shifts: (-2, 2)),
         ]
         var bad = 0
         for l in layers {
@@ -390,30 +412,51 @@ func im2colBench() {
     put("case 10 conv1 96x96x3->16 s2 macs "); put(l.output.count * l.k); put(" outputs "); put(l.output.count)
     put(same ? " same\n" : " DIFFERENT\n")
     if !same { exit(1) }
+    // MobileNetV2's first layer at 224×224: 3 → 32 channels (regions 22, 23).
+    let v2 = ConvLayer(input: Shape4(1, 224, 224, 3), kh: 3, kw: 3, outC: 32, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -1)
+    let before2 = UnsafeMutablePointer<Int8>.allocate(capacity: v2.output.count)
+    let after2 = UnsafeMutablePointer<Int8>.allocate(capacity: v2.output.count)
+    begin(22); v2.reference(before2); end(22)
+    let packed2 = v2.pack(config), scratch2 = v2.scratch(config)
+    begin(23); v2.run(config, packed2, scratch2, after2); end(23)
+    var same2 = true
+    for i in 0..<v2.output.count where before2[i] != after2[i] { same2 = false }
+    put("case 11 conv1 224x224x3->32 s2 macs "); put(v2.output.count * v2.k); put(" outputs "); put(v2.output.count)
+    put(same2 ? " same\n" : " DIFFERENT\n")
+    if !same2 { exit(1) }
 }
 
 /// The quantize + NCHW → NHWC input kernel this build selects (NEON on aarch64; the twin on
 /// armv7, which has no vector divide) against its portable twin: ties both ways, saturation, NaN,
 /// ±inf, −0, every channel count 1–5 and pixel remainder of the 16-pixel step.
 func qtBattery() -> Int {
-    let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 1e30, -1e30, 63.875, -63.875, 0.125, -0.375]
+    let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 1e30, -1e30, 63.875, -63.875, 0.125, -0.375, 0x1p-133, -0x1.8p-129,
+                             Float(bitPattern: 0x7F7F_7F7F), 16.07, -16.07, 2047.5, -2048.5, 1e6]
+    // 0.25: x / scale is exact; the others: armv7's reciprocal multiply can round differently near
+    // ties (its check must send those lanes to the scalar rule); 2^-130 and 3e38 are outside
+    // its range (twin); 2/255 is the benchmark models' input scale.
+    let scales: [Float] = [0.25, 0.1, 2.0 / 255, 0.0033, 0x1p-130, 3e38]
     var cases = 0, bad = 0
+    for scale in scales {
     for channels in 1...5 {
         for pixels in [1, 15, 16, 17, 33, 48, 50] {
             for away in [false, true] {
                 let count = 2 * channels * pixels
                 let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
                 for i in 0..<count {
-                    // Multiples of 1/8 with scale 0.25 are exact ties; others random; some specials.
+                    // (k + ½)·scale rounded to float: at or next to a tie of x / scale (exact ties
+                    // for scale 0.25), its neighbours, random values, some specials.
+                    let tie = Float(2 * rand(-300, 300) + 1) * 0.5 * scale
                     x[i] = i % 5 == 0 ? specials[rand(0, specials.count - 1)]
-                        : i % 2 == 0 ? Float(rand(-1200, 1200)) * 0.125 : Float(rand(-400_000, 400_000)) / 9973
+                        : i % 3 == 0 ? tie : i % 3 == 1 ? (rand(0, 1) == 0 ? tie.nextUp : tie.nextDown)
+                        : Float(rand(-400_000, 400_000)) / 9973 * scale * 4
                 }
                 let a = UnsafeMutablePointer<Int8>.allocate(capacity: count)
                 let b = UnsafeMutablePointer<Int8>.allocate(capacity: count)
                 let shape = QuantizeTransposeShape(batches: 2, channels: channels, pixels: pixels)
                 let zp = Int32(rand(-128, 127))
-                quantizeTransposeF32ToS8(features(), shape, input: x, scale: 0.25, zeroPoint: zp, roundHalfAway: away, output: a)
-                quantizeTransposeF32ToS8Scalar(shape, input: x, scale: 0.25, zeroPoint: zp, roundHalfAway: away, output: b)
+                quantizeTransposeF32ToS8(features(), shape, input: x, scale: scale, zeroPoint: zp, roundHalfAway: away, output: a)
+                quantizeTransposeF32ToS8Scalar(shape, input: x, scale: scale, zeroPoint: zp, roundHalfAway: away, output: b)
                 for i in 0..<count where a[i] != b[i] {
                     if bad < 3 {
                         put("FAIL quantize-transpose C "); put(channels); put(" P "); put(pixels); put(" index "); put(i)
@@ -425,9 +468,26 @@ func qtBattery() -> Int {
             }
         }
     }
+    }
     put("battery quantize-transpose-f32-s8"); put(features().neon ? " (selected kernel)" : " (twin)")
     put(" cases "); put(cases); put(" failures "); put(bad); put(" \n")
     return bad
+}
+
+/// The model input of MobileNetV2 224 (float NCHW [1, 3, 224, 224], uniform in [−1, 1], scale
+/// 2/255): region 24 the twin, 25 the selected kernel.
+func qtBench() {
+    let shape = QuantizeTransposeShape(batches: 1, channels: 3, pixels: 224 * 224)
+    let count = 3 * 224 * 224
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    for i in 0..<count { x[i] = Float(rand(-1_000_000, 1_000_000)) / 1_000_000 }
+    let before = UnsafeMutablePointer<Int8>.allocate(capacity: count), after = UnsafeMutablePointer<Int8>.allocate(capacity: count)
+    begin(24); quantizeTransposeF32ToS8Scalar(shape, input: x, scale: 2.0 / 255, zeroPoint: -1, roundHalfAway: false, output: before); end(24)
+    begin(25); quantizeTransposeF32ToS8(features(), shape, input: x, scale: 2.0 / 255, zeroPoint: -1, roundHalfAway: false, output: after); end(25)
+    var same = true
+    for i in 0..<count where before[i] != after[i] { same = false }
+    put("qtcase 24 input 3x224x224 outputs "); put(count); put(same ? " same\n" : " DIFFERENT\n")
+    if !same { exit(1) }
 }
 
 // MARK: - same-shape int8 Add (residual)
@@ -518,7 +578,7 @@ func addBench() {
 
 @main struct Driver {
     static func main() {
-        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); addBench(); begin(99); end(99); return }
+        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); qtBench(); addBench(); begin(99); end(99); return }
         let failures = battery() + im2colBattery() + dwBattery() + qtBattery() + addBattery()
         if failures > 0 { exit(1) }
     }

@@ -2,6 +2,7 @@
 # The GEMM microkernels on the device builds, under qemu, per board:
 #   Tests/Fixtures/kernels/microkernels.sh battery [BOARD ...]   tolerance-0 battery (exit 1 on a difference)
 #   Tests/Fixtures/kernels/microkernels.sh bench [BOARD ...]     exact guest instructions (armcount)
+# MOBILENETV2=1 bench: MobileNetV2 224's depthwise shapes instead of MobileNetV1 0.5 96's.
 # Default boards: pi3b-plus (Cortex-A53) pi4b (A72) pi5 (A76, dot product) pi4b-armv7 (armv7, qemu-arm max).
 # SparrowKernels is compiled exactly as DeviceBuilder.compileCommand does for the board (the
 # toolchain's swiftFlags + the board's codegenFlags + -parse-as-library -no-allocations); the
@@ -37,7 +38,7 @@ for BOARD in $BOARDS; do
   if [ "$MODE" = battery ]; then
     "$QEMU" -cpu "$QCPU" -L "$SYSROOT" -E DOTPROD=$DOT "$D/microkernels" || STATUS=1
   else
-    "$ARMCOUNT/count-insns" --arch $ARCH --cpu "$QCPU" --quiet --out "$D/counts.txt" -E BENCH=1 -E DOTPROD=$DOT \
+    "$ARMCOUNT/count-insns" --arch $ARCH --cpu "$QCPU" --quiet --out "$D/counts.txt" -E BENCH=1 -E DOTPROD=$DOT -E MOBILENETV2=${MOBILENETV2:-0} \
       -- "$D/microkernels" > "$D/cases.txt" || { cat "$D/cases.txt"; STATUS=1; continue; }
     head -1 "$D/cases.txt"
     awk 'FNR == NR { split($0, kv, "="); n[kv[1]] = kv[2]; next }
@@ -56,6 +57,12 @@ for BOARD in $BOARDS; do
         printf "%-22s outputs %7d  before %10d (%6.2f/out)  after %9d (%6.2f/out)  gain %5.2fx  outputs %s\n",
           $3 " " $4 " " $5, outs, b, b / outs, a, a / outs, b / a, $NF
         db += b; da += a; dn += outs
+      }
+      $1 == "qtcase" {
+        marker = n["region99_insns"]; b = n["region" $2 "_insns"] - marker; a = n["region" ($2 + 1) "_insns"] - marker
+        for (i = 1; i <= NF; i++) if ($i == "outputs") outs = $(i + 1)
+        printf "%-22s elements %6d  twin   %10d (%6.2f/elt)  after %9d (%6.2f/elt)  gain %5.2fx  outputs %s\n",
+          "quantize " $4, outs, b, b / outs, a, a / outs, b / a, $NF
       }
       $1 == "addcase" {
         marker = n["region99_insns"]; b = n["region" $2 "_insns"] - marker; a = n["region" ($2 + 1) "_insns"] - marker
