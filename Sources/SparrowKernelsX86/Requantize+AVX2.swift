@@ -1,13 +1,14 @@
 // The gemmlowp/TFLite requantization of SparrowKernels' Requantize.swift on AVX2 vectors of eight
 // int32 lanes, bit-exact for shifts in [−31, 30] (the verifier's range) and every multiplier.
 // This module is compiled with -mavx2 (Package.swift); nothing in it may run before the CPUID
-// check in SparrowKernels (`CPUFeatures.thisBuild`).
+// check in SparrowKernels (`CPUFeatures.thisBuild`). Public and inlinable for SparrowKernelsX86VNNI,
+// whose GEMM inlines them under its own (AVX2 + AVX-VNNI) flags.
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 
 /// MBQM(acc, multiplier, pre + post) per lane, where pre = max(shift, 0), post = min(shift, 0).
-@inline(__always)
-func requantizeAVX2(_ acc: __m256i, multiplier: __m256i, preShift: __m256i, postShift: __m256i) -> __m256i {
+@inlinable @inline(__always)
+public func requantizeAVX2(_ acc: __m256i, multiplier: __m256i, preShift: __m256i, postShift: __m256i) -> __m256i {
     let zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1)
     // Saturating left shift: the shift overflowed exactly when shifting back does not restore acc.
     let shifted = _mm256_sllv_epi32(acc, preShift)
@@ -34,29 +35,29 @@ func requantizeAVX2(_ acc: __m256i, multiplier: __m256i, preShift: __m256i, post
 }
 
 /// Per-channel constants of eight lanes at `constants` (multiplier, pre, post blocks NR apart).
-struct RequantConstants8 {
-    var multiplier: __m256i
-    var pre: __m256i
-    var post: __m256i
-    @inline(__always)
-    init(_ constants: UnsafeRawPointer, lane: Int, nr: Int) {
+public struct RequantConstants8 {
+    public var multiplier: __m256i
+    public var pre: __m256i
+    public var post: __m256i
+    @inlinable @inline(__always)
+    public init(_ constants: UnsafeRawPointer, lane: Int, nr: Int) {
         multiplier = constants.loadUnaligned(fromByteOffset: lane &* 4, as: __m256i.self)
         pre = constants.loadUnaligned(fromByteOffset: (nr &+ lane) &* 4, as: __m256i.self)
         post = constants.loadUnaligned(fromByteOffset: (2 &* nr &+ lane) &* 4, as: __m256i.self)
     }
-    @inline(__always)
-    func apply(_ acc: __m256i) -> __m256i {
+    @inlinable @inline(__always)
+    public func apply(_ acc: __m256i) -> __m256i {
         requantizeAVX2(acc, multiplier: multiplier, preShift: pre, postShift: post)
     }
 }
 
 /// Output zero point and activation bounds, broadcast once per call.
-struct OutputStage {
-    var zeroPoint: __m128i
-    var lower: __m128i
-    var upper: __m128i
-    @inline(__always)
-    init(zeroPoint: Int32, min: Int8, max: Int8) {
+public struct OutputStage {
+    public var zeroPoint: __m128i
+    public var lower: __m128i
+    public var upper: __m128i
+    @inlinable @inline(__always)
+    public init(zeroPoint: Int32, min: Int8, max: Int8) {
         self.zeroPoint = _mm_set1_epi16(Int16(truncatingIfNeeded: zeroPoint))
         lower = _mm_set1_epi8(min)
         upper = _mm_set1_epi8(max)
@@ -65,24 +66,24 @@ struct OutputStage {
     /// Sixteen requantized lanes (channels 0–7 in `a`, 8–15 in `b`) → int8, the same value as
     /// `clampToS8` per lane: saturating to int16, adding zp (saturating) and saturating to int8
     /// only moves values that are outside [−128, 127] after + zp anyway; the bounds are int8.
-    @inline(__always)
-    func narrow(_ a: __m256i, _ b: __m256i) -> __m128i {
+    @inlinable @inline(__always)
+    public func narrow(_ a: __m256i, _ b: __m256i) -> __m128i {
         let low = _mm_adds_epi16(_mm_packs_epi32(a.lowHalf, a.highHalf), zeroPoint)
         let high = _mm_adds_epi16(_mm_packs_epi32(b.lowHalf, b.highHalf), zeroPoint)
         return _mm_min_epi8(_mm_max_epi8(_mm_packs_epi16(low, high), lower), upper)
     }
 
     /// Eight lanes → int8 in the low 8 bytes.
-    @inline(__always)
-    func narrow(_ a: __m256i) -> __m128i {
+    @inlinable @inline(__always)
+    public func narrow(_ a: __m256i) -> __m128i {
         let low = _mm_adds_epi16(_mm_packs_epi32(a.lowHalf, a.highHalf), zeroPoint)
         return _mm_min_epi8(_mm_max_epi8(_mm_packs_epi16(low, low), lower), upper)
     }
 }
 
 /// Stores the first `count` bytes of `v`.
-@inline(__always)
-func storeBytes(_ v: __m128i, count: Int, to output: UnsafeMutablePointer<Int8>) {
+@inlinable @inline(__always)
+public func storeBytes(_ v: __m128i, count: Int, to output: UnsafeMutablePointer<Int8>) {
     if count == 16 { UnsafeMutableRawPointer(output).storeBytes(of: v, as: __m128i.self); return }
     let bytes = unsafeBitCast(v, to: SIMD16<Int8>.self)
     for i in 0..<count { output[i] = bytes[i] }
