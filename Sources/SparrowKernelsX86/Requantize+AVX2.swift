@@ -34,20 +34,51 @@ public func requantizeAVX2(_ acc: __m256i, multiplier: __m256i, preShift: __m256
     return _mm256_sub_epi32(_mm256_srav_epi32(high, exponent), _mm256_cmpgt_epi32(remainder, threshold))
 }
 
-/// Per-channel constants of eight lanes at `constants` (multiplier, pre, post blocks NR apart).
+/// Per-channel constants of eight lanes at `constants` (multiplier, pre, post blocks NR apart),
+/// with what `apply` derives from them worked out once: the rounding shift's exponent, mask and
+/// half mask, the odd lanes' multipliers, and whether the short path is exact for all eight lanes.
 public struct RequantConstants8 {
     public var multiplier: __m256i
     public var pre: __m256i
     public var post: __m256i
+    @usableFromInline var oddMultiplier: __m256i
+    @usableFromInline var exponent: __m256i
+    @usableFromInline var mask: __m256i
+    @usableFromInline var halfMask: __m256i
+    /// No lane shifts left (pre = 0) and no multiplier is Int32.min: then the saturating
+    /// pre-shift is the identity and SRDHM cannot overflow, and `apply` skips both (the usual
+    /// case: real multipliers lie in [2^30, 2^31) and most shifts are right shifts).
+    @usableFromInline var short: Bool
     @inlinable @inline(__always)
     public init(_ constants: UnsafeRawPointer, lane: Int, nr: Int) {
-        multiplier = constants.loadUnaligned(fromByteOffset: lane &* 4, as: __m256i.self)
-        pre = constants.loadUnaligned(fromByteOffset: (nr &+ lane) &* 4, as: __m256i.self)
-        post = constants.loadUnaligned(fromByteOffset: (2 &* nr &+ lane) &* 4, as: __m256i.self)
+        self.init(multiplier: constants.loadUnaligned(fromByteOffset: lane &* 4, as: __m256i.self),
+                  pre: constants.loadUnaligned(fromByteOffset: (nr &+ lane) &* 4, as: __m256i.self),
+                  post: constants.loadUnaligned(fromByteOffset: (2 &* nr &+ lane) &* 4, as: __m256i.self))
+    }
+    @inlinable @inline(__always)
+    public init(multiplier: __m256i, pre: __m256i, post: __m256i) {
+        self.multiplier = multiplier
+        self.pre = pre
+        self.post = post
+        let zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1)
+        oddMultiplier = _mm256_srli_epi64(multiplier, 32)
+        exponent = _mm256_sub_epi32(zero, post)
+        mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, exponent), one)
+        halfMask = _mm256_srli_epi32(mask, 1)
+        short = _mm256_movemask_epi8(_mm256_cmpeq_epi32(pre, zero)) == -1
+            && _mm256_movemask_epi8(_mm256_cmpeq_epi32(multiplier, _mm256_set1_epi32(Int32.min))) == 0
     }
     @inlinable @inline(__always)
     public func apply(_ acc: __m256i) -> __m256i {
-        requantizeAVX2(acc, multiplier: multiplier, preShift: pre, postShift: post)
+        guard short else { return requantizeAVX2(acc, multiplier: multiplier, preShift: pre, postShift: post) }
+        // `requantizeAVX2` without the pre-shift and the Int32.min · Int32.min case.
+        let nudge = _mm256_set1_epi64x(1 << 30)
+        let even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(acc, multiplier), nudge), 31)
+        let odd = _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), oddMultiplier), nudge), 1)
+        let high = _mm256_blendv_epi8(even, odd, _mm256_set1_epi64x(Int64(bitPattern: 0xFFFF_FFFF_0000_0000)))
+        let zero = _mm256_setzero_si256()
+        let threshold = _mm256_sub_epi32(halfMask, _mm256_cmpgt_epi32(zero, high))
+        return _mm256_sub_epi32(_mm256_srav_epi32(high, exponent), _mm256_cmpgt_epi32(_mm256_and_si256(high, mask), threshold))
     }
 }
 
