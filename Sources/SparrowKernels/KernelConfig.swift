@@ -48,7 +48,7 @@ public enum Qs8GemmKernel: Equatable, Sendable {
     case scalar4x16c4, scalar2x8c16, neondot4x16c4, neonMlal2x8c16, neonMlal1x8c16
     /// The AVX2 and AVX-VNNI kernels walk their own tiles (SparrowKernelsX86, SparrowKernelsX86VNNI):
     /// one call per GEMM.
-    case avx2x2x16c4, avx2x1x8c16, avxVnni4x16c4
+    case avx2x2x16c4, avx2x1x8c16, avxVnni4x16c4, avxVnni2x8c16
 }
 
 /// A GEMM microkernel with its tile shape and what it needs.
@@ -116,9 +116,10 @@ public struct Qs8GemmConfig {
         case 0: return .qs8Gemm4x16c4Neondot
         case 1: return .qs8Gemm2x8c16NeonMlal
         case 2: return .qs8Gemm4x16c4AvxVnni
-        case 3: return .qs8Gemm2x16c4Avx2
-        case 4: return .qs8Gemm1x8c16Avx2
-        case 5: return .qs8Gemm4x16c4Scalar
+        case 3: return .qs8Gemm2x8c16AvxVnni
+        case 4: return .qs8Gemm2x16c4Avx2
+        case 5: return .qs8Gemm1x8c16Avx2
+        case 6: return .qs8Gemm4x16c4Scalar
         default: return nil
         }
 #endif
@@ -156,6 +157,11 @@ public struct Qs8GemmConfig {
         name: "qs8-gemm-4x16c4-avxvnni", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: false,
         requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avxVnni4x16c4, requiresAVX2: true,
         requiresAVXVNNI: true)
+    /// `vpdpbusd` on the NR 8 KR 16 layout (the default conversion, packed for pi4b), 2 rows per tile.
+    public static let qs8Gemm2x8c16AvxVnni = Qs8GemmConfig(
+        name: "qs8-gemm-2x8c16-avxvnni", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avxVnni2x8c16, requiresAVX2: true,
+        requiresAVXVNNI: true)
 
     /// The packed layout the device build for `isa` selects: what the converter must pack for a
     /// board. Mirrors the per-ISA tables; every layout has a portable twin, so the host runs any.
@@ -174,8 +180,9 @@ public struct Qs8GemmConfig {
         // Pairwise: the variadic max would build an array (the device build has no heap).
         let scalar = Swift.max(rows(qs8Gemm4x16c4Scalar), rows(qs8Gemm2x8c16Scalar))
         let neon = Swift.max(rows(qs8Gemm4x16c4Neondot), Swift.max(rows(qs8Gemm2x8c16NeonMlal), rows(qs8Gemm1x8c16NeonMlal)))
-        let avx2 = Swift.max(rows(qs8Gemm2x16c4Avx2), Swift.max(rows(qs8Gemm1x8c16Avx2), rows(qs8Gemm4x16c4AvxVnni)))
-        return Swift.max(scalar, Swift.max(neon, avx2))
+        let avx2 = Swift.max(rows(qs8Gemm2x16c4Avx2), rows(qs8Gemm1x8c16Avx2))
+        let avxVnni = Swift.max(rows(qs8Gemm4x16c4AvxVnni), rows(qs8Gemm2x8c16AvxVnni))
+        return Swift.max(scalar, Swift.max(neon, Swift.max(avx2, avxVnni)))
     }
 
     /// The portable twin with the same packed layout as `self`: the oracle of the tests.

@@ -20,6 +20,12 @@ func qs8GemmAVX2Call(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Uns
                              activationMin: params.activationMin, activationMax: params.activationMax)
         return
     }
+    if config.kernel == .avxVnni2x8c16 {
+        qs8Gemm2x8c16AVXVNNI(m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed, output: output,
+                             outputStride: outputStride, outputZeroPoint: params.outputZeroPoint,
+                             activationMin: params.activationMin, activationMax: params.activationMax)
+        return
+    }
     let ran = qs8GemmAVX2(nr: config.tile.nr, kr: config.tile.kr, m: m, n: n, k: k, input: input, inputStride: inputStride,
                           packed: packed, output: output, outputStride: outputStride,
                           outputZeroPoint: params.outputZeroPoint, activationMin: params.activationMin,

@@ -114,3 +114,108 @@ private func tile4x16(_ mr: Int, _ nc: Int, _ k: Int, _ x0: UnsafePointer<Int8>,
     if mr > 3 { storeBytes(stage.narrow(qLow.apply(a30), qHigh.apply(a31)), count: nc, to: y0 + 3 &* outputStride) }
 }
 #endif
+
+#if arch(x86_64)
+/// qs8-gemm-2x8c16-avxvnni on the NR 8 KR 16 layout (the default `sparrow convert` file, packed
+/// for pi4b; also the A53 and armv7 boards): per group of 8 channels bias′ [8] int32, weights
+/// [⌈K/16⌉][8][16] int8, multiplier/preShift/postShift [8] int32 each. 2 rows × 8 channels per
+/// tile (the im2col scratch of these files holds 2 rows): one 32-byte weight load is 2 channels
+/// × 16 bytes of K, so each accumulator holds 4 partial sums of 2 channels, added up once per
+/// tile. Same unsigned trick and start value as the c4 kernel. Callers must have checked AVX2
+/// and AVX-VNNI.
+public func qs8Gemm2x8c16AVXVNNI(m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
+                                 packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
+                                 outputZeroPoint: Int32, activationMin: Int8, activationMax: Int8) {
+    let stage = OutputStage(zeroPoint: outputZeroPoint, min: activationMin, max: activationMax)
+    let steps = (k &+ 15) / 16
+    let groupBytes = 32 &+ steps &* 128 &+ 3 &* 32
+    var group = packed
+    var n0 = 0
+    while n0 < n {
+        let nc = Swift.min(8, n &- n0)
+        let ones = _mm256_set1_epi8(1)
+        var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
+        var w = group + 32
+        for _ in 0..<steps {
+            s0 = _mm256_dpbusd_avx_epi32(s0, ones, w.loadUnaligned(as: __m256i.self))
+            s1 = _mm256_dpbusd_avx_epi32(s1, ones, w.loadUnaligned(fromByteOffset: 32, as: __m256i.self))
+            s2 = _mm256_dpbusd_avx_epi32(s2, ones, w.loadUnaligned(fromByteOffset: 64, as: __m256i.self))
+            s3 = _mm256_dpbusd_avx_epi32(s3, ones, w.loadUnaligned(fromByteOffset: 96, as: __m256i.self))
+            w += 128
+        }
+        let start = _mm256_sub_epi32(group.loadUnaligned(as: __m256i.self), _mm256_slli_epi32(reduce8(s0, s1, s2, s3), 7))
+        let q = RequantConstants8(w, lane: 0, nr: 8)
+        var m0 = 0
+        while m0 < m {
+            let rows = Swift.min(2, m &- m0)
+            tile2x8c16(rows, nc, k, input + m0 &* inputStride, inputStride, group + 32, start, q, stage,
+                       output + (m0 &* outputStride &+ n0), outputStride)
+            m0 &+= 2
+        }
+        group += groupBytes
+        n0 &+= 8
+    }
+}
+
+/// Accumulators of channel pairs (0,1) (2,3) (4,5) (6,7), each [4 partial sums of the even
+/// channel | 4 of the odd one] → the 8 channel sums in order. hadd twice gives [c0 c2 c4 c6 |
+/// c1 c3 c5 c7]; the permutation interleaves the halves.
+@inline(__always)
+private func reduce8(_ a0: __m256i, _ a1: __m256i, _ a2: __m256i, _ a3: __m256i) -> __m256i {
+    let h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3))
+    return _mm256_permutevar8x32_epi32(h, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
+}
+
+/// 16 bytes of row `x` from `offset` + 128 each (x ^ 0x80) in both 128-bit halves; bytes past `k`
+/// are not read.
+@inline(__always)
+private func broadcast16Unsigned(_ x: UnsafePointer<Int8>, _ offset: Int, _ k: Int) -> __m256i {
+    var v: __m128i
+    if offset &+ 16 <= k {
+        v = UnsafeRawPointer(x).loadUnaligned(fromByteOffset: offset, as: __m128i.self)
+    } else {
+        var bytes = SIMD16<Int8>(repeating: 0)
+        var i = offset
+        while i < k { bytes[i &- offset] = x[i]; i &+= 1 }
+        v = unsafeBitCast(bytes, to: __m128i.self)
+    }
+    let flipped = _mm_xor_si128(v, _mm_set1_epi8(-128))
+    return __m256i(lowHalf: flipped, highHalf: flipped)
+}
+
+@inline(__always)
+private func tile2x8c16(_ mr: Int, _ nc: Int, _ k: Int, _ x0: UnsafePointer<Int8>, _ inputStride: Int,
+                        _ weights: UnsafeRawPointer, _ start: __m256i, _ q: RequantConstants8, _ stage: OutputStage,
+                        _ y0: UnsafeMutablePointer<Int8>, _ outputStride: Int) {
+    let x1 = mr > 1 ? x0 + inputStride : x0
+    let zero = _mm256_setzero_si256()
+    var a00 = zero, a01 = zero, a02 = zero, a03 = zero
+    var a10 = zero, a11 = zero, a12 = zero, a13 = zero
+    var w = weights
+    var i = 0
+    while i < k {
+        let v0 = broadcast16Unsigned(x0, i, k), v1 = broadcast16Unsigned(x1, i, k)
+        var wv = w.loadUnaligned(as: __m256i.self)
+        a00 = _mm256_dpbusd_avx_epi32(a00, v0, wv); a10 = _mm256_dpbusd_avx_epi32(a10, v1, wv)
+        wv = w.loadUnaligned(fromByteOffset: 32, as: __m256i.self)
+        a01 = _mm256_dpbusd_avx_epi32(a01, v0, wv); a11 = _mm256_dpbusd_avx_epi32(a11, v1, wv)
+        wv = w.loadUnaligned(fromByteOffset: 64, as: __m256i.self)
+        a02 = _mm256_dpbusd_avx_epi32(a02, v0, wv); a12 = _mm256_dpbusd_avx_epi32(a12, v1, wv)
+        wv = w.loadUnaligned(fromByteOffset: 96, as: __m256i.self)
+        a03 = _mm256_dpbusd_avx_epi32(a03, v0, wv); a13 = _mm256_dpbusd_avx_epi32(a13, v1, wv)
+        w += 128
+        i &+= 16
+    }
+    @inline(__always)
+    func store(_ acc: __m256i, _ out: UnsafeMutablePointer<Int8>) {
+        let y = stage.narrow(q.apply(_mm256_add_epi32(acc, start)))
+        if nc == 8 {
+            UnsafeMutableRawPointer(out).storeBytes(of: _mm_cvtsi128_si64(y), as: Int64.self)
+        } else {
+            storeBytes(y, count: nc, to: out)
+        }
+    }
+    store(reduce8(a00, a01, a02, a03), y0)
+    if mr > 1 { store(reduce8(a10, a11, a12, a13), y0 + outputStride) }
+}
+#endif

@@ -212,11 +212,11 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #expect(Qs8GemmConfig.select(for: .portable, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-scalar")
         let host = Qs8GemmConfig.select(for: .thisBuild, packedNR: 16, kr: 4)
         #expect(host.requiresAVX2 == CPUFeatures.thisBuild.avx2)
-        // AVX-VNNI takes the NR 16 KR 4 layout when CPUID reports it; NR 8 KR 16 stays on AVX2.
+        // AVX-VNNI takes both layouts when CPUID reports it.
         let vnni = CPUFeatures(neon: false, dotProduct: false, avx2: true, avxVnni: true)
         #if arch(x86_64)
         #expect(Qs8GemmConfig.select(for: vnni, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-avxvnni")
-        #expect(Qs8GemmConfig.select(for: vnni, packedNR: 8, kr: 16).name.description == "qs8-gemm-1x8c16-avx2")
+        #expect(Qs8GemmConfig.select(for: vnni, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-avxvnni")
         #expect(host.requiresAVXVNNI == CPUFeatures.thisBuild.avxVnni)
         #else
         #expect(Qs8GemmConfig.select(for: vnni, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-scalar")
