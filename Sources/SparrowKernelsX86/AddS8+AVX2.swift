@@ -14,16 +14,23 @@ public func addS8AVX2(zero1: Int8, zero2: Int8, multiplier1: Int32, pre1: Int32,
                       outputPost: Int32, outputZeroPoint: Int32, activationMin: Int8, activationMax: Int8, subtract: Bool,
                       _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, count: Int) {
     let z1 = _mm256_set1_epi16(Int16(zero1)), z2 = _mm256_set1_epi16(Int16(zero2))
-    let q1 = (_mm256_set1_epi32(multiplier1), _mm256_set1_epi32(pre1), _mm256_set1_epi32(post1))
-    let q2 = (_mm256_set1_epi32(multiplier2), _mm256_set1_epi32(pre2), _mm256_set1_epi32(post2))
-    let qo = (_mm256_set1_epi32(outputMultiplier), _mm256_set1_epi32(outputPre), _mm256_set1_epi32(outputPost))
+    // As per-channel constants (every lane the same). |x − z| ≤ 255 < 2^8, so an input's pre-shift
+    // (leftShift + its positive shift, 20 in the usual scheme) cannot overflow up to 23; the
+    // output's short path applies when its shift is a right shift.
+    func constants(_ m: Int32, _ pre: Int32, _ post: Int32) -> RequantConstants8 {
+        RequantConstants8(multiplier: _mm256_set1_epi32(m), pre: _mm256_set1_epi32(pre), post: _mm256_set1_epi32(post))
+    }
+    let q1 = constants(multiplier1, pre1, post1), q2 = constants(multiplier2, pre2, post2)
+    let qo = constants(outputMultiplier, outputPre, outputPost)
+    let exact1 = pre1 <= 23, exact2 = pre2 <= 23
     let stage = OutputStage(zeroPoint: outputZeroPoint, min: activationMin, max: activationMax)
     @inline(__always)
     func half(_ x: __m128i, _ w: __m128i) -> __m256i {
-        let s1 = requantizeAVX2(_mm256_cvtepi16_epi32(x), multiplier: q1.0, preShift: q1.1, postShift: q1.2)
-        let s2 = requantizeAVX2(_mm256_cvtepi16_epi32(w), multiplier: q2.0, preShift: q2.1, postShift: q2.2)
+        let x32 = _mm256_cvtepi16_epi32(x), w32 = _mm256_cvtepi16_epi32(w)
+        let s1 = exact1 ? q1.applyWithoutShiftOverflow(x32) : q1.apply(x32)
+        let s2 = exact2 ? q2.applyWithoutShiftOverflow(w32) : q2.apply(w32)
         let raw = subtract ? _mm256_sub_epi32(s1, s2) : _mm256_add_epi32(s1, s2)
-        return requantizeAVX2(raw, multiplier: qo.0, preShift: qo.1, postShift: qo.2)
+        return qo.apply(raw)
     }
     var i = 0
     while i < count {

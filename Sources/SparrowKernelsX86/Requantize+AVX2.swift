@@ -65,13 +65,30 @@ public struct RequantConstants8 {
         exponent = _mm256_sub_epi32(zero, post)
         mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, exponent), one)
         halfMask = _mm256_srli_epi32(mask, 1)
-        short = _mm256_movemask_epi8(_mm256_cmpeq_epi32(pre, zero)) == -1
-            && _mm256_movemask_epi8(_mm256_cmpeq_epi32(multiplier, _mm256_set1_epi32(Int32.min))) == 0
+        noMinimumMultiplier = _mm256_movemask_epi8(_mm256_cmpeq_epi32(multiplier, _mm256_set1_epi32(Int32.min))) == 0
+        short = _mm256_movemask_epi8(_mm256_cmpeq_epi32(pre, zero)) == -1 && noMinimumMultiplier
     }
+    /// No lane's multiplier is Int32.min.
+    @usableFromInline var noMinimumMultiplier: Bool
+
     @inlinable @inline(__always)
     public func apply(_ acc: __m256i) -> __m256i {
         guard short else { return requantizeAVX2(acc, multiplier: multiplier, preShift: pre, postShift: post) }
-        // `requantizeAVX2` without the pre-shift and the Int32.min · Int32.min case.
+        return scaledAndRounded(acc)
+    }
+
+    /// `apply` for accumulators the caller knows the left shift cannot overflow (|acc|·2^pre < 2^31
+    /// in every lane): the saturating shift is then a plain one, and x = Int32.min cannot occur.
+    @inlinable @inline(__always)
+    public func applyWithoutShiftOverflow(_ acc: __m256i) -> __m256i {
+        guard noMinimumMultiplier else { return requantizeAVX2(acc, multiplier: multiplier, preShift: pre, postShift: post) }
+        return scaledAndRounded(_mm256_sllv_epi32(acc, pre))
+    }
+
+    /// SRDHM and the rounding right shift of `requantizeAVX2`, for x that needs no saturating
+    /// pre-shift and no multiplier Int32.min.
+    @inlinable @inline(__always)
+    func scaledAndRounded(_ acc: __m256i) -> __m256i {
         let nudge = _mm256_set1_epi64x(1 << 30)
         let even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(acc, multiplier), nudge), 31)
         let odd = _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), oddMultiplier), nudge), 1)
