@@ -103,6 +103,22 @@ private func tile4x16(_ mr: Int, _ nc: Int, _ k: Int, _ x0: UnsafePointer<Int8>,
         _mm256_xor_si256(_mm256_set1_epi32(UnsafeRawPointer(x).loadUnaligned(fromByteOffset: i, as: Int32.self)), flip)
     }
     var i = 0
+    if mr == 1 {   // a single row (FullyConnected, the last row of a layer): no repeated rows
+        while i &+ 4 <= k {
+            let v = row(x0, i)
+            a00 = _mm256_dpbusd_avx_epi32(a00, v, w.loadUnaligned(as: __m256i.self))
+            a01 = _mm256_dpbusd_avx_epi32(a01, v, w.loadUnaligned(fromByteOffset: 32, as: __m256i.self))
+            w += 64
+            i &+= 4
+        }
+        if i < k {
+            let v = broadcastUnsigned(x0, i, k)
+            a00 = _mm256_dpbusd_avx_epi32(a00, v, w.loadUnaligned(as: __m256i.self))
+            a01 = _mm256_dpbusd_avx_epi32(a01, v, w.loadUnaligned(fromByteOffset: 32, as: __m256i.self))
+        }
+        storeBytes(stage.narrow(qLow.apply(a00), qHigh.apply(a01)), count: nc, to: y0)
+        return
+    }
     while i &+ 4 <= k {
         step(row(x0, i), row(x1, i), row(x2, i), row(x3, i))
         i &+= 4
