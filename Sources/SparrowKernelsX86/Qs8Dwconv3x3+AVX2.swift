@@ -44,9 +44,7 @@ struct DwGeometry {
 @inline(__always)
 private func loadLanes(_ p: UnsafePointer<Int8>, _ count: Int) -> __m256i {
     if count == 16 { return _mm256_cvtepi8_epi16(UnsafeRawPointer(p).loadUnaligned(as: __m128i.self)) }
-    var v = SIMD16<Int8>(repeating: 0)
-    for i in 0..<count { v[i] = p[i] }
-    return _mm256_cvtepi8_epi16(unsafeBitCast(v, to: __m128i.self))
+    return _mm256_cvtepi8_epi16(loadPartial16(p, count))
 }
 
 /// One tap's 16 weights widened to int16, split by channel parity: `even` keeps channels 0, 2, …

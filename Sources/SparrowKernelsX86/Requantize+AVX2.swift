@@ -137,3 +137,30 @@ public func storeBytes(_ v: __m128i, count: Int, to output: UnsafeMutablePointer
     for i in 0..<count { output[i] = bytes[i] }
 }
 #endif
+
+#if arch(x86_64)
+/// The `count` < 16 bytes at `p` in the low bytes of a vector, the rest zero, with no read past
+/// p + count (the row may end the buffer): 8-, 4- and overlapping 4-byte loads, not a byte loop
+/// into a SIMD16 (which compiles to a store and reload per byte).
+@inlinable @inline(__always)
+public func loadPartial16(_ p: UnsafePointer<Int8>, _ count: Int) -> __m128i {
+    let raw = UnsafeRawPointer(p)
+    @inline(__always)
+    func partial8(_ offset: Int, _ n: Int) -> UInt64 {
+        if n >= 4 {
+            let low = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            let last = raw.loadUnaligned(fromByteOffset: offset &+ n &- 4, as: UInt32.self)   // bytes n − 4 ..< n
+            return UInt64(low) | UInt64(last >> UInt32(8 &* (8 &- n))) << 32
+        }
+        var bits: UInt64 = 0
+        var i = 0
+        while i < n { bits |= UInt64(raw.load(fromByteOffset: offset &+ i, as: UInt8.self)) << UInt64(8 &* i); i &+= 1 }
+        return bits
+    }
+    if count >= 8 {
+        let low = raw.loadUnaligned(as: UInt64.self)
+        return _mm_set_epi64x(Int64(bitPattern: partial8(8, count &- 8)), Int64(bitPattern: low))
+    }
+    return _mm_set_epi64x(0, Int64(bitPattern: partial8(0, count)))
+}
+#endif

@@ -186,15 +186,8 @@ private func reduce8(_ a0: __m256i, _ a1: __m256i, _ a2: __m256i, _ a3: __m256i)
 /// are not read.
 @inline(__always)
 private func broadcast16Unsigned(_ x: UnsafePointer<Int8>, _ offset: Int, _ k: Int) -> __m256i {
-    var v: __m128i
-    if offset &+ 16 <= k {
-        v = UnsafeRawPointer(x).loadUnaligned(fromByteOffset: offset, as: __m128i.self)
-    } else {
-        var bytes = SIMD16<Int8>(repeating: 0)
-        var i = offset
-        while i < k { bytes[i &- offset] = x[i]; i &+= 1 }
-        v = unsafeBitCast(bytes, to: __m128i.self)
-    }
+    let v = offset &+ 16 <= k ? UnsafeRawPointer(x).loadUnaligned(fromByteOffset: offset, as: __m128i.self)
+                              : loadPartial16(x + offset, k &- offset)
     let flipped = _mm_xor_si128(v, _mm_set1_epi8(-128))
     return __m256i(lowHalf: flipped, highHalf: flipped)
 }
