@@ -31,7 +31,7 @@ public func quantizeTransposeF32ToS8(_ cpu: CPUFeatures, _ s: QuantizeTransposeS
         let done = quantizeTransposeAVX2Call(s, input: input, scale: scale, zeroPoint: zeroPoint, roundHalfAway: roundHalfAway,
                                              output: output)
         guard done < s.pixels else { return }
-        // The remaining pixels of each image: the twin over a view with the same plane strides.
+        // The last pixels % 8 of each image, element by element as in the twin.
         let q = QuantizeElement(scale: scale, zeroPoint: zeroPoint, roundHalfAway: roundHalfAway)
         for n in 0..<s.batches {
             let image = input + n * s.channels * s.pixels, out = output + n * s.channels * s.pixels
