@@ -5,6 +5,7 @@
 //   SparrowFormat   file layout shared by writer and reader          (device-clean)
 //   SparrowKernels  int8 fixed-point kernels, free functions         (device-clean)
 //   SparrowKernelsX86 AVX2 microkernels, run after a CPUID check      (host x86_64 only)
+//   SparrowKernelsX86VNNI AVX-VNNI microkernels, same                (host x86_64 only)
 //   SparrowNPY      .npy header parse/emit over raw bytes            (device-clean)
 //   SparrowRuntime  verifier + static-arena interpreter              (device-clean;
 //                   HostModel, the host's load-verify-run handle, is compiled out of Embedded)
@@ -25,10 +26,15 @@ import PackageDescription
 // after `CPUFeatures.thisBuild` found AVX2 (CPUID). The flag is for x86_64 hosts only; on others
 // the module compiles to nothing. Device builds do not use this manifest
 // (Toolchains/device-modules.json) and do not contain the module.
+// SparrowKernelsX86VNNI is the same for AVX2 + AVX-VNNI (`vpdpbusd`), run only after CPUID found
+// both: a module of its own, because with -mavxvnni LLVM may also turn the AVX2 kernels'
+// `vpmaddwd` + add into `vpdpwssd`, which an AVX2-only CPU cannot execute.
 #if arch(x86_64)
 let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2"])]
+let avxVnniSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mavxvnni"])]
 #else
 let avx2Settings: [SwiftSetting] = []
+let avxVnniSettings: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -40,7 +46,8 @@ let package = Package(
     targets: [
         .target(name: "SparrowFormat"),
         .target(name: "SparrowKernelsX86", swiftSettings: avx2Settings),
-        .target(name: "SparrowKernels", dependencies: ["SparrowKernelsX86"]),
+        .target(name: "SparrowKernelsX86VNNI", dependencies: ["SparrowKernelsX86"], swiftSettings: avxVnniSettings),
+        .target(name: "SparrowKernels", dependencies: ["SparrowKernelsX86", "SparrowKernelsX86VNNI"]),
         .target(name: "SparrowNPY"),
         .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .target(name: "SparrowHarness", dependencies: ["SparrowRuntime", "SparrowFormat"]),

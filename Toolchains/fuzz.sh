@@ -32,7 +32,8 @@ mkdir -p "$out/modules"
 flags="-O -g -sanitize=fuzzer,address -parse-as-library -swift-version 5 -I $out/modules"
 
 # One module: all its sources, whole-module, into one object file and a .swiftmodule.
-# Extra compiler flags after the name (SparrowKernelsX86 is built for AVX2, as in Package.swift).
+# Extra compiler flags after the name (SparrowKernelsX86 is built for AVX2, SparrowKernelsX86VNNI for
+# AVX2 + AVX-VNNI, as in Package.swift).
 module() {
     name=$1; shift
     obj="$out/modules/$name.o"
@@ -48,9 +49,12 @@ module() {
 }
 
 objects=""
-# SparrowKernels imports the AVX2 module on x86_64 hosts (its kernels run after a CPUID check).
+# SparrowKernels imports the AVX2 and AVX-VNNI modules on x86_64 hosts (their kernels run after a CPUID check).
 kernels() {
-    if [ "$(uname -m)" = x86_64 ]; then module SparrowKernelsX86 -Xcc -mavx2; fi
+    if [ "$(uname -m)" = x86_64 ]; then
+        module SparrowKernelsX86 -Xcc -mavx2
+        module SparrowKernelsX86VNNI -Xcc -mavx2 -Xcc -mavxvnni
+    fi
     module SparrowKernels
 }
 case $target in

@@ -1,6 +1,6 @@
 // Same-shape int8 Add / Sub (MobileNetV2's residual Add): 16 elements per NEON iteration,
-// byte-identical to `AddOperation` (its portable twin `addS8SameShapeScalar`); the twin on other
-// targets and for the last count % 16 elements.
+// byte-identical to `AddOperation` (its portable twin `addS8SameShapeScalar`); AVX2 on x86 hosts
+// (SparrowKernelsX86, AddS8+AVX2.swift); the twin on other targets and for the last count % 16 elements.
 #if arch(arm64) || arch(arm)
 import _Builtin_intrinsics.arm.neon
 #endif
@@ -17,6 +17,11 @@ public func addS8SameShape(_ p: AddParams, input1: UnsafePointer<Int8>, input2: 
         } else {
             addS8Neon16(k, subtract: false, input1, input2, output, count: done)
         }
+    }
+#elseif arch(x86_64)
+    if CPUFeatures.thisBuild.avx2 && addS8AVX2Applies(p) {
+        done = count & ~15
+        addS8AVX2Call(p, input1, input2, output, count: done)
     }
 #endif
     addS8SameShapeScalar(p, input1: input1 + done, input2: input2 + done, output: output + done, count: count - done)

@@ -3,6 +3,8 @@
 // AVX2 (bit 5). XCR0 is not read: `_xgetbv` is a macro Swift cannot import, and Linux enables
 // the YMM state on every AVX CPU unless booted without XSAVE; `SPARROW_KERNELS=portable` in the
 // environment forces the portable kernels (also the way to measure them against AVX2).
+// AVX-VNNI (`vpdpbusd` on ymm, VEX-encoded): CPUID leaf 7 subleaf 1 EAX bit 4, on top of AVX2;
+// `SPARROW_KERNELS=avx2` keeps AVX2 and turns AVX-VNNI off (to measure one against the other).
 
 #if arch(x86_64)
 import _Builtin_intrinsics.intel.cpuid
@@ -19,5 +21,14 @@ let hostHasAVX2: Bool = {
     guard __get_cpuid(1, &a, &b, &c, &d) != 0, c & (1 << 27) != 0, c & (1 << 28) != 0 else { return false }
     guard __get_cpuid_count(7, 0, &a, &b, &c, &d) != 0 else { return false }
     return b & (1 << 5) != 0
+}()
+
+/// Evaluated once per process.
+let hostHasAVXVNNI: Bool = {
+    guard hostHasAVX2 else { return false }
+    if let choice = getenv("SPARROW_KERNELS"), strcmp(choice, "avx2") == 0 { return false }
+    var a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, d: UInt32 = 0
+    guard __get_cpuid_count(7, 1, &a, &b, &c, &d) != 0 else { return false }
+    return a & (1 << 4) != 0
 }()
 #endif

@@ -12,8 +12,10 @@ public struct CPUFeatures: Equatable, Sendable {
     public var dotProduct: Bool
     /// x86 AVX2 (host runs and calibration): found by CPUID, never assumed from the build.
     public var avx2: Bool
-    public init(neon: Bool, dotProduct: Bool, avx2: Bool = false) {
-        self.neon = neon; self.dotProduct = dotProduct; self.avx2 = avx2
+    /// x86 AVX-VNNI (`vpdpbusd` on ymm), found by CPUID like AVX2 (implies it here).
+    public var avxVnni: Bool
+    public init(neon: Bool, dotProduct: Bool, avx2: Bool = false, avxVnni: Bool = false) {
+        self.neon = neon; self.dotProduct = dotProduct; self.avx2 = avx2; self.avxVnni = avxVnni
     }
 
     /// No vector extension assumed: selects the portable kernels.
@@ -29,7 +31,7 @@ public struct CPUFeatures: Equatable, Sendable {
 #elseif arch(arm64) || arch(arm)
         return CPUFeatures(neon: true, dotProduct: false)
 #elseif arch(x86_64)
-        return CPUFeatures(neon: false, dotProduct: false, avx2: hostHasAVX2)
+        return CPUFeatures(neon: false, dotProduct: false, avx2: hostHasAVX2, avxVnni: hostHasAVXVNNI)
 #else
         return .portable
 #endif
@@ -44,8 +46,9 @@ public enum TargetISA: Equatable, Sendable {
 /// The GEMM microkernels (each with its 1-row variant on the same packed layout).
 public enum Qs8GemmKernel: Equatable, Sendable {
     case scalar4x16c4, scalar2x8c16, neondot4x16c4, neonMlal2x8c16, neonMlal1x8c16
-    /// The AVX2 kernels walk their own tiles (SparrowKernelsX86): one call per GEMM.
-    case avx2x2x16c4, avx2x1x8c16
+    /// The AVX2 and AVX-VNNI kernels walk their own tiles (SparrowKernelsX86, SparrowKernelsX86VNNI):
+    /// one call per GEMM.
+    case avx2x2x16c4, avx2x1x8c16, avxVnni4x16c4, avxVnni2x8c16
 }
 
 /// A GEMM microkernel with its tile shape and what it needs.
@@ -62,10 +65,13 @@ public struct Qs8GemmConfig {
     public var kernel: Qs8GemmKernel
     /// Needs x86 AVX2 (checked by CPUID at run time, `CPUFeatures.avx2`).
     public var requiresAVX2: Bool = false
+    /// Needs x86 AVX-VNNI (CPUID, `CPUFeatures.avxVnni`).
+    public var requiresAVXVNNI: Bool = false
 
     /// Whether `cpu` can run this microkernel and this build contains it.
     public func runs(on cpu: CPUFeatures) -> Bool {
         isAvailable && (!requiresNeon || cpu.neon) && (!requiresDotProduct || cpu.dotProduct) && (!requiresAVX2 || cpu.avx2)
+            && (!requiresAVXVNNI || cpu.avxVnni)
     }
 
     /// First row of the table the CPU can run and this build contains.
@@ -109,9 +115,11 @@ public struct Qs8GemmConfig {
         switch rank {
         case 0: return .qs8Gemm4x16c4Neondot
         case 1: return .qs8Gemm2x8c16NeonMlal
-        case 2: return .qs8Gemm2x16c4Avx2
-        case 3: return .qs8Gemm1x8c16Avx2
-        case 4: return .qs8Gemm4x16c4Scalar
+        case 2: return .qs8Gemm4x16c4AvxVnni
+        case 3: return .qs8Gemm2x8c16AvxVnni
+        case 4: return .qs8Gemm2x16c4Avx2
+        case 5: return .qs8Gemm1x8c16Avx2
+        case 6: return .qs8Gemm4x16c4Scalar
         default: return nil
         }
 #endif
@@ -144,6 +152,16 @@ public struct Qs8GemmConfig {
     public static let qs8Gemm1x8c16Avx2 = Qs8GemmConfig(
         name: "qs8-gemm-1x8c16-avx2", tile: Qs8GemmTile(mr: 1, nr: 8, kr: 16), requiresNeon: false,
         requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avx2x1x8c16, requiresAVX2: true)
+    /// `vpdpbusd` on the NR 16 KR 4 layout (`--board host`, pi5), 4 rows per tile (Qs8Gemm+AVXVNNI.swift).
+    public static let qs8Gemm4x16c4AvxVnni = Qs8GemmConfig(
+        name: "qs8-gemm-4x16c4-avxvnni", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avxVnni4x16c4, requiresAVX2: true,
+        requiresAVXVNNI: true)
+    /// `vpdpbusd` on the NR 8 KR 16 layout (the default conversion, packed for pi4b), 2 rows per tile.
+    public static let qs8Gemm2x8c16AvxVnni = Qs8GemmConfig(
+        name: "qs8-gemm-2x8c16-avxvnni", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avxVnni2x8c16, requiresAVX2: true,
+        requiresAVXVNNI: true)
 
     /// The packed layout the device build for `isa` selects: what the converter must pack for a
     /// board. Mirrors the per-ISA tables; every layout has a portable twin, so the host runs any.
@@ -163,7 +181,8 @@ public struct Qs8GemmConfig {
         let scalar = Swift.max(rows(qs8Gemm4x16c4Scalar), rows(qs8Gemm2x8c16Scalar))
         let neon = Swift.max(rows(qs8Gemm4x16c4Neondot), Swift.max(rows(qs8Gemm2x8c16NeonMlal), rows(qs8Gemm1x8c16NeonMlal)))
         let avx2 = Swift.max(rows(qs8Gemm2x16c4Avx2), rows(qs8Gemm1x8c16Avx2))
-        return Swift.max(scalar, Swift.max(neon, avx2))
+        let avxVnni = Swift.max(rows(qs8Gemm4x16c4AvxVnni), rows(qs8Gemm2x8c16AvxVnni))
+        return Swift.max(scalar, Swift.max(neon, Swift.max(avx2, avxVnni)))
     }
 
     /// The portable twin with the same packed layout as `self`: the oracle of the tests.

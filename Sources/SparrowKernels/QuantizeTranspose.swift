@@ -22,11 +22,24 @@ public func quantizeTransposeF32ToS8Scalar(_ s: QuantizeTransposeShape, input: U
     }
 }
 
-/// The kernel for `cpu`: NEON on aarch64 and armv7 (QuantizeTranspose+Neon.swift), else the twin.
+/// The kernel for `cpu`: NEON on aarch64 and armv7 (QuantizeTranspose+Neon.swift), AVX2 on x86
+/// hosts (QuantizeTranspose+AVX2.swift; the last pixels % 8 by the twin), else the twin.
 public func quantizeTransposeF32ToS8(_ cpu: CPUFeatures, _ s: QuantizeTransposeShape, input: UnsafePointer<Float>,
                                      scale: Float, zeroPoint: Int32, roundHalfAway: Bool,
                                      output: UnsafeMutablePointer<Int8>) {
-    if cpu.neon && quantizeTransposeNeonIsCompiled {
+    if cpu.avx2 && quantizeTransposeAVX2IsCompiled {
+        let done = quantizeTransposeAVX2Call(s, input: input, scale: scale, zeroPoint: zeroPoint, roundHalfAway: roundHalfAway,
+                                             output: output)
+        guard done < s.pixels else { return }
+        // The last pixels % 8 of each image, element by element as in the twin.
+        let q = QuantizeElement(scale: scale, zeroPoint: zeroPoint, roundHalfAway: roundHalfAway)
+        for n in 0..<s.batches {
+            let image = input + n * s.channels * s.pixels, out = output + n * s.channels * s.pixels
+            for p in done..<s.pixels {
+                for c in 0..<s.channels { out[p * s.channels + c] = q.apply(image[c * s.pixels + p]) }
+            }
+        }
+    } else if cpu.neon && quantizeTransposeNeonIsCompiled {
         quantizeTransposeF32ToS8Neon(s, input: input, scale: scale, zeroPoint: zeroPoint, roundHalfAway: roundHalfAway,
                                      output: output)
     } else {

@@ -123,10 +123,7 @@ private func tile2x16c4(_ mr: Int, _ nc: Int, _ k: Int, _ x0: UnsafePointer<Int8
 @inline(__always)
 private func load16(_ x: UnsafePointer<Int8>, _ offset: Int, _ k: Int) -> __m256i {
     if offset &+ 16 <= k { return widen(UnsafeRawPointer(x), offset) }
-    var v = SIMD16<Int8>(repeating: 0)
-    var i = offset
-    while i < k { v[i &- offset] = x[i]; i &+= 1 }
-    return _mm256_cvtepi8_epi16(unsafeBitCast(v, to: __m128i.self))
+    return _mm256_cvtepi8_epi16(loadPartial16(x + offset, k &- offset))
 }
 
 /// qs8-gemm-1x8c16-avx2: one row × 8 channels, one accumulator per channel holding eight

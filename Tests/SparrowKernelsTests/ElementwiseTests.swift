@@ -138,6 +138,32 @@ enum BinaryKind: String, CaseIterable, Sendable { case add, sub, mul }
         #expect([3, -1].map { Self.roundHalfAway($0, 4) } == [1, 0])
     }
 
+    /// The selected path (AVX2 on an x86 host with it, NEON on arm, else the twin) against the twin
+    /// on random parameters over the verifier's ranges (leftShift 0–20, shifts −31…30 where the
+    /// input rescale stays exact, extreme zero points and bounds), every length remainder of 16.
+    @Test func selectedPathEqualsTwinOnRandomParameters() {
+        var rng = MicrokernelRNG(seed: 907)
+        for trial in 0..<60 {
+            let leftShift = Int32(rng.int(0...20))
+            let shift1 = Int32(rng.int(-31...(31 - Int(leftShift) > 30 ? 30 : 31 - Int(leftShift))))
+            let shift2 = Int32(rng.int(-31...(31 - Int(leftShift) > 30 ? 30 : 31 - Int(leftShift))))
+            let lo = Int32(rng.int(-128...0)), hi = Int32(rng.int(0...127))
+            let p = AddParams(input1ZeroPoint: Int32(rng.int(-128...127)), input2ZeroPoint: trial % 7 == 0 ? -128 : Int32(rng.int(-128...127)),
+                              outputZeroPoint: Int32(rng.int(-128...127)), leftShift: leftShift,
+                              input1Multiplier: Int32(rng.int((1 << 30)...Int(Int32.max))), input1Shift: shift1,
+                              input2Multiplier: Int32(rng.int((1 << 30)...Int(Int32.max))), input2Shift: shift2,
+                              outputMultiplier: trial % 5 == 0 ? Int32.max : Int32(rng.int((1 << 30)...Int(Int32.max))),
+                              outputShift: Int32(rng.int(-31...30)), activationMin: lo, activationMax: hi,
+                              subtract: trial % 2 == 1)
+            let n = 16 * rng.int(0...4) + rng.int(0...15)
+            let a = rng.int8s(n), b = rng.int8s(n)
+            var got = [Int8](repeating: 0x55, count: n), want = got
+            addS8SameShape(p, input1: a, input2: b, output: &got, count: n)
+            addS8SameShapeScalar(p, input1: a, input2: b, output: &want, count: n)
+            #expect(got == want, "trial \(trial) n \(n) \(p)")
+        }
+    }
+
     @Test func saturatesAtTheInt8Range() {
         // Zero points −128 / 127: (127 + 128) + (127 + 128) = 510 → 127; (−128 − 127)·2 → −128,
         // with the same 1/2 rescale to scale 1, i.e. y = x1' + x2' (output shift −18).

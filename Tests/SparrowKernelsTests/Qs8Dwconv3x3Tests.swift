@@ -11,6 +11,8 @@ private struct DwCase: CustomStringConvertible {
     var h: Int, w: Int, c: Int, stride: Int
     var pad: (top: Int, left: Int, bottom: Int, right: Int)
     var zx: Int8, zy: Int32, lo: Int8 = -128, hi: Int8 = 127
+    /// Requantization shifts per channel; the default keeps most outputs unclamped.
+    var shifts: ClosedRange<Int> = -9 ... -6
     var shape: Qs8Dwconv3x3Shape {
         Qs8Dwconv3x3Shape(batches: 2, inH: h, inW: w, channels: c, outH: (h + pad.top + pad.bottom - 3) / stride + 1,
                           outW: (w + pad.left + pad.right - 3) / stride + 1, stride: stride, padTop: pad.top, padLeft: pad.left)
@@ -33,6 +35,10 @@ private func battery() -> [DwCase] {
     }
     cases.append(DwCase(h: 6, w: 6, c: 32, stride: 1, pad: (0, 0, 0, 0), zx: 5, zy: 3))
     cases.append(DwCase(h: 9, w: 9, c: 24, stride: 2, pad: (1, 1, 1, 1), zx: -128, zy: 100, lo: -20, hi: 90))
+    // Left shifts (saturating) next to right shifts in one 8-lane block, and small shifts of both
+    // signs: the vector requantization's general path, not only its right-shift-only one.
+    cases.append(DwCase(h: 5, w: 4, c: 24, stride: 1, pad: (1, 1, 1, 1), zx: 7, zy: -3, shifts: -31 ... 30))
+    cases.append(DwCase(h: 4, w: 5, c: 16, stride: 2, pad: (0, 0, 1, 1), zx: -1, zy: 2, shifts: -3 ... 2))
     return cases
 }
 
@@ -44,7 +50,7 @@ private struct DwData {
         filter = rng.int8s(9 * c.c, -127...127)
         bias = (0..<c.c).map { _ in Int32(rng.int(-4000...4000)) }
         multipliers = (0..<c.c).map { _ in Int32(rng.int((1 << 30)...Int(Int32.max))) }
-        shifts = (0..<c.c).map { _ in Int32(rng.int(-9 ... -6)) }   // |acc| ≈ 3·128·73: mostly unclamped
+        shifts = (0..<c.c).map { _ in Int32(rng.int(c.shifts)) }   // default: |acc| ≈ 3·128·73, mostly unclamped
     }
 }
 

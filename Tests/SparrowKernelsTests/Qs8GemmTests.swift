@@ -5,7 +5,8 @@ import Testing
 // definition in 64-bit integers, every microkernel this build contains against its twin, over one
 // battery of shapes (k equal to, below and above the KR step and the tile, n not a multiple of NR,
 // m remainders, output strides wider than n, extreme zero points and shifts, qmin/qmax clamping).
-// On an x86 host the twins and (when CPUID reports AVX2) the AVX2 kernels run; the NEON kernels run
+// On an x86 host the twins and (when CPUID reports AVX2 / AVX-VNNI) the AVX2 and AVX-VNNI kernels
+// run; the NEON kernels run
 // the same battery on the device builds under qemu (Tests/SparrowDeviceTests/MicrokernelBatteryTests.swift).
 
 private struct GemmCase: CustomStringConvertible {
@@ -211,6 +212,15 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #expect(Qs8GemmConfig.select(for: .portable, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-scalar")
         let host = Qs8GemmConfig.select(for: .thisBuild, packedNR: 16, kr: 4)
         #expect(host.requiresAVX2 == CPUFeatures.thisBuild.avx2)
+        // AVX-VNNI takes both layouts when CPUID reports it.
+        let vnni = CPUFeatures(neon: false, dotProduct: false, avx2: true, avxVnni: true)
+        #if arch(x86_64)
+        #expect(Qs8GemmConfig.select(for: vnni, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-avxvnni")
+        #expect(Qs8GemmConfig.select(for: vnni, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-avxvnni")
+        #expect(host.requiresAVXVNNI == CPUFeatures.thisBuild.avxVnni)
+        #else
+        #expect(Qs8GemmConfig.select(for: vnni, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-scalar")
+        #endif
     }
 
     @Test func selectionFollowsTheCPU() {

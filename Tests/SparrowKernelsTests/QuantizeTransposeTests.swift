@@ -4,7 +4,7 @@ import Testing
 // The fused quantize + NCHW → NHWC kernel of model inputs, at tolerance 0: the portable twin
 // against hand-derived codes (ties both ways, saturation, NaN, ±inf, −0) and against the two
 // operators it replaces (quantizeF32ToS8 then transposeS8) on every shape remainder; then the
-// kernel this build selects (NEON on aarch64) against the twin. The NEON kernel also runs the
+// kernel this build selects (NEON on aarch64, AVX2 on x86 hosts) against the twin. The NEON kernel also runs the
 // device battery under qemu (Tests/Fixtures/kernels/microkernel_driver.swift, qtBattery).
 
 @Suite struct QuantizeTransposeTests {
@@ -67,8 +67,8 @@ import Testing
 
     @Test func selectedKernelEqualsTwin() {
         var rng = MicrokernelRNG(seed: 312)
-        for channels in [1, 3, 4] {
-            for pixels in [5, 16, 33, 1024] {
+        for channels in [1, 2, 3, 4] {
+            for pixels in [5, 7, 8, 9, 16, 33, 1024] {
                 let s = QuantizeTransposeShape(batches: 1, channels: channels, pixels: pixels)
                 let x = Self.randomInput(channels * pixels, &rng)
                 for away in [false, true] {

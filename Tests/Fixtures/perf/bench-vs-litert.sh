@@ -15,7 +15,8 @@
 #   --quick = --models tiny_cnn --cpus cortex-a76 --no-armv7 --repeats 3 (2-6 minutes on a loaded 2-core host, mostly building the driver).
 #   --convert-flags are added to every board's `sparrow convert ... --packed-weights --board B`
 #   (e.g. "--input-layout nhwc --input-type int8" once that exists); --host-convert-flags to the
-#   host model's conversion (default: none, the reference operators the host runs today).
+#   host model's conversion (default: --board host, the NR 16 KR 4 layout the x86 AVX-VNNI/AVX2
+#   kernels run fastest; "" gives the default conversion, packed for pi4b).
 # Env: PYTHON (default: the .venv test.sh makes, else python3; needs numpy, onnx,
 # onnxruntime, ai-edge-litert), SPARROW (default: builds .build/release/sparrow), ARMCOUNT
 # (default ../shared/tools/armcount), ARMCOUNT_HOME (its cache, holding the LiteRT sysroots).
@@ -35,7 +36,7 @@ CACHE=${ARMCOUNT_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/sparrow-armcount}
 if [ -z "${PYTHON:-}" ]; then PYTHON=python3; [ -x "$ROOT/.venv/bin/python" ] && PYTHON=$ROOT/.venv/bin/python; fi
 MODELS=tiny_cnn,mbv1_050_96,mbv2_100_224
 CPUS="cortex-a53 cortex-a72 cortex-a76"
-ARMV7=1; HOST=1; LITERT=1; REPEATS=5; KEEP=""; CONVERT_FLAGS=""; HOST_CONVERT_FLAGS=""
+ARMV7=1; HOST=1; LITERT=1; REPEATS=5; KEEP=""; CONVERT_FLAGS=""; HOST_CONVERT_FLAGS="--board host"
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) MODELS=$2; shift 2;;
