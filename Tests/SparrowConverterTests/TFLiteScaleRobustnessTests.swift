@@ -1,7 +1,8 @@
 // Absurd scales in a .tflite file (TFLiteLowering+Requantization.swift): every multiplier the
 // lowering derives from the file's scales is range-checked, so a corrupted scale gives an error
 // naming the operator (its index in the file), its opcode, its tensors and what to check, never
-// the converter's own verification failure ("converter bug …").
+// the converter's own verification failure ("converter bug …"). The same for shapes that do not
+// fit their operator (TFLiteLowering+Shapes.swift).
 import Foundation
 import XCTest
 import SparrowConverter
@@ -124,6 +125,38 @@ final class TFLiteScaleRobustnessTests: XCTestCase {
                 XCTAssertTrue(text.hasPrefix("Node operator \(k) (QUANTIZE): the output rescale needs a requantization multiplier of "), text)
                 XCTAssertTrue(text.contains(expected), text)
             }
+        }
+    }
+
+    /// pooling.int8's AVERAGE_POOL_2D with its output's channel count (dims vector in the file)
+    /// set to 255: the verifier's shape rejection is reported as the file's operator, with the
+    /// shapes of its tensors.
+    func testShapeThatDoesNotFitItsOperatorNamesIt() throws {
+        let original = try Self.fixture("pooling")
+        let model = try TFLiteModel(bytes: original)
+        let k = try XCTUnwrap(model.graph.operators.firstIndex { model.opcode(of: $0).displayName == "AVERAGE_POOL_2D" })
+        let t = model.graph.operators[k].outputs[0]
+        var shape = model.graph.tensors[t].shape
+        shape[3] = 255
+        // The dims vector of tensor t: its length word and elements, at the one place whose
+        // rewrite changes tensor t's shape and nothing else.
+        let old = ([UInt32(shape.count)] + model.graph.tensors[t].shape.map { UInt32(truncatingIfNeeded: $0) })
+            .flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
+        var patched: [UInt8]?
+        for at in 0...(original.count - old.count) where original[at..<(at + old.count)].elementsEqual(old) {
+            var bytes = original
+            bytes[at + 4 + 12] = 255
+            guard let reread = try? TFLiteModel(bytes: bytes) else { continue }
+            if reread.graph.tensors.indices.filter({ reread.graph.tensors[$0].shape != model.graph.tensors[$0].shape }) == [t] {
+                patched = bytes
+            }
+        }
+        XCTAssertThrowsError(try TFLiteConversion.convert(bytes: try XCTUnwrap(patched))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("Node operator \(k) (AVERAGE_POOL_2D): the tensor shapes in the file do not fit this operator: "), text)
+            XCTAssertTrue(text.contains("output 0 (tensor \(t) '\(model.graph.tensors[t].name)') \(shape)"), text)
+            XCTAssertTrue(text.contains("output channels"), text)
+            XCTAssertFalse(text.contains("converter bug"), text)
         }
     }
 }

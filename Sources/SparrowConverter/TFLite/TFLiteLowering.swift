@@ -48,7 +48,8 @@ public enum TFLiteConversion {
         var lowering = TFLiteLowering(model: rewritten)
         lowering.originalIndex = originalIndex
         try lowering.build()
-        return try lowering.builder.finish()
+        let explain = lowering.explainShapeRejection
+        return try lowering.builder.finish(explain: explain)
     }
 
     /// MediaPipe's custom operators (mediapipe/util/tflite/operations), by custom code, with what
@@ -118,6 +119,8 @@ struct TFLiteLowering {
     var current = -1
     /// For each operator, its index in the file (errors name that one).
     var originalIndex: [Int] = []
+    /// For each Sparrow operator emitted, the operator (index in `model`) it lowers.
+    var emittedBy: [Int] = []
 
     init(model: TFLiteModel) { self.model = model }
 
@@ -147,6 +150,7 @@ struct TFLiteLowering {
         for (k, op) in graph.operators.enumerated() {
             current = k
             try lower(op)
+            emittedBy += Array(repeating: k, count: builder.writer.operators.count - emittedBy.count)
         }
         current = -1
         builder.writer.outputs = try graph.outputs.map { t throws(ConversionError) -> Int32 in
