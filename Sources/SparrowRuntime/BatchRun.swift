@@ -314,14 +314,16 @@ public func codesAsFloats(model: VerifiedModel, input k: Int, codes: UnsafeRawPo
     let unsigned = t.dtype == .uint8
     for i in 0..<count {
         let code = unsigned ? Int32(codes.load(fromByteOffset: i, as: UInt8.self)) : Int32(codes.load(fromByteOffset: i, as: Int8.self))
-        var value = Float(code &- t.zeroPoint) * t.scale
+        // Through Int: Float's concrete init (the generic one from Int32 allocates on armv7 Embedded).
+        floats[i] = Float(Int(code &- t.zeroPoint)) * t.scale
+        // Interpreter.loadInput's quantization of that value (uint8: the int8 kernel at zp − 128, sign bit flipped).
         var back: Int8 = 0
-        // Interpreter.loadInput's quantization of one value (uint8: the int8 kernel at zp − 128, sign bit flipped).
-        quantizeF32ToS8(input: &value, count: 1, scale: t.scale, zeroPoint: unsigned ? t.zeroPoint &- 128 : t.zeroPoint,
-                        output: &back)
+        withUnsafeMutablePointer(to: &back) { out in
+            quantizeF32ToS8(input: floats + i, count: 1, scale: t.scale,
+                            zeroPoint: unsigned ? t.zeroPoint &- 128 : t.zeroPoint, output: out)
+        }
         let returned = unsigned ? Int32(UInt8(bitPattern: back ^ -128)) : Int32(back)
         guard returned == code else { return i }
-        floats[i] = value
     }
     return nil
 }
