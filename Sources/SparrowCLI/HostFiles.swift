@@ -42,13 +42,16 @@ func readLabels(_ path: String, count: Int? = nil) throws -> [Int64] {
     return labels
 }
 
-/// A float32 .npy input file checked against a model: its bytes, header and batch layout.
+/// A float32 .npy input file (or an int8/uint8 input's own codes) checked against a model: its
+/// bytes, header and batch layout.
 struct InputBatch {
     let path: String
     let bytes: [UInt8]
     let header: NPYHeader
     /// The batch as this file alone lays it out (for a multi-input model see `ModelInputs.plan`).
     let plan: BatchPlan
+    /// A file of codes as the floats that quantize back to them (`codesAsFloats`, as on the device).
+    private var codeFloats: [Float]? = nil
 
     /// Graph input `input`'s file.
     init(path: String, model: VerifiedModel, input: Int = 0) throws {
@@ -63,6 +66,20 @@ struct InputBatch {
         } catch {
             throw Self.describe(error, path: path, header: header, model: model)
         }
+        if header.dtype != .float32 {
+            let h = header
+            var values = [Float](repeating: 0, count: h.elementCount)
+            let inexact = values.withUnsafeMutableBufferPointer { out in
+                bytes.withUnsafeBytes { raw in
+                    codesAsFloats(model: model, input: input, codes: raw.baseAddress! + h.dataOffset, count: h.elementCount,
+                                  into: out.baseAddress!)
+                }
+            }
+            if let i = inexact {
+                throw CLIError("\(path): code at element \(i) cannot be carried exactly at the model input's scale; give float32 samples instead")
+            }
+            codeFloats = values
+        }
     }
 
     /// The same words as sparrow-device: the dtype found, elements per sample expected and found,
@@ -70,6 +87,9 @@ struct InputBatch {
     static func describe(_ error: BatchError, path: String, header: NPYHeader, model: VerifiedModel) -> CLIError {
         switch error.reason {
         case .inputNotFloat32: return CLIError("\(path): \(error.message) (found dtype \(header.dtype.descr))")
+        case .inputDTypeMismatch:
+            let expected = NPYDType(rawValue: UInt8(error.expected)) ?? .float32
+            return CLIError("\(path): \(error.message) (model input dtype \(expected.descr), found dtype \(header.dtype.descr))")
         case .inputShapeMismatch, .sampleCountMismatch: return CLIError("\(path): \(error.message) (\(error.expected), \(error.found))")
         case .emptyInput: return CLIError("\(path): \(error.message) (first dimension 0)")
         case .outputBufferTooSmall: return CLIError("\(path): \(error.message)")
@@ -85,7 +105,8 @@ struct InputBatch {
 
     /// All samples' floats, in the file's order.
     var floats: [Float] {
-        bytes.withUnsafeBytes { raw in
+        if let codeFloats { return codeFloats }
+        return bytes.withUnsafeBytes { raw in
             Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
                 .bindMemory(to: Float.self))
         }

@@ -14,6 +14,9 @@ extension RunCommand {
         let m = model.model
         let inputs = (0..<m.inputCount).map { m.tensor(m.graphInput($0)) }
         guard let first = inputs.first, first.dtype == .int8 || first.dtype == .uint8 else { return nil }
+        // `--output-dir` and `--input NAME=FILE` take the batch path, which also takes an input's own
+        // codes (`codesAsFloats`) and writes float32 outputs, byte for byte what sparrow-device writes.
+        if a.value("--output-dir") != nil || !FileManager.default.fileExists(atPath: inputPath) { return nil }
         // Float samples: the batch path quantizes them (and dequantizes the outputs).
         if let samples = try? NPYArray.read(path: inputPath), samples.dtype == .float32 { return nil }
         let referenceFiles = try referenceOutputFiles(a, model: m)

@@ -57,13 +57,28 @@ func writeInputNames(_ model: VerifiedModel) {
     err.writeLine()
 }
 
-/// Reads and checks input k's file for the batch; `headers[k]` receives its header.
+/// Reads and checks input k's file for the batch; `headers[k]` receives its header. An int8 or
+/// uint8 input's own codes are turned into the floats that quantize back to them (`codesAsFloats`),
+/// in a buffer allocated here, before the first inference.
 func loadInput(_ model: VerifiedModel, _ k: Int, path: UnsafePointer<CChar>, header: UnsafeMutablePointer<NPYHeader>)
     throws(Reported) -> UnsafePointer<Float>
 {
     let file: UnsafeMutableRawBufferPointer
     do { file = try Platform.readWholeFile(path: path) } catch { report(error, path: path); throw Reported() }
     do { header.initialize(to: try parseNPYHeader(UnsafeRawBufferPointer(file))) } catch { report(error, path: path); throw Reported() }
+    let h = header.pointee
+    if h.dtype != .float32, h.dtype == BatchPlan.codeDType(model, k) {
+        let floats: UnsafeMutableRawBufferPointer
+        do { floats = try Platform.allocateAligned(byteCount: max(h.elementCount * 4, 16)) } catch { report(error, path: path); throw Reported() }
+        let values = floats.baseAddress!.bindMemory(to: Float.self, capacity: h.elementCount)
+        if let i = codesAsFloats(model: model, input: k, codes: UnsafeRawPointer(file.baseAddress! + h.dataOffset),
+                                 count: h.elementCount, into: values) {
+            err.write("sparrow-device: "); err.write(cString: path); err.write(": code at element "); err.write(i)
+            err.writeLine(" cannot be carried exactly at the model input's scale; give float32 samples instead")
+            throw Reported()
+        }
+        return UnsafePointer(values)
+    }
     // The payload of a numpy-written file starts 64-byte aligned, so float loads are aligned.
     return UnsafePointer((file.baseAddress! + header.pointee.dataOffset).assumingMemoryBound(to: Float.self))
 }

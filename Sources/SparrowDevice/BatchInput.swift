@@ -1,5 +1,5 @@
 // What `run` and `bench` both start from: the verified model with its interpreter and arena, the
-// float32 .npy input laid out as a batch, optional int64 labels, and output paths checked before
+// float32 .npy input (or an int8/uint8 input's own codes) laid out as a batch, optional int64 labels, and output paths checked before
 // any inference runs. Every failure prints one specific line on stderr (file, what, values) and
 // the command exits 1.
 
@@ -36,6 +36,9 @@ func report(_ e: BatchError, path: UnsafePointer<CChar>, header: NPYHeader, mode
     switch e.reason {
     case .inputNotFloat32:
         err.write(" (found dtype "); err.write(header.dtype.descr); err.write(")")
+    case .inputDTypeMismatch:
+        err.write(" (model input dtype "); err.write((NPYDType(rawValue: UInt8(e.expected)) ?? .float32).descr)
+        err.write(", found dtype "); err.write(header.dtype.descr); err.write(")")
     case .inputShapeMismatch:
         err.write(" ("); err.write(e.expected); err.write(", "); err.write(e.found); err.write(")")
     case .emptyInput:

@@ -42,12 +42,27 @@ extension Interpreter {
         let layouts = (0..<(allOutputs ? model.outputCount : 0)).map { OutputLayout(model: model, output: $0, sampleCount: plan.sampleCount) }
         let outputTable = layouts.map { UnsafeMutablePointer<Float>.allocate(capacity: max(plan.sampleCount * $0.elements, 1)) }
         defer { outputTable.forEach { $0.deallocate() } }
-        // Copy the samples out so the floats are aligned whatever the header length.
-        let floats: [[Float]] = zip(inputFiles, headers).map { file, header in
-            file.withUnsafeBytes { raw in
-                Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
-                    .bindMemory(to: Float.self))
+        // Copy the samples out so the floats are aligned whatever the header length; a file of an
+        // int8/uint8 input's own codes (BatchPlan checked its dtype) becomes the floats that
+        // quantize back to them, as on the device.
+        var floats: [[Float]] = []
+        for (k, (file, header)) in zip(inputFiles, headers).enumerated() {
+            guard header.dtype != .float32 else {
+                floats.append(file.withUnsafeBytes { raw in
+                    Array(UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + header.dataByteCount)])
+                        .bindMemory(to: Float.self))
+                })
+                continue
             }
+            var values = [Float](repeating: 0, count: header.elementCount)
+            let inexact = values.withUnsafeMutableBufferPointer { out in
+                file.withUnsafeBytes { raw in
+                    codesAsFloats(model: model, input: k, codes: raw.baseAddress! + header.dataOffset, count: header.elementCount,
+                                  into: out.baseAddress!)
+                }
+            }
+            if let element = inexact { throw InputCodesError(input: k, element: element) }
+            floats.append(values)
         }
         let inputTable = floats.map { f -> UnsafeMutablePointer<Float> in
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(f.count, 1))
@@ -95,6 +110,16 @@ extension Interpreter {
             data.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[header...]).copyMemory(from: $0) }
         }
         return file
+    }
+}
+
+/// Input `input`'s file of codes holds a code (at `element`) that no float carries exactly at the
+/// input's scale (`codesAsFloats`).
+public struct InputCodesError: Error, CustomStringConvertible {
+    public var input: Int
+    public var element: Int
+    public var description: String {
+        "input \(input): code at element \(element) cannot be carried exactly at the model input's scale; give float32 samples instead"
     }
 }
 #endif

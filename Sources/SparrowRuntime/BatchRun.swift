@@ -10,6 +10,9 @@ import SparrowNPY
 public struct BatchError: Error, Equatable {
     public enum Reason: UInt8 {
         case inputNotFloat32, inputShapeMismatch, emptyInput, outputBufferTooSmall
+        /// An int8/uint8 model input given a file that is neither float32 nor its own dtype
+        /// (`expected`/`found`: NPYDType raw values of the input's dtype and the file's).
+        case inputDTypeMismatch
         /// The inputs' files hold different numbers of samples (expected = input 0's, found = this one's).
         case sampleCountMismatch
         /// Same elements per sample, other dims (e.g. [N, 64] for a [N, 1, 8, 8] model); the
@@ -33,6 +36,8 @@ public struct BatchError: Error, Equatable {
     public var message: StaticString {
         switch reason {
         case .inputNotFloat32: return "input .npy must be float32 (write it with x.astype(np.float32))"
+        case .inputDTypeMismatch:
+            return "input .npy must be float32 (quantized on load) or the model input's own dtype (its int8/uint8 codes as they are)"
         case .inputShapeMismatch: return "input .npy sample size does not match the model input (elements per sample: expected, found)"
         case .emptyInput: return "input .npy has no samples"
         case .outputBufferTooSmall: return "output buffer too small"
@@ -152,10 +157,26 @@ public struct BatchPlan {
         return Int(x.byteSize) / (x.dtype?.byteWidth ?? 4)
     }
 
-    /// Samples in `header` as graph input `k`'s file: float32, a whole number of samples.
+    /// The .npy dtype of graph input `k`'s own codes: int8 or uint8 for an int8/uint8 input
+    /// (`sparrow convert --input-type int8`, int8 .tflite models), nil for a float32 input.
+    public static func codeDType(_ model: VerifiedModel, _ k: Int) -> NPYDType? {
+        switch model.tensor(model.graphInput(k)).dtype {
+        case .int8?: return .int8
+        case .uint8?: return .uint8
+        default: return nil
+        }
+    }
+
+    /// Samples in `header` as graph input `k`'s file: float32 (or the input's own int8/uint8
+    /// codes, `codeDType`), a whole number of samples.
     public static func sampleCount(model: VerifiedModel, input k: Int, header input: NPYHeader) throws(BatchError) -> Int {
         let elements = inputElements(model, k)
-        guard input.dtype == .float32 else { throw BatchError(.inputNotFloat32, expected: 0, found: 0, input: k) }
+        if input.dtype != .float32 {
+            guard let codes = codeDType(model, k) else { throw BatchError(.inputNotFloat32, expected: 0, found: 0, input: k) }
+            guard input.dtype == codes else {
+                throw BatchError(.inputDTypeMismatch, expected: Int(codes.rawValue), found: Int(input.dtype.rawValue), input: k)
+            }
+        }
         guard input.elementCount > 0 else { throw BatchError(.emptyInput, expected: elements, found: 0, input: k) }
         let perSample = input.rank > 0 ? input.elementCount / max(input.dim(0), 1) : input.elementCount
         guard perSample == elements, input.elementCount % elements == 0 else {
@@ -279,4 +300,30 @@ extension Interpreter {
             UnsafeMutableRawPointer(destination).copyMemory(from: y.baseAddress!, byteCount: min(y.count, maxBytes))
         }
     }
+}
+
+/// Graph input `k`'s own int8/uint8 codes (an .npy of `BatchPlan.codeDType`) as the floats
+/// (code − zero point) × scale, which `Interpreter.loadInput` quantizes back to the same codes:
+/// every sample path (run, bench, sweeps, host and device) takes floats, and these carry the
+/// codes through unchanged. That holds for any scale whose products stay normal floats (the
+/// error of one rounding each way is far below half a step); it is checked per element, not
+/// assumed. Returns the index of the first code that would not come back, nil when all do.
+public func codesAsFloats(model: VerifiedModel, input k: Int, codes: UnsafeRawPointer, count: Int,
+                          into floats: UnsafeMutablePointer<Float>) -> Int? {
+    let t = model.tensor(model.graphInput(k))
+    let unsigned = t.dtype == .uint8
+    for i in 0..<count {
+        let code = unsigned ? Int32(codes.load(fromByteOffset: i, as: UInt8.self)) : Int32(codes.load(fromByteOffset: i, as: Int8.self))
+        // Through Int: Float's concrete init (the generic one from Int32 allocates on armv7 Embedded).
+        floats[i] = Float(Int(code &- t.zeroPoint)) * t.scale
+        // Interpreter.loadInput's quantization of that value (uint8: the int8 kernel at zp − 128, sign bit flipped).
+        var back: Int8 = 0
+        withUnsafeMutablePointer(to: &back) { out in
+            quantizeF32ToS8(input: floats + i, count: 1, scale: t.scale,
+                            zeroPoint: unsigned ? t.zeroPoint &- 128 : t.zeroPoint, output: out)
+        }
+        let returned = unsigned ? Int32(UInt8(bitPattern: back ^ -128)) : Int32(back)
+        guard returned == code else { return i }
+    }
+    return nil
 }

@@ -7,12 +7,11 @@ import Testing
 
 /// Every opcode on every board: the models in Tests/Fixtures/parity (written by its
 /// make_parity_models.py from ONNX and TFLite fixtures) together use every opcode of the format,
-/// and for each one with float32 inputs `sparrow-device run` under qemu writes byte-identical
-/// output files to the host's `sparrow run`, on every board profile. A new opcode fails
-/// `everyOpcodeHasAParityModel` until a model using it is added (one line in MODELS there).
-/// Opcodes that came only in int8-input models (which the device cannot feed yet) now also come
-/// in float .tflite models (float_ops: Maximum, Minimum, Requantize), so every opcode runs on the
-/// boards: `opcodesTheBoardsDoNotRunAreExactlyTheKnownGap` pins that the gap stays empty.
+/// and for each one `sparrow-device run` under qemu writes byte-identical output files to the
+/// host's `sparrow run`, on every board profile, so every opcode runs on every board. A new
+/// opcode fails `everyOpcodeHasAParityModel` until a model using it is added (one line in MODELS
+/// there). The int8 TFLite models (the only ones with Maximum, Minimum and Requantize) take
+/// their int8/uint8 codes as .npy samples, on the host and on the boards alike.
 @Suite struct AllOpcodeParityTests {
     static let directory = TestFixtures.root.appendingPathComponent("parity")
 
@@ -29,28 +28,6 @@ import Testing
         let bytes = try [UInt8](Data(contentsOf: directory.appendingPathComponent(name + ".sparrow")))
         let host = try HostModel(bytes: bytes)
         return withExtendedLifetime(host) { Set((0..<host.model.operatorCount).map { host.model.opcode($0).rawValue }) }
-    }
-
-    /// Whether every graph input of `name` is float32: `sparrow-device run` feeds float32 .npy
-    /// files only, so the int8 TFLite models (int8/uint8 inputs) cannot run on a board yet.
-    static func runsOnDevice(_ name: String) throws -> Bool {
-        let host = try HostModel(bytes: try [UInt8](Data(contentsOf: directory.appendingPathComponent(name + ".sparrow"))))
-        return withExtendedLifetime(host) {
-            (0..<host.model.inputCount).allSatisfy { host.model.tensor(host.model.graphInput($0)).dtype == .float32 }
-        }
-    }
-
-    /// The opcodes that only int8-input models (imported int8 TFLite) bring, so no board runs them
-    /// until `sparrow-device run` takes int8/uint8 samples: the known gap, checked to be exact
-    /// so it shrinks when that lands (or a float-input fixture for one of them is added).
-    static let onlyInInt8InputModels: Set<OpCode> = []
-
-    @Test func opcodesTheBoardsDoNotRunAreExactlyTheKnownGap() throws {
-        var onDevice = Set<UInt8>()
-        for name in try Self.modelNames() where try Self.runsOnDevice(name) { onDevice.formUnion(try Self.opcodes(of: name)) }
-        let notOnDevice = Set(Self.formatOpcodes.filter { !onDevice.contains($0.rawValue) })
-        #expect(notOnDevice == Self.onlyInInt8InputModels,
-                "run on no board: \(notOnDevice.map { "\($0.name)" }.sorted()); known gap: \(Self.onlyInInt8InputModels.map { "\($0.name)" }.sorted())")
     }
 
     @Test func everyOpcodeHasAParityModel() throws {
@@ -86,7 +63,9 @@ import Testing
         let build = try cache.build(boardName)
         let work = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
-        for name in try Self.modelNames() where try Self.runsOnDevice(name) {
+        let names = try Self.modelNames()
+        #expect(names.contains("binary_int8") && names.contains("uint8_io_int8"), "the int8-input models run too: \(names)")
+        for name in names {
             let model = Self.directory.appendingPathComponent(name + ".sparrow").path
             let inputs = try Self.inputArguments(name)
             let hostDir = work.appendingPathComponent(name + "-host"), deviceDir = work.appendingPathComponent(name + "-device")

@@ -222,4 +222,16 @@ import SparrowFormat
         #expect(try decode([], QuantizeParamRecord.init(decoding:)).get().roundHalfAway == false)
         #expect(describe(decode([0], QuantizeParamRecord.init(decoding:))) == "badParameter 0 1 rounding")
     }
+
+    /// The records' own word-count rules (mutants #153 and #156 of mutate_verifier.py): through the
+    /// verifier, `counts(…params:)` throws the same error first, so only decoding the words directly
+    /// shows that Quantize takes 0 or 1 word and Pad 4 or 5.
+    @Test func recordsRejectWordCountsOutsideTheirLayouts() {
+        #expect(describe(decode([1]) { w throws(ParamError) in try QuantizeParamRecord(decoding: w) }) == "accepted")
+        #expect(describe(decode([1, 0]) { w throws(ParamError) in try QuantizeParamRecord(decoding: w) }) == "wrongParamCount 2 1 params")
+        #expect(describe(decode([0, 1, 0, 0, 7]) { w throws(ParamError) in try PadParamRecord(decoding: w) }) == "accepted")
+        #expect(describe(decode([0, 1, 0, 0, 7, 0]) { w throws(ParamError) in try PadParamRecord(decoding: w) })
+                == "wrongParamCount 6 5 params")
+    }
 }
+

@@ -87,6 +87,25 @@ struct OneOpModel {
                 "\(String(describing: e))")
     }
 
+    /// #142: a stride-2 3×3 transposed conv of a 2×2 input spans (2 − 1)·2 + 3 = 5 rows; output_padding
+    /// may add up to stride − 1, so 5 and 6 rows are valid and 4 (cropped) is not.
+    @Test func transposeConvOutputSize() {
+        func model(outputRows: Int32) -> [UInt8] {
+            var m = OneOpModel()
+            let x = m.input([1, 2, 2, 1]), y = m.output([1, outputRows, 5, 1])
+            let filter = m.constant(.int8, [1, 3, 3, 1], Array(repeating: 1, count: 9))
+            let bias = m.int32s([0]), mults = m.int32s([1 << 30]), shifts = m.int32s([0])
+            let p = ConvParamRecord(strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0,
+                                    padBottom: 0, padRight: 0, activation: Self.clamp)
+            return m.bytes(.transposeConv2D, inputs: [x, filter, bias, mults, shifts], outputs: [y], params: p.words)
+        }
+        #expect(verifyError(model(outputRows: 5)) == nil)
+        #expect(verifyError(model(outputRows: 6)) == nil)
+        let e = verifyError(model(outputRows: 4))
+        #expect(isExactly(e, ModelError(.shapeMismatch, .operators, index: 0, value: 4, limit: 5,
+                                        field: "transposed conv output size")), "\(String(describing: e))")
+    }
+
     /// #101: a Concat with no inputs (its parameter list, the axis alone, is the right length for none).
     @Test func concatWithoutInputs() {
         var m = OneOpModel()
@@ -540,19 +559,23 @@ struct OneOpModel {
 @Suite struct VerifierTableRuleTests {
     /// #36, #37, #40, #42: a SparseFullyConnected [1, 8] → [1, 4] whose 1×4-block matrix is
     /// `padding` bytes into the sparse section, its header patched by `patch`.
-    static func sparseFC(padding: Int = 0, inputRank: Int = 2, outputRank: Int = 2,
-                         patch: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
+    /// `everyBlock`: both 1×4 blocks of every row stored (counts 2, 2, 2, 2: header 16 bytes, counts
+    /// at 16, 8 one-byte column deltas at 24, 8 × 4 values at 32; 64 bytes); otherwise only the
+    /// first (counts 1, 1, 1, 1, deltas at 24, values at 28; 44 bytes). `extraSize` is added to the
+    /// size the parameter record declares.
+    static func sparseFC(padding: Int = 0, inputRank: Int = 2, outputRank: Int = 2, everyBlock: Bool = true,
+                         extraSize: Int32 = 0, patch: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
         var m = OneOpModel()
         let x = m.input(inputRank == 0 ? [] : [1, 8]), y = m.output(outputRank == 0 ? [] : [1, 4], scale: 1.0 / 16)
         let bias = m.int32s([0, 0, 0, 0]), mults = m.int32s(Array(repeating: 1 << 30, count: 4))
         let shifts = m.int32s([0, 0, 0, 0])
-        let weights = (0..<32).map { $0 % 4 == 0 ? Int8(1) : 0 }
+        let weights = (0..<32).map { $0 % (everyBlock ? 4 : 8) == 0 ? Int8(1) : 0 }
         var matrix = SparseMatrixCodec.encode(weights, rows: 4, cols: 8, blockRows: 1, blockCols: 4)
         patch(&matrix)
         m.w.sparse = Array(repeating: 0, count: padding) + matrix
         let record = SparseFullyConnectedParamRecord(
             activation: ActivationClamp(min: -128, max: 127),
-            matrix: SparseMatrixLocation(offset: Int32(padding), size: Int32(matrix.count)))
+            matrix: SparseMatrixLocation(offset: Int32(padding), size: Int32(matrix.count) + extraSize))
         return m.bytes(.sparseFullyConnected, inputs: [x, bias, mults, shifts], outputs: [y], params: record.words)
     }
 
@@ -574,6 +597,46 @@ struct OneOpModel {
         // #42: 16-wide blocks (a valid edge) across 8 columns.
         expect(verifyError(Self.sparseFC { $0[SparseMatrixField.blockCols] = 16 }),
                ModelError(.badBlockShape, .operators, index: 0, value: 8, limit: 16, field: "cols not a multiple of blockCols"))
+        // #35: a declared size 16 bytes past the end of the 64-byte section.
+        expect(verifyError(Self.sparseFC(extraSize: 16)),
+               ModelError(.sparseOutOfBounds, .operators, index: 0, value: 0, limit: 64, field: "matrixOffset"))
+        // #38: blocks 3 columns wide.
+        expect(verifyError(Self.sparseFC { $0[SparseMatrixField.blockCols] = 3 }),
+               ModelError(.badBlockShape, .operators, index: 0, value: 3, limit: 16, field: "blockCols"))
+        // #39: the header claims 5 rows for an output of 4.
+        expect(verifyError(Self.sparseFC { $0[SparseMatrixField.rows] = 5 }),
+               ModelError(.shapeMismatch, .operators, index: 0, value: 5, limit: 4, field: "sparse rows"))
+        // #41: 8-row blocks (a valid edge) over 4 rows.
+        expect(verifyError(Self.sparseFC { $0[SparseMatrixField.blockRows] = 8 }),
+               ModelError(.badBlockShape, .operators, index: 0, value: 4, limit: 8, field: "rows not a multiple of blockRows"))
+        // #44: 3-byte column indices.
+        expect(verifyError(Self.sparseFC { $0[SparseMatrixField.indexWidth] = 3 }),
+               ModelError(.badIndexWidth, .operators, index: 0, value: 3, limit: 2, field: "indexWidth"))
+        // #45: 1,000 blocks claimed in a 64-byte matrix.
+        expect(verifyError(Self.sparseFC { Self.storeUInt32(1000, at: SparseMatrixField.blockCount, in: &$0) }),
+               ModelError(.sparseSizeMismatch, .operators, index: 0, value: 1000, limit: 64, field: "blockCount"))
+        // #46: 7 blocks claimed instead of 8: the layout implies 16 + 8 + 7 + 7 × 4 = 59 bytes, not 64.
+        expect(verifyError(Self.sparseFC { Self.storeUInt32(7, at: SparseMatrixField.blockCount, in: &$0) }),
+               ModelError(.sparseSizeMismatch, .operators, index: 0, value: 64, limit: 59, field: "matrixSize"))
+        // #47: 3 blocks in the first block row, which has 2 block columns.
+        expect(verifyError(Self.sparseFC { $0[16] = 3 }),
+               ModelError(.sparseCountMismatch, .operators, index: 0, value: 3, limit: 2, field: "block-row count"))
+        // #48: one block per row; the last row's count raised to 2 makes 5 blocks of the 4 stored.
+        expect(verifyError(Self.sparseFC(everyBlock: false) { $0[22] = 2 }),
+               ModelError(.sparseCountMismatch, .operators, index: 0, value: 5, limit: 4, field: "counts exceed blockCount"))
+        // #49: the first column delta 2 puts the block at column 2 of 2.
+        expect(verifyError(Self.sparseFC { $0[24] = 2 }),
+               ModelError(.sparseIndexOutOfRange, .operators, index: 0, value: 2, limit: 2, field: "block column"))
+        // #50: the last row's count lowered to 0: the counts add up to 3 of the 4 stored blocks.
+        expect(verifyError(Self.sparseFC(everyBlock: false) { $0[22] = 0 }),
+               ModelError(.sparseCountMismatch, .operators, index: 0, value: 3, limit: 4, field: "sum of counts"))
+        // #51: value 5 (second block, second column) set to −128.
+        expect(verifyError(Self.sparseFC { $0[32 + 5] = 0x80 }),
+               ModelError(.weightOutOfRange, .operators, index: 0, value: 5, field: "sparse values"))
+    }
+
+    static func storeUInt32(_ v: UInt32, at offset: Int, in bytes: inout [UInt8]) {
+        withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { bytes[offset + i] = $0[i] } }
     }
 
     /// #140, #141: a rank-0 input or output (without the rule its last dim, read as 1, fails the
@@ -634,5 +697,45 @@ struct OneOpModel {
             let at = Int(w.tensors[table].location) + 256 * 4
             withUnsafeBytes(of: Int32(5).littleEndian) { for i in 0..<4 { w.constants[at + i] = $0[i] } }
         }), ModelError(.badExitTable, .exits, index: 0, value: 5, field: "G[0]"))
+        // #4, #6, #7: E[0] must be 2^16, E non-increasing and non-negative, G in [0, maxEntropyTerm].
+        func table(_ entry: Int, _ value: Int32) -> [UInt8] {
+            Self.exitModel { w, table in
+                let at = Int(w.tensors[table].location) + entry * 4
+                withUnsafeBytes(of: value.littleEndian) { for i in 0..<4 { w.constants[at + i] = $0[i] } }
+            }
+        }
+        expect(verifyError(table(0, 65535)), ModelError(.badExitTable, .exits, index: 0, value: 65535, limit: 65536, field: "E[0]"))
+        expect(verifyError(table(1, -1)),
+               ModelError(.badExitTable, .exits, index: 0, value: -1, limit: 65536, field: "E not non-increasing"))
+        expect(verifyError(table(256 + 1, -1)),
+               ModelError(.badExitTable, .exits, index: 0, value: -1, limit: Int(ExitCriteria.maxEntropyTerm), field: "G"))
+        // #8: a max-probability threshold above 2^16 + 1 ("never exit").
+        expect(verifyError(Self.exitModel { w, _ in w.exits[0].threshold = 65538 }),
+               ModelError(.badExitThreshold, .exits, index: 0, value: 65538, limit: 65537, field: "threshold"))
+    }
+
+    /// #93–#98: the exit records' own rules (order, tensor, graph output, last exit final).
+    @Test func exitRecordRules() {
+        func expect(_ e: ModelError?, _ expected: ModelError) {
+            #expect(isExactly(e, expected), "\(String(describing: e))")
+        }
+        // #93: an exit after operator 99 of 5.
+        expect(verifyError(Self.exitModel { w, _ in w.exits[0].afterOp = 99 }),
+               ModelError(.badExitOrder, .exits, index: 0, value: 99, limit: 5))
+        // #94: logits tensor 99 of 15.
+        expect(verifyError(Self.exitModel { w, _ in w.exits[0].tensor = 99 }),
+               ModelError(.badExitTensor, .exits, index: 0, value: 99, limit: 15))
+        // #95: the conv's int32 bias t7 (a constant) as the logits.
+        expect(verifyError(Self.exitModel { w, _ in w.exits[0].tensor = 7 }),
+               ModelError(.badExitTensor, .exits, index: 0, value: 7))
+        // #96: graph output 5 of 2.
+        expect(verifyError(Self.exitModel { w, _ in w.exits[0].outputIndex = 5 }),
+               ModelError(.badExitOutput, .exits, index: 0, value: 5, limit: 2))
+        // #97: graph output 0 (t5, written by op 4) for the exit after op 2.
+        expect(verifyError(Self.exitModel { w, _ in w.exits[0].outputIndex = 0 }),
+               ModelError(.badExitOutput, .exits, index: 0, value: 0, field: "output written after the exit"))
+        // #98: without the final exit, the last exit is the confidence test after op 2.
+        expect(verifyError(Self.exitModel { w, _ in w.exits.removeLast() }),
+               ModelError(.badExitOrder, .exits, index: 0, value: 2, limit: 4, field: "last exit must be final at the last operator"))
     }
 }

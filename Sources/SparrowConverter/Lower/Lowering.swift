@@ -305,7 +305,9 @@ struct ModelBuilder {
 
     // MARK: Plan, serialize, verify
 
-    mutating func finish() throws(ConversionError) -> LoweredModel {
+    /// Plans, serializes and verifies the model. `explain` may turn the verifier's rejection into
+    /// an error about the input file (the TFLite path, which takes its shapes from the file).
+    mutating func finish(explain: (ModelError) -> ConversionError? = { _ in nil }) throws(ConversionError) -> LoweredModel {
         let opCount = writer.operators.count
         var liveFrom = [Int32](repeating: -1, count: writer.tensors.count)
         var liveTo = [Int32](repeating: -1, count: writer.tensors.count)
@@ -345,7 +347,9 @@ struct ModelBuilder {
         for (i, t) in bufferTensor.enumerated() { writer.tensors[t].location = UInt32(plan.offsets[i]) }
         writer.arenaSize = UInt32(plan.arenaSize)
         let bytes = writer.serialize()
-        try Self.verify(bytes)
+        if let error = HostModel.verificationError(bytes) {
+            throw explain(error) ?? ConversionError(.verifierRejected, "\(error)")
+        }
         return LoweredModel(bytes: bytes, opCounts: opCounts, operatorCount: opCount, tensorCount: writer.tensors.count,
                             parameterCount: parameterCount, totalMacs: writer.totalMacs, planBuffers: buffers, plan: plan,
                             sparseLayers: sparseLayers)

@@ -109,12 +109,16 @@ extension TFLiteLowering {
         } else if op.inputs.count > biasInput, op.inputs[biasInput] >= 0 {
             throw fail("the bias must be a constant")
         }
-        var multipliers: [Int32] = [], shifts: [Int32] = []
+        var multipliers: [Int32] = [], shifts: [Int32] = [], reals: [Double] = []
         for s in wq.scales {
-            let (m, sh) = quantizeMultiplier(realMultiplier(s))
+            reals.append(realMultiplier(s))
+            let (m, sh) = quantizeMultiplier(reals[reals.count - 1])
             multipliers.append(m)
             shifts.append(sh)
         }
+        try checkRescales(op, reals.indices.map { k in
+            (wq.scales.count == 1 ? "output" : "output channel \(k)", Rescale(multiplier: multipliers[k], shift: shifts[k]), reals[k])
+        }, channel: { $0 })
         if wq.scales.count == 1 {
             multipliers = [Int32](repeating: multipliers[0], count: channels)
             shifts = [Int32](repeating: shifts[0], count: channels)
@@ -220,6 +224,10 @@ extension TFLiteLowering {
             input2: Rescale(multiplier: p.input2Multiplier, shift: p.input2Shift),
             output: Rescale(multiplier: p.outputMultiplier, shift: p.outputShift),
             activation: ActivationClamp(min: p.activationMin, max: p.activationMax))
+        // The input rescales are at most 1/2 (each input scale over twice the larger); the output's
+        // is twice the larger input scale over 2^leftShift times the output scale (PrepareGeneralSubOp).
+        let twiceMax = 2 * max(a.quant.scaleDouble, b.quant.scaleDouble)
+        try checkRescales(op, [("output", record.output, twiceMax / (Double(1 << p.leftShift) * yQ.scaleDouble))])
         let y = try output(op)
         builder.emit(subtract ? .sub : .add, inputs: [a.tensor, b.tensor], outputs: [y.tensor], params: record, name: name(op))
     }
@@ -230,8 +238,9 @@ extension TFLiteLowering {
         let a = try operand(op, 0), b = try operand(op, 1)
         let yQ = try quant(op.outputs[0])
         let c = try clamp(act, yQ)
-        let record = MulParamRecord(output: Self.rescale(a.quant.scaleDouble * b.quant.scaleDouble / yQ.scaleDouble),
-                                    activation: c)
+        let real = a.quant.scaleDouble * b.quant.scaleDouble / yQ.scaleDouble
+        let record = MulParamRecord(output: Self.rescale(real), activation: c)
+        try checkRescales(op, [("output", record.output, real)])
         let y = try output(op)
         builder.emit(.mul, inputs: [a.tensor, b.tensor], outputs: [y.tensor], params: record,
                      macs: UInt64(shape(op.outputs[0]).reduce(1, *)), name: name(op))
@@ -299,6 +308,8 @@ extension TFLiteLowering {
         }
         let yQ = try quant(op.outputs[0])
         let m = TFLiteArithmetic.meanMultiplier(inputScale: x.quant.scale, outputScale: yQ.scale, count: reduced)
+        try checkRescales(op, [("output", Rescale(multiplier: m.multiplier, shift: m.shift),
+                                x.quant.scaleDouble / yQ.scaleDouble / Double(reduced))])
         let y = try output(op)
         builder.emit(.mean, inputs: [x.tensor], outputs: [y.tensor],
                      params: RescaleParamRecord(Rescale(multiplier: m.multiplier, shift: m.shift)),
@@ -380,8 +391,9 @@ extension TFLiteLowering {
         let alpha = try builder.addConstantTensor(name: at.name, dtype: .int8, shape: [codes.count], data: ModelBuilder.bytes(codes),
                                                   quant: ActivationQuant(scale: aQ.scale, zeroPoint: 0))
         let yQ = try quant(op.outputs[0])
-        let record = PReluParamRecord(identity: Self.rescale(x.quant.scaleDouble / yQ.scaleDouble),
-                                      alpha: Self.rescale(x.quant.scaleDouble * aQ.scaleDouble / yQ.scaleDouble))
+        let identity = x.quant.scaleDouble / yQ.scaleDouble, slope = x.quant.scaleDouble * aQ.scaleDouble / yQ.scaleDouble
+        let record = PReluParamRecord(identity: Self.rescale(identity), alpha: Self.rescale(slope))
+        try checkRescales(op, [("identity (x ≥ 0)", record.identity, identity), ("alpha (x < 0)", record.alpha, slope)])
         let y = try output(op)
         builder.emit(.prelu, inputs: [x.tensor, alpha], outputs: [y.tensor], params: record,
                      macs: UInt64(shape(op.outputs[0]).reduce(1, *)), name: name(op))
@@ -460,7 +472,7 @@ extension TFLiteLowering {
         }
         let sameType = graph.tensors[op.inputs[0]].type == graph.tensors[op.outputs[0]].type
         let rescale = yQ == x.quant && sameType ? Rescale(multiplier: 0, shift: 0)
-            : Self.rescale(x.quant.scaleDouble / yQ.scaleDouble)
+            : try requantizeRescale(op, x.quant.scaleDouble / yQ.scaleDouble)
         let y = try output(op, allowUInt8: true)
         builder.emit(.requantize, inputs: [x.tensor], outputs: [y.tensor], params: RescaleParamRecord(rescale), name: name(op))
     }

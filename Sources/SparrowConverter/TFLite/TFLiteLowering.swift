@@ -52,7 +52,8 @@ public enum TFLiteConversion {
         lowering.originalIndex = originalIndex
         try lowering.applyBoundary(boundary)
         try lowering.build()
-        return try lowering.builder.finish()
+        let explain = lowering.explainShapeRejection
+        return try lowering.builder.finish(explain: explain)
     }
 
     /// MediaPipe's custom operators (mediapipe/util/tflite/operations), by custom code, with what
@@ -129,6 +130,8 @@ struct TFLiteLowering {
     /// Graph inputs replaced by the int8 tensor their QUANTIZE wrote; graph outputs replaced by
     /// the int8 tensor before their DEQUANTIZE.
     var inputTensor: [Int: Int] = [:], outputTensor: [Int: Int] = [:]
+    /// For each Sparrow operator emitted, the operator (index in `model`) it lowers.
+    var emittedBy: [Int] = []
 
     init(model: TFLiteModel) { self.model = model }
 
@@ -165,6 +168,7 @@ struct TFLiteLowering {
         for (k, op) in graph.operators.enumerated() where droppedEdges[k] == nil {
             current = k
             try lower(op)
+            emittedBy += Array(repeating: k, count: builder.writer.operators.count - emittedBy.count)
         }
         current = -1
         builder.writer.outputs = try graph.outputs.map { t throws(ConversionError) -> Int32 in

@@ -18,6 +18,12 @@ float and integer initializers, Constant nodes, attributes, scales and zero poin
 dims that disagree with the data or overflow, graph input shapes, swapped or dropped inputs,
 renamed op types; plus raw byte edits of the serialized file, and non-finite or absurd
 calibration samples. Python is only the driver here: nothing of it runs inside Sparrow.
+
+With --tflite the seeds are the int8 TFLite fixtures (Tests/Fixtures/tflite/models/*.int8.tflite,
+converted without calibration) and the mutations go through a small flatbuffer walker
+(TFLiteFile below) to the tensors' quantization and shapes: scales made non-finite, zero,
+negative, subnormal or 10^±k times off, zero points and dims set to absurd integers; plus raw
+byte edits.
 """
 import argparse
 import collections
@@ -28,6 +34,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+import struct
 
 import numpy as np
 import onnx
@@ -278,6 +286,86 @@ MUTATORS = [(mut_float_values, 4), (mut_int_values, 3), (mut_dims, 3), (mut_attr
             (mut_add_attribute, 2), (mut_input_shape, 2), (mut_wiring, 2), (mut_qdq, 2)]
 
 
+# MARK: TFLite
+
+
+class TFLiteFile:
+    """Where the tensors' scale, zero-point and shape elements lie in a .tflite flatbuffer (only
+    what the mutators need: Model.subgraphs → SubGraph.tensors → Tensor.shape/quantization →
+    QuantizationParameters.scale/zero_point). Offsets are absolute positions in the file."""
+
+    def __init__(self, data):
+        self.data = data
+        self.scales, self.zero_points, self.dims = [], [], []   # (position, element size) each
+        root = self.u32(0)
+        for sg in self.tables(root, 2):
+            for t in self.tables(sg, 0):
+                self.dims += [(p, 4) for p in self.vector(t, 0, 4)]
+                q = self.table(t, 4)
+                if q is not None:
+                    self.scales += [(p, 4) for p in self.vector(q, 2, 4)]
+                    self.zero_points += [(p, 8) for p in self.vector(q, 3, 8)]
+
+    def u32(self, p):
+        return struct.unpack_from("<I", self.data, p)[0]
+
+    def field(self, table, i):
+        """Absolute position of field i of the table at `table`, or None when absent."""
+        vt = table - struct.unpack_from("<i", self.data, table)[0]
+        if 4 + 2 * i >= struct.unpack_from("<H", self.data, vt)[0]:
+            return None
+        off = struct.unpack_from("<H", self.data, vt + 4 + 2 * i)[0]
+        return table + off if off else None
+
+    def table(self, table, i):
+        p = self.field(table, i)
+        return None if p is None else p + self.u32(p)
+
+    def vector(self, table, i, size):
+        p = self.field(table, i)
+        if p is None:
+            return []
+        v = p + self.u32(p)
+        return [v + 4 + k * size for k in range(self.u32(v))]
+
+    def tables(self, table, i):
+        return [p + self.u32(p) for p in self.vector(table, i, 4)]
+
+
+def tflite_seeds():
+    directory = os.path.join(FIXTURES, "tflite", "models")
+    return [(f[:-len(".tflite")], open(os.path.join(directory, f), "rb").read(), None)
+            for f in sorted(os.listdir(directory)) if f.endswith(".int8.tflite")]
+
+
+def mutate_tflite(data, rng):
+    """Returns (mutated bytes, what was applied)."""
+    data = bytearray(data)
+    f = TFLiteFile(bytes(data))
+    applied = []
+    for _ in range(rng.randint(1, 3)):
+        roll = rng.random()
+        if roll < 0.55 and f.scales:
+            p, _ = rng.choice(f.scales)
+            old = struct.unpack_from("<f", data, p)[0]
+            new = rng.choice(SPECIAL_FLOATS + [-old, old * 10.0 ** rng.randint(-30, 30), old * 2.0 ** rng.randint(-40, 40)])
+            struct.pack_into("<f", data, p, float(np.float32(new)) if np.isfinite(new) else new)
+            applied.append("scale")
+        elif roll < 0.75 and f.zero_points:
+            p, _ = rng.choice(f.zero_points)
+            struct.pack_into("<q", data, p, max(-2**63, min(2**63 - 1, rng.choice(SPECIAL_INTS + [-129, 128, -128, 127]))))
+            applied.append("zero_point")
+        elif roll < 0.9 and f.dims:
+            p, _ = rng.choice(f.dims)
+            struct.pack_into("<i", data, p, max(-2**31, min(2**31 - 1, rng.choice(SPECIAL_INTS))))
+            applied.append("dims")
+        else:
+            data = bytearray(mutate_bytes(bytes(data), rng))
+            applied.append("bytes")
+            break   # positions are stale after an insertion or deletion
+    return bytes(data), "+".join(applied)
+
+
 def mutate_bytes(data, rng):
     data = bytearray(data)
     for _ in range(rng.randint(1, 8)):
@@ -316,6 +404,15 @@ def mutate_calibration(calib, rng):
 
 
 # MARK: driver
+
+
+def make_tflite_case(seeds, rng, index, workdir):
+    name, data, _ = rng.choice(seeds)
+    mutated, applied = mutate_tflite(data, rng)
+    path = os.path.join(workdir, f"m{index}.tflite")
+    with open(path, "wb") as f:
+        f.write(mutated)
+    return name, applied, path, None
 
 
 def make_case(seeds, rng, index, workdir):
@@ -402,6 +499,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--keep", default="/tmp/sparrow-convert-mutants")
+    ap.add_argument("--tflite", action="store_true", help="mutate the int8 TFLite fixtures instead of the ONNX ones")
     ap.add_argument("--write-seeds", metavar="DIR",
                     help="instead of mutating: convert every seed model and write the .sparrow files to DIR "
                          "(the verifier fuzz target's corpus: every opcode, in small models that run fast)")
@@ -410,7 +508,8 @@ def main():
         return write_seeds(args.sparrow, args.write_seeds)
 
     rng = random.Random(args.seed)
-    seeds = seed_models()
+    seeds = tflite_seeds() if args.tflite else seed_models()
+    new_case = make_tflite_case if args.tflite else make_case
     os.makedirs(args.keep, exist_ok=True)
     counts = collections.Counter()
     signatures = collections.defaultdict(list)
@@ -419,7 +518,7 @@ def main():
     with tempfile.TemporaryDirectory() as work, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         batch = 64
         for start in range(0, args.count, batch):
-            cases = [make_case(seeds, rng, i, work) for i in range(start, min(start + batch, args.count))]
+            cases = [new_case(seeds, rng, i, work) for i in range(start, min(start + batch, args.count))]
             futures = [pool.submit(run_case, args.sparrow, c[2], c[3], args.timeout) for c in cases]
             for (name, applied, onnx_path, calib_path), fut in zip(cases, futures):
                 outcome, detail = fut.result()
@@ -433,7 +532,7 @@ def main():
                     signatures[key].append(f"{name} [{applied}]")
                     if n < 60:
                         stem = os.path.join(args.keep, f"{outcome}{len(signatures)}_{n}_{name}")
-                        shutil.copy(onnx_path, stem + ".onnx")
+                        shutil.copy(onnx_path, stem + os.path.splitext(onnx_path)[1])
                         if calib_path:
                             shutil.copy(calib_path, stem + ".npy")
                 for p in (onnx_path, calib_path, onnx_path + ".sparrow"):

@@ -49,9 +49,8 @@ MODELS = [
     ("vit", "file:transformer/vit_digits", REF),        # LayerNorm, BatchMatMul
     ("logsoftmax", "file:indices/logsoftmax_fc", REF),  # LogSoftmax
     ("argmax_fc", "file:indices/argmax_fc", REF),       # ArgMax (int64 graph output)
-    # Opcodes only int8 TFLite models bring. Their inputs are int8/uint8 codes, which
-    # `sparrow-device run` cannot feed yet (float32 .npy only): they count for coverage and run
-    # on the host; AllOpcodeParityTests lists what the device therefore does not run.
+    # Opcodes only int8 TFLite models bring. Their inputs are int8/uint8 codes, saved as they are
+    # (LiteRT's golden inputs): `sparrow run` and `sparrow-device run` take an input's own codes.
     ("binary_int8", "tflite:binary.int8", []),          # Maximum, Minimum (and Sub, Slice)
     ("arg_max_int8", "tflite:arg_max.int8", []),        # ArgMax (int32 output)
     ("uint8_io_int8", "tflite:uint8_io.int8", []),      # Requantize
@@ -98,7 +97,9 @@ def main():
                 cmd = [sparrow, "convert", os.path.join(TFLITE, "models", stem + ".tflite"), "-o", out] + flags
                 inputs, k = [], 0
                 while os.path.exists(os.path.join(TFLITE, "golden", f"{stem}.in{k}.npy")):
-                    inputs.append(np.load(os.path.join(TFLITE, "golden", f"{stem}.in{k}.npy")))
+                    x = np.load(os.path.join(TFLITE, "golden", f"{stem}.in{k}.npy"))
+                    # [N, 1, H, W, C] → [N, H, W, C]: samples first, then the input's dims without its batch of 1.
+                    inputs.append(x.reshape((x.shape[0],) + x.shape[2:]) if x.ndim >= 2 and x.shape[1] == 1 else x)
                     k += 1
             elif source.startswith("file:"):
                 stem = os.path.join(FIXTURES, source[len("file:"):])
