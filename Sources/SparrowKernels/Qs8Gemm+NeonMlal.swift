@@ -111,7 +111,7 @@ private func dot1x4c16(_ x: UnsafePointer<Int8>, _ k: Int, _ w: UnsafeRawPointer
 /// and the armv7 kernel (8 accumulators: 16 would not fit its 16 q registers).
 public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams) {
+                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
 #if arch(arm)
     // Two passes of 4 channels: 4 accumulators + 4 weights + 4 products fit armv7's 16 q
     // registers; one pass of 8 made LLVM spill in the loop.
@@ -138,7 +138,7 @@ public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     let cHigh = vaddq_s32(pairwise(pairwise(a4, a5), pairwise(a6, a7)), packed.loadUnaligned(fromByteOffset: 16, as: int32x4_t.self))
 #endif
     let qLow = RequantConstants4(w, lane: 0, nr: 8), qHigh = RequantConstants4(w, lane: 4, nr: 8)
-    let y = narrowToS8(qLow.apply(cLow), qHigh.apply(cHigh), zeroPoint: vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint)),
+    let y = narrowToS8(qLow.apply(cLow, rightShiftOnly: rightShiftOnly), qHigh.apply(cHigh, rightShiftOnly: rightShiftOnly), zeroPoint: vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint)),
                        min: vdup_n_s8(params.activationMin), max: vdup_n_s8(params.activationMax))
     if nc == 8 {
         UnsafeMutableRawPointer(output).storeBytes(of: y, as: int8x8_t.self)
@@ -149,7 +149,7 @@ public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
 
 public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams) {
+                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
     let x0 = input
     let x1 = mr > 1 ? x0 + inputStride : x0   // a missing second row repeats the first
     let zero = vdupq_n_s32(0)
@@ -180,8 +180,8 @@ public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     let qLow = RequantConstants4(w, lane: 0, nr: 8), qHigh = RequantConstants4(w, lane: 4, nr: 8)
     let zp = vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint))
     let lo = vdup_n_s8(params.activationMin), hi = vdup_n_s8(params.activationMax)
-    let y0 = narrowToS8(qLow.apply(c0Low), qHigh.apply(c0High), zeroPoint: zp, min: lo, max: hi)
-    let y1 = narrowToS8(qLow.apply(c1Low), qHigh.apply(c1High), zeroPoint: zp, min: lo, max: hi)
+    let y0 = narrowToS8(qLow.apply(c0Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c0High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
+    let y1 = narrowToS8(qLow.apply(c1Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c1High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
     let o1 = mr > 1 ? output + outputStride : output
     if nc == 8 {
         UnsafeMutableRawPointer(o1).storeBytes(of: y1, as: int8x8_t.self)
@@ -196,14 +196,14 @@ let qs8Gemm2x8c16NeonMlalIsCompiled = false
 
 public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams) {
-    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params)
+                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
 }
 
 /// Not in this build (no NEON target); `Qs8GemmConfig.select` never picks it here.
 public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams) {
-    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params)
+                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
 }
 #endif

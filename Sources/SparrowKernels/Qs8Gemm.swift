@@ -17,10 +17,11 @@ public struct Qs8GemmParams: Equatable, Sendable {
 
 /// One MR×NR tile: `mr` ≤ MR rows of `input` (row stride `inputStride` bytes, K bytes each), the
 /// packed group record `packed` of NR channels, `nc` ≤ NR channels stored to `output` (row stride
-/// `outputStride`).
+/// `outputStride`). `rightShiftOnly`: every channel of the group passes `qs8GemmRightShiftOnly`,
+/// so a vector kernel may use the shorter requantization (the portable twins ignore it).
 public typealias Qs8GemmMicrokernel = (_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                        _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                       _ outputStride: Int, _ params: Qs8GemmParams) -> Void
+                                       _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) -> Void
 
 /// Runs the GEMM: m rows of input (1×1 conv: pixels; FC: batches) against n packed channels.
 public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
@@ -55,23 +56,40 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
 private func walkTiles(_ tile: Qs8GemmTile, _ m: Int, _ n: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                        _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>, _ outputStride: Int,
                        _ params: Qs8GemmParams, _ microkernel: Qs8GemmMicrokernel, _ rowMicrokernel: Qs8GemmMicrokernel) {
-    let groupBytes = tile.groupBytes(k: k)
+    let groupBytes = tile.groupBytes(k: k), constantsOffset = tile.nr &* 4 &+ tile.paddedK(k) &* tile.nr
     var group = packed
     var n0 = 0
     while n0 < n {
         let nc = Swift.min(tile.nr, n &- n0)
+        let rightShiftOnly = qs8GemmRightShiftOnly(group + constantsOffset, nr: tile.nr)
         var m0 = 0
         while m0 < m {
             let mr = Swift.min(tile.mr, m &- m0)
             let a = input + m0 &* inputStride, c = output + (m0 &* outputStride &+ n0)
             if mr == 1 {
-                rowMicrokernel(mr, nc, k, a, inputStride, group, c, outputStride, params)
+                rowMicrokernel(mr, nc, k, a, inputStride, group, c, outputStride, params, rightShiftOnly)
             } else {
-                microkernel(mr, nc, k, a, inputStride, group, c, outputStride, params)
+                microkernel(mr, nc, k, a, inputStride, group, c, outputStride, params, rightShiftOnly)
             }
             m0 &+= tile.mr
         }
         group += groupBytes
         n0 &+= tile.nr
     }
+}
+
+/// Whether every channel of a group record (its constants block: multiplier, pre, post, NR each)
+/// has no left shift and a right shift of at least 1, or a multiplier of 0 (padded channels): the
+/// condition of `requantizeNeonRightShift`. Typical layers (effective scale < 1/2) pass; one
+/// check per group, not per tile.
+@inline(__always)
+func qs8GemmRightShiftOnly(_ constants: UnsafeRawPointer, nr: Int) -> Bool {
+    var ok = true
+    for lane in 0..<nr {
+        let multiplier = constants.loadUnaligned(fromByteOffset: lane &* 4, as: Int32.self)
+        let pre = constants.loadUnaligned(fromByteOffset: (nr &+ lane) &* 4, as: Int32.self)
+        let post = constants.loadUnaligned(fromByteOffset: (2 &* nr &+ lane) &* 4, as: Int32.self)
+        ok = ok && pre == 0 && (post < 0 || multiplier == 0)
+    }
+    return ok
 }

@@ -19,6 +19,18 @@ func requantizeNeon(_ acc: int32x4_t, multiplier: int32x4_t, preShift: int32x4_t
     return vrshlq_s32(vqaddq_s32(scaled, fixup), postShift)
 }
 
+/// `requantizeNeon` for lanes whose left shift is 0 and whose right shift is ≥ 1 (or whose
+/// multiplier is 0): 3 instructions instead of 6. The fixup (−1 for negative values) becomes one
+/// `ssra` (x + (x >> 31)): `sqrdmulh` never returns Int32.min (|a·b| < 2^62 except for
+/// Int32.min·Int32.min, which saturates to Int32.max), so x − 1 cannot wrap. With post ≤ −1 the
+/// fixup applies to every negative lane, as `requantizeNeon`'s mask does; a multiplier of 0
+/// gives 0, and 0 stays 0. Callers check the lanes with `qs8GemmRightShiftOnly`.
+@inline(__always)
+func requantizeNeonRightShift(_ acc: int32x4_t, multiplier: int32x4_t, postShift: int32x4_t) -> int32x4_t {
+    let scaled = vqrdmulhq_s32(acc, multiplier)
+    return vrshlq_s32(scaled &+ (scaled &>> 31), postShift)
+}
+
 /// Sixteen requantized lanes → int8 with the output zero point and activation bounds: the same
 /// value as `clampToS8` per lane. Saturating to int16, adding zp (saturating) and saturating to
 /// int8 only moves values that are outside [−128, 127] after + zp anyway; the bounds are int8.
@@ -51,6 +63,11 @@ struct RequantConstants4 {
     @inline(__always)
     func apply(_ acc: int32x4_t) -> int32x4_t {
         requantizeNeon(acc, multiplier: multiplier, preShift: pre, postShift: post)
+    }
+    /// `apply`, or the 3-instruction form when the caller has checked `qs8GemmRightShiftOnly`.
+    @inline(__always)
+    func apply(_ acc: int32x4_t, rightShiftOnly: Bool) -> int32x4_t {
+        rightShiftOnly ? requantizeNeonRightShift(acc, multiplier: multiplier, postShift: post) : apply(acc)
     }
 }
 
