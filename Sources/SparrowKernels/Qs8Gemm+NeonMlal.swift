@@ -107,6 +107,43 @@ private func dot1x4c16(_ x: UnsafePointer<Int8>, _ k: Int, _ w: UnsafeRawPointer
     return pairwise(pairwise(a0, a1), pairwise(a2, a3))
 }
 
+/// Σx·w of two rows with the 4 channels whose c16 weights start at `w` (8-channel groups: a
+/// step of 16 bytes is 128 bytes apart), one int32 per channel and row.
+@inline(__always)
+private func dot2x4c16(_ x0: UnsafePointer<Int8>, _ x1: UnsafePointer<Int8>, _ k: Int,
+                       _ w: UnsafeRawPointer) -> (int32x4_t, int32x4_t) {
+    let zero = vdupq_n_s32(0)
+    var a0 = zero, a1 = zero, a2 = zero, a3 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero
+    var p = w
+    var i = 0
+    while i &+ 16 <= k {
+        let u = UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
+        let v = UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
+        var wv = p.loadUnaligned(as: int8x16_t.self)
+        mac16(&a0, u, wv); mac16(&b0, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
+        mac16(&a1, u, wv); mac16(&b1, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self)
+        mac16(&a2, u, wv); mac16(&b2, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self)
+        mac16(&a3, u, wv); mac16(&b3, v, wv)
+        p += 128
+        i &+= 16
+    }
+    if i < k {
+        let u = load16(x0, i, k), v = load16(x1, i, k)
+        var wv = p.loadUnaligned(as: int8x16_t.self)
+        mac16(&a0, u, wv); mac16(&b0, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
+        mac16(&a1, u, wv); mac16(&b1, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self)
+        mac16(&a2, u, wv); mac16(&b2, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self)
+        mac16(&a3, u, wv); mac16(&b3, v, wv)
+    }
+    return (pairwise(pairwise(a0, a1), pairwise(a2, a3)), pairwise(pairwise(b0, b1), pairwise(b2, b3)))
+}
+
 /// One row × 8 channels: GEMV (a fully connected layer with one batch, single-row remainders),
 /// and the armv7 kernel (8 accumulators: 16 would not fit its 16 q registers).
 public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
@@ -191,6 +228,38 @@ public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
         for j in 0..<nc { output[j] = y0[j] }
     }
 }
+/// qs8-gemm-2x8c16-neon-mlal-inorder: the same tile as two passes of 4 channels over K (8
+/// accumulators each) for in-order cores (Cortex-A53: `CPUFeatures.inOrder`). LLVM's A53 schedule
+/// hoists the 16 products of the one-pass loop and spills in it (75 instructions per 16 bytes of K
+/// instead of 59); two passes re-read the rows but spill nothing. On the A72 the one pass is faster.
+public func qs8Gemm2x8c16NeonMlalInOrder(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                         _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                         _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    let x0 = input
+    let x1 = mr > 1 ? x0 + inputStride : x0   // a missing second row repeats the first
+    let kSteps = (k &+ 15) / 16
+    let (s0Low, s1Low) = dot2x4c16(x0, x1, k, packed + 32)
+    let (s0High, s1High) = dot2x4c16(x0, x1, k, packed + 96)
+    let w = packed + 32 + kSteps &* 128
+    // One int32 per channel, plus bias′ (exact in wrapping int32: packing header).
+    let bLow = packed.loadUnaligned(as: int32x4_t.self)
+    let bHigh = packed.loadUnaligned(fromByteOffset: 16, as: int32x4_t.self)
+    let c0Low = vaddq_s32(s0Low, bLow), c0High = vaddq_s32(s0High, bHigh)
+    let c1Low = vaddq_s32(s1Low, bLow), c1High = vaddq_s32(s1High, bHigh)
+    let qLow = RequantConstants4(w, lane: 0, nr: 8), qHigh = RequantConstants4(w, lane: 4, nr: 8)
+    let zp = vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint))
+    let lo = vdup_n_s8(params.activationMin), hi = vdup_n_s8(params.activationMax)
+    let y0 = narrowToS8(qLow.apply(c0Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c0High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
+    let y1 = narrowToS8(qLow.apply(c1Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c1High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
+    let o1 = mr > 1 ? output + outputStride : output
+    if nc == 8 {
+        UnsafeMutableRawPointer(o1).storeBytes(of: y1, as: int8x8_t.self)
+        UnsafeMutableRawPointer(output).storeBytes(of: y0, as: int8x8_t.self)
+    } else {
+        for j in 0..<nc { o1[j] = y1[j] }
+        for j in 0..<nc { output[j] = y0[j] }
+    }
+}
 #else
 let qs8Gemm2x8c16NeonMlalIsCompiled = false
 
@@ -204,6 +273,12 @@ public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
 public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
                                   _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
+}
+
+public func qs8Gemm2x8c16NeonMlalInOrder(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                         _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                         _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
     qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
 }
 #endif

@@ -35,6 +35,9 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
     case .neonMlal2x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm2x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
+    case .neonMlal2x8c16InOrder:
+        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                  qs8Gemm2x8c16NeonMlalInOrder, qs8Gemm1x8c16NeonMlal)
     case .neonMlal1x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm1x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
@@ -84,12 +87,16 @@ private func walkTiles(_ tile: Qs8GemmTile, _ m: Int, _ n: Int, _ k: Int, _ inpu
 /// check per group, not per tile.
 @inline(__always)
 func qs8GemmRightShiftOnly(_ constants: UnsafeRawPointer, nr: Int) -> Bool {
-    var ok = true
-    for lane in 0..<nr {
-        let multiplier = constants.loadUnaligned(fromByteOffset: lane &* 4, as: Int32.self)
-        let pre = constants.loadUnaligned(fromByteOffset: (nr &+ lane) &* 4, as: Int32.self)
-        let post = constants.loadUnaligned(fromByteOffset: (2 &* nr &+ lane) &* 4, as: Int32.self)
-        ok = ok && pre == 0 && (post < 0 || multiplier == 0)
+    // Per lane pre | (multiplier & ~(post >> 31)): nonzero exactly when pre ≠ 0, or post ≥ 0 with a
+    // nonzero multiplier (pre ≥ 0, post ≤ 0: packer and verifier). Four lanes at a time.
+    var bad = SIMD4<Int32>(repeating: 0)
+    var lane = 0
+    while lane < nr {
+        let multiplier = constants.loadUnaligned(fromByteOffset: lane &* 4, as: SIMD4<Int32>.self)
+        let pre = constants.loadUnaligned(fromByteOffset: (nr &+ lane) &* 4, as: SIMD4<Int32>.self)
+        let post = constants.loadUnaligned(fromByteOffset: (2 &* nr &+ lane) &* 4, as: SIMD4<Int32>.self)
+        bad |= pre | (multiplier & ~(post &>> 31))
+        lane &+= 4
     }
-    return ok
+    return (bad[0] | bad[1] | bad[2] | bad[3]) == 0
 }
