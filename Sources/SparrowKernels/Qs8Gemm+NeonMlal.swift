@@ -20,6 +20,18 @@ private func mac16(_ acc: inout int32x4_t, _ x: int8x16_t, _ w: int8x16_t) {
     acc = vpadalq_s16(acc, products)
 }
 
+/// The first 16 bytes: the pair sums themselves (`saddlp`), so the accumulators need no zeroing.
+@inline(__always)
+private func first16(_ x: int8x16_t, _ w: int8x16_t) -> int32x4_t {
+    vpaddlq_s16(vmlal_s8(vmull_s8(vget_low_s8(x), vget_low_s8(w)), vget_high_s8(x), vget_high_s8(w)))
+}
+
+/// `first16` on the first step of K, `mac16` on the others (`first` is a constant at every call).
+@inline(__always)
+private func mac16(_ acc: inout int32x4_t, _ x: int8x16_t, _ w: int8x16_t, first: Bool) {
+    if first { acc = first16(x, w) } else { mac16(&acc, x, w) }
+}
+
 /// [a0+a1, a2+a3, b0+b1, b2+b3].
 @inline(__always)
 private func pairwise(_ a: int32x4_t, _ b: int32x4_t) -> int32x4_t {
@@ -42,27 +54,27 @@ private func load16(_ x: UnsafePointer<Int8>, _ offset: Int, _ k: Int) -> int8x1
 
 /// One 16-byte step of both rows against the 8 channels' weights at `w`.
 @inline(__always)
-private func mac2x8(_ v0: int8x16_t, _ v1: int8x16_t, _ w: UnsafeRawPointer,
+private func mac2x8(_ v0: int8x16_t, _ v1: int8x16_t, _ w: UnsafeRawPointer, first: Bool = false,
                     _ a00: inout int32x4_t, _ a01: inout int32x4_t, _ a02: inout int32x4_t, _ a03: inout int32x4_t,
                     _ a04: inout int32x4_t, _ a05: inout int32x4_t, _ a06: inout int32x4_t, _ a07: inout int32x4_t,
                     _ a10: inout int32x4_t, _ a11: inout int32x4_t, _ a12: inout int32x4_t, _ a13: inout int32x4_t,
                     _ a14: inout int32x4_t, _ a15: inout int32x4_t, _ a16: inout int32x4_t, _ a17: inout int32x4_t) {
     var wv = w.loadUnaligned(as: int8x16_t.self)
-    mac16(&a00, v0, wv); mac16(&a10, v1, wv)
+    mac16(&a00, v0, wv, first: first); mac16(&a10, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
-    mac16(&a01, v0, wv); mac16(&a11, v1, wv)
+    mac16(&a01, v0, wv, first: first); mac16(&a11, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self)
-    mac16(&a02, v0, wv); mac16(&a12, v1, wv)
+    mac16(&a02, v0, wv, first: first); mac16(&a12, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self)
-    mac16(&a03, v0, wv); mac16(&a13, v1, wv)
+    mac16(&a03, v0, wv, first: first); mac16(&a13, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 64, as: int8x16_t.self)
-    mac16(&a04, v0, wv); mac16(&a14, v1, wv)
+    mac16(&a04, v0, wv, first: first); mac16(&a14, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 80, as: int8x16_t.self)
-    mac16(&a05, v0, wv); mac16(&a15, v1, wv)
+    mac16(&a05, v0, wv, first: first); mac16(&a15, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 96, as: int8x16_t.self)
-    mac16(&a06, v0, wv); mac16(&a16, v1, wv)
+    mac16(&a06, v0, wv, first: first); mac16(&a16, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 112, as: int8x16_t.self)
-    mac16(&a07, v0, wv); mac16(&a17, v1, wv)
+    mac16(&a07, v0, wv, first: first); mac16(&a17, v1, wv, first: first)
 }
 
 /// One 16-byte step of one row against the 8 channels' weights at `w`.
@@ -194,6 +206,12 @@ public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     var a10 = zero, a11 = zero, a12 = zero, a13 = zero, a14 = zero, a15 = zero, a16 = zero, a17 = zero
     var w = packed + 32
     var i = 0
+    if k > 0 {   // the first step sets the accumulators (no zeroing pass)
+        mac2x8(load16(x0, 0, k), load16(x1, 0, k), w, first: true,
+               &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
+        w += 128
+        i = 16
+    }
     // Whole 16-byte steps read the rows directly; the last partial step goes through load16.
     while i &+ 16 <= k {
         mac2x8(UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: int8x16_t.self),
