@@ -42,14 +42,28 @@ private func pairwise(_ a: int32x4_t, _ b: int32x4_t) -> int32x4_t {
 #endif
 }
 
-/// 16 bytes of row `x` from `offset`, zero-filled past `k` (no read beyond the row).
+/// The first `n` bytes at `p` (none for n ≤ 0, 4 for n ≥ 4) as the low bytes of a word, zero
+/// above: at most two loads. (32-bit words: 64-bit integer conversions allocate on armv7.)
+@inline(__always)
+private func loadPartial4(_ p: UnsafeRawPointer, _ n: Int) -> UInt32 {
+    if n >= 4 { return p.loadUnaligned(as: UInt32.self) }
+    if n <= 0 { return 0 }
+    var v: UInt32 = 0
+    var o = 0
+    if n & 2 != 0 { v = UInt32(p.loadUnaligned(as: UInt16.self)); o = 2 }
+    if n & 1 != 0 { v |= UInt32(p.load(fromByteOffset: o, as: UInt8.self)) &<< UInt32(8 &* o) }
+    return v
+}
+
+/// 16 bytes of row `x` from `offset`, zero-filled past `k` (no read beyond the row). The partial
+/// case is built from word loads: a byte loop here compiled to a store/reload per byte.
 @inline(__always)
 private func load16(_ x: UnsafePointer<Int8>, _ offset: Int, _ k: Int) -> int8x16_t {
-    if offset &+ 16 <= k { return UnsafeRawPointer(x).loadUnaligned(fromByteOffset: offset, as: int8x16_t.self) }
-    var v = int8x16_t(repeating: 0)
-    var i = offset
-    while i < k { v[i &- offset] = x[i]; i &+= 1 }
-    return v
+    let p = UnsafeRawPointer(x) + offset
+    if offset &+ 16 <= k { return p.loadUnaligned(as: int8x16_t.self) }
+    let r = k &- offset
+    return unsafeBitCast(SIMD4<UInt32>(loadPartial4(p, r), loadPartial4(p + 4, r &- 4),
+                                       loadPartial4(p + 8, r &- 8), loadPartial4(p + 12, r &- 12)), to: int8x16_t.self)
 }
 
 /// One 16-byte step of both rows against the 8 channels' weights at `w`.
