@@ -64,7 +64,9 @@ private func walkTiles(_ tile: Qs8GemmTile, _ m: Int, _ n: Int, _ k: Int, _ inpu
     var n0 = 0
     while n0 < n {
         let nc = Swift.min(tile.nr, n &- n0)
-        let rightShiftOnly = qs8GemmRightShiftOnly(group + constantsOffset, nr: tile.nr)
+        // The check costs about what the short requantization saves on one tile: worth it only when
+        // the group has several (not for FC, nor im2col, which calls with MR rows at a time).
+        let rightShiftOnly = m > tile.mr && qs8GemmRightShiftOnly(group + constantsOffset, nr: tile.nr)
         var m0 = 0
         while m0 < m {
             let mr = Swift.min(tile.mr, m &- m0)
