@@ -119,8 +119,8 @@ private func convC3(_ p: ConvParams, input: UnsafePointer<Int8>, inputShape: Sha
             var out = output + (pixel &* outC &+ n0)
             @inline(__always)
             func finish(_ a: (int32x4_t, int32x4_t, int32x4_t, int32x4_t)) -> int8x16_t {
-                narrowToS8(q0.apply(a.0, negativeShift: negativeShift), q1.apply(a.1, negativeShift: negativeShift),
-                           q2.apply(a.2, negativeShift: negativeShift), q3.apply(a.3, negativeShift: negativeShift),
+                narrowToS8(q0.apply(a.0, rightShiftOnly: negativeShift), q1.apply(a.1, rightShiftOnly: negativeShift),
+                           q2.apply(a.2, rightShiftOnly: negativeShift), q3.apply(a.3, rightShiftOnly: negativeShift),
                            zeroPoint: zp, min: lo, max: hi)
             }
             if rows == 4 && nc == 16 {   // the whole tile: straight-line stores

@@ -108,10 +108,10 @@ private func dwGroup(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: Unsafe
     func finish(_ acc: DwAccumulators, _ out: UnsafeMutablePointer<Int8>) {
         let q0 = RequantConstants4(constants, lane: 0, nr: 16), q1 = RequantConstants4(constants, lane: 4, nr: 16)
         let q2 = RequantConstants4(constants, lane: 8, nr: 16), q3 = RequantConstants4(constants, lane: 12, nr: 16)
-        let y = narrowToS8(q0.apply(acc.a0, negativeShift: negativeShift),
-                           q1.apply(acc.a1, negativeShift: negativeShift),
-                           q2.apply(acc.a2, negativeShift: negativeShift),
-                           q3.apply(acc.a3, negativeShift: negativeShift), zeroPoint: zp, min: lo, max: hi)
+        let y = narrowToS8(q0.apply(acc.a0, rightShiftOnly: negativeShift),
+                           q1.apply(acc.a1, rightShiftOnly: negativeShift),
+                           q2.apply(acc.a2, rightShiftOnly: negativeShift),
+                           q3.apply(acc.a3, rightShiftOnly: negativeShift), zeroPoint: zp, min: lo, max: hi)
         if lanes == 16 { UnsafeMutableRawPointer(out).storeBytes(of: y, as: int8x16_t.self) } else { storePartial(y, count: lanes, to: out) }
     }
 

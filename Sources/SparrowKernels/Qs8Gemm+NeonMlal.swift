@@ -20,6 +20,18 @@ private func mac16(_ acc: inout int32x4_t, _ x: int8x16_t, _ w: int8x16_t) {
     acc = vpadalq_s16(acc, products)
 }
 
+/// The first 16 bytes: the pair sums themselves (`saddlp`), so the accumulators need no zeroing.
+@inline(__always)
+private func first16(_ x: int8x16_t, _ w: int8x16_t) -> int32x4_t {
+    vpaddlq_s16(vmlal_s8(vmull_s8(vget_low_s8(x), vget_low_s8(w)), vget_high_s8(x), vget_high_s8(w)))
+}
+
+/// `first16` on the first step of K, `mac16` on the others (`first` is a constant at every call).
+@inline(__always)
+private func mac16(_ acc: inout int32x4_t, _ x: int8x16_t, _ w: int8x16_t, first: Bool) {
+    if first { acc = first16(x, w) } else { mac16(&acc, x, w) }
+}
+
 /// [a0+a1, a2+a3, b0+b1, b2+b3].
 @inline(__always)
 private func pairwise(_ a: int32x4_t, _ b: int32x4_t) -> int32x4_t {
@@ -30,39 +42,53 @@ private func pairwise(_ a: int32x4_t, _ b: int32x4_t) -> int32x4_t {
 #endif
 }
 
-/// 16 bytes of row `x` from `offset`, zero-filled past `k` (no read beyond the row).
+/// The first `n` bytes at `p` (none for n ≤ 0, 4 for n ≥ 4) as the low bytes of a word, zero
+/// above: at most two loads. (32-bit words: 64-bit integer conversions allocate on armv7.)
+@inline(__always)
+private func loadPartial4(_ p: UnsafeRawPointer, _ n: Int) -> UInt32 {
+    if n >= 4 { return p.loadUnaligned(as: UInt32.self) }
+    if n <= 0 { return 0 }
+    var v: UInt32 = 0
+    var o = 0
+    if n & 2 != 0 { v = UInt32(p.loadUnaligned(as: UInt16.self)); o = 2 }
+    if n & 1 != 0 { v |= UInt32(p.load(fromByteOffset: o, as: UInt8.self)) &<< UInt32(8 &* o) }
+    return v
+}
+
+/// 16 bytes of row `x` from `offset`, zero-filled past `k` (no read beyond the row). The partial
+/// case is built from word loads: a byte loop here compiled to a store/reload per byte.
 @inline(__always)
 private func load16(_ x: UnsafePointer<Int8>, _ offset: Int, _ k: Int) -> int8x16_t {
-    if offset &+ 16 <= k { return UnsafeRawPointer(x).loadUnaligned(fromByteOffset: offset, as: int8x16_t.self) }
-    var v = int8x16_t(repeating: 0)
-    var i = offset
-    while i < k { v[i &- offset] = x[i]; i &+= 1 }
-    return v
+    let p = UnsafeRawPointer(x) + offset
+    if offset &+ 16 <= k { return p.loadUnaligned(as: int8x16_t.self) }
+    let r = k &- offset
+    return unsafeBitCast(SIMD4<UInt32>(loadPartial4(p, r), loadPartial4(p + 4, r &- 4),
+                                       loadPartial4(p + 8, r &- 8), loadPartial4(p + 12, r &- 12)), to: int8x16_t.self)
 }
 
 /// One 16-byte step of both rows against the 8 channels' weights at `w`.
 @inline(__always)
-private func mac2x8(_ v0: int8x16_t, _ v1: int8x16_t, _ w: UnsafeRawPointer,
+private func mac2x8(_ v0: int8x16_t, _ v1: int8x16_t, _ w: UnsafeRawPointer, first: Bool = false,
                     _ a00: inout int32x4_t, _ a01: inout int32x4_t, _ a02: inout int32x4_t, _ a03: inout int32x4_t,
                     _ a04: inout int32x4_t, _ a05: inout int32x4_t, _ a06: inout int32x4_t, _ a07: inout int32x4_t,
                     _ a10: inout int32x4_t, _ a11: inout int32x4_t, _ a12: inout int32x4_t, _ a13: inout int32x4_t,
                     _ a14: inout int32x4_t, _ a15: inout int32x4_t, _ a16: inout int32x4_t, _ a17: inout int32x4_t) {
     var wv = w.loadUnaligned(as: int8x16_t.self)
-    mac16(&a00, v0, wv); mac16(&a10, v1, wv)
+    mac16(&a00, v0, wv, first: first); mac16(&a10, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
-    mac16(&a01, v0, wv); mac16(&a11, v1, wv)
+    mac16(&a01, v0, wv, first: first); mac16(&a11, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self)
-    mac16(&a02, v0, wv); mac16(&a12, v1, wv)
+    mac16(&a02, v0, wv, first: first); mac16(&a12, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self)
-    mac16(&a03, v0, wv); mac16(&a13, v1, wv)
+    mac16(&a03, v0, wv, first: first); mac16(&a13, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 64, as: int8x16_t.self)
-    mac16(&a04, v0, wv); mac16(&a14, v1, wv)
+    mac16(&a04, v0, wv, first: first); mac16(&a14, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 80, as: int8x16_t.self)
-    mac16(&a05, v0, wv); mac16(&a15, v1, wv)
+    mac16(&a05, v0, wv, first: first); mac16(&a15, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 96, as: int8x16_t.self)
-    mac16(&a06, v0, wv); mac16(&a16, v1, wv)
+    mac16(&a06, v0, wv, first: first); mac16(&a16, v1, wv, first: first)
     wv = w.loadUnaligned(fromByteOffset: 112, as: int8x16_t.self)
-    mac16(&a07, v0, wv); mac16(&a17, v1, wv)
+    mac16(&a07, v0, wv, first: first); mac16(&a17, v1, wv, first: first)
 }
 
 /// One 16-byte step of one row against the 8 channels' weights at `w`.
@@ -107,11 +133,48 @@ private func dot1x4c16(_ x: UnsafePointer<Int8>, _ k: Int, _ w: UnsafeRawPointer
     return pairwise(pairwise(a0, a1), pairwise(a2, a3))
 }
 
+/// Σx·w of two rows with the 4 channels whose c16 weights start at `w` (8-channel groups: a
+/// step of 16 bytes is 128 bytes apart), one int32 per channel and row.
+@inline(__always)
+private func dot2x4c16(_ x0: UnsafePointer<Int8>, _ x1: UnsafePointer<Int8>, _ k: Int,
+                       _ w: UnsafeRawPointer) -> (int32x4_t, int32x4_t) {
+    let zero = vdupq_n_s32(0)
+    var a0 = zero, a1 = zero, a2 = zero, a3 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero
+    var p = w
+    var i = 0
+    while i &+ 16 <= k {
+        let u = UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
+        let v = UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
+        var wv = p.loadUnaligned(as: int8x16_t.self)
+        mac16(&a0, u, wv); mac16(&b0, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
+        mac16(&a1, u, wv); mac16(&b1, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self)
+        mac16(&a2, u, wv); mac16(&b2, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self)
+        mac16(&a3, u, wv); mac16(&b3, v, wv)
+        p += 128
+        i &+= 16
+    }
+    if i < k {
+        let u = load16(x0, i, k), v = load16(x1, i, k)
+        var wv = p.loadUnaligned(as: int8x16_t.self)
+        mac16(&a0, u, wv); mac16(&b0, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
+        mac16(&a1, u, wv); mac16(&b1, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self)
+        mac16(&a2, u, wv); mac16(&b2, v, wv)
+        wv = p.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self)
+        mac16(&a3, u, wv); mac16(&b3, v, wv)
+    }
+    return (pairwise(pairwise(a0, a1), pairwise(a2, a3)), pairwise(pairwise(b0, b1), pairwise(b2, b3)))
+}
+
 /// One row × 8 channels: GEMV (a fully connected layer with one batch, single-row remainders),
 /// and the armv7 kernel (8 accumulators: 16 would not fit its 16 q registers).
 public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams) {
+                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
 #if arch(arm)
     // Two passes of 4 channels: 4 accumulators + 4 weights + 4 products fit armv7's 16 q
     // registers; one pass of 8 made LLVM spill in the loop.
@@ -138,7 +201,7 @@ public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     let cHigh = vaddq_s32(pairwise(pairwise(a4, a5), pairwise(a6, a7)), packed.loadUnaligned(fromByteOffset: 16, as: int32x4_t.self))
 #endif
     let qLow = RequantConstants4(w, lane: 0, nr: 8), qHigh = RequantConstants4(w, lane: 4, nr: 8)
-    let y = narrowToS8(qLow.apply(cLow), qHigh.apply(cHigh), zeroPoint: vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint)),
+    let y = narrowToS8(qLow.apply(cLow, rightShiftOnly: rightShiftOnly), qHigh.apply(cHigh, rightShiftOnly: rightShiftOnly), zeroPoint: vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint)),
                        min: vdup_n_s8(params.activationMin), max: vdup_n_s8(params.activationMax))
     if nc == 8 {
         UnsafeMutableRawPointer(output).storeBytes(of: y, as: int8x8_t.self)
@@ -149,7 +212,7 @@ public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
 
 public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams) {
+                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
     let x0 = input
     let x1 = mr > 1 ? x0 + inputStride : x0   // a missing second row repeats the first
     let zero = vdupq_n_s32(0)
@@ -157,6 +220,12 @@ public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     var a10 = zero, a11 = zero, a12 = zero, a13 = zero, a14 = zero, a15 = zero, a16 = zero, a17 = zero
     var w = packed + 32
     var i = 0
+    if k > 0 {   // the first step sets the accumulators (no zeroing pass)
+        mac2x8(load16(x0, 0, k), load16(x1, 0, k), w, first: true,
+               &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
+        w += 128
+        i = 16
+    }
     // Whole 16-byte steps read the rows directly; the last partial step goes through load16.
     while i &+ 16 <= k {
         mac2x8(UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: int8x16_t.self),
@@ -180,8 +249,40 @@ public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     let qLow = RequantConstants4(w, lane: 0, nr: 8), qHigh = RequantConstants4(w, lane: 4, nr: 8)
     let zp = vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint))
     let lo = vdup_n_s8(params.activationMin), hi = vdup_n_s8(params.activationMax)
-    let y0 = narrowToS8(qLow.apply(c0Low), qHigh.apply(c0High), zeroPoint: zp, min: lo, max: hi)
-    let y1 = narrowToS8(qLow.apply(c1Low), qHigh.apply(c1High), zeroPoint: zp, min: lo, max: hi)
+    let y0 = narrowToS8(qLow.apply(c0Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c0High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
+    let y1 = narrowToS8(qLow.apply(c1Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c1High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
+    let o1 = mr > 1 ? output + outputStride : output
+    if nc == 8 {
+        UnsafeMutableRawPointer(o1).storeBytes(of: y1, as: int8x8_t.self)
+        UnsafeMutableRawPointer(output).storeBytes(of: y0, as: int8x8_t.self)
+    } else {
+        for j in 0..<nc { o1[j] = y1[j] }
+        for j in 0..<nc { output[j] = y0[j] }
+    }
+}
+/// qs8-gemm-2x8c16-neon-mlal-inorder: the same tile as two passes of 4 channels over K (8
+/// accumulators each) for in-order cores (Cortex-A53: `CPUFeatures.inOrder`). LLVM's A53 schedule
+/// hoists the 16 products of the one-pass loop and spills in it (75 instructions per 16 bytes of K
+/// instead of 59); two passes re-read the rows but spill nothing. On the A72 the one pass is faster.
+public func qs8Gemm2x8c16NeonMlalInOrder(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                         _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                         _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    let x0 = input
+    let x1 = mr > 1 ? x0 + inputStride : x0   // a missing second row repeats the first
+    let kSteps = (k &+ 15) / 16
+    let (s0Low, s1Low) = dot2x4c16(x0, x1, k, packed + 32)
+    let (s0High, s1High) = dot2x4c16(x0, x1, k, packed + 96)
+    let w = packed + 32 + kSteps &* 128
+    // One int32 per channel, plus bias′ (exact in wrapping int32: packing header).
+    let bLow = packed.loadUnaligned(as: int32x4_t.self)
+    let bHigh = packed.loadUnaligned(fromByteOffset: 16, as: int32x4_t.self)
+    let c0Low = vaddq_s32(s0Low, bLow), c0High = vaddq_s32(s0High, bHigh)
+    let c1Low = vaddq_s32(s1Low, bLow), c1High = vaddq_s32(s1High, bHigh)
+    let qLow = RequantConstants4(w, lane: 0, nr: 8), qHigh = RequantConstants4(w, lane: 4, nr: 8)
+    let zp = vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint))
+    let lo = vdup_n_s8(params.activationMin), hi = vdup_n_s8(params.activationMax)
+    let y0 = narrowToS8(qLow.apply(c0Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c0High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
+    let y1 = narrowToS8(qLow.apply(c1Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c1High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
     let o1 = mr > 1 ? output + outputStride : output
     if nc == 8 {
         UnsafeMutableRawPointer(o1).storeBytes(of: y1, as: int8x8_t.self)
@@ -196,14 +297,20 @@ let qs8Gemm2x8c16NeonMlalIsCompiled = false
 
 public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams) {
-    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params)
+                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
 }
 
 /// Not in this build (no NEON target); `Qs8GemmConfig.select` never picks it here.
 public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams) {
-    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params)
+                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
+}
+
+public func qs8Gemm2x8c16NeonMlalInOrder(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                         _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                         _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
 }
 #endif

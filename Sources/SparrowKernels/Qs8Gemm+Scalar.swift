@@ -1,6 +1,7 @@
 // Portable twins of the GEMM microkernels: the same packed layout and tile walk, in plain Swift,
 // with the reference requantization (`multiplyByQuantizedMultiplier`, `clampToS8`). They are the
 // oracle of the vector kernels (tests at tolerance 0) and the kernel of targets without NEON.
+// They ignore `rightShiftOnly` (the general requantization is exact for every channel).
 
 /// Generic scalar tile over any packed layout.
 @inline(__always)
@@ -32,7 +33,7 @@ func qs8GemmScalarTile(tile: Qs8GemmTile, mr: Int, nc: Int, k: Int, input: Unsaf
 
 public func qs8GemmScalar4x16c4(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                 _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>, _ outputStride: Int,
-                                _ params: Qs8GemmParams) {
+                                _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
     qs8GemmScalarTile(tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), mr: mr, nc: nc, k: k, input: input,
                       inputStride: inputStride, packed: packed, output: output, outputStride: outputStride,
                       params: params)
@@ -40,7 +41,7 @@ public func qs8GemmScalar4x16c4(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafeP
 
 public func qs8GemmScalar2x8c16(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                 _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>, _ outputStride: Int,
-                                _ params: Qs8GemmParams) {
+                                _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
     qs8GemmScalarTile(tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), mr: mr, nc: nc, k: k, input: input,
                       inputStride: inputStride, packed: packed, output: output, outputStride: outputStride,
                       params: params)

@@ -19,20 +19,22 @@ func requantizeNeon(_ acc: int32x4_t, multiplier: int32x4_t, preShift: int32x4_t
     return vrshlq_s32(vqaddq_s32(scaled, fixup), postShift)
 }
 
-/// `requantizeNeon` for lanes with preShift = 0 and postShift < 0 (the usual case: multipliers
-/// below 1), same value in 3 instructions per 4 lanes instead of 6. No `sqshl`; the fixup is −1
-/// exactly where `scaled` < 0, i.e. `scaled >> 31`, added without saturation (`ssra`): `sqrdmulh`
-/// never returns Int32.min (its smallest result is ⌊(2·(−2^31)·(2^31 − 1) + 2^31) / 2^32⌋ =
-/// −2^31 + 1), so the sum cannot wrap.
+/// `requantizeNeon` for lanes whose left shift is 0 and whose right shift is ≥ 1 (or whose
+/// multiplier is 0): 3 instructions instead of 6. The fixup (−1 for negative values) becomes one
+/// `ssra` (x + (x >> 31)): `sqrdmulh` never returns Int32.min (|a·b| < 2^62 except for
+/// Int32.min·Int32.min, which saturates to Int32.max), so x − 1 cannot wrap. With post ≤ −1 the
+/// fixup applies to every negative lane, as `requantizeNeon`'s mask does; a multiplier of 0
+/// gives 0, and 0 stays 0. Callers check the lanes with `qs8GemmRightShiftOnly`.
 @inline(__always)
-func requantizeNeonNegativeShift(_ acc: int32x4_t, multiplier: int32x4_t, postShift: int32x4_t) -> int32x4_t {
+func requantizeNeonRightShift(_ acc: int32x4_t, multiplier: int32x4_t, postShift: int32x4_t) -> int32x4_t {
     let scaled = vqrdmulhq_s32(acc, multiplier)
     return vrshlq_s32(scaled &+ (scaled &>> 31), postShift)
 }
 
 /// Whether the first `lanes` channels of a packed constants block (multiplier, pre, post blocks
-/// `nr` lanes apart) all have preShift = 0 and postShift < 0, so `requantizeNeonNegativeShift`
-/// applies. Checked once per channel group; padded lanes never reach the output.
+/// `nr` lanes apart) all have preShift = 0 and postShift < 0, so `requantizeNeonRightShift`
+/// applies: the depthwise and first-layer kernels' check, once per channel group (padded lanes
+/// never reach the output). The GEMM's is `qs8GemmRightShiftOnly`, vectorised over the group.
 @inline(__always)
 func requantShiftsAllNegative(_ constants: UnsafeRawPointer, lanes: Int, nr: Int) -> Bool {
     var i = 0
@@ -77,12 +79,10 @@ struct RequantConstants4 {
     func apply(_ acc: int32x4_t) -> int32x4_t {
         requantizeNeon(acc, multiplier: multiplier, preShift: pre, postShift: post)
     }
-    /// `apply`, or its 3-instruction form when `negativeShift` (`requantShiftsAllNegative` held for
-    /// these lanes; pass a constant so each form is its own specialised loop).
+    /// `apply`, or the 3-instruction form when the caller has checked `qs8GemmRightShiftOnly`.
     @inline(__always)
-    func apply(_ acc: int32x4_t, negativeShift: Bool) -> int32x4_t {
-        negativeShift ? requantizeNeonNegativeShift(acc, multiplier: multiplier, postShift: post)
-            : requantizeNeon(acc, multiplier: multiplier, preShift: pre, postShift: post)
+    func apply(_ acc: int32x4_t, rightShiftOnly: Bool) -> int32x4_t {
+        rightShiftOnly ? requantizeNeonRightShift(acc, multiplier: multiplier, postShift: post) : apply(acc)
     }
 }
 

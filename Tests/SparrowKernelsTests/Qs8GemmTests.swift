@@ -232,6 +232,31 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #else
         #expect(noDot.name.description == "qs8-gemm-2x8c16-neon-mlal")
         #endif
+        // In-order cores (SPARROW_INORDER boards) take the two-pass variant on the same layout.
+        let inOrder = Qs8GemmConfig.select(for: CPUFeatures(neon: true, dotProduct: false, inOrder: true))
+        #if arch(arm64)
+        #expect(inOrder.name.description == "qs8-gemm-2x8c16-neon-mlal-inorder")
+        #endif
+        #expect(inOrder.tile.nr == noDot.tile.nr && inOrder.tile.kr == noDot.tile.kr)
+    }
+
+    /// The condition of the 3-instruction requantization, per channel group: no left shift and a
+    /// right shift ≥ 1, or a multiplier of 0 (padded channels). Hand-made constant blocks.
+    @Test func rightShiftOnlyGroupCheck() {
+        func check(_ multipliers: [Int32], _ pre: [Int32], _ post: [Int32]) -> Bool {
+            (multipliers + pre + post).withUnsafeBytes { qs8GemmRightShiftOnly($0.baseAddress!, nr: multipliers.count) }
+        }
+        let m: [Int32] = [1 << 30, 1 << 30, Int32.max, 1 << 30, 1 << 30, 1 << 30, 0, 0]
+        #expect(check(m, [0, 0, 0, 0, 0, 0, 0, 0], [-1, -31, -7, -7, -8, -9, 0, 0]))
+        #expect(!check(m, [0, 0, 0, 0, 0, 1, 0, 0], [-1, -31, -7, -7, -8, 0, 0, 0]))     // a left shift
+        #expect(!check(m, [0, 0, 0, 0, 0, 0, 0, 0], [-1, -31, -7, 0, -8, -9, 0, 0]))     // shift 0
+        #expect(check(m, [0, 0, 0, 0, 0, 0, 0, 0], [-1, -31, -7, -1, -8, -9, -3, 0]))    // padded lanes: anything
+        // NR 16: every vector of the block counts (lane 15 padded; lane 8 real with shift 0).
+        let m16 = Array(m[0..<4]) + [0, 0, 0, 0] + Array(m[0..<4]) + [0, 0, 0, 0]
+        var post16 = [Int32](repeating: -5, count: 15) + [0]
+        #expect(check(m16, [Int32](repeating: 0, count: 16), post16))
+        post16[8] = 0
+        #expect(!check(m16, [Int32](repeating: 0, count: 16), post16))
     }
 }
 

@@ -102,7 +102,7 @@ func battery() -> Int {
         rank += 1
         if !config.isAvailable { continue }
         var cases = 0, bad = 0
-        let ks = [1, 3, 4, 5, 8, 15, 16, 17, 31, 32, 33, 64, 100]
+        let ks = [1, 3, 4, 5, 8, 15, 16, 17, 26, 31, 32, 33, 64, 100]
         let mns = [(1, 1), (4, 16), (5, 17), (3, 8), (2, 9), (7, 31), (9, 33)]
         for k in ks {
             for (m, n) in mns {
