@@ -32,6 +32,7 @@ esac
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=0:abort_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 status=0
+mkdir -p .build   # the logs go next to the scratch builds (a fresh clone has no .build yet)
 probe=$(mktemp -d)
 for s in $sanitizers; do
     echo 'print(0)' >"$probe/probe.swift"
