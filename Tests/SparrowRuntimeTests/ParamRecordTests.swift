@@ -181,10 +181,13 @@ import SparrowFormat
         let concatWords = ConcatParamRecord.words(axis: 3, inputRescales: [Rescale(multiplier: 0, shift: 0),
                                                                          Rescale(multiplier: 1 << 30, shift: -2)])
         #expect(concatWords == [3, 0, 0, 1 << 30, -2])
-        let decoded = decode(concatWords) { w throws(ParamError) in try ConcatParamRecord(decoding: w, inputs: 2) }
-        let concat = try decoded.get()
-        #expect([concat.axis, concat.inputRescale(1).multiplier, concat.inputRescale(1).shift] == [3, 1 << 30, -2])
-        #expect(concat.inputCount == 2)
+        // The record reads its rescales in place, so it is read inside `decode`, while the words live
+        // (reading it after `decode` returned was a use after free that only ASan saw).
+        let decoded = decode(concatWords) { w throws(ParamError) in
+            let concat = try ConcatParamRecord(decoding: w, inputs: 2)
+            return [concat.axis, concat.inputRescale(1).multiplier, concat.inputRescale(1).shift, Int32(concat.inputCount)]
+        }
+        #expect(try decoded.get() == [3, 1 << 30, -2, 2])
         #expect(describe(decode(concatWords) { w throws(ParamError) in try ConcatParamRecord(decoding: w, inputs: 3) })
                 == "wrongParamCount 5 7 params")
         #expect(describe(decode([4, 0, 0]) { w throws(ParamError) in try ConcatParamRecord(decoding: w, inputs: 1) })
