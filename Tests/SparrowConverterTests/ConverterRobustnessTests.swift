@@ -103,6 +103,24 @@ import Testing
         }
     }
 
+    /// The ONNX libFuzzer campaign's crash (2026-12-06, 221-byte input): a Conv on a 3-D [1, 7, 5]
+    /// input with no outputs at all; the 1-D lifting wrote `outputs[0]` of an empty list and
+    /// trapped. Every node's first output is now required before any handler runs; the same holds
+    /// for other op types, and for the LayerNorm fusion's pattern match (a ReduceMean with no inputs).
+    @Test func nodeWithoutOutputsIsRejectedNotTrapped() {
+        let conv = ONNXNode(name: "c", opType: "Conv", inputs: ["x"], outputs: [],
+                            attributes: ["kernel_shaph": .ints([3]), "stridew": .ints([1])])
+        let convError = Self.importError(model([conv], input: [1, 7, 5]))
+        #expect(convError?.message.contains("has no output") == true, "\(String(describing: convError))")
+        for op in ["Relu", "Conv", "MaxPool"] {
+            let node = ONNXNode(name: "n", opType: op, inputs: ["x"], outputs: [""])
+            let error = Self.importError(model([node], input: [1, 2, 4, 4]))
+            #expect(error?.message.contains("has no output") == true, "\(op): \(String(describing: error))")
+        }
+        let mean = ONNXNode(name: "m", opType: "ReduceMean", inputs: [], outputs: ["y"], attributes: ["axes": .ints([-1])])
+        #expect(Self.importError(model([mean], input: [1, 4])) != nil)
+    }
+
     @Test func inputShapeWhoseElementCountOverflowsIsRejected() {
         let relu = ONNXNode(name: "r", opType: "Relu", inputs: ["x"], outputs: ["y"])
         let error = Self.importError(model([relu], input: [1 << 40, 1 << 40]))

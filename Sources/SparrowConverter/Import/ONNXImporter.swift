@@ -159,6 +159,11 @@ struct ImportState {
             return reader.error(nil, "operator domain '\(node.domain)' is not supported; Sparrow reads standard ONNX (ai.onnx) operators")
         }
         guard let handler = ONNXImporter.registry[node.opType] else { return reader.error(nil, "unsupported op type") }
+        // Every ONNX operator's first output is required; the handlers name it (an empty name is an
+        // omitted optional output, which the first one cannot be).
+        guard let first = node.outputs.first, !first.isEmpty else {
+            return reader.error(nil, "has no output; its first output is required (the file is malformed)")
+        }
         if node.inputs.contains(where: failedValues.contains) { return nil }
         for (k, input) in node.inputs.enumerated() {
             if case .activation(let a)? = symbols[input], indexValues.contains(a.id) {

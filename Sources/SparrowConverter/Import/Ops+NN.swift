@@ -606,6 +606,7 @@ extension ONNXImporter {
             node.attributes["pads"] = .ints([0, v[0], 0, v[1]])
         }
         let output = r.output
+        guard !node.outputs.isEmpty else { throw r.error(nil, "has no output") }
         node.outputs[0] = r.name + "/out_2d"
         try handler(&s, NodeReader(node: node, index: r.index, opset: r.opset))
         guard case .activation(let y4)? = s.symbols[node.outputs[0]], y4.rank == 4 else {

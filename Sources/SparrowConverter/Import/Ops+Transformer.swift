@@ -126,8 +126,7 @@ enum DecomposedLayerNorm {
 
         var removed: Set<Int> = []
         for (meanIndex, mean) in graph.nodes.enumerated() where isLastAxisMean(mean) && !removed.contains(meanIndex) {
-            let x = mean.inputs[0]
-            guard let mu = mean.outputs.first, let subIndex = soleReader(mu, "Sub") else { continue }
+            guard let x = mean.inputs.first, let mu = mean.outputs.first, let subIndex = soleReader(mu, "Sub") else { continue }
             let sub = nodes[subIndex]
             guard sub.inputs == [x, mu], let d = sub.outputs.first, !graphOutputs.contains(d),
                   let dReaders = readers[d], dReaders.count == 2 || dReaders.count == 3 else { continue }
@@ -150,14 +149,16 @@ enum DecomposedLayerNorm {
                   nodes[divIndex].inputs == [d, sd], var result = nodes[divIndex].outputs.first else { continue }
             var chain = [meanIndex, subIndex, squareIndex, varIndex, addIndex, sqrtIndex, divIndex]
             var gamma = "", beta = ""
-            if let mulIndex = soleReader(result, "Mul"), let g = other(nodes[mulIndex], than: result), isConstant(g) {
+            if let mulIndex = soleReader(result, "Mul"), let g = other(nodes[mulIndex], than: result), isConstant(g),
+               let scaled = nodes[mulIndex].outputs.first {
                 gamma = g
-                result = nodes[mulIndex].outputs[0]
+                result = scaled
                 chain.append(mulIndex)
             }
-            if let addIndex = soleReader(result, "Add"), let b = other(nodes[addIndex], than: result), isConstant(b) {
+            if let addIndex = soleReader(result, "Add"), let b = other(nodes[addIndex], than: result), isConstant(b),
+               let shifted = nodes[addIndex].outputs.first {
                 beta = b
-                result = nodes[addIndex].outputs[0]
+                result = shifted
                 chain.append(addIndex)
             }
             let last = chain.max()!
