@@ -24,9 +24,10 @@ struct OneOpModel {
         return (p[0], p[1], p[2], p[3])
     }
 
-    private mutating func arena(_ d: [Int32], scale: Float, zeroPoint: Int32, from: Int32, to: Int32) -> Int32 {
+    private mutating func arena(_ d: [Int32], scale: Float, zeroPoint: Int32, from: Int32, to: Int32,
+                                dtype: DType = .int8) -> Int32 {
         let bytes = UInt32(d.reduce(1, *))
-        w.tensors.append(TensorRecord(dtype: .int8, dims: Self.dims(d), rank: d.count, storage: .arena, location: arenaEnd,
+        w.tensors.append(TensorRecord(dtype: dtype, dims: Self.dims(d), rank: d.count, storage: .arena, location: arenaEnd,
                                       byteSize: bytes, quant: .perTensor, zeroPoint: zeroPoint, scale: scale,
                                       liveFrom: from, liveTo: to))
         arenaEnd += (bytes + 15) / 16 * 16
@@ -34,15 +35,15 @@ struct OneOpModel {
     }
 
     /// An int8 graph input (alive until the operator has run).
-    mutating func input(_ d: [Int32], scale: Float = 1.0 / 64, zeroPoint: Int32 = 0) -> Int32 {
-        let t = arena(d, scale: scale, zeroPoint: zeroPoint, from: -1, to: 0)
+    mutating func input(_ d: [Int32], scale: Float = 1.0 / 64, zeroPoint: Int32 = 0, dtype: DType = .int8) -> Int32 {
+        let t = arena(d, scale: scale, zeroPoint: zeroPoint, from: -1, to: 0, dtype: dtype)
         graphInputs.append(t)
         return t
     }
 
     /// An int8 tensor the operator writes (alive to the end).
-    mutating func output(_ d: [Int32], scale: Float = 1.0 / 64, zeroPoint: Int32 = 0) -> Int32 {
-        arena(d, scale: scale, zeroPoint: zeroPoint, from: 0, to: 1)
+    mutating func output(_ d: [Int32], scale: Float = 1.0 / 64, zeroPoint: Int32 = 0, dtype: DType = .int8) -> Int32 {
+        arena(d, scale: scale, zeroPoint: zeroPoint, from: 0, to: 1, dtype: dtype)
     }
 
     mutating func constant(_ dtype: DType, _ d: [Int32], _ data: [UInt8]) -> Int32 {
@@ -197,6 +198,60 @@ struct OneOpModel {
         let e = verifyError(Self.pool(inputRows: 2, outputRows: 1))
         #expect(isExactly(e, ModelError(.shapeMismatch, .operators, index: 0, value: 2, limit: 3,
                                         field: "input smaller than window")), "\(String(describing: e))")
+    }
+
+    /// MaxPoolArgmax (MediaPipe's pooling with window positions, uint8 output) over a [1, rows, cols, 1]
+    /// input with a filterH × filterW window, stride 1, no padding.
+    static func poolArgmax(rows: Int32, cols: Int32, filterH: Int32, filterW: Int32) -> [UInt8] {
+        var m = OneOpModel()
+        let x = m.input([1, rows, cols, 1])
+        let y = m.output([1, max(rows - filterH + 1, 1), max(cols - filterW + 1, 1), 1], dtype: .uint8)
+        let p = PoolParamRecord(strideH: 1, strideW: 1, filterH: filterH, filterW: filterW, padTop: 0, padLeft: 0,
+                                padBottom: 0, padRight: 0, activation: clamp, countIncludePad: false)
+        return m.bytes(.maxPoolArgmax, inputs: [x], outputs: [y], params: p.words)
+    }
+
+    /// #130: MaxPoolArgmax's window must fit the padded input (3×3 over 2 rows).
+    @Test func poolArgmaxWindowLargerThanTheInput() {
+        #expect(verifyError(Self.poolArgmax(rows: 3, cols: 3, filterH: 3, filterW: 3)) == nil)
+        let e = verifyError(Self.poolArgmax(rows: 2, cols: 3, filterH: 3, filterW: 3))
+        #expect(isExactly(e, ModelError(.shapeMismatch, .operators, index: 0, value: 2, limit: 3,
+                                        field: "input smaller than window")), "\(String(describing: e))")
+    }
+
+    /// #131: positions are one byte, so a window has at most 256 cells (16×16 verifies, 17×16 not).
+    @Test func poolArgmaxWindowCells() {
+        #expect(verifyError(Self.poolArgmax(rows: 16, cols: 16, filterH: 16, filterW: 16)) == nil)
+        let e = verifyError(Self.poolArgmax(rows: 17, cols: 16, filterH: 17, filterW: 16))
+        #expect(isExactly(e, ModelError(.shapeMismatch, .operators, index: 0, value: 272, limit: 256,
+                                        field: "window cells")), "\(String(describing: e))")
+    }
+
+    /// MaxUnpool of a [1, rows, 2, 1] input and its uint8 positions into a [1, 2·rows, 4, 1] output
+    /// (2×2 windows, stride 2).
+    static func unpool(rows: Int32, outputScale: Float = 1.0 / 64) -> [UInt8] {
+        var m = OneOpModel()
+        let x = m.input([1, rows, 2, 1]), positions = m.input([1, rows, 2, 1], scale: 1, dtype: .uint8)
+        let y = m.output([1, 2 * rows, 4, 1], scale: outputScale)
+        let p = UnpoolParamRecord(strideH: 2, strideW: 2, filterW: 2, padTop: 0, padLeft: 0)
+        return m.bytes(.maxUnpool, inputs: [x, positions], outputs: [y], params: p.words)
+    }
+
+    /// #132: unpooling copies codes, so the output keeps the input's scale.
+    @Test func unpoolOutputScaleDiffersFromTheInput() {
+        #expect(verifyError(Self.unpool(rows: 2)) == nil)
+        let e = verifyError(Self.unpool(rows: 2, outputScale: 1.0 / 32))
+        #expect(isExactly(e, ModelError(.badQuantization, .operators, index: 0, field: "output scale differs from input")),
+                "\(String(describing: e))")
+    }
+
+    /// #133: input rows below 2^18 keep the kernel's position arithmetic far from overflow
+    /// (2^18 − 1 rows verify; 2^18 do not; 1.5 MB of arena records, nothing allocated).
+    @Test func unpoolInputSize() {
+        #expect(verifyError(Self.unpool(rows: (1 << 18) - 1)) == nil)
+        let e = verifyError(Self.unpool(rows: 1 << 18))
+        #expect(isExactly(e, ModelError(.shapeMismatch, .operators, index: 0, value: 1 << 18, limit: 1 << 18,
+                                        field: "input size")), "\(String(describing: e))")
     }
 
     /// #110: Mean over H·W = 3,000 × 3,000 cells, past the 8,421,504 its int32 sum is proved for
