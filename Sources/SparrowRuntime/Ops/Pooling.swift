@@ -14,6 +14,14 @@ extension OperandCheck {
         try same(Int(y.zeroPoint), Int(x.zeroPoint), "output zero point")
         guard y.scale.bitPattern == x.scale.bitPattern else { throw fail(.badQuantization, 0, "output scale differs from input") }
         let p = try params(PoolParamRecord.init(decoding:))
+        let (fh, fw) = try poolWindow(p, input: x, output: y)
+        // The int32 window sum of 255-magnitude values stays exact below 2^23 cells.
+        guard fh * fw <= 1 << 23 else { throw fail(.accumulatorBound, fh * fw, limit: 1 << 23, "window") }
+    }
+
+    /// The window of a pooling record (MaxPool, AveragePool, MaxPoolArgmax): it fits the padded
+    /// input, and the output is the grid of windows. Returns the window's height and width.
+    func poolWindow(_ p: PoolParamRecord, input x: TensorRecord, output y: TensorRecord) throws(ModelError) -> (Int, Int) {
         let fh = Int(p.filterH), fw = Int(p.filterW)
         let pt = Int(p.padTop), pl = Int(p.padLeft), pb = Int(p.padBottom), pr = Int(p.padRight)
         let xs = shape4Of(x), ys = shape4Of(y)
@@ -21,8 +29,7 @@ extension OperandCheck {
         try same(ys.n, xs.n, "output batch"); try same(ys.c, xs.c, "output channels")
         try same(ys.h, (xs.h + pt + pb - fh) / Int(p.strideH) + 1, "output height")
         try same(ys.w, (xs.w + pl + pr - fw) / Int(p.strideW) + 1, "output width")
-        // The int32 window sum of 255-magnitude values stays exact below 2^23 cells.
-        guard fh * fw <= 1 << 23 else { throw fail(.accumulatorBound, fh * fw, limit: 1 << 23, "window") }
+        return (fh, fw)
     }
 }
 
@@ -52,13 +59,7 @@ extension OperandCheck {
         try rank(x, 4, "input"); try rank(y, 4, "output")
         try quantizedS8(x, "input")
         let p = try params(PoolParamRecord.init(decoding:))
-        let fh = Int(p.filterH), fw = Int(p.filterW)
-        let pt = Int(p.padTop), pl = Int(p.padLeft), pb = Int(p.padBottom), pr = Int(p.padRight)
-        let xs = shape4Of(x), ys = shape4Of(y)
-        guard xs.h + pt + pb >= fh, xs.w + pl + pr >= fw else { throw fail(.shapeMismatch, xs.h, limit: fh, "input smaller than window") }
-        try same(ys.n, xs.n, "output batch"); try same(ys.c, xs.c, "output channels")
-        try same(ys.h, (xs.h + pt + pb - fh) / Int(p.strideH) + 1, "output height")
-        try same(ys.w, (xs.w + pl + pr - fw) / Int(p.strideW) + 1, "output width")
+        let (fh, fw) = try poolWindow(p, input: x, output: y)
         // Positions are stored in one byte.
         guard fh * fw <= 256 else { throw fail(.shapeMismatch, fh * fw, limit: 256, "window cells") }
     }
