@@ -8,12 +8,19 @@
 #if arch(x86_64)
 import SparrowKernelsX86
 import SparrowKernelsX86VNNI
+import SparrowKernelsX86AVX512
 
 let qs8GemmAVX2IsCompiled = true
 
 func qs8GemmAVX2Call(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
                      packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
                      params: Qs8GemmParams) {
+    if config.kernel == .avx512Vnni4x16c4 {
+        qs8Gemm4x16c4AVX512VNNI(m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed, output: output,
+                                outputStride: outputStride, outputZeroPoint: params.outputZeroPoint,
+                                activationMin: params.activationMin, activationMax: params.activationMax)
+        return
+    }
     if config.kernel == .avxVnni4x16c4 {
         qs8Gemm4x16c4AVXVNNI(m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed, output: output,
                              outputStride: outputStride, outputZeroPoint: params.outputZeroPoint,

@@ -217,7 +217,12 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #if arch(x86_64)
         #expect(Qs8GemmConfig.select(for: vnni, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-avxvnni")
         #expect(Qs8GemmConfig.select(for: vnni, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-avxvnni")
-        #expect(host.requiresAVXVNNI == CPUFeatures.thisBuild.avxVnni)
+        #expect(host.requiresAVXVNNI == (CPUFeatures.thisBuild.avxVnni && !CPUFeatures.thisBuild.avx512Vnni))
+        // AVX-512 VNNI takes the NR 16 KR 4 layout; the NR 8 KR 16 one keeps the AVX-VNNI kernel.
+        let avx512 = CPUFeatures(neon: false, dotProduct: false, avx2: true, avxVnni: true, avx512Vnni: true)
+        #expect(Qs8GemmConfig.select(for: avx512, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-avx512vnni")
+        #expect(Qs8GemmConfig.select(for: avx512, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-avxvnni")
+        #expect(host.requiresAVX512VNNI == CPUFeatures.thisBuild.avx512Vnni)
         #else
         #expect(Qs8GemmConfig.select(for: vnni, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-scalar")
         #endif
