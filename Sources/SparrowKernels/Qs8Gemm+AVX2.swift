@@ -52,6 +52,14 @@ func qs8Dwconv3x3AVX2Call(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: U
                      outputZeroPoint: p.output.outputZeroPoint, activationMin: p.output.activationMin,
                      activationMax: p.output.activationMax, input: input, packed: packed, output: output)
 }
+
+func qs8Dwconv3x3AVX512Call(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
+                            packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>) {
+    qs8Dwconv3x3AVX512(batches: s.batches, inH: s.inH, inW: s.inW, channels: s.channels, outH: s.outH, outW: s.outW,
+                       stride: s.stride, padTop: s.padTop, padLeft: s.padLeft, inputZeroPoint: p.inputZeroPoint,
+                       outputZeroPoint: p.output.outputZeroPoint, activationMin: p.output.activationMin,
+                       activationMax: p.output.activationMax, input: input, packed: packed, output: output)
+}
 let quantizeTransposeAVX2IsCompiled = true
 
 /// Pixels 0 ..< pixels & ~7 of every image; returns that count.
@@ -94,6 +102,12 @@ let qs8Dwconv3x3AVX2IsCompiled = false
 /// Not in this build (not x86_64); `Qs8Dwconv3x3Config.select` never picks it here.
 func qs8Dwconv3x3AVX2Call(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
                           packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>) {
+    qs8Dwconv3x3Scalar(s, p, input: input, packed: packed, output: output)
+}
+
+/// Not in this build (not x86_64); `Qs8Dwconv3x3Config.select` never picks it here.
+func qs8Dwconv3x3AVX512Call(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
+                            packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>) {
     qs8Dwconv3x3Scalar(s, p, input: input, packed: packed, output: output)
 }
 

@@ -53,11 +53,7 @@ public func qs8Gemm4x16c4AVX512VNNI(m: Int, n: Int, k: Int, input: UnsafePointer
 /// One group's start values (bias′ − 128·Σw) and requantization constants, worked out once per call.
 struct GroupConstants {
     var start: __m512i
-    var multiplier: __m512i, oddMultiplier: __m512i, exponent: __m512i, mask: __m512i, halfMask: __m512i
-    /// Every lane takes the short path: no left shift, no multiplier Int32.min.
-    var short: Bool
-    /// The AVX2 constants of the two halves, for the general path.
-    var low: RequantConstants8, high: RequantConstants8
+    var requant: Requant16
 
     @inline(__always)
     init(_ group: UnsafeRawPointer, steps: Int) {
@@ -70,9 +66,28 @@ struct GroupConstants {
         }
         start = _mm512_sub_epi32(group.loadUnaligned(as: __m512i.self), _mm512_slli_epi32(sum, 7))
         let constants = group + (64 &+ steps &* 64)
-        multiplier = constants.loadUnaligned(as: __m512i.self)
-        let pre = constants.loadUnaligned(fromByteOffset: 64, as: __m512i.self)
-        let post = constants.loadUnaligned(fromByteOffset: 128, as: __m512i.self)
+        requant = Requant16(multiplier: constants.loadUnaligned(as: __m512i.self),
+                            pre: constants.loadUnaligned(fromByteOffset: 64, as: __m512i.self),
+                            post: constants.loadUnaligned(fromByteOffset: 128, as: __m512i.self))
+    }
+
+    @inline(__always)
+    func apply(_ acc: __m512i) -> __m512i { requant.apply(acc) }
+}
+
+/// The requantization of 16 int32 lanes (per-lane multiplier, pre = max(shift, 0), post =
+/// min(shift, 0)), bit-exact with `requantizeAVX2` / `multiplyByQuantizedMultiplier`, with what
+/// `apply` derives from the constants worked out once.
+struct Requant16 {
+    var multiplier: __m512i, oddMultiplier: __m512i, exponent: __m512i, mask: __m512i, halfMask: __m512i
+    /// Every lane takes the short path: no left shift, no multiplier Int32.min.
+    var short: Bool
+    /// The AVX2 constants of the two halves, for the general path.
+    var low: RequantConstants8, high: RequantConstants8
+
+    @inline(__always)
+    init(multiplier: __m512i, pre: __m512i, post: __m512i) {
+        self.multiplier = multiplier
         oddMultiplier = oddLanes16(multiplier)
         exponent = _mm512_sub_epi32(_mm512_setzero_si512(), post)
         mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), exponent), _mm512_set1_epi32(1))
@@ -82,11 +97,11 @@ struct GroupConstants {
         let minimum = _mm512_set1_epi32(Int32.min)
         let noMinimum = _mm512_test_epi32_mask(_mm512_xor_si512(multiplier, minimum), _mm512_set1_epi32(-1)) == 0xFFFF
         short = noLeftShift && noMinimum
-        low = RequantConstants8(constants, lane: 0, nr: 16)
-        high = RequantConstants8(constants, lane: 8, nr: 16)
+        low = RequantConstants8(multiplier: multiplier.lowHalf, pre: pre.lowHalf, post: post.lowHalf)
+        high = RequantConstants8(multiplier: multiplier.highHalf, pre: pre.highHalf, post: post.highHalf)
     }
 
-    /// MBQM of 16 accumulators (the start value already in them), bit-exact.
+    /// MBQM of 16 accumulators, bit-exact.
     @inline(__always)
     func apply(_ acc: __m512i) -> __m512i {
         guard short else {
@@ -98,7 +113,7 @@ struct GroupConstants {
         let even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, multiplier), nudge), 31)
         let odd = _mm512_slli_epi64(_mm512_add_epi64(_mm512_mul_epi32(oddLanes16(acc), oddMultiplier), nudge), 1)
         let high = _mm512_mask_blend_epi32(0xAAAA, even, odd)
-        // RDBPOT: (x >> e) + (remainder > halfMask + [x < 0]). Both sides lie in [0, 2^30], so the
+        // RDBPOT: (x >> e) + (remainder > halfMask + [x < 0]). Both sides lie in [0, 2^31), so the
         // comparison is the sign bit of threshold − remainder.
         let threshold = _mm512_add_epi32(halfMask, _mm512_srli_epi32(high, 31))
         let above = _mm512_srli_epi32(_mm512_sub_epi32(threshold, _mm512_and_si512(high, mask)), 31)
