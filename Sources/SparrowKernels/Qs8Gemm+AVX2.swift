@@ -89,6 +89,17 @@ func addS8AVX2Call(_ p: AddParams, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<
               activationMin: Int8(p.activationMin), activationMax: Int8(p.activationMax), subtract: p.subtract, a, b, y,
               count: count)
 }
+
+/// The same on AVX-512 (AddS8+AVX512.swift), under the same guard.
+func addS8AVX512Call(_ p: AddParams, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>,
+                     count: Int) {
+    addS8AVX512(zero1: Int8(p.input1ZeroPoint), zero2: Int8(p.input2ZeroPoint), multiplier1: p.input1Multiplier,
+                pre1: p.leftShift &+ max(p.input1Shift, 0), post1: min(p.input1Shift, 0), multiplier2: p.input2Multiplier,
+                pre2: p.leftShift &+ max(p.input2Shift, 0), post2: min(p.input2Shift, 0), outputMultiplier: p.outputMultiplier,
+                outputPre: max(p.outputShift, 0), outputPost: min(p.outputShift, 0), outputZeroPoint: p.outputZeroPoint,
+                activationMin: Int8(p.activationMin), activationMax: Int8(p.activationMax), subtract: p.subtract, a, b, y,
+                count: count)
+}
 #else
 let quantizeTransposeAVX2IsCompiled = false
 

@@ -77,13 +77,16 @@ struct GroupConstants {
 
 /// The requantization of 16 int32 lanes (per-lane multiplier, pre = max(shift, 0), post =
 /// min(shift, 0)), bit-exact with `requantizeAVX2` / `multiplyByQuantizedMultiplier`, with what
-/// `apply` derives from the constants worked out once.
+/// `apply` derives from the constants worked out once (the general path: `requantizeAVX2` per half).
 struct Requant16 {
     var multiplier: __m512i, oddMultiplier: __m512i, exponent: __m512i, mask: __m512i, halfMask: __m512i
     /// Every lane takes the short path: no left shift, no multiplier Int32.min.
     var short: Bool
-    /// The AVX2 constants of the two halves, for the general path.
-    var low: RequantConstants8, high: RequantConstants8
+    /// No lane's multiplier is Int32.min.
+    var noMinimum: Bool
+    /// The shifts as given, for the general path (its constants are made when it runs: the
+    /// im2col convolution calls the GEMM every 4 pixels, and most groups never need them).
+    var pre: __m512i, post: __m512i
 
     @inline(__always)
     init(multiplier: __m512i, pre: __m512i, post: __m512i) {
@@ -96,17 +99,39 @@ struct Requant16 {
         let noLeftShift = _mm512_test_epi32_mask(pre, pre) == 0
         let minimum = _mm512_set1_epi32(Int32.min)
         let noMinimum = _mm512_test_epi32_mask(_mm512_xor_si512(multiplier, minimum), _mm512_set1_epi32(-1)) == 0xFFFF
+        self.noMinimum = noMinimum
         short = noLeftShift && noMinimum
-        low = RequantConstants8(multiplier: multiplier.lowHalf, pre: pre.lowHalf, post: post.lowHalf)
-        high = RequantConstants8(multiplier: multiplier.highHalf, pre: pre.highHalf, post: post.highHalf)
+        self.pre = pre
+        self.post = post
     }
 
     /// MBQM of 16 accumulators, bit-exact.
     @inline(__always)
     func apply(_ acc: __m512i) -> __m512i {
-        guard short else {
-            return __m512i(lowHalf: low.apply(acc.lowHalf), highHalf: high.apply(acc.highHalf))
-        }
+        guard short else { return general(acc) }
+        return scaledAndRounded(acc)
+    }
+
+    /// `apply` for accumulators whose left shift the caller knows cannot overflow (|acc|·2^pre <
+    /// 2^31 in every lane): the saturating shift is then a plain one.
+    @inline(__always)
+    func applyWithoutShiftOverflow(_ acc: __m512i) -> __m512i {
+        guard noMinimum else { return general(acc) }
+        return scaledAndRounded(_mm512_sllv_epi32(acc, pre))
+    }
+
+    /// Every case: `requantizeAVX2` on each half.
+    @inline(__always)
+    func general(_ acc: __m512i) -> __m512i {
+        let low = requantizeAVX2(acc.lowHalf, multiplier: multiplier.lowHalf, preShift: pre.lowHalf, postShift: post.lowHalf)
+        let high = requantizeAVX2(acc.highHalf, multiplier: multiplier.highHalf, preShift: pre.highHalf,
+                                  postShift: post.highHalf)
+        return __m512i(lowHalf: low, highHalf: high)
+    }
+
+    /// SRDHM and RDBPOT for x that needs no left shift, no multiplier Int32.min.
+    @inline(__always)
+    func scaledAndRounded(_ acc: __m512i) -> __m512i {
         // SRDHM = floor((x·m + 2^30) / 2^31) as in requantizeAVX2: even lanes' 64-bit products shifted
         // down by 31, odd lanes' shifted up by 1 (their quotient lands in the high dword).
         let nudge = _mm512_set1_epi64(1 << 30)
