@@ -66,7 +66,8 @@ public struct RangeHistogram: Sendable {
                             guard x.isFinite, abs(v) < r else { break }
                             low = Swift.min(low, x)
                             high = Swift.max(high, x)
-                            let bin = Int(((v + r) * reciprocal * n).rounded(.down))
+                            // |v| < r: the position is ≥ 0, where truncation is the floor (no libm call).
+                            let bin = Int((v + r) * reciprocal * n)
                             bins[Swift.min(Swift.max(bin, 0), RangeHistogram.binCount - 1)] += 1
                             added += 1
                             i += 1
