@@ -84,6 +84,11 @@ struct Requant16 {
     var short: Bool
     /// No lane's multiplier is Int32.min.
     var noMinimum: Bool
+    /// `short`, and every lane shifts right by e ≥ 1 (or has multiplier 0, a padded channel):
+    /// the rounding shift then takes the shorter form of `roundedRightShift`.
+    var rightShiftOnly: Bool
+    /// e − 1 per lane.
+    var exponentMinusOne: __m512i
     /// The shifts as given, for the general path (its constants are made when it runs: the
     /// im2col convolution calls the GEMM every 4 pixels, and most groups never need them).
     var pre: __m512i, post: __m512i
@@ -101,6 +106,10 @@ struct Requant16 {
         let noMinimum = _mm512_test_epi32_mask(_mm512_xor_si512(multiplier, minimum), _mm512_set1_epi32(-1)) == 0xFFFF
         self.noMinimum = noMinimum
         short = noLeftShift && noMinimum
+        let shiftsRight = _mm512_test_epi32_mask(post, _mm512_set1_epi32(Int32.min))     // post < 0
+        let padded = ~_mm512_test_epi32_mask(multiplier, multiplier)                      // multiplier 0
+        rightShiftOnly = short && shiftsRight | padded == 0xFFFF
+        exponentMinusOne = _mm512_sub_epi32(exponent, _mm512_set1_epi32(1))
         self.pre = pre
         self.post = post
     }
@@ -108,6 +117,7 @@ struct Requant16 {
     /// MBQM of 16 accumulators, bit-exact.
     @inline(__always)
     func apply(_ acc: __m512i) -> __m512i {
+        if rightShiftOnly { return roundedRightShift(srdhm(acc)) }
         guard short else { return general(acc) }
         return scaledAndRounded(acc)
     }
@@ -129,15 +139,30 @@ struct Requant16 {
         return __m512i(lowHalf: low, highHalf: high)
     }
 
-    /// SRDHM and RDBPOT for x that needs no left shift, no multiplier Int32.min.
+    /// SRDHM = floor((x·m + 2^30) / 2^31) as in requantizeAVX2, for no multiplier Int32.min: even
+    /// lanes' 64-bit products shifted down by 31, odd lanes' shifted up by 1 (their quotient lands
+    /// in the high dword).
     @inline(__always)
-    func scaledAndRounded(_ acc: __m512i) -> __m512i {
-        // SRDHM = floor((x·m + 2^30) / 2^31) as in requantizeAVX2: even lanes' 64-bit products shifted
-        // down by 31, odd lanes' shifted up by 1 (their quotient lands in the high dword).
+    func srdhm(_ acc: __m512i) -> __m512i {
         let nudge = _mm512_set1_epi64(1 << 30)
         let even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, multiplier), nudge), 31)
         let odd = _mm512_slli_epi64(_mm512_add_epi64(_mm512_mul_epi32(oddLanes16(acc), oddMultiplier), nudge), 1)
-        let high = _mm512_mask_blend_epi32(0xAAAA, even, odd)
+        return _mm512_mask_blend_epi32(0xAAAA, even, odd)
+    }
+
+    /// RDBPOT(h, e) for e ≥ 1 (lanes with h = 0 give 0 for any e): ties away from zero is
+    /// floor((h − [h < 0] + 2^(e−1)) / 2^e) = ((t >> (e − 1)) + 1) >> 1 with t = h − [h < 0]. No
+    /// step wraps: SRDHM with multipliers ≠ Int32.min lies in [−2^31 + 1, 2^31 − 2].
+    @inline(__always)
+    func roundedRightShift(_ h: __m512i) -> __m512i {
+        let t = _mm512_add_epi32(h, _mm512_srai_epi32(h, 31))
+        return _mm512_srai_epi32(_mm512_add_epi32(_mm512_srav_epi32(t, exponentMinusOne), _mm512_set1_epi32(1)), 1)
+    }
+
+    /// SRDHM and RDBPOT for x that needs no left shift, no multiplier Int32.min.
+    @inline(__always)
+    func scaledAndRounded(_ acc: __m512i) -> __m512i {
+        let high = srdhm(acc)
         // RDBPOT: (x >> e) + (remainder > halfMask + [x < 0]). Both sides lie in [0, 2^31), so the
         // comparison is the sign bit of threshold − remainder.
         let threshold = _mm512_add_epi32(halfMask, _mm512_srli_epi32(high, 31))
