@@ -6,6 +6,7 @@
 //   SparrowKernels  int8 fixed-point kernels, free functions         (device-clean)
 //   SparrowKernelsX86 AVX2 microkernels, run after a CPUID check      (host x86_64 only)
 //   SparrowKernelsX86VNNI AVX-VNNI microkernels, same                (host x86_64 only)
+//   SparrowKernelsX86AVX512 AVX-512 VNNI microkernels, same          (host x86_64 only)
 //   SparrowNPY      .npy header parse/emit over raw bytes            (device-clean)
 //   SparrowRuntime  verifier + static-arena interpreter              (device-clean;
 //                   HostModel, the host's load-verify-run handle, is compiled out of Embedded)
@@ -29,12 +30,17 @@ import PackageDescription
 // SparrowKernelsX86VNNI is the same for AVX2 + AVX-VNNI (`vpdpbusd`), run only after CPUID found
 // both: a module of its own, because with -mavxvnni LLVM may also turn the AVX2 kernels'
 // `vpmaddwd` + add into `vpdpwssd`, which an AVX2-only CPU cannot execute.
+// SparrowKernelsX86AVX512 likewise for AVX-512 F/BW/DQ/VL + VNNI (EVEX `vpdpbusd` on zmm): its own
+// module so no EVEX encoding reaches the AVX2 and AVX-VNNI kernels.
 #if arch(x86_64)
 let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2"])]
 let avxVnniSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mavxvnni"])]
+let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512dq",
+                                                    "-Xcc", "-mavx512vl", "-Xcc", "-mavx512vnni"])]
 #else
 let avx2Settings: [SwiftSetting] = []
 let avxVnniSettings: [SwiftSetting] = []
+let avx512Settings: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -47,7 +53,8 @@ let package = Package(
         .target(name: "SparrowFormat"),
         .target(name: "SparrowKernelsX86", swiftSettings: avx2Settings),
         .target(name: "SparrowKernelsX86VNNI", dependencies: ["SparrowKernelsX86"], swiftSettings: avxVnniSettings),
-        .target(name: "SparrowKernels", dependencies: ["SparrowKernelsX86", "SparrowKernelsX86VNNI"]),
+        .target(name: "SparrowKernelsX86AVX512", dependencies: ["SparrowKernelsX86"], swiftSettings: avx512Settings),
+        .target(name: "SparrowKernels", dependencies: ["SparrowKernelsX86", "SparrowKernelsX86VNNI", "SparrowKernelsX86AVX512"]),
         .target(name: "SparrowNPY"),
         .target(name: "SparrowRuntime", dependencies: ["SparrowFormat", "SparrowKernels", "SparrowNPY"]),
         .target(name: "SparrowHarness", dependencies: ["SparrowRuntime", "SparrowFormat"]),

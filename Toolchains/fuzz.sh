@@ -33,7 +33,7 @@ flags="-O -g -sanitize=fuzzer,address -parse-as-library -swift-version 5 -I $out
 
 # One module: all its sources, whole-module, into one object file and a .swiftmodule.
 # Extra compiler flags after the name (SparrowKernelsX86 is built for AVX2, SparrowKernelsX86VNNI for
-# AVX2 + AVX-VNNI, as in Package.swift).
+# AVX2 + AVX-VNNI, SparrowKernelsX86AVX512 for AVX-512 F/BW/DQ/VL + VNNI, as in Package.swift).
 module() {
     name=$1; shift
     obj="$out/modules/$name.o"
@@ -49,11 +49,13 @@ module() {
 }
 
 objects=""
-# SparrowKernels imports the AVX2 and AVX-VNNI modules on x86_64 hosts (their kernels run after a CPUID check).
+# SparrowKernels imports the AVX2, AVX-VNNI and AVX-512 modules on x86_64 hosts (their kernels run after a CPUID check).
 kernels() {
     if [ "$(uname -m)" = x86_64 ]; then
         module SparrowKernelsX86 -Xcc -mavx2
         module SparrowKernelsX86VNNI -Xcc -mavx2 -Xcc -mavxvnni
+        module SparrowKernelsX86AVX512 -Xcc -mavx2 -Xcc -mavx512f -Xcc -mavx512bw -Xcc -mavx512dq -Xcc -mavx512vl \
+            -Xcc -mavx512vnni
     fi
     module SparrowKernels
 }

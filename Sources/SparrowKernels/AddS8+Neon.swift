@@ -1,6 +1,7 @@
 // Same-shape int8 Add / Sub (MobileNetV2's residual Add): 16 elements per NEON iteration,
 // byte-identical to `AddOperation` (its portable twin `addS8SameShapeScalar`); AVX2 on x86 hosts
-// (SparrowKernelsX86, AddS8+AVX2.swift); the twin on other targets and for the last count % 16 elements.
+// (SparrowKernelsX86, AddS8+AVX2.swift), AVX-512 where CPUID reports it (SparrowKernelsX86AVX512);
+// the twin on other targets and for the last count % 16 elements.
 #if arch(arm64) || arch(arm)
 import _Builtin_intrinsics.arm.neon
 #endif
@@ -19,9 +20,14 @@ public func addS8SameShape(_ p: AddParams, input1: UnsafePointer<Int8>, input2: 
         }
     }
 #elseif arch(x86_64)
-    if CPUFeatures.thisBuild.avx2 && addS8AVX2Applies(p) {
+    let cpu = CPUFeatures.thisBuild
+    if cpu.avx2 && addS8AVX2Applies(p) {   // the AVX-512 kernel has the same guard
         done = count & ~15
-        addS8AVX2Call(p, input1, input2, output, count: done)
+        if cpu.avx512Vnni {
+            addS8AVX512Call(p, input1, input2, output, count: done)
+        } else {
+            addS8AVX2Call(p, input1, input2, output, count: done)
+        }
     }
 #endif
     addS8SameShapeScalar(p, input1: input1 + done, input2: input2 + done, output: output + done, count: count - done)

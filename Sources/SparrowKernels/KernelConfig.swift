@@ -14,12 +14,16 @@ public struct CPUFeatures: Equatable, Sendable {
     public var avx2: Bool
     /// x86 AVX-VNNI (`vpdpbusd` on ymm), found by CPUID like AVX2 (implies it here).
     public var avxVnni: Bool
+    /// x86 AVX-512 F/BW/DQ/VL + VNNI (`vpdpbusd` on zmm), found by CPUID (implies AVX2 here).
+    public var avx512Vnni: Bool
     /// An in-order core (Cortex-A53: Pi 3, Pi Zero 2 W), whose build LLVM schedules for an in-order
     /// pipeline: some kernels have a variant that keeps that schedule from spilling. A tuning
     /// choice, not a capability: every kernel runs everywhere its ISA runs.
     public var inOrder: Bool
-    public init(neon: Bool, dotProduct: Bool, avx2: Bool = false, avxVnni: Bool = false, inOrder: Bool = false) {
-        self.neon = neon; self.dotProduct = dotProduct; self.avx2 = avx2; self.avxVnni = avxVnni; self.inOrder = inOrder
+    public init(neon: Bool, dotProduct: Bool, avx2: Bool = false, avxVnni: Bool = false, avx512Vnni: Bool = false,
+                inOrder: Bool = false) {
+        self.neon = neon; self.dotProduct = dotProduct; self.avx2 = avx2; self.avxVnni = avxVnni
+        self.avx512Vnni = avx512Vnni; self.inOrder = inOrder
     }
 
     /// No vector extension assumed: selects the portable kernels.
@@ -36,7 +40,8 @@ public struct CPUFeatures: Equatable, Sendable {
 #elseif arch(arm64) || arch(arm)
         return CPUFeatures(neon: true, dotProduct: false, inOrder: inOrderBuild)
 #elseif arch(x86_64)
-        return CPUFeatures(neon: false, dotProduct: false, avx2: hostHasAVX2, avxVnni: hostHasAVXVNNI)
+        return CPUFeatures(neon: false, dotProduct: false, avx2: hostHasAVX2, avxVnni: hostHasAVXVNNI,
+                           avx512Vnni: hostHasAVX512VNNI)
 #else
         return .portable
 #endif
@@ -62,7 +67,7 @@ public enum Qs8GemmKernel: Equatable, Sendable {
     case scalar4x16c4, scalar2x8c16, neondot4x16c4, neonMlal2x8c16, neonMlal2x8c16InOrder, neonMlal1x8c16
     /// The AVX2 and AVX-VNNI kernels walk their own tiles (SparrowKernelsX86, SparrowKernelsX86VNNI):
     /// one call per GEMM.
-    case avx2x2x16c4, avx2x1x8c16, avxVnni4x16c4, avxVnni2x8c16
+    case avx2x2x16c4, avx2x1x8c16, avxVnni4x16c4, avxVnni2x8c16, avx512Vnni4x16c4
 }
 
 /// A GEMM microkernel with its tile shape and what it needs.
@@ -81,13 +86,15 @@ public struct Qs8GemmConfig {
     public var requiresAVX2: Bool = false
     /// Needs x86 AVX-VNNI (CPUID, `CPUFeatures.avxVnni`).
     public var requiresAVXVNNI: Bool = false
+    /// Needs x86 AVX-512 VNNI (CPUID, `CPUFeatures.avx512Vnni`).
+    public var requiresAVX512VNNI: Bool = false
     /// Tuned for in-order cores (`CPUFeatures.inOrder`); out-of-order cores take the next row.
     public var requiresInOrder: Bool = false
 
     /// Whether `cpu` can run this microkernel and this build contains it.
     public func runs(on cpu: CPUFeatures) -> Bool {
         isAvailable && (!requiresNeon || cpu.neon) && (!requiresDotProduct || cpu.dotProduct) && (!requiresAVX2 || cpu.avx2)
-            && (!requiresAVXVNNI || cpu.avxVnni)
+            && (!requiresAVXVNNI || cpu.avxVnni) && (!requiresAVX512VNNI || cpu.avx512Vnni)
             && (!requiresInOrder || cpu.inOrder)
     }
 
@@ -133,11 +140,12 @@ public struct Qs8GemmConfig {
         case 0: return .qs8Gemm4x16c4Neondot
         case 1: return .qs8Gemm2x8c16NeonMlalInOrder
         case 2: return .qs8Gemm2x8c16NeonMlal
-        case 3: return .qs8Gemm4x16c4AvxVnni
-        case 4: return .qs8Gemm2x8c16AvxVnni
-        case 5: return .qs8Gemm2x16c4Avx2
-        case 6: return .qs8Gemm1x8c16Avx2
-        case 7: return .qs8Gemm4x16c4Scalar
+        case 3: return .qs8Gemm4x16c4Avx512Vnni
+        case 4: return .qs8Gemm4x16c4AvxVnni
+        case 5: return .qs8Gemm2x8c16AvxVnni
+        case 6: return .qs8Gemm2x16c4Avx2
+        case 7: return .qs8Gemm1x8c16Avx2
+        case 8: return .qs8Gemm4x16c4Scalar
         default: return nil
         }
 #endif
@@ -180,6 +188,11 @@ public struct Qs8GemmConfig {
         name: "qs8-gemm-4x16c4-avxvnni", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: false,
         requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avxVnni4x16c4, requiresAVX2: true,
         requiresAVXVNNI: true)
+    /// `vpdpbusd` on zmm, NR 16 KR 4: 4 rows × 2 channel groups per tile (Qs8Gemm+AVX512VNNI.swift).
+    public static let qs8Gemm4x16c4Avx512Vnni = Qs8GemmConfig(
+        name: "qs8-gemm-4x16c4-avx512vnni", tile: Qs8GemmTile(mr: 4, nr: 16, kr: 4), requiresNeon: false,
+        requiresDotProduct: false, isAvailable: qs8GemmAVX2IsCompiled, kernel: .avx512Vnni4x16c4, requiresAVX2: true,
+        requiresAVX512VNNI: true)
     /// `vpdpbusd` on the NR 8 KR 16 layout (the default conversion, packed for pi4b), 2 rows per tile.
     public static let qs8Gemm2x8c16AvxVnni = Qs8GemmConfig(
         name: "qs8-gemm-2x8c16-avxvnni", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: false,
@@ -205,7 +218,7 @@ public struct Qs8GemmConfig {
         let mlal = Swift.max(rows(qs8Gemm2x8c16NeonMlal), Swift.max(rows(qs8Gemm2x8c16NeonMlalInOrder), rows(qs8Gemm1x8c16NeonMlal)))
         let neon = Swift.max(rows(qs8Gemm4x16c4Neondot), mlal)
         let avx2 = Swift.max(rows(qs8Gemm2x16c4Avx2), rows(qs8Gemm1x8c16Avx2))
-        let avxVnni = Swift.max(rows(qs8Gemm4x16c4AvxVnni), rows(qs8Gemm2x8c16AvxVnni))
+        let avxVnni = Swift.max(rows(qs8Gemm4x16c4AvxVnni), Swift.max(rows(qs8Gemm2x8c16AvxVnni), rows(qs8Gemm4x16c4Avx512Vnni)))
         return Swift.max(scalar, Swift.max(neon, Swift.max(avx2, avxVnni)))
     }
 

@@ -185,10 +185,12 @@ public struct Qs8Dwconv3x3Config {
     public var kernel: (Qs8Dwconv3x3Shape, Qs8DwconvParams, UnsafePointer<Int8>, UnsafeRawPointer, UnsafeMutablePointer<Int8>) -> Void
     /// Needs x86 AVX2 (CPUID at run time, `CPUFeatures.avx2`).
     public var requiresAVX2 = false
+    /// Needs x86 AVX-512 VNNI (CPUID, `CPUFeatures.avx512Vnni`).
+    public var requiresAVX512VNNI = false
 
     /// Whether `cpu` can run this microkernel and this build contains it.
     public func runs(on cpu: CPUFeatures) -> Bool {
-        isAvailable && (!requiresNeon || cpu.neon) && (!requiresAVX2 || cpu.avx2)
+        isAvailable && (!requiresNeon || cpu.neon) && (!requiresAVX2 || cpu.avx2) && (!requiresAVX512VNNI || cpu.avx512Vnni)
     }
 
     public static let qs8Dwconv3x3Scalar = Qs8Dwconv3x3Config(
@@ -203,12 +205,19 @@ public struct Qs8Dwconv3x3Config {
         name: "qs8-dwconv-3x3-avx2", requiresNeon: false, isAvailable: qs8Dwconv3x3AVX2IsCompiled,
         kernel: { qs8Dwconv3x3AVX2Call($0, $1, input: $2, packed: $3, output: $4) }, requiresAVX2: true)
 
+    /// 32 channels per zmm, `vpdpwssd` (SparrowKernelsX86AVX512/Qs8Dwconv3x3+AVX512.swift).
+    public static let qs8Dwconv3x3Avx512Vnni = Qs8Dwconv3x3Config(
+        name: "qs8-dwconv-3x3-avx512vnni", requiresNeon: false, isAvailable: qs8Dwconv3x3AVX2IsCompiled,
+        kernel: { qs8Dwconv3x3AVX512Call($0, $1, input: $2, packed: $3, output: $4) }, requiresAVX2: true,
+        requiresAVX512VNNI: true)
+
     /// Fastest first; the portable kernel last (rows of another ISA are unavailable and skipped).
     public static func table(_ rank: Int) -> Qs8Dwconv3x3Config? {
         switch rank {
         case 0: return .qs8Dwconv3x3NeonMlal
-        case 1: return .qs8Dwconv3x3Avx2
-        case 2: return .qs8Dwconv3x3Scalar
+        case 1: return .qs8Dwconv3x3Avx512Vnni
+        case 2: return .qs8Dwconv3x3Avx2
+        case 3: return .qs8Dwconv3x3Scalar
         default: return nil
         }
     }

@@ -8,12 +8,19 @@
 #if arch(x86_64)
 import SparrowKernelsX86
 import SparrowKernelsX86VNNI
+import SparrowKernelsX86AVX512
 
 let qs8GemmAVX2IsCompiled = true
 
 func qs8GemmAVX2Call(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
                      packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
                      params: Qs8GemmParams) {
+    if config.kernel == .avx512Vnni4x16c4 {
+        qs8Gemm4x16c4AVX512VNNI(m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed, output: output,
+                                outputStride: outputStride, outputZeroPoint: params.outputZeroPoint,
+                                activationMin: params.activationMin, activationMax: params.activationMax)
+        return
+    }
     if config.kernel == .avxVnni4x16c4 {
         qs8Gemm4x16c4AVXVNNI(m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed, output: output,
                              outputStride: outputStride, outputZeroPoint: params.outputZeroPoint,
@@ -45,6 +52,14 @@ func qs8Dwconv3x3AVX2Call(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: U
                      outputZeroPoint: p.output.outputZeroPoint, activationMin: p.output.activationMin,
                      activationMax: p.output.activationMax, input: input, packed: packed, output: output)
 }
+
+func qs8Dwconv3x3AVX512Call(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
+                            packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>) {
+    qs8Dwconv3x3AVX512(batches: s.batches, inH: s.inH, inW: s.inW, channels: s.channels, outH: s.outH, outW: s.outW,
+                       stride: s.stride, padTop: s.padTop, padLeft: s.padLeft, inputZeroPoint: p.inputZeroPoint,
+                       outputZeroPoint: p.output.outputZeroPoint, activationMin: p.output.activationMin,
+                       activationMax: p.output.activationMax, input: input, packed: packed, output: output)
+}
 let quantizeTransposeAVX2IsCompiled = true
 
 /// Pixels 0 ..< pixels & ~7 of every image; returns that count.
@@ -74,6 +89,17 @@ func addS8AVX2Call(_ p: AddParams, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<
               activationMin: Int8(p.activationMin), activationMax: Int8(p.activationMax), subtract: p.subtract, a, b, y,
               count: count)
 }
+
+/// The same on AVX-512 (AddS8+AVX512.swift), under the same guard.
+func addS8AVX512Call(_ p: AddParams, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>,
+                     count: Int) {
+    addS8AVX512(zero1: Int8(p.input1ZeroPoint), zero2: Int8(p.input2ZeroPoint), multiplier1: p.input1Multiplier,
+                pre1: p.leftShift &+ max(p.input1Shift, 0), post1: min(p.input1Shift, 0), multiplier2: p.input2Multiplier,
+                pre2: p.leftShift &+ max(p.input2Shift, 0), post2: min(p.input2Shift, 0), outputMultiplier: p.outputMultiplier,
+                outputPre: max(p.outputShift, 0), outputPost: min(p.outputShift, 0), outputZeroPoint: p.outputZeroPoint,
+                activationMin: Int8(p.activationMin), activationMax: Int8(p.activationMax), subtract: p.subtract, a, b, y,
+                count: count)
+}
 #else
 let quantizeTransposeAVX2IsCompiled = false
 
@@ -87,6 +113,12 @@ let qs8Dwconv3x3AVX2IsCompiled = false
 /// Not in this build (not x86_64); `Qs8Dwconv3x3Config.select` never picks it here.
 func qs8Dwconv3x3AVX2Call(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
                           packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>) {
+    qs8Dwconv3x3Scalar(s, p, input: input, packed: packed, output: output)
+}
+
+/// Not in this build (not x86_64); `Qs8Dwconv3x3Config.select` never picks it here.
+func qs8Dwconv3x3AVX512Call(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: UnsafePointer<Int8>,
+                            packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>) {
     qs8Dwconv3x3Scalar(s, p, input: input, packed: packed, output: output)
 }
 

@@ -41,7 +41,7 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
     case .neonMlal1x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm1x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
-    case .avx2x2x16c4, .avx2x1x8c16, .avxVnni4x16c4, .avxVnni2x8c16:
+    case .avx2x2x16c4, .avx2x1x8c16, .avxVnni4x16c4, .avxVnni2x8c16, .avx512Vnni4x16c4:
         qs8GemmAVX2Call(config, m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed,
                         output: output, outputStride: outputStride, params: params)
     case .scalar4x16c4:

@@ -119,6 +119,26 @@ private func dwRow(_ s: DwGeometry, _ inputZeroPoint: Int8, _ stage: OutputStage
         if ox == oxBegin && oxBegin < oxEnd {
             // Interior run: nine loads at fixed offsets from the pixel's top-left tap.
             var x = image + (iy0 &* s.inW &+ ox &* s.stride &- s.padLeft) &* c
+            if lanes == 16 {
+                // Whole groups: plain 16-byte loads, no count test per tap (the partial load's
+                // branches kept LLVM from inlining it and put every accumulator on the stack).
+                @inline(__always)
+                func load16(_ p: UnsafePointer<Int8>) -> __m256i {
+                    _mm256_cvtepi8_epi16(UnsafeRawPointer(p).loadUnaligned(as: __m128i.self))
+                }
+                while ox < oxEnd {
+                    var acc = bias
+                    let r1 = x + rowStride, r2 = r1 + rowStride
+                    acc.add(load16(x), w0); acc.add(load16(x + c), w1); acc.add(load16(x + 2 &* c), w2)
+                    acc.add(load16(r1), w3); acc.add(load16(r1 + c), w4); acc.add(load16(r1 + 2 &* c), w5)
+                    acc.add(load16(r2), w6); acc.add(load16(r2 + c), w7); acc.add(load16(r2 + 2 &* c), w8)
+                    finish(acc, out)
+                    x += pixelStride
+                    out += c
+                    ox &+= 1
+                }
+                continue
+            }
             while ox < oxEnd {
                 var acc = bias
                 let r1 = x + rowStride, r2 = r1 + rowStride

@@ -6,6 +6,15 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 
+/// Lanes 1, 3, 5, 7 copied down into lanes 0, 2, 4, 6 (`vmovshdup`/`vpshufd`), for `vpmuldq`, which
+/// reads the even lanes. Not `_mm256_srli_epi64(x, 32)`: LLVM folds that shift into the multiply's
+/// sign extension and no longer recognises `vpmuldq` (it emitted a three-`vpmuludq` 64-bit
+/// multiply instead).
+@inlinable @inline(__always)
+public func oddLanes(_ x: __m256i) -> __m256i {
+    _mm256_castps_si256(_mm256_movehdup_ps(_mm256_castsi256_ps(x)))
+}
+
 /// MBQM(acc, multiplier, pre + post) per lane, where pre = max(shift, 0), post = min(shift, 0).
 @inlinable @inline(__always)
 public func requantizeAVX2(_ acc: __m256i, multiplier: __m256i, preShift: __m256i, postShift: __m256i) -> __m256i {
@@ -20,8 +29,7 @@ public func requantizeAVX2(_ acc: __m256i, multiplier: __m256i, preShift: __m256
     // the high dword after << 1 for odd lanes).
     let nudge = _mm256_set1_epi64x(1 << 30)
     let even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, multiplier), nudge), 31)
-    let odd = _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(multiplier, 32)),
-                                                 nudge), 1)
+    let odd = _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(oddLanes(x), oddLanes(multiplier)), nudge), 1)
     var high = _mm256_blendv_epi8(even, odd, _mm256_set1_epi64x(Int64(bitPattern: 0xFFFF_FFFF_0000_0000)))
     // The one overflow, Int32.min · Int32.min, saturates to Int32.max (min ^ −1 = max).
     let minimum = _mm256_set1_epi32(Int32.min)
@@ -61,7 +69,7 @@ public struct RequantConstants8 {
         self.pre = pre
         self.post = post
         let zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1)
-        oddMultiplier = _mm256_srli_epi64(multiplier, 32)
+        oddMultiplier = oddLanes(multiplier)
         exponent = _mm256_sub_epi32(zero, post)
         mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, exponent), one)
         halfMask = _mm256_srli_epi32(mask, 1)
@@ -91,7 +99,7 @@ public struct RequantConstants8 {
     func scaledAndRounded(_ acc: __m256i) -> __m256i {
         let nudge = _mm256_set1_epi64x(1 << 30)
         let even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(acc, multiplier), nudge), 31)
-        let odd = _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), oddMultiplier), nudge), 1)
+        let odd = _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(oddLanes(acc), oddMultiplier), nudge), 1)
         let high = _mm256_blendv_epi8(even, odd, _mm256_set1_epi64x(Int64(bitPattern: 0xFFFF_FFFF_0000_0000)))
         let zero = _mm256_setzero_si256()
         let threshold = _mm256_sub_epi32(halfMask, _mm256_cmpgt_epi32(zero, high))

@@ -118,6 +118,34 @@ import Testing
         #expect(RangeHistogram().range(.minMax) == nil)
     }
 
+    /// The array form (the calibrator's) against samples added one at a time: identical statistics
+    /// and bins, through zeros before the first nonzero sample, growth mid-array, non-finite
+    /// values, tiny and bin-edge values.
+    @Test func arrayAddEqualsOneByOne() {
+        var state: UInt64 = 12345
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+        }
+        let chunks: [[Float]] = [
+            [0, 0, -0.0, 1e-30, 0.5, -0.25],
+            (0..<5000).map { _ in next() },
+            [3, .nan, -7.5, 0x1p-20, .infinity, -.infinity, 0.375, -0.125] + (0..<3000).map { _ in next() * 100 },
+            (0..<2048).map { Float($0) / 16 - 64 },   // bin edges of R = 64
+            [],
+        ]
+        var batched = RangeHistogram(), single = RangeHistogram()
+        for chunk in chunks {
+            batched.add(chunk)
+            for x in chunk { single.add(x) }
+            #expect(batched.bins == single.bins)
+            #expect(batched.halfRange == single.halfRange && batched.count == single.count)
+            #expect(batched.nonFinite == single.nonFinite)
+            #expect(batched.minimum.bitPattern == single.minimum.bitPattern && batched.maximum.bitPattern == single.maximum.bitPattern)
+        }
+        #expect(batched.halfRange == 128 && batched.nonFinite == 3)
+    }
+
     @Test func histogramGrowthKeepsEveryCount() {
         var h = RangeHistogram()
         for i in 0..<1000 { h.add(Float(i) / 1000) }

@@ -161,6 +161,14 @@ enum BinaryKind: String, CaseIterable, Sendable { case add, sub, mul }
             addS8SameShape(p, input1: a, input2: b, output: &got, count: n)
             addS8SameShapeScalar(p, input1: a, input2: b, output: &want, count: n)
             #expect(got == want, "trial \(trial) n \(n) \(p)")
+            #if arch(x86_64)
+            // The AVX2 kernel as well where AVX-512 is what the selection takes.
+            if CPUFeatures.thisBuild.avx2 && addS8AVX2Applies(p) {
+                var avx2 = [Int8](repeating: 0x55, count: n)
+                addS8AVX2Call(p, a, b, &avx2, count: n & ~15)
+                #expect(avx2[..<(n & ~15)] == want[..<(n & ~15)], "AVX2 trial \(trial) n \(n) \(p)")
+            }
+            #endif
         }
     }
 

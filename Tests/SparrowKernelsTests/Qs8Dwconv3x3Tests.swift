@@ -34,6 +34,10 @@ private func battery() -> [DwCase] {
         }
     }
     cases.append(DwCase(h: 6, w: 6, c: 32, stride: 1, pad: (0, 0, 0, 0), zx: 5, zy: 3))
+    // 32-channel blocks (the AVX-512 kernel): two blocks and a lone whole group (48), a block, a
+    // group and a partial one (72 = 32 + 32 + 8), padding 2 on every side.
+    cases.append(DwCase(h: 5, w: 6, c: 48, stride: 1, pad: (2, 2, 2, 2), zx: -3, zy: 9))
+    cases.append(DwCase(h: 7, w: 6, c: 72, stride: 2, pad: (2, 1, 1, 2), zx: 12, zy: -40))
     cases.append(DwCase(h: 9, w: 9, c: 24, stride: 2, pad: (1, 1, 1, 1), zx: -128, zy: 100, lo: -20, hi: 90))
     // Left shifts (saturating) next to right shifts in one 8-lane block, and small shifts of both
     // signs: the vector requantization's general path, not only its right-shift-only one.

@@ -16,6 +16,9 @@ private struct GemmCase: CustomStringConvertible {
     /// nil: around −(6 + log2(k)/2), which keeps most outputs inside the int8 range (|acc| ≈ 5400·√k).
     var shifts: ClosedRange<Int>?
     var outputStride: Int
+    /// Inputs and weights in −3…3, biases in ±40: small accumulators, so outputs stay unclamped
+    /// even with shift 0 (the requantization without a rounding shift).
+    var small = false
     var description: String { "m \(m) n \(n) k \(k) zx \(zx) zy \(zy) act [\(lo), \(hi)] shifts \(shifts) ldc \(outputStride)" }
 }
 
@@ -33,6 +36,9 @@ private func battery() -> [GemmCase] {
     cases.append(GemmCase(m: 6, n: 20, k: 48, zx: -128, zy: 100, lo: -20, hi: 90, shifts: -31 ... 30, outputStride: 21))
     cases.append(GemmCase(m: 5, n: 19, k: 256, zx: 127, zy: -128, lo: 0, hi: 127, shifts: -31 ... -20, outputStride: 19))
     cases.append(GemmCase(m: 4, n: 16, k: 16, zx: 3, zy: 0, lo: -128, hi: 127, shifts: 0 ... 30, outputStride: 16))
+    // Shifts 0 and −1 mixed in one group, and groups of shift 0 only: unclamped.
+    cases.append(GemmCase(m: 6, n: 40, k: 12, zx: 2, zy: -5, lo: -128, hi: 127, shifts: -1 ... 0, outputStride: 41, small: true))
+    cases.append(GemmCase(m: 5, n: 33, k: 7, zx: -1, zy: 9, lo: -128, hi: 127, shifts: 0 ... 0, outputStride: 33, small: true))
     return cases
 }
 
@@ -40,9 +46,9 @@ private struct GemmData {
     var x: [Int8], w: [Int8], bias: [Int32], multipliers: [Int32], shifts: [Int32]
     init(_ c: GemmCase, seed: UInt64) {
         var rng = MicrokernelRNG(seed: seed)
-        x = rng.int8s(c.m * c.k)
-        w = rng.int8s(c.n * c.k, -127...127)
-        bias = (0..<c.n).map { _ in Int32(rng.int(-(1 << 12)...(1 << 12))) }
+        x = c.small ? rng.int8s(c.m * c.k, -3...3) : rng.int8s(c.m * c.k)
+        w = rng.int8s(c.n * c.k, c.small ? -3...3 : -127...127)
+        bias = (0..<c.n).map { _ in Int32(c.small ? rng.int(-40...40) : rng.int(-(1 << 12)...(1 << 12))) }
         multipliers = (0..<c.n).map { _ in Int32(rng.int((1 << 30)...Int(Int32.max))) }
         let typical = -(6 + (Int.bitWidth - 1 - c.k.leadingZeroBitCount) / 2)
         let range = c.shifts ?? (typical - 1)...(typical + 1)
@@ -217,7 +223,12 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #if arch(x86_64)
         #expect(Qs8GemmConfig.select(for: vnni, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-avxvnni")
         #expect(Qs8GemmConfig.select(for: vnni, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-avxvnni")
-        #expect(host.requiresAVXVNNI == CPUFeatures.thisBuild.avxVnni)
+        #expect(host.requiresAVXVNNI == (CPUFeatures.thisBuild.avxVnni && !CPUFeatures.thisBuild.avx512Vnni))
+        // AVX-512 VNNI takes the NR 16 KR 4 layout; the NR 8 KR 16 one keeps the AVX-VNNI kernel.
+        let avx512 = CPUFeatures(neon: false, dotProduct: false, avx2: true, avxVnni: true, avx512Vnni: true)
+        #expect(Qs8GemmConfig.select(for: avx512, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-avx512vnni")
+        #expect(Qs8GemmConfig.select(for: avx512, packedNR: 8, kr: 16).name.description == "qs8-gemm-2x8c16-avxvnni")
+        #expect(host.requiresAVX512VNNI == CPUFeatures.thisBuild.avx512Vnni)
         #else
         #expect(Qs8GemmConfig.select(for: vnni, packedNR: 16, kr: 4).name.description == "qs8-gemm-4x16c4-scalar")
         #endif

@@ -43,8 +43,103 @@ enum FloatKernels {
         }
     }
 
+    /// The convolution of the calibration pass. Vectorized across output channels (8 per SIMD8,
+    /// remainder channels scalar), each lane doing `convReference`'s float operations in its order —
+    /// per tap Σ over input channels from 0, then added to the output — so the result is bit-identical
+    /// (FloatKernelsTests checks it at tolerance 0); multiplier-1 depthwise the same way. Other
+    /// depthwise multipliers take `convReference`.
     static func conv(_ x: [Float], _ xShape: [Int], filter: [Float], filterShape: [Int], bias: [Float]?,
                      attrs: ConvAttributes, outShape: [Int]) -> [Float] {
+        if attrs.isDepthwise && attrs.depthMultiplier != 1 || x.isEmpty || filter.isEmpty || outShape.contains(0) {
+            return convReference(x, xShape, filter: filter, filterShape: filterShape, bias: bias, attrs: attrs, outShape: outShape)
+        }
+        let (n, h, w, inC) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (oh, ow, outC) = (outShape[1], outShape[2], outShape[3])
+        let (kh, kw) = (filterShape[1], filterShape[2])
+        let (sh, sw) = (attrs.strides[0], attrs.strides[1])
+        let (dh, dw) = (attrs.dilations[0], attrs.dilations[1])
+        let (pt, pl) = (attrs.pads[0], attrs.pads[1])
+        let depthwise = attrs.isDepthwise
+        let blocks = outC / 8, vectorC = blocks * 8
+        // Dense filters [outC][kh][kw][inC] → [kh][kw][inC][outC]: a tap's weights of 8 output
+        // channels are contiguous. Depthwise filters are [kh][kw][outC] already.
+        var packed = [Float]()
+        if !depthwise {
+            packed = [Float](repeating: 0, count: filter.count)
+            for oc in 0..<outC {
+                for t in 0..<(kh * kw) {
+                    for ic in 0..<inC { packed[(t * inC + ic) * outC + oc] = filter[(oc * kh * kw + t) * inC + ic] }
+                }
+            }
+        }
+        var out = [Float](repeating: 0, count: n * oh * ow * outC)
+        x.withUnsafeBufferPointer { xp in
+            (depthwise ? filter : packed).withUnsafeBufferPointer { fp in
+                filter.withUnsafeBufferPointer { original in
+                    out.withUnsafeMutableBufferPointer { op in
+                        let xr = UnsafeRawPointer(xp.baseAddress!), fr = UnsafeRawPointer(fp.baseAddress!)
+                        let orr = UnsafeMutableRawPointer(op.baseAddress!)
+                        for b in 0..<n {
+                            for oy in 0..<oh {
+                                for ox in 0..<ow {
+                                    let outBase = ((b * oh + oy) * ow + ox) * outC
+                                    for oc in 0..<outC { op[outBase + oc] = bias?[oc] ?? 0 }
+                                    for ky in 0..<kh {
+                                        let iy = oy * sh - pt + ky * dh
+                                        if iy < 0 || iy >= h { continue }
+                                        for kx in 0..<kw {
+                                            let ix = ox * sw - pl + kx * dw
+                                            if ix < 0 || ix >= w { continue }
+                                            let inBase = ((b * h + iy) * w + ix) * inC
+                                            let tap = ky * kw + kx
+                                            if depthwise {
+                                                let fBase = tap * outC
+                                                for block in 0..<blocks {
+                                                    let c = block * 8
+                                                    let o = orr.loadUnaligned(fromByteOffset: (outBase + c) * 4, as: SIMD8<Float>.self)
+                                                    let xv = xr.loadUnaligned(fromByteOffset: (inBase + c) * 4, as: SIMD8<Float>.self)
+                                                    let fv = fr.loadUnaligned(fromByteOffset: (fBase + c) * 4, as: SIMD8<Float>.self)
+                                                    orr.storeBytes(of: o + xv * fv, toByteOffset: (outBase + c) * 4, as: SIMD8<Float>.self)
+                                                }
+                                                for oc in vectorC..<outC { op[outBase + oc] += xp[inBase + oc] * fp[fBase + oc] }
+                                                continue
+                                            }
+                                            let fTap = tap * inC * outC
+                                            for block in 0..<blocks {
+                                                let c = block * 8
+                                                var acc = SIMD8<Float>(repeating: 0)
+                                                var f = fTap + c
+                                                for ic in 0..<inC {
+                                                    let wv = fr.loadUnaligned(fromByteOffset: f * 4, as: SIMD8<Float>.self)
+                                                    acc += SIMD8<Float>(repeating: xp[inBase + ic]) * wv
+                                                    f += outC
+                                                }
+                                                let o = orr.loadUnaligned(fromByteOffset: (outBase + c) * 4, as: SIMD8<Float>.self)
+                                                orr.storeBytes(of: o + acc, toByteOffset: (outBase + c) * 4, as: SIMD8<Float>.self)
+                                            }
+                                            for oc in vectorC..<outC {
+                                                let fBase = ((oc * kh + ky) * kw + kx) * inC
+                                                var acc: Float = 0
+                                                for ic in 0..<inC { acc += xp[inBase + ic] * original[fBase + ic] }
+                                                op[outBase + oc] += acc
+                                            }
+                                        }
+                                    }
+                                    for oc in 0..<outC { op[outBase + oc] = attrs.activation.apply(op[outBase + oc]) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The scalar convolution `conv` reproduces bit for bit (its oracle), and the path of depthwise
+    /// multipliers other than 1.
+    static func convReference(_ x: [Float], _ xShape: [Int], filter: [Float], filterShape: [Int], bias: [Float]?,
+                              attrs: ConvAttributes, outShape: [Int]) -> [Float] {
         let (n, h, w, inC) = (xShape[0], xShape[1], xShape[2], xShape[3])
         let (oh, ow, outC) = (outShape[1], outShape[2], outShape[3])
         let (kh, kw) = (filterShape[1], filterShape[2])

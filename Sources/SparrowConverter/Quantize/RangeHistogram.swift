@@ -48,6 +48,42 @@ public struct RangeHistogram: Sendable {
         for x in samples { add(x) }
     }
 
+    /// The same as adding the samples one by one (`add(_: Float)`), bit for bit: runs of finite
+    /// samples inside the current range go straight to the bins (the bin index computed as there:
+    /// dividing by 2R, a power of two, is the multiplication by its exact reciprocal), and every
+    /// other sample through `add(_: Float)`, which grows the range.
+    public mutating func add(_ samples: [Float]) {
+        samples.withUnsafeBufferPointer { buffer in
+            var i = 0
+            while i < buffer.count {
+                if halfRange > 0 {
+                    let r = halfRange, reciprocal = 1 / (2 * r), n = Double(RangeHistogram.binCount)
+                    var low = minimum, high = maximum, added = 0
+                    bins.withUnsafeMutableBufferPointer { bins in
+                        while i < buffer.count {
+                            let x = buffer[i]
+                            let v = Double(x)
+                            guard x.isFinite, abs(v) < r else { break }
+                            low = Swift.min(low, x)
+                            high = Swift.max(high, x)
+                            // |v| < r: the position is ≥ 0, where truncation is the floor (no libm call).
+                            let bin = Int((v + r) * reciprocal * n)
+                            bins[Swift.min(Swift.max(bin, 0), RangeHistogram.binCount - 1)] += 1
+                            added += 1
+                            i += 1
+                        }
+                    }
+                    count += added
+                    minimum = low
+                    maximum = high
+                    if i == buffer.count { break }
+                }
+                add(buffer[i])
+                i += 1
+            }
+        }
+    }
+
     public mutating func add(_ x: Float) {
         guard x.isFinite else { nonFinite += 1; return }
         count += 1
