@@ -35,9 +35,6 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
     case .neonMlal2x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm2x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
-    case .neonMlal2x8c16InOrder:
-        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
-                  qs8Gemm2x8c16NeonMlalInOrder, qs8Gemm1x8c16NeonMlal)
     case .neonMlal1x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm1x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
