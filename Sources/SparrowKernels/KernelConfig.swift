@@ -14,8 +14,12 @@ public struct CPUFeatures: Equatable, Sendable {
     public var avx2: Bool
     /// x86 AVX-VNNI (`vpdpbusd` on ymm), found by CPUID like AVX2 (implies it here).
     public var avxVnni: Bool
-    public init(neon: Bool, dotProduct: Bool, avx2: Bool = false, avxVnni: Bool = false) {
-        self.neon = neon; self.dotProduct = dotProduct; self.avx2 = avx2; self.avxVnni = avxVnni
+    /// An in-order core (Cortex-A53: Pi 3, Pi Zero 2 W), whose build LLVM schedules for an in-order
+    /// pipeline: some kernels have a variant that keeps that schedule from spilling. A tuning
+    /// choice, not a capability: every kernel runs everywhere its ISA runs.
+    public var inOrder: Bool
+    public init(neon: Bool, dotProduct: Bool, avx2: Bool = false, avxVnni: Bool = false, inOrder: Bool = false) {
+        self.neon = neon; self.dotProduct = dotProduct; self.avx2 = avx2; self.avxVnni = avxVnni; self.inOrder = inOrder
     }
 
     /// No vector extension assumed: selects the portable kernels.
@@ -23,19 +27,29 @@ public struct CPUFeatures: Equatable, Sendable {
 
     /// What this build was compiled for: NEON on arm targets, dot product where the board's flags
     /// define SPARROW_DOTPROD (Boards/pi5.json); on x86_64, AVX2 when this CPU has it
-    /// (CPUFeatures+X86.swift; `SPARROW_KERNELS=portable` in the environment turns it off). The
-    /// device runtime and the host interpreter select with this.
+    /// (CPUFeatures+X86.swift; `SPARROW_KERNELS=portable` in the environment turns it off); in-order
+    /// where they define SPARROW_INORDER (Boards/pi3b-plus.json, pi-zero-2w.json). The device
+    /// runtime and the host interpreter select with this.
     public static var thisBuild: CPUFeatures {
 #if (arch(arm64) || arch(arm)) && SPARROW_DOTPROD
-        return CPUFeatures(neon: true, dotProduct: true)
+        return CPUFeatures(neon: true, dotProduct: true, inOrder: inOrderBuild)
 #elseif arch(arm64) || arch(arm)
-        return CPUFeatures(neon: true, dotProduct: false)
+        return CPUFeatures(neon: true, dotProduct: false, inOrder: inOrderBuild)
 #elseif arch(x86_64)
         return CPUFeatures(neon: false, dotProduct: false, avx2: hostHasAVX2, avxVnni: hostHasAVXVNNI)
 #else
         return .portable
 #endif
     }
+}
+
+/// Whether the board's flags define SPARROW_INORDER (its core is in-order: Cortex-A53).
+private var inOrderBuild: Bool {
+#if SPARROW_INORDER
+    return true
+#else
+    return false
+#endif
 }
 
 /// The instruction set a device build targets (the converter runs on the host and packs for it).
@@ -45,7 +59,7 @@ public enum TargetISA: Equatable, Sendable {
 
 /// The GEMM microkernels (each with its 1-row variant on the same packed layout).
 public enum Qs8GemmKernel: Equatable, Sendable {
-    case scalar4x16c4, scalar2x8c16, neondot4x16c4, neonMlal2x8c16, neonMlal1x8c16
+    case scalar4x16c4, scalar2x8c16, neondot4x16c4, neonMlal2x8c16, neonMlal2x8c16InOrder, neonMlal1x8c16
     /// The AVX2 and AVX-VNNI kernels walk their own tiles (SparrowKernelsX86, SparrowKernelsX86VNNI):
     /// one call per GEMM.
     case avx2x2x16c4, avx2x1x8c16, avxVnni4x16c4, avxVnni2x8c16
@@ -67,11 +81,14 @@ public struct Qs8GemmConfig {
     public var requiresAVX2: Bool = false
     /// Needs x86 AVX-VNNI (CPUID, `CPUFeatures.avxVnni`).
     public var requiresAVXVNNI: Bool = false
+    /// Tuned for in-order cores (`CPUFeatures.inOrder`); out-of-order cores take the next row.
+    public var requiresInOrder: Bool = false
 
     /// Whether `cpu` can run this microkernel and this build contains it.
     public func runs(on cpu: CPUFeatures) -> Bool {
         isAvailable && (!requiresNeon || cpu.neon) && (!requiresDotProduct || cpu.dotProduct) && (!requiresAVX2 || cpu.avx2)
             && (!requiresAVXVNNI || cpu.avxVnni)
+            && (!requiresInOrder || cpu.inOrder)
     }
 
     /// First row of the table the CPU can run and this build contains.
@@ -114,12 +131,13 @@ public struct Qs8GemmConfig {
         // aarch64 and x86_64 (rows of the other ISA are unavailable and skipped).
         switch rank {
         case 0: return .qs8Gemm4x16c4Neondot
-        case 1: return .qs8Gemm2x8c16NeonMlal
-        case 2: return .qs8Gemm4x16c4AvxVnni
-        case 3: return .qs8Gemm2x8c16AvxVnni
-        case 4: return .qs8Gemm2x16c4Avx2
-        case 5: return .qs8Gemm1x8c16Avx2
-        case 6: return .qs8Gemm4x16c4Scalar
+        case 1: return .qs8Gemm2x8c16NeonMlalInOrder
+        case 2: return .qs8Gemm2x8c16NeonMlal
+        case 3: return .qs8Gemm4x16c4AvxVnni
+        case 4: return .qs8Gemm2x8c16AvxVnni
+        case 5: return .qs8Gemm2x16c4Avx2
+        case 6: return .qs8Gemm1x8c16Avx2
+        case 7: return .qs8Gemm4x16c4Scalar
         default: return nil
         }
 #endif
@@ -138,6 +156,11 @@ public struct Qs8GemmConfig {
     public static let qs8Gemm2x8c16NeonMlal = Qs8GemmConfig(
         name: "qs8-gemm-2x8c16-neon-mlal", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: true,
         requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled, kernel: .neonMlal2x8c16)
+    /// The same tile and layout in two 4-channel passes, for in-order cores (Qs8Gemm+NeonMlal.swift).
+    public static let qs8Gemm2x8c16NeonMlalInOrder = Qs8GemmConfig(
+        name: "qs8-gemm-2x8c16-neon-mlal-inorder", tile: Qs8GemmTile(mr: 2, nr: 8, kr: 16), requiresNeon: true,
+        requiresDotProduct: false, isAvailable: qs8Gemm2x8c16NeonMlalIsCompiled, kernel: .neonMlal2x8c16InOrder,
+        requiresInOrder: true)
 
     public static let qs8Gemm1x8c16NeonMlal = Qs8GemmConfig(
         name: "qs8-gemm-1x8c16-neon-mlal", tile: Qs8GemmTile(mr: 1, nr: 8, kr: 16), requiresNeon: true,
@@ -179,7 +202,7 @@ public struct Qs8GemmConfig {
         func rows(_ c: Qs8GemmConfig) -> Int { c.tile.nr == nr && c.tile.kr == kr ? c.tile.mr : 1 }
         // Pairwise: the variadic max would build an array (the device build has no heap).
         let scalar = Swift.max(rows(qs8Gemm4x16c4Scalar), rows(qs8Gemm2x8c16Scalar))
-        let mlal = Swift.max(rows(qs8Gemm2x8c16NeonMlal), rows(qs8Gemm1x8c16NeonMlal))
+        let mlal = Swift.max(rows(qs8Gemm2x8c16NeonMlal), Swift.max(rows(qs8Gemm2x8c16NeonMlalInOrder), rows(qs8Gemm1x8c16NeonMlal)))
         let neon = Swift.max(rows(qs8Gemm4x16c4Neondot), mlal)
         let avx2 = Swift.max(rows(qs8Gemm2x16c4Avx2), rows(qs8Gemm1x8c16Avx2))
         let avxVnni = Swift.max(rows(qs8Gemm4x16c4AvxVnni), rows(qs8Gemm2x8c16AvxVnni))

@@ -76,17 +76,42 @@ private func load16(_ x: UnsafePointer<Int8>, _ offset: Int, _ k: Int) -> int8x1
                                        loadPartial4(p + 8, r &- 8), loadPartial4(p + 12, r &- 12)), to: int8x16_t.self)
 }
 
-/// One 16-byte step of both rows against the 8 channels' weights at `w`: the eight weight vectors
-/// first, then row 0 against all of them, then row 1. The order matters on the Cortex-A53: with the
-/// rows interleaved per weight vector, LLVM's in-order schedule hoisted all 16 products of a step
-/// ahead of their `sadalp` and spilled accumulators in the loop (+6 loads/stores per step); in this
-/// order the same schedule keeps 6 products in flight and spills nothing (A53 and A72 alike).
+/// One 16-byte step of both rows against the 8 channels' weights at `w`.
 @inline(__always)
 private func mac2x8(_ v0: int8x16_t, _ v1: int8x16_t, _ w: UnsafeRawPointer, first: Bool = false,
                     _ a00: inout int32x4_t, _ a01: inout int32x4_t, _ a02: inout int32x4_t, _ a03: inout int32x4_t,
                     _ a04: inout int32x4_t, _ a05: inout int32x4_t, _ a06: inout int32x4_t, _ a07: inout int32x4_t,
                     _ a10: inout int32x4_t, _ a11: inout int32x4_t, _ a12: inout int32x4_t, _ a13: inout int32x4_t,
                     _ a14: inout int32x4_t, _ a15: inout int32x4_t, _ a16: inout int32x4_t, _ a17: inout int32x4_t) {
+    var wv = w.loadUnaligned(as: int8x16_t.self)
+    mac16(&a00, v0, wv, first: first); mac16(&a10, v1, wv, first: first)
+    wv = w.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
+    mac16(&a01, v0, wv, first: first); mac16(&a11, v1, wv, first: first)
+    wv = w.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self)
+    mac16(&a02, v0, wv, first: first); mac16(&a12, v1, wv, first: first)
+    wv = w.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self)
+    mac16(&a03, v0, wv, first: first); mac16(&a13, v1, wv, first: first)
+    wv = w.loadUnaligned(fromByteOffset: 64, as: int8x16_t.self)
+    mac16(&a04, v0, wv, first: first); mac16(&a14, v1, wv, first: first)
+    wv = w.loadUnaligned(fromByteOffset: 80, as: int8x16_t.self)
+    mac16(&a05, v0, wv, first: first); mac16(&a15, v1, wv, first: first)
+    wv = w.loadUnaligned(fromByteOffset: 96, as: int8x16_t.self)
+    mac16(&a06, v0, wv, first: first); mac16(&a16, v1, wv, first: first)
+    wv = w.loadUnaligned(fromByteOffset: 112, as: int8x16_t.self)
+    mac16(&a07, v0, wv, first: first); mac16(&a17, v1, wv, first: first)
+}
+
+/// `mac2x8` in another order, for the in-order kernel: the eight weight vectors first, then row 0
+/// against all of them, then row 1. With the rows interleaved per weight vector (`mac2x8`), LLVM's
+/// Cortex-A53 schedule hoisted all 16 products of a step ahead of their `sadalp` and spilled
+/// accumulators in the loop (+6 loads/stores and 15 moves per step); in this order the same
+/// schedule keeps 6 products in flight and spills nothing.
+@inline(__always)
+private func mac2x8WeightsFirst(_ v0: int8x16_t, _ v1: int8x16_t, _ w: UnsafeRawPointer, first: Bool = false,
+                                _ a00: inout int32x4_t, _ a01: inout int32x4_t, _ a02: inout int32x4_t, _ a03: inout int32x4_t,
+                                _ a04: inout int32x4_t, _ a05: inout int32x4_t, _ a06: inout int32x4_t, _ a07: inout int32x4_t,
+                                _ a10: inout int32x4_t, _ a11: inout int32x4_t, _ a12: inout int32x4_t, _ a13: inout int32x4_t,
+                                _ a14: inout int32x4_t, _ a15: inout int32x4_t, _ a16: inout int32x4_t, _ a17: inout int32x4_t) {
     let w0 = w.loadUnaligned(as: int8x16_t.self), w1 = w.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
     let w2 = w.loadUnaligned(fromByteOffset: 32, as: int8x16_t.self), w3 = w.loadUnaligned(fromByteOffset: 48, as: int8x16_t.self)
     let w4 = w.loadUnaligned(fromByteOffset: 64, as: int8x16_t.self), w5 = w.loadUnaligned(fromByteOffset: 80, as: int8x16_t.self)
@@ -183,28 +208,9 @@ public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     }
 }
 
-#if arch(arm)
-/// armv7 never selects this kernel (its 16 accumulators do not fit 16 q registers: the table takes
-/// the 1-row kernel); kept out of line there so it does not weigh on the tile walk it would be
-/// inlined into, which the 1-row kernel shares.
-@inline(never)
 public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
                                   _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
-    qs8Gemm2x8c16NeonMlalTile(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
-}
-#else
-public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
-                                  _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                  _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
-    qs8Gemm2x8c16NeonMlalTile(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
-}
-#endif
-
-@inline(__always)
-private func qs8Gemm2x8c16NeonMlalTile(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
-                                       _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
-                                       _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
     let x0 = input
     let x1 = mr > 1 ? x0 + inputStride : x0   // a missing second row repeats the first
     let zero = vdupq_n_s32(0)
@@ -218,14 +224,69 @@ private func qs8Gemm2x8c16NeonMlalTile(_ mr: Int, _ nc: Int, _ k: Int, _ input: 
         w += 128
         i = 16
     }
-    // Whole 16-byte steps read the rows directly (pointers bumped: post-indexed loads, and a
-    // count-down loop: `subs` + `b.ne`); the last partial step goes through load16.
+    // Whole 16-byte steps read the rows directly; the last partial step goes through load16.
+    while i &+ 16 <= k {
+        mac2x8(UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: int8x16_t.self),
+               UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: i, as: int8x16_t.self), w,
+               &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
+        w += 128
+        i &+= 16
+    }
+    if i < k {
+        mac2x8(load16(x0, i, k), load16(x1, i, k), w,
+               &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
+        w += 128
+    }
+    // One int32 per channel, plus bias′ (exact in wrapping int32: packing header).
+    let bLow = packed.loadUnaligned(as: int32x4_t.self)
+    let bHigh = packed.loadUnaligned(fromByteOffset: 16, as: int32x4_t.self)
+    let c0Low = vaddq_s32(pairwise(pairwise(a00, a01), pairwise(a02, a03)), bLow)
+    let c0High = vaddq_s32(pairwise(pairwise(a04, a05), pairwise(a06, a07)), bHigh)
+    let c1Low = vaddq_s32(pairwise(pairwise(a10, a11), pairwise(a12, a13)), bLow)
+    let c1High = vaddq_s32(pairwise(pairwise(a14, a15), pairwise(a16, a17)), bHigh)
+    let qLow = RequantConstants4(w, lane: 0, nr: 8), qHigh = RequantConstants4(w, lane: 4, nr: 8)
+    let zp = vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint))
+    let lo = vdup_n_s8(params.activationMin), hi = vdup_n_s8(params.activationMax)
+    let y0 = narrowToS8(qLow.apply(c0Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c0High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
+    let y1 = narrowToS8(qLow.apply(c1Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c1High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
+    let o1 = mr > 1 ? output + outputStride : output
+    if nc == 8 {
+        UnsafeMutableRawPointer(o1).storeBytes(of: y1, as: int8x8_t.self)
+        UnsafeMutableRawPointer(output).storeBytes(of: y0, as: int8x8_t.self)
+    } else {
+        for j in 0..<nc { o1[j] = y1[j] }
+        for j in 0..<nc { output[j] = y0[j] }
+    }
+}
+/// qs8-gemm-2x8c16-neon-mlal-inorder: the same tile, layout and one pass over K for in-order cores
+/// (Cortex-A53: `CPUFeatures.inOrder`), with the step in `mac2x8WeightsFirst` order (no spills in
+/// LLVM's A53 schedule) and the whole steps read through bumped row pointers (post-indexed loads,
+/// a count-down loop: 58 instructions per 16 bytes of K, as the A72's 59). The A53 boards also
+/// build with `-unroll-runtime=false` (Boards/pi3b-plus.json): LLVM runtime-unrolls inner loops for
+/// in-order cores, and once the tile walk inlines this kernel the unrolled loop's remainder
+/// rotated the 16 accumulators through ≈ 35 moves and spills per tile (Docs/microkernels.md).
+public func qs8Gemm2x8c16NeonMlalInOrder(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                         _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                         _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    let x0 = input
+    let x1 = mr > 1 ? x0 + inputStride : x0   // a missing second row repeats the first
+    let zero = vdupq_n_s32(0)
+    var a00 = zero, a01 = zero, a02 = zero, a03 = zero, a04 = zero, a05 = zero, a06 = zero, a07 = zero
+    var a10 = zero, a11 = zero, a12 = zero, a13 = zero, a14 = zero, a15 = zero, a16 = zero, a17 = zero
+    var w = packed + 32
+    var i = 0
+    if k > 0 {   // the first step sets the accumulators (no zeroing pass)
+        mac2x8WeightsFirst(load16(x0, 0, k), load16(x1, 0, k), w, first: true,
+                           &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
+        w += 128
+        i = 16
+    }
     var steps = (k &- i) >> 4
     if steps > 0 {
         var p0 = UnsafeRawPointer(x0) + i, p1 = UnsafeRawPointer(x1) + i
         repeat {
-            mac2x8(p0.loadUnaligned(as: int8x16_t.self), p1.loadUnaligned(as: int8x16_t.self), w,
-                   &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
+            mac2x8WeightsFirst(p0.loadUnaligned(as: int8x16_t.self), p1.loadUnaligned(as: int8x16_t.self), w,
+                               &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
             p0 += 16; p1 += 16
             w += 128
             steps &-= 1
@@ -233,8 +294,8 @@ private func qs8Gemm2x8c16NeonMlalTile(_ mr: Int, _ nc: Int, _ k: Int, _ input: 
         i = k & ~15
     }
     if i < k {
-        mac2x8(load16(x0, i, k), load16(x1, i, k), w,
-               &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
+        mac2x8WeightsFirst(load16(x0, i, k), load16(x1, i, k), w,
+                           &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
         w += 128
     }
     // One int32 per channel, plus bias′ (exact in wrapping int32: packing header).
@@ -274,4 +335,9 @@ public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
 }
 
+public func qs8Gemm2x8c16NeonMlalInOrder(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                         _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                         _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    qs8GemmScalar2x8c16(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
+}
 #endif

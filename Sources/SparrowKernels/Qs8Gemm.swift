@@ -35,6 +35,8 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
     case .neonMlal2x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm2x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
+    case .neonMlal2x8c16InOrder:
+        walkTilesNeonMlalInOrder(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params)
     case .neonMlal1x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm1x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
@@ -48,6 +50,17 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8GemmScalar2x8c16, qs8GemmScalar2x8c16)
     }
+}
+
+/// The in-order kernel's tile walk, out of line: it is compiled into every NEON build, and inlined
+/// into `qs8Gemm` its registers weighed on the other kernels' (more callee-saved registers saved
+/// per call, other spills in their tile loops: 1–4 % on the A72 and armv7 layers). One call per GEMM.
+@inline(never)
+private func walkTilesNeonMlalInOrder(_ tile: Qs8GemmTile, _ m: Int, _ n: Int, _ k: Int, _ input: UnsafePointer<Int8>,
+                                      _ inputStride: Int, _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                      _ outputStride: Int, _ params: Qs8GemmParams) {
+    walkTiles(tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+              qs8Gemm2x8c16NeonMlalInOrder, qs8Gemm1x8c16NeonMlal)
 }
 
 /// Channel groups outer (a group's packed weights stay in cache), MR-row tiles inner; a tile of

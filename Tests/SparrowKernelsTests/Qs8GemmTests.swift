@@ -232,6 +232,12 @@ private func expectIdentical(_ got: [Int8], _ want: [Int8], _ c: GemmCase, _ wha
         #else
         #expect(noDot.name.description == "qs8-gemm-2x8c16-neon-mlal")
         #endif
+        // In-order cores (SPARROW_INORDER boards) take the two-pass variant on the same layout.
+        let inOrder = Qs8GemmConfig.select(for: CPUFeatures(neon: true, dotProduct: false, inOrder: true))
+        #if arch(arm64)
+        #expect(inOrder.name.description == "qs8-gemm-2x8c16-neon-mlal-inorder")
+        #endif
+        #expect(inOrder.tile.nr == noDot.tile.nr && inOrder.tile.kr == noDot.tile.kr)
     }
 
     /// The condition of the 3-instruction requantization, per channel group: no left shift and a

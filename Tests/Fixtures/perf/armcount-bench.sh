@@ -24,6 +24,8 @@ FLAGS="-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo 
        -Xcc -fPIC -Xllvm -relocation-model=pic -target-cpu $CPU -I $OUT"
 # The Pi 5 board flags: its sdot microkernels exist only in builds that define SPARROW_DOTPROD.
 [ "$CPU" = cortex-a76 ] && FLAGS="$FLAGS -D SPARROW_DOTPROD"
+# The A53 boards' flags: in-order tuned kernel variants (CPUFeatures.inOrder).
+[ "$CPU" = cortex-a53 ] && FLAGS="$FLAGS -D SPARROW_INORDER"
 for M in SparrowFormat SparrowKernels SparrowNPY SparrowRuntime; do
   D=$ROOT/Sources/$M; [ $M = SparrowKernels ] && D=$KERNELS
   swiftc $FLAGS -parse-as-library -no-allocations -module-name $M -emit-module \
