@@ -208,6 +208,11 @@ public func qs8Gemm1x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
     }
 }
 
+#if arch(arm)
+/// armv7 never selects the 2-row kernels (16 accumulators do not fit its 16 q registers; the table
+/// takes the 1-row kernel): out of line there, so they do not weigh on the tile walk it shares.
+@inline(never)
+#endif
 public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                   _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
                                   _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
