@@ -36,8 +36,12 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm2x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
     case .neonMlal2x8c16InOrder:
+#if SPARROW_INORDER
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm2x8c16NeonMlalInOrder, qs8Gemm1x8c16NeonMlal)
+#else
+        walkTilesNeonMlalInOrder(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params)
+#endif
     case .neonMlal1x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm1x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
@@ -51,6 +55,18 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8GemmScalar2x8c16, qs8GemmScalar2x8c16)
     }
+}
+
+/// The in-order kernel's tile walk in the builds that compile it but never select it (all but the
+/// SPARROW_INORDER boards, which inline it into `qs8Gemm`): out of line, because inlined beside
+/// their own kernels its registers moved their allocation (more callee-saved registers saved per
+/// call, other spills in their tile loops: −1…+2 % per A72 layer, +1 % armv7).
+@inline(never)
+private func walkTilesNeonMlalInOrder(_ tile: Qs8GemmTile, _ m: Int, _ n: Int, _ k: Int, _ input: UnsafePointer<Int8>,
+                                      _ inputStride: Int, _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                      _ outputStride: Int, _ params: Qs8GemmParams) {
+    walkTiles(tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+              qs8Gemm2x8c16NeonMlalInOrder, qs8Gemm1x8c16NeonMlal)
 }
 
 /// Channel groups outer (a group's packed weights stay in cache), MR-row tiles inner; a tile of
