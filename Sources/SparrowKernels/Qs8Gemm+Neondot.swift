@@ -162,11 +162,12 @@ public func qs8Gemm1x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsafe
 /// groups outer; every 4-row tile of a group in one loop here, with the row pointers stepped, the
 /// zero point and clamps set once, and a group of 8 channels (the last group when N % 16 = 8,
 /// e.g. N = 24) on half the `sdot`s. Those loops make no calls (no register spills around them):
-/// K not a multiple of 4 and partial groups other than 8 channels (rare) take `groupRowsAnyShape`. `layerRightShiftOnly`: the caller's check of the whole layer
-/// (im2col decides once per layer); nil: each group is checked here when it has several tiles.
+/// K not a multiple of 4 and partial groups other than 8 channels (rare) take `groupRowsAnyShape`.
+/// The short requantization is checked per group when the group has more than one tile (the
+/// indirect conv, which calls no GEMM per 4 rows, checks once per layer).
 func qs8Gemm4x16c4NeondotWalk(m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
                               packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
-                              params: Qs8GemmParams, layerRightShiftOnly: Bool?) {
+                              params: Qs8GemmParams) {
     let tile = Qs8GemmTile(mr: 4, nr: 16, kr: 4)
     let groupBytes = tile.groupBytes(k: k), constantsOffset = 64 &+ tile.paddedK(k) &* 16
     var group = packed
@@ -174,7 +175,7 @@ func qs8Gemm4x16c4NeondotWalk(m: Int, n: Int, k: Int, input: UnsafePointer<Int8>
     while n0 < n {
         let nc = Swift.min(16, n &- n0)
         // The check costs about what the short requantization saves on one tile.
-        let rightShiftOnly = layerRightShiftOnly ?? (m > 4 && qs8GemmRightShiftOnly(group + constantsOffset, nr: 16))
+        let rightShiftOnly = m > 4 && qs8GemmRightShiftOnly(group + constantsOffset, nr: 16)
         let c = output + n0
         if k & 3 != 0 || (nc != 16 && nc != 8) {
             groupRowsAnyShape(m, nc, k, input, inputStride, group, c, outputStride, params)
@@ -419,7 +420,7 @@ public func qs8Gemm1x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsafe
 /// Not in this build (no dot-product target); `Qs8GemmConfig.select` never picks it here.
 func qs8Gemm4x16c4NeondotWalk(m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
                               packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
-                              params: Qs8GemmParams, layerRightShiftOnly: Bool?) {
+                              params: Qs8GemmParams) {
     qs8Gemm(.qs8Gemm4x16c4Scalar, m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed,
             output: output, outputStride: outputStride, params: params)
 }

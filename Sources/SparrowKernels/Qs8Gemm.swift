@@ -24,18 +24,15 @@ public typealias Qs8GemmMicrokernel = (_ mr: Int, _ nc: Int, _ k: Int, _ input: 
                                        _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) -> Void
 
 /// Runs the GEMM: m rows of input (1×1 conv: pixels; FC: batches) against n packed channels.
-/// `rightShiftOnly`: whether every group of the record passes `qs8GemmRightShiftOnly`, when the
-/// caller knows it (im2col checks once per layer, then calls with MR rows at a time); nil: the
-/// kernels check per group where it pays (the dot-product kernel uses it; the others check themselves).
 public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
                     packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
-                    params: Qs8GemmParams, rightShiftOnly: Bool? = nil) {
+                    params: Qs8GemmParams) {
     // One switch per call; each case walks the tiles with direct calls to its microkernels.
     switch config.kernel {
     case .neondot4x16c4:
         // Its own walk: the 4-row tiles of a group in one loop (Qs8Gemm+Neondot.swift).
         qs8Gemm4x16c4NeondotWalk(m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed, output: output,
-                                 outputStride: outputStride, params: params, layerRightShiftOnly: rightShiftOnly)
+                                 outputStride: outputStride, params: params)
     case .neonMlal2x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm2x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)
