@@ -119,6 +119,14 @@ private func weights4(_ w: UnsafeRawPointer, _ offset: Int) -> (int8x16_t, int8x
      w.loadUnaligned(fromByteOffset: offset &+ 32, as: int8x16_t.self), w.loadUnaligned(fromByteOffset: offset &+ 48, as: int8x16_t.self))
 }
 
+/// One 4-row tile (the per-tile form, as the other GEMM kernels): `qs8Gemm` runs the whole GEMM
+/// through `qs8Gemm4x16c4NeondotWalk` instead and names this only in a branch this build folds away.
+public func qs8Gemm4x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                 _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                 _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    groupRows(4, false, mr, nc, k, input, inputStride, packed, output, outputStride, params, anyShape: true)
+}
+
 /// One row × 16 channels (GEMV: a fully connected layer with one batch, and single-row remainders).
 public func qs8Gemm1x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
                                  _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
@@ -418,10 +426,14 @@ public func qs8Gemm1x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsafe
 }
 
 /// Not in this build (no dot-product target); `Qs8GemmConfig.select` never picks it here.
+public func qs8Gemm4x16c4Neondot(_ mr: Int, _ nc: Int, _ k: Int, _ input: UnsafePointer<Int8>, _ inputStride: Int,
+                                 _ packed: UnsafeRawPointer, _ output: UnsafeMutablePointer<Int8>,
+                                 _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool) {
+    qs8GemmScalar4x16c4(mr, nc, k, input, inputStride, packed, output, outputStride, params, rightShiftOnly)
+}
+
+/// Not in this build; `qs8Gemm` does not call it here (`qs8Gemm4x16c4NeondotIsCompiled` is false).
 func qs8Gemm4x16c4NeondotWalk(m: Int, n: Int, k: Int, input: UnsafePointer<Int8>, inputStride: Int,
                               packed: UnsafeRawPointer, output: UnsafeMutablePointer<Int8>, outputStride: Int,
-                              params: Qs8GemmParams) {
-    qs8Gemm(.qs8Gemm4x16c4Scalar, m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed,
-            output: output, outputStride: outputStride, params: params)
-}
+                              params: Qs8GemmParams) {}
 #endif
