@@ -11,8 +11,22 @@ public enum MeanHW {
 /// Mean over H and W (global average pool, ReduceMean over axes H, W): output `[n, 1, 1, c]`,
 /// output = clamp(MBQM(Σ (x − zx), multiplier, shift) + zo, −128, 127) with multiplier/shift
 /// from `MeanHW.prepare`. Precondition: h·w ≤ maxMeanElementCount.
+/// On arm the sums run on NEON, 16 channels per vector (`meanHWS8Neon`, Mean+Neon.swift); the
+/// portable loop below is its twin.
 public func meanHWS8(input: UnsafePointer<Int8>, inputShape: Shape4, inputZeroPoint: Int32, outputZeroPoint: Int32,
                      multiplier: Int32, shift: Int32, output: UnsafeMutablePointer<Int8>) {
+#if arch(arm64) || arch(arm)
+    meanHWS8Neon(input: input, inputShape: inputShape, inputZeroPoint: inputZeroPoint, outputZeroPoint: outputZeroPoint,
+                 multiplier: multiplier, shift: shift, output: output)
+#else
+    meanHWS8Scalar(input: input, inputShape: inputShape, inputZeroPoint: inputZeroPoint, outputZeroPoint: outputZeroPoint,
+                   multiplier: multiplier, shift: shift, output: output)
+#endif
+}
+
+/// The portable twin of `meanHWS8` (its oracle in the batteries), channel blocks of 32.
+public func meanHWS8Scalar(input: UnsafePointer<Int8>, inputShape: Shape4, inputZeroPoint: Int32, outputZeroPoint: Int32,
+                           multiplier: Int32, shift: Int32, output: UnsafeMutablePointer<Int8>) {
     let spatial = inputShape.h * inputShape.w
     let depth = inputShape.c
     withChannelAccumulators { sums in

@@ -21,6 +21,13 @@ public func qs8ConvIm2col(_ config: Qs8GemmConfig, _ p: ConvParams, input: Unsaf
                          scratch: scratch)
         return
     }
+    if qs8ConvIndirectNeondotApplies(config, p, inputChannels: inputShape.c, kernelW: kernelW) {
+        // Kernel rows a whole number of 4-byte steps on a dot-product CPU: the GEMM reads the input
+        // rows in place, no im2col copy (Qs8ConvIndirect+Neondot.swift; same packed record).
+        qs8ConvIndirectNeondot(p, input: input, inputShape: inputShape, kernelH: kernelH, kernelW: kernelW, packed: packed,
+                               output: output, outputShape: outputShape, scratch: scratch)
+        return
+    }
     let g = Im2colGeometry(p, inputShape: inputShape, kernelH: kernelH, kernelW: kernelW)
     let outH = outputShape.h, outW = outputShape.w, outC = outputShape.c
     // Rows are padded to whole KR steps with zeros and the GEMM runs over the padded K: the packed

@@ -115,17 +115,17 @@ private func dwGroup(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: Unsafe
         if lanes == 16 { UnsafeMutableRawPointer(out).storeBytes(of: y, as: int8x16_t.self) } else { storePartial(y, count: lanes, to: out) }
     }
 
+    // Output columns whose three taps are all inside: [interiorBegin, interiorEnd), the same for
+    // every row (worked out once: small images have many rows per pixel).
+    let interiorEnd = Swift.min(s.inW &- 3 &+ s.padLeft >= 0 ? (s.inW &- 3 &+ s.padLeft) / s.stride &+ 1 : 0, s.outW)
+    let interiorBegin = Swift.min((s.padLeft &+ s.stride &- 1) / s.stride, interiorEnd)
+    var out = output
     for n in 0..<s.batches {
         let image = input + n &* s.inH &* rowStride
         for oy in 0..<s.outH {
             let iy0 = oy &* s.stride &- s.padTop
             let rowInside = iy0 >= 0 && iy0 &+ 2 < s.inH
-            var out = output + ((n &* s.outH &+ oy) &* s.outW) &* c
-            // Output columns whose three taps are all inside: [oxBegin, oxEnd).
-            var oxBegin = (s.padLeft &+ s.stride &- 1) / s.stride
-            var oxEnd = s.inW &- 3 &+ s.padLeft >= 0 ? (s.inW &- 3 &+ s.padLeft) / s.stride &+ 1 : 0
-            oxEnd = Swift.min(oxEnd, s.outW); oxBegin = Swift.min(oxBegin, oxEnd)
-            if !rowInside { oxBegin = s.outW; oxEnd = s.outW }
+            let oxBegin = rowInside ? interiorBegin : s.outW, oxEnd = rowInside ? interiorEnd : s.outW
             var ox = 0
             while ox < s.outW {
                 if ox == oxBegin && oxBegin < oxEnd {
@@ -146,20 +146,32 @@ private func dwGroup(_ s: Qs8Dwconv3x3Shape, _ p: Qs8DwconvParams, input: Unsafe
                     }
                     continue
                 }
-                // Border pixel: taps outside the input read zx.
+                // Border pixel: taps outside the input read zx. The three column offsets are clamped
+                // into the row (every load is in bounds) and the lanes of outside columns replaced by
+                // zx (`bsl`, no branch per tap); rows outside are all zx (one branch per row).
                 let ix0 = ox &* s.stride &- s.padLeft
                 @inline(__always)
-                func tap(_ ky: Int, _ kx: Int) -> int8x16_t {
-                    let iy = iy0 &+ ky, ix = ix0 &+ kx
-                    if iy < 0 || iy >= s.inH || ix < 0 || ix >= s.inW { return zx }
-                    return loadLanes(image + (iy &* s.inW &+ ix) &* c, lanes)
+                func column(_ kx: Int) -> (offset: Int, inside: uint8x16_t) {
+                    let ix = ix0 &+ kx
+                    return (Swift.min(Swift.max(ix, 0), s.inW &- 1) &* c, vdupq_n_u8(ix >= 0 && ix < s.inW ? 0xFF : 0))
                 }
+                let col0 = column(0), col1 = column(1), col2 = column(2)
+                @inline(__always)
+                func row(_ ky: Int) -> (int8x16_t, int8x16_t, int8x16_t) {
+                    let iy = iy0 &+ ky
+                    if iy < 0 || iy >= s.inH { return (zx, zx, zx) }
+                    let r = image + iy &* rowStride
+                    return (vbslq_s8(col0.inside, loadLanes(r + col0.offset, lanes), zx),
+                            vbslq_s8(col1.inside, loadLanes(r + col1.offset, lanes), zx),
+                            vbslq_s8(col2.inside, loadLanes(r + col2.offset, lanes), zx))
+                }
+                let t0 = row(0), t1 = row(1), t2 = row(2)
                 var acc = bias
-                acc.add(tap(0, 0), w0, tap(0, 1), w1)
-                acc.add(tap(0, 2), w2, tap(1, 0), w3)
-                acc.add(tap(1, 1), w4, tap(1, 2), w5)
-                acc.add(tap(2, 0), w6, tap(2, 1), w7)
-                acc.add(tap(2, 2), w8)
+                acc.add(t0.0, w0, t0.1, w1)
+                acc.add(t0.2, w2, t1.0, w3)
+                acc.add(t1.1, w4, t1.2, w5)
+                acc.add(t2.0, w6, t2.1, w7)
+                acc.add(t2.2, w8)
                 finish(acc, out)
                 out += c
                 ox &+= 1

@@ -30,8 +30,14 @@ public func qs8Gemm(_ config: Qs8GemmConfig, m: Int, n: Int, k: Int, input: Unsa
     // One switch per call; each case walks the tiles with direct calls to its microkernels.
     switch config.kernel {
     case .neondot4x16c4:
-        walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
-                  qs8Gemm4x16c4Neondot, qs8Gemm1x16c4Neondot)
+        if qs8Gemm4x16c4NeondotIsCompiled {
+            // Its own walk: the 4-row tiles of a group in one loop (Qs8Gemm+Neondot.swift).
+            qs8Gemm4x16c4NeondotWalk(m: m, n: n, k: k, input: input, inputStride: inputStride, packed: packed,
+                                     output: output, outputStride: outputStride, params: params)
+        } else {   // never selected without the dot product (kept as it was: the other builds' code is unchanged)
+            walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
+                      qs8Gemm4x16c4Neondot, qs8Gemm1x16c4Neondot)
+        }
     case .neonMlal2x8c16:
         walkTiles(config.tile, m, n, k, input, inputStride, packed, output, outputStride, params,
                   qs8Gemm2x8c16NeonMlal, qs8Gemm1x8c16NeonMlal)

@@ -1,7 +1,7 @@
 // quantize-transpose-f32-s8-neon (aarch64): 16 pixels per step. Per channel plane: four `ldp q`
 // loads, `fdiv` (x / scale, correctly rounded like the scalar division), `frintn` (ties to even)
-// or `frinta` (ties away), `fadd` zp, `fmax`/`fmin` to [−128, 127], `fcvtzs`, NaN lanes replaced by
-// the zero point (`fcmeq` + `bsl`), `xtn` twice. The channel vectors are interleaved to NHWC with
+// or `frinta` (ties away), `fmax`/`fmin` to [−128 − zp, 127 − zp], `fcvtzs` (NaN → 0), `add` zp,
+// `xtn` twice. The channel vectors are interleaved to NHWC with
 // `tbl` (three channels: 3 × `tbl` of three registers, the RGB case) or stored directly (one
 // channel); other channel counts store lane by lane. armv7 has no vector divide: its kernel (below)
 // multiplies by the reciprocal and redoes by the scalar rule the lanes where that could round
@@ -13,8 +13,7 @@ import _Builtin_intrinsics.arm.neon
 let quantizeTransposeNeonIsCompiled = true
 
 private struct QuantizeVector {
-    var scale: float32x4_t, zero: float32x4_t, lower: float32x4_t, upper: float32x4_t
-    var fallback: int32x4_t
+    var scale: float32x4_t, zero: int32x4_t, lower: float32x4_t, upper: float32x4_t
     var roundHalfAway: Bool
 
     /// 16 floats at `p` → 16 int8 codes.
@@ -28,12 +27,15 @@ private struct QuantizeVector {
         return vcombine_s8(vmovn_s16(vcombine_s16(vmovn_s32(a), vmovn_s32(b))), vmovn_s16(vcombine_s16(vmovn_s32(c), vmovn_s32(d))))
     }
 
+    /// round(x / scale) clamped to [−128 − zp, 127 − zp] in float, converted, + zp in int32: the
+    /// scalar rule's clamp(round(x / scale) + zp) (the float sum is exact wherever it is not clamped
+    /// anyway: |round| < 2^24). NaN passes `fmax`/`fmin` as NaN and `fcvtzs` makes it 0, so it
+    /// comes out as zp, the scalar rule's fallback (callers check zp is an int8).
     @inline(__always)
     func one(_ x: float32x4_t) -> int32x4_t {
         let q = vdivq_f32(x, scale)
-        let v = vaddq_f32(roundHalfAway ? vrndaq_f32(q) : vrndnq_f32(q), zero)
-        let clamped = vcvtq_s32_f32(vminq_f32(vmaxq_f32(v, lower), upper))
-        return vbslq_s32(vceqq_f32(v, v), clamped, fallback)   // v ≠ v only for NaN
+        let r = roundHalfAway ? vrndaq_f32(q) : vrndnq_f32(q)
+        return vaddq_s32(vcvtq_s32_f32(vminq_f32(vmaxq_f32(r, lower), upper)), zero)
     }
 }
 
@@ -49,8 +51,13 @@ private func rgbIndex(_ part: Int) -> uint8x16_t {
 func quantizeTransposeF32ToS8Neon(_ s: QuantizeTransposeShape, input: UnsafePointer<Float>, scale: Float,
                                   zeroPoint: Int32, roundHalfAway: Bool, output: UnsafeMutablePointer<Int8>) {
     let element = QuantizeElement(scale: scale, zeroPoint: zeroPoint, roundHalfAway: roundHalfAway)
-    let q = QuantizeVector(scale: vdupq_n_f32(scale), zero: vdupq_n_f32(element.zero), lower: vdupq_n_f32(-128),
-                           upper: vdupq_n_f32(127), fallback: vdupq_n_s32(Int32(element.fallback)), roundHalfAway: roundHalfAway)
+    guard zeroPoint >= -128 && zeroPoint <= 127 else {   // not an int8 zero point: the scalar rule throughout
+        quantizeTransposeF32ToS8Scalar(s, input: input, scale: scale, zeroPoint: zeroPoint, roundHalfAway: roundHalfAway,
+                                       output: output)
+        return
+    }
+    let q = QuantizeVector(scale: vdupq_n_f32(scale), zero: vdupq_n_s32(zeroPoint), lower: vdupq_n_f32(Float(-128 &- zeroPoint)),
+                           upper: vdupq_n_f32(Float(127 &- zeroPoint)), roundHalfAway: roundHalfAway)
     let c = s.channels, plane = s.pixels
     let index0 = rgbIndex(0), index1 = rgbIndex(1), index2 = rgbIndex(2)
     for n in 0..<s.batches {

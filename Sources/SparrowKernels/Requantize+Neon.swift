@@ -57,6 +57,21 @@ func narrowToS8(_ a0: int32x4_t, _ a1: int32x4_t, _ a2: int32x4_t, _ a3: int32x4
     return vminq_s8(vmaxq_s8(vcombine_s8(vqmovn_s16(h01), vqmovn_s16(h23)), lo), hi)
 }
 
+/// Sixteen requantized lanes → int8 with the output zero point, saturated to [−128, 127]: `narrowToS8`
+/// for activation bounds −128 and 127 (callers clamp separately otherwise).
+@inline(__always)
+func narrowToS8(_ a0: int32x4_t, _ a1: int32x4_t, _ a2: int32x4_t, _ a3: int32x4_t, zeroPoint: int16x8_t) -> int8x16_t {
+    let h01 = vqaddq_s16(vcombine_s16(vqmovn_s32(a0), vqmovn_s32(a1)), zeroPoint)
+    let h23 = vqaddq_s16(vcombine_s16(vqmovn_s32(a2), vqmovn_s32(a3)), zeroPoint)
+    return vcombine_s8(vqmovn_s16(h01), vqmovn_s16(h23))
+}
+
+/// Eight lanes → int8 with the zero point, saturated to [−128, 127].
+@inline(__always)
+func narrowToS8(_ a0: int32x4_t, _ a1: int32x4_t, zeroPoint: int16x8_t) -> int8x8_t {
+    vqmovn_s16(vqaddq_s16(vcombine_s16(vqmovn_s32(a0), vqmovn_s32(a1)), zeroPoint))
+}
+
 /// Eight lanes → int8 (low half of the result).
 @inline(__always)
 func narrowToS8(_ a0: int32x4_t, _ a1: int32x4_t, zeroPoint: int16x8_t, min lo: int8x8_t, max hi: int8x8_t) -> int8x8_t {

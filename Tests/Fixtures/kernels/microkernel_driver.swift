@@ -8,7 +8,8 @@
 //                 convert-time work, outside the region); region 99 = empty marker pair.
 //                 Prints "case L name MACs outputs same|DIFFERENT".
 //                 Also the depthwise (dwcase, regions 40+) and same-shape Add (addcase, regions
-//                 60+: the scalar twin, then addS8) shapes.
+//                 60+: the scalar twin, then addS8) shapes, and Mean over HW (printed as addcase,
+//                 regions 26–29: meanHWS8Scalar, then meanHWS8).
 // DOTPROD=1 declares the board's dot-product capability (Boards/*.json hasDotProd).
 import SparrowKernels
 
@@ -103,7 +104,8 @@ func battery() -> Int {
         if !config.isAvailable { continue }
         var cases = 0, bad = 0
         let ks = [1, 3, 4, 5, 8, 15, 16, 17, 26, 31, 32, 33, 64, 100]
-        let mns = [(1, 1), (4, 16), (5, 17), (3, 8), (2, 9), (7, 31), (9, 33)]
+        // n: full groups, a last group of 8 (its own loop), other partial groups; m: remainders of 1–3.
+        let mns = [(1, 1), (4, 16), (5, 17), (3, 8), (2, 9), (7, 31), (9, 33), (13, 24), (10, 40), (6, 22), (8, 8)]
         for k in ks {
             for (m, n) in mns {
                 let zxs: [Int32] = [-128, 127, 0, -5]
@@ -320,12 +322,12 @@ struct ConvLayer {
     var x: UnsafeMutablePointer<Int8>, w: UnsafeMutablePointer<Int8>
     var bias: UnsafeMutablePointer<Int32>, multipliers: UnsafeMutablePointer<Int32>, shifts: UnsafeMutablePointer<Int32>
     init(input: Shape4, kh: Int, kw: Int, outC: Int, stride: Int, dilation: Int, pad: (Int, Int, Int, Int), zx: Int32,
-         shifts shiftRange: (Int, Int) = (-9, -6)) {
+         shifts shiftRange: (Int, Int) = (-9, -6), clamp: (Int32, Int32) = (-120, 125)) {
         self.input = input; self.kh = kh; self.kw = kw
         output = Shape4(input.n, (input.h + pad.0 + pad.2 - (kh - 1) * dilation - 1) / stride + 1,
                         (input.w + pad.1 + pad.3 - (kw - 1) * dilation - 1) / stride + 1, outC)
         p = ConvParams(strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad.0, padLeft: pad.1,
-                       inputZeroPoint: zx, outputZeroPoint: 4, activationMin: -120, activationMax: 125)
+                       inputZeroPoint: zx, outputZeroPoint: 4, activationMin: clamp.0, activationMax: clamp.1)
         x = int8s(input.count); w = int8s(outC * kh * kw * input.c, weights: true)
         bias = int32s(outC, -3000, 3000); multipliers = int32s(outC, 1 << 30, Int(Int32.max))
         shifts = int32s(outC, shiftRange.0, shiftRange.1)
@@ -379,6 +381,21 @@ func im2colBattery() -> Int {
             ConvLayer(input: Shape4(2, 13, 14, 3), kh: 3, kw: 3, outC: 7, stride: 3, dilation: 1, pad: (0, 2, 0, 0), zx: 0),
             ConvLayer(input: Shape4(1, 3, 3, 3), kh: 3, kw: 3, outC: 33, stride: 1, dilation: 1, pad: (0, 0, 0, 0), zx: 7,
                       shifts: (-2, 2)),
+            // Kernel rows of whole 4-byte steps (kw·inC % 4 = 0: the dot-product board's indirect
+            // kernel): the tiny CNN's 3×3 s2 32 → 32, partial channel groups of 4 and 8, pixel
+            // counts not multiples of 4, every border, batches, 1×1 s2, 3×1 and 5×5 windows, shifts
+            // ≥ 0 (general requantization), no activation clamp.
+            ConvLayer(input: Shape4(1, 16, 16, 32), kh: 3, kw: 3, outC: 32, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -3,
+                      shifts: (-12, -10)),
+            ConvLayer(input: Shape4(2, 7, 9, 8), kh: 3, kw: 3, outC: 20, stride: 1, dilation: 1, pad: (1, 1, 1, 1), zx: 100,
+                      shifts: (-10, -8), clamp: (-128, 127)),
+            ConvLayer(input: Shape4(1, 9, 8, 4), kh: 5, kw: 5, outC: 40, stride: 2, dilation: 1, pad: (2, 2, 2, 2), zx: -128,
+                      shifts: (-2, 3)),
+            ConvLayer(input: Shape4(1, 6, 7, 16), kh: 1, kw: 1, outC: 17, stride: 2, dilation: 1, pad: (0, 0, 0, 0), zx: 5),
+            ConvLayer(input: Shape4(2, 5, 6, 12), kh: 3, kw: 1, outC: 33, stride: 1, dilation: 1, pad: (1, 0, 1, 0), zx: 0,
+                      shifts: (-10, -7)),
+            ConvLayer(input: Shape4(1, 4, 4, 20), kh: 3, kw: 3, outC: 8, stride: 1, dilation: 1, pad: (0, 0, 0, 0), zx: -60,
+                      shifts: (-11, -9), clamp: (-128, 127)),
         ]
         var bad = 0
         for l in layers {
@@ -424,6 +441,18 @@ func im2colBench() {
     put("case 11 conv1 224x224x3->32 s2 macs "); put(v2.output.count * v2.k); put(" outputs "); put(v2.output.count)
     put(same2 ? " same\n" : " DIFFERENT\n")
     if !same2 { exit(1) }
+    // The tiny CNN's 3×3 stride-2 32 → 32 conv on 16×16 (im2col + GEMM, K = 288; regions 30, 31).
+    let t = ConvLayer(input: Shape4(1, 16, 16, 32), kh: 3, kw: 3, outC: 32, stride: 2, dilation: 1, pad: (0, 0, 1, 1), zx: -3)
+    let before3 = UnsafeMutablePointer<Int8>.allocate(capacity: t.output.count)
+    let after3 = UnsafeMutablePointer<Int8>.allocate(capacity: t.output.count)
+    begin(30); t.reference(before3); end(30)
+    let packed3 = t.pack(config), scratch3 = t.scratch(config)
+    begin(31); t.run(config, packed3, scratch3, after3); end(31)
+    var same3 = true
+    for i in 0..<t.output.count where before3[i] != after3[i] { same3 = false }
+    put("case 15 conv3x3 16x16x32->32 s2 macs "); put(t.output.count * t.k); put(" outputs "); put(t.output.count)
+    put(same3 ? " same\n" : " DIFFERENT\n")
+    if !same3 { exit(1) }
 }
 
 /// The quantize + NCHW → NHWC input kernel this build selects (NEON on aarch64; the twin on
@@ -576,10 +605,98 @@ func addBench() {
     }
 }
 
+// MARK: - Mean over H and W (global average pool)
+
+/// meanHWS8 (NEON sums on arm) vs meanHWS8Scalar vs the definition (Σ in Int, then
+/// multiplyByQuantizedMultiplier): every depth 1–70 on small images, 255–1100 pixels (the int16
+/// lanes flush every 256), all −128 / all 127 inputs (the int16 extremes), extreme zero points,
+/// positive shifts and shifts outside the vector range, batches of 2.
+func meanBattery() -> Int {
+    var cases = 0, bad = 0, unclampedHere = 0, total = 0
+    func run(_ shape: Shape4, zx: Int32, zo: Int32, shift: Int32, fill: Int8? = nil) {
+        let n = shape.n * shape.h * shape.w * shape.c
+        let x = int8s(n)
+        if let fill { for i in 0..<n { x[i] = fill } }
+        let spatial = shape.h * shape.w
+        // Multiplier ≈ 2^31 / count: the mean of x − zx, a fraction of it spread by `shift`.
+        let multiplier = Int32(rand(1 << 30, Int(Int32.max)))
+        let a = UnsafeMutablePointer<Int8>.allocate(capacity: shape.n * shape.c + 1)
+        let b = UnsafeMutablePointer<Int8>.allocate(capacity: shape.n * shape.c + 1)
+        a[shape.n * shape.c] = 0x55
+        meanHWS8(input: x, inputShape: shape, inputZeroPoint: zx, outputZeroPoint: zo, multiplier: multiplier, shift: shift, output: a)
+        meanHWS8Scalar(input: x, inputShape: shape, inputZeroPoint: zx, outputZeroPoint: zo, multiplier: multiplier, shift: shift, output: b)
+        for batch in 0..<shape.n {
+            for c in 0..<shape.c {
+                var sum = 0
+                for s in 0..<spatial { sum += Int(x[(batch * spatial + s) * shape.c + c]) - Int(zx) }
+                let r = multiplyByQuantizedMultiplier(Int32(sum), multiplier, shift)
+                let want = Int8(min(max(Int(min(max(r, -512), 512)) + Int(zo), -128), 127))
+                let i = batch * shape.c + c
+                total += 1
+                if want > -128 && want < 127 { unclampedHere += 1 }
+                if a[i] != b[i] || b[i] != want {
+                    if bad < 3 {
+                        put("FAIL mean "); put(shape.h); put("x"); put(shape.w); put("x"); put(shape.c); put(" channel "); put(c)
+                        put(" kernel "); put(Int(a[i])); put(" twin "); put(Int(b[i])); put(" reference "); put(Int(want)); put("\n")
+                    }
+                    bad += 1
+                }
+            }
+        }
+        if a[shape.n * shape.c] != 0x55 { put("FAIL mean wrote past the end\n"); bad += 1 }
+        cases += 1
+    }
+    // Shifts that spread the mean (|x − zx| ≲ 128) over the int8 range: multiplier ≈ 2^30..2^31, shift ≈ −log2(count).
+    func typicalShift(_ spatial: Int) -> Int32 {
+        var log2 = 0
+        while (1 << (log2 + 1)) <= spatial { log2 += 1 }
+        return Int32(rand(-log2 - 1, -log2 + 1))
+    }
+    for c in 1...70 {
+        let shape = Shape4(1, rand(1, 4), rand(1, 5), c)
+        run(shape, zx: Int32(rand(-128, 127)), zo: Int32(rand(-128, 127)), shift: typicalShift(shape.h * shape.w))
+    }
+    for (h, w, c) in [(15, 17, 16), (16, 16, 32), (20, 20, 48), (33, 33, 35), (1, 1100, 17), (7, 7, 1280)] {
+        let shape = Shape4(2, h, w, c)
+        run(shape, zx: Int32(rand(-128, 127)), zo: Int32(rand(-128, 127)), shift: typicalShift(h * w))
+    }
+    for fill: Int8 in [-128, 127] {
+        run(Shape4(1, 30, 30, 48), zx: 127, zo: 0, shift: -10, fill: fill)
+        run(Shape4(1, 30, 30, 48), zx: -128, zo: -128, shift: -10, fill: fill)
+    }
+    run(Shape4(1, 2, 2, 40), zx: 3, zo: -5, shift: 3)                     // positive shift (saturates)
+    run(Shape4(1, 3, 3, 40), zx: 3, zo: -5, shift: -35)                   // outside the vector range: the twin's rule
+    run(Shape4(1, 3, 3, 40), zx: 3, zo: -5, shift: -31)
+    run(Shape4(1, 1, 1, 40), zx: -128, zo: 127, shift: 0)
+    put("battery mean-hw-s8"); put(features().neon ? " (neon)" : " (twin)")
+    put(" cases "); put(cases); put(" failures "); put(bad); put(" unclamped% "); put(unclampedHere * 100 / max(total, 1)); put("\n")
+    if unclampedHere * 100 < total * 30 { put("FAIL: fewer than 30% of the outputs are unclamped\n"); bad += 1 }
+    return bad
+}
+
+/// Global average pools of the benchmark models: region L = the twin, L + 1 = meanHWS8 (L = 26, 28).
+func meanBench() {
+    let shapes: [(Shape4, StaticString)] = [(Shape4(1, 8, 8, 64), "mean 8x8x64"), (Shape4(1, 7, 7, 1280), "mean 7x7x1280")]
+    for (index, shape) in shapes.enumerated() {
+        let (s, name) = shape
+        let n = s.h * s.w * s.c
+        let x = int8s(n)
+        let before = UnsafeMutablePointer<Int8>.allocate(capacity: s.c), after = UnsafeMutablePointer<Int8>.allocate(capacity: s.c)
+        let label = 26 + 2 * index
+        begin(label); meanHWS8Scalar(input: x, inputShape: s, inputZeroPoint: -3, outputZeroPoint: 5, multiplier: 1 << 30, shift: -6, output: before); end(label)
+        begin(label + 1); meanHWS8(input: x, inputShape: s, inputZeroPoint: -3, outputZeroPoint: 5, multiplier: 1 << 30, shift: -6, output: after); end(label + 1)
+        var same = true
+        for i in 0..<s.c where before[i] != after[i] { same = false }
+        put("addcase "); put(label); put(" "); name.withUTF8Buffer { for b in $0 { _ = putchar(Int32(b)) } }
+        put(" outputs "); put(n); put(same ? " same\n" : " DIFFERENT\n")
+        if !same { exit(1) }
+    }
+}
+
 @main struct Driver {
     static func main() {
-        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); qtBench(); addBench(); begin(99); end(99); return }
-        let failures = battery() + im2colBattery() + dwBattery() + qtBattery() + addBattery()
+        if env("BENCH") == 1 { bench(); im2colBench(); dwBench(); qtBench(); addBench(); meanBench(); begin(99); end(99); return }
+        let failures = battery() + im2colBattery() + dwBattery() + qtBattery() + addBattery() + meanBattery()
         if failures > 0 { exit(1) }
     }
 }

@@ -48,7 +48,7 @@ for BOARD in $BOARDS; do
         for (i = 1; i <= NF; i++) { if ($i == "macs") macs = $(i + 1); if ($i == "outputs") outs = $(i + 1) }
         printf "%-22s MACs %9d  before %10d (%5.3f/MAC)  after %9d (%5.3f/MAC)  gain %5.2fx  outputs %s\n",
           name, macs, b, b / macs, a, a / macs, b / a, $NF
-        if ($3 != "conv1") { tb += b; ta += a; tm += macs } else printf "%-22s %.1f instructions per output before, %.1f after\n", "", b / outs, a / outs
+        if ($3 != "conv1" && $3 != "conv3x3") { tb += b; ta += a; tm += macs } else printf "%-22s %.1f instructions per output before, %.1f after\n", "", b / outs, a / outs
       }
       $1 == "dwcase" {
         if (!dwhead) { printf "%-22s\n", "depthwise 3x3 (instructions per output)"; dwhead = 1 }
