@@ -290,53 +290,45 @@ struct NeondotTile4 {
         r1 = r0; r2 = r0; r3 = r0
     }
 
+    /// One 16-byte pass over K at byte `i`: one 16-byte load per row, then four lane-indexed `sdot`
+    /// steps against the 256 weight bytes at `w`.
+    @_transparent
+    mutating func pass16(_ width: Int, _ x0: UnsafePointer<Int8>, _ x1: UnsafePointer<Int8>,
+                         _ x2: UnsafePointer<Int8>, _ x3: UnsafePointer<Int8>, _ i: Int, _ w: UnsafeRawPointer) {
+        let v0 = UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
+        let v1 = UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
+        let v2 = UnsafeRawPointer(x2).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
+        let v3 = UnsafeRawPointer(x3).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
+        var (w0, w1, w2, w3) = weights4(w, 0)
+        r0.step(lane(v0, 0), w0, w1, w2, w3, width: width); r1.step(lane(v1, 0), w0, w1, w2, w3, width: width)
+        r2.step(lane(v2, 0), w0, w1, w2, w3, width: width); r3.step(lane(v3, 0), w0, w1, w2, w3, width: width)
+        (w0, w1, w2, w3) = weights4(w, 64)
+        r0.step(lane(v0, 1), w0, w1, w2, w3, width: width); r1.step(lane(v1, 1), w0, w1, w2, w3, width: width)
+        r2.step(lane(v2, 1), w0, w1, w2, w3, width: width); r3.step(lane(v3, 1), w0, w1, w2, w3, width: width)
+        (w0, w1, w2, w3) = weights4(w, 128)
+        r0.step(lane(v0, 2), w0, w1, w2, w3, width: width); r1.step(lane(v1, 2), w0, w1, w2, w3, width: width)
+        r2.step(lane(v2, 2), w0, w1, w2, w3, width: width); r3.step(lane(v3, 2), w0, w1, w2, w3, width: width)
+        (w0, w1, w2, w3) = weights4(w, 192)
+        r0.step(lane(v0, 3), w0, w1, w2, w3, width: width); r1.step(lane(v1, 3), w0, w1, w2, w3, width: width)
+        r2.step(lane(v2, 3), w0, w1, w2, w3, width: width); r3.step(lane(v3, 3), w0, w1, w2, w3, width: width)
+    }
+
     /// Σx·w over `k` bytes of rows x0…x3 from the weights at `w` (advanced past them): 16 bytes per
     /// pass, then an 8-byte, a 4-byte and a zero-filled 1–3-byte step. Transparent: the tile loops
     /// around it are past the size where the optimizer still honours @inline(__always).
-    @_transparent
     /// `byteTail` false: the caller knows K % 4 = 0 (no out-of-line call in the loop).
+    @_transparent
     mutating func accumulate(_ width: Int, _ k: Int, _ x0: UnsafePointer<Int8>, _ x1: UnsafePointer<Int8>,
                              _ x2: UnsafePointer<Int8>, _ x3: UnsafePointer<Int8>, _ w: inout UnsafeRawPointer,
                              byteTail: Bool) {
         if k == 16 {   // the MobileNets' K = 16 expansions: one pass, no loop or tail tests
-            let i = 0
-            let v0 = UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
-            let v1 = UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
-            let v2 = UnsafeRawPointer(x2).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
-            let v3 = UnsafeRawPointer(x3).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
-            var (w0, w1, w2, w3) = weights4(w, 0)
-            r0.step(lane(v0, 0), w0, w1, w2, w3, width: width); r1.step(lane(v1, 0), w0, w1, w2, w3, width: width)
-            r2.step(lane(v2, 0), w0, w1, w2, w3, width: width); r3.step(lane(v3, 0), w0, w1, w2, w3, width: width)
-            (w0, w1, w2, w3) = weights4(w, 64)
-            r0.step(lane(v0, 1), w0, w1, w2, w3, width: width); r1.step(lane(v1, 1), w0, w1, w2, w3, width: width)
-            r2.step(lane(v2, 1), w0, w1, w2, w3, width: width); r3.step(lane(v3, 1), w0, w1, w2, w3, width: width)
-            (w0, w1, w2, w3) = weights4(w, 128)
-            r0.step(lane(v0, 2), w0, w1, w2, w3, width: width); r1.step(lane(v1, 2), w0, w1, w2, w3, width: width)
-            r2.step(lane(v2, 2), w0, w1, w2, w3, width: width); r3.step(lane(v3, 2), w0, w1, w2, w3, width: width)
-            (w0, w1, w2, w3) = weights4(w, 192)
-            r0.step(lane(v0, 3), w0, w1, w2, w3, width: width); r1.step(lane(v1, 3), w0, w1, w2, w3, width: width)
-            r2.step(lane(v2, 3), w0, w1, w2, w3, width: width); r3.step(lane(v3, 3), w0, w1, w2, w3, width: width)
+            pass16(width, x0, x1, x2, x3, 0, w)
             w += 256
             return
         }
         var i = 0
         while i &+ 16 <= k {
-            let v0 = UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
-            let v1 = UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
-            let v2 = UnsafeRawPointer(x2).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
-            let v3 = UnsafeRawPointer(x3).loadUnaligned(fromByteOffset: i, as: int8x16_t.self)
-            var (w0, w1, w2, w3) = weights4(w, 0)
-            r0.step(lane(v0, 0), w0, w1, w2, w3, width: width); r1.step(lane(v1, 0), w0, w1, w2, w3, width: width)
-            r2.step(lane(v2, 0), w0, w1, w2, w3, width: width); r3.step(lane(v3, 0), w0, w1, w2, w3, width: width)
-            (w0, w1, w2, w3) = weights4(w, 64)
-            r0.step(lane(v0, 1), w0, w1, w2, w3, width: width); r1.step(lane(v1, 1), w0, w1, w2, w3, width: width)
-            r2.step(lane(v2, 1), w0, w1, w2, w3, width: width); r3.step(lane(v3, 1), w0, w1, w2, w3, width: width)
-            (w0, w1, w2, w3) = weights4(w, 128)
-            r0.step(lane(v0, 2), w0, w1, w2, w3, width: width); r1.step(lane(v1, 2), w0, w1, w2, w3, width: width)
-            r2.step(lane(v2, 2), w0, w1, w2, w3, width: width); r3.step(lane(v3, 2), w0, w1, w2, w3, width: width)
-            (w0, w1, w2, w3) = weights4(w, 192)
-            r0.step(lane(v0, 3), w0, w1, w2, w3, width: width); r1.step(lane(v1, 3), w0, w1, w2, w3, width: width)
-            r2.step(lane(v2, 3), w0, w1, w2, w3, width: width); r3.step(lane(v3, 3), w0, w1, w2, w3, width: width)
+            pass16(width, x0, x1, x2, x3, i, w)
             w += 256
             i &+= 16
         }
