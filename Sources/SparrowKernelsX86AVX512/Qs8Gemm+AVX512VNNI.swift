@@ -203,6 +203,14 @@ struct OutputStage16 {
     }
 }
 
+/// Bytes offset…offset+3 of row x (all inside K), made unsigned (x ^ 0x80) and broadcast to the 16
+/// lanes: the whole steps' form of `broadcastUnsigned`.
+@inline(__always)
+private func broadcastUnsignedWhole(_ x: UnsafePointer<Int8>, _ offset: Int) -> __m512i {
+    _mm512_xor_si512(_mm512_set1_epi32(UnsafeRawPointer(x).loadUnaligned(fromByteOffset: offset, as: Int32.self)),
+                     _mm512_set1_epi8(-128))
+}
+
 /// The 4 bytes of row `x` at `offset` ^ 0x80, repeated over the 16 lanes; bytes past `k` are not
 /// read (they meet zero weights, whatever their value).
 @inline(__always)
@@ -240,14 +248,9 @@ private func tile4x32(_ mr: Int, _ k: Int, _ x0: UnsafePointer<Int8>, _ inputStr
         w0 += 64
         w1 += 64
     }
-    let flip = _mm512_set1_epi8(-128)
-    @inline(__always)
-    func row(_ x: UnsafePointer<Int8>, _ i: Int) -> __m512i {
-        _mm512_xor_si512(_mm512_set1_epi32(UnsafeRawPointer(x).loadUnaligned(fromByteOffset: i, as: Int32.self)), flip)
-    }
     var i = 0
     while i &+ 4 <= k {
-        step(row(x0, i), row(x1, i), row(x2, i), row(x3, i))
+        step(broadcastUnsignedWhole(x0, i), broadcastUnsignedWhole(x1, i), broadcastUnsignedWhole(x2, i), broadcastUnsignedWhole(x3, i))
         i &+= 4
     }
     if i < k { step(broadcastUnsigned(x0, i, k), broadcastUnsigned(x1, i, k), broadcastUnsigned(x2, i, k), broadcastUnsigned(x3, i, k)) }
@@ -283,14 +286,9 @@ private func tile4x16(_ mr: Int, _ k: Int, _ x0: UnsafePointer<Int8>, _ inputStr
         a2 = _mm512_dpbusd_epi32(a2, v2, g); a3 = _mm512_dpbusd_epi32(a3, v3, g)
         w += 64
     }
-    let flip = _mm512_set1_epi8(-128)
-    @inline(__always)
-    func row(_ x: UnsafePointer<Int8>, _ i: Int) -> __m512i {
-        _mm512_xor_si512(_mm512_set1_epi32(UnsafeRawPointer(x).loadUnaligned(fromByteOffset: i, as: Int32.self)), flip)
-    }
     var i = 0
     while i &+ 4 <= k {
-        step(row(x0, i), row(x1, i), row(x2, i), row(x3, i))
+        step(broadcastUnsignedWhole(x0, i), broadcastUnsignedWhole(x1, i), broadcastUnsignedWhole(x2, i), broadcastUnsignedWhole(x3, i))
         i &+= 4
     }
     if i < k { step(broadcastUnsigned(x0, i, k), broadcastUnsigned(x1, i, k), broadcastUnsigned(x2, i, k), broadcastUnsigned(x3, i, k)) }
