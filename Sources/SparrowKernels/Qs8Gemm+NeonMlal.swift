@@ -242,7 +242,20 @@ public func qs8Gemm2x8c16NeonMlal(_ mr: Int, _ nc: Int, _ k: Int, _ input: Unsaf
                &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
         w += 128
     }
-    // One int32 per channel, plus bias′ (exact in wrapping int32: packing header).
+    finish2x8(mr, nc, packed, w, output, outputStride, params, rightShiftOnly,
+              a00, a01, a02, a03, a04, a05, a06, a07, a10, a11, a12, a13, a14, a15, a16, a17)
+}
+/// The 2×8 `mlal` tiles' epilogue: pairwise-reduce the 16 accumulators to one int32 per channel and
+/// row, add bias′ (exact in wrapping int32: packing header), requantize with the constants at `w`
+/// (just past the weights) and store `nc` channels of `mr` rows. Transparent: inlined into each
+/// kernel so the accumulators stay in registers.
+@_transparent
+func finish2x8(_ mr: Int, _ nc: Int, _ packed: UnsafeRawPointer, _ w: UnsafeRawPointer,
+               _ output: UnsafeMutablePointer<Int8>, _ outputStride: Int, _ params: Qs8GemmParams, _ rightShiftOnly: Bool,
+               _ a00: int32x4_t, _ a01: int32x4_t, _ a02: int32x4_t, _ a03: int32x4_t,
+               _ a04: int32x4_t, _ a05: int32x4_t, _ a06: int32x4_t, _ a07: int32x4_t,
+               _ a10: int32x4_t, _ a11: int32x4_t, _ a12: int32x4_t, _ a13: int32x4_t,
+               _ a14: int32x4_t, _ a15: int32x4_t, _ a16: int32x4_t, _ a17: int32x4_t) {
     let bLow = packed.loadUnaligned(as: int32x4_t.self)
     let bHigh = packed.loadUnaligned(fromByteOffset: 16, as: int32x4_t.self)
     let c0Low = vaddq_s32(pairwise(pairwise(a00, a01), pairwise(a02, a03)), bLow)
@@ -303,26 +316,8 @@ public func qs8Gemm2x8c16NeonMlalInOrder(_ mr: Int, _ nc: Int, _ k: Int, _ input
                            &a00, &a01, &a02, &a03, &a04, &a05, &a06, &a07, &a10, &a11, &a12, &a13, &a14, &a15, &a16, &a17)
         w += 128
     }
-    // One int32 per channel, plus bias′ (exact in wrapping int32: packing header).
-    let bLow = packed.loadUnaligned(as: int32x4_t.self)
-    let bHigh = packed.loadUnaligned(fromByteOffset: 16, as: int32x4_t.self)
-    let c0Low = vaddq_s32(pairwise(pairwise(a00, a01), pairwise(a02, a03)), bLow)
-    let c0High = vaddq_s32(pairwise(pairwise(a04, a05), pairwise(a06, a07)), bHigh)
-    let c1Low = vaddq_s32(pairwise(pairwise(a10, a11), pairwise(a12, a13)), bLow)
-    let c1High = vaddq_s32(pairwise(pairwise(a14, a15), pairwise(a16, a17)), bHigh)
-    let qLow = RequantConstants4(w, lane: 0, nr: 8), qHigh = RequantConstants4(w, lane: 4, nr: 8)
-    let zp = vdupq_n_s16(Int16(truncatingIfNeeded: params.outputZeroPoint))
-    let lo = vdup_n_s8(params.activationMin), hi = vdup_n_s8(params.activationMax)
-    let y0 = narrowToS8(qLow.apply(c0Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c0High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
-    let y1 = narrowToS8(qLow.apply(c1Low, rightShiftOnly: rightShiftOnly), qHigh.apply(c1High, rightShiftOnly: rightShiftOnly), zeroPoint: zp, min: lo, max: hi)
-    let o1 = mr > 1 ? output + outputStride : output
-    if nc == 8 {
-        UnsafeMutableRawPointer(o1).storeBytes(of: y1, as: int8x8_t.self)
-        UnsafeMutableRawPointer(output).storeBytes(of: y0, as: int8x8_t.self)
-    } else {
-        for j in 0..<nc { o1[j] = y1[j] }
-        for j in 0..<nc { output[j] = y0[j] }
-    }
+    finish2x8(mr, nc, packed, w, output, outputStride, params, rightShiftOnly,
+              a00, a01, a02, a03, a04, a05, a06, a07, a10, a11, a12, a13, a14, a15, a16, a17)
 }
 #else
 let qs8Gemm2x8c16NeonMlalIsCompiled = false
