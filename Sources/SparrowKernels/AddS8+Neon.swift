@@ -23,11 +23,7 @@ public func addS8SameShape(_ p: AddParams, input1: UnsafePointer<Int8>, input2: 
     let cpu = CPUFeatures.thisBuild
     if cpu.avx2 && addS8AVX2Applies(p) {   // the AVX-512 kernel has the same guard
         done = count & ~15
-        if cpu.avx512Vnni {
-            addS8AVX512Call(p, input1, input2, output, count: done)
-        } else {
-            addS8AVX2Call(p, input1, input2, output, count: done)
-        }
+        addS8X86Call(p, input1, input2, output, count: done, avx512: cpu.avx512Vnni)
     }
 #endif
     addS8SameShapeScalar(p, input1: input1 + done, input2: input2 + done, output: output + done, count: count - done)

@@ -79,26 +79,17 @@ func addS8AVX2Applies(_ p: AddParams) -> Bool {
         && p.leftShift >= 0 && p.leftShift <= 23 && p.leftShift &+ max(p.input1Shift, 0) <= 31 && p.leftShift &+ max(p.input2Shift, 0) <= 31
 }
 
-/// `count` (a multiple of 16) elements of a same-shape Add whose parameters `addS8AVX2Applies` accepted.
-func addS8AVX2Call(_ p: AddParams, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>,
-                   count: Int) {
-    addS8AVX2(zero1: Int8(p.input1ZeroPoint), zero2: Int8(p.input2ZeroPoint), multiplier1: p.input1Multiplier,
-              pre1: p.leftShift &+ max(p.input1Shift, 0), post1: min(p.input1Shift, 0), multiplier2: p.input2Multiplier,
-              pre2: p.leftShift &+ max(p.input2Shift, 0), post2: min(p.input2Shift, 0), outputMultiplier: p.outputMultiplier,
-              outputPre: max(p.outputShift, 0), outputPost: min(p.outputShift, 0), outputZeroPoint: p.outputZeroPoint,
-              activationMin: Int8(p.activationMin), activationMax: Int8(p.activationMax), subtract: p.subtract, a, b, y,
-              count: count)
-}
-
-/// The same on AVX-512 (AddS8+AVX512.swift), under the same guard.
-func addS8AVX512Call(_ p: AddParams, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>,
-                     count: Int) {
-    addS8AVX512(zero1: Int8(p.input1ZeroPoint), zero2: Int8(p.input2ZeroPoint), multiplier1: p.input1Multiplier,
-                pre1: p.leftShift &+ max(p.input1Shift, 0), post1: min(p.input1Shift, 0), multiplier2: p.input2Multiplier,
-                pre2: p.leftShift &+ max(p.input2Shift, 0), post2: min(p.input2Shift, 0), outputMultiplier: p.outputMultiplier,
-                outputPre: max(p.outputShift, 0), outputPost: min(p.outputShift, 0), outputZeroPoint: p.outputZeroPoint,
-                activationMin: Int8(p.activationMin), activationMax: Int8(p.activationMax), subtract: p.subtract, a, b, y,
-                count: count)
+/// `count` (a multiple of 16) elements of a same-shape Add whose parameters `addS8AVX2Applies` accepted,
+/// on AVX-512 (AddS8+AVX512.swift, same guard) when `avx512` is set, else on AVX2. The kernels take
+/// the same arguments: each input's shift split into a left pre-shift and a right post-shift.
+func addS8X86Call(_ p: AddParams, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>,
+                  count: Int, avx512: Bool) {
+    let kernel = avx512 ? addS8AVX512 : addS8AVX2
+    kernel(Int8(p.input1ZeroPoint), Int8(p.input2ZeroPoint), p.input1Multiplier,
+           p.leftShift &+ max(p.input1Shift, 0), min(p.input1Shift, 0), p.input2Multiplier,
+           p.leftShift &+ max(p.input2Shift, 0), min(p.input2Shift, 0), p.outputMultiplier,
+           max(p.outputShift, 0), min(p.outputShift, 0), p.outputZeroPoint,
+           Int8(p.activationMin), Int8(p.activationMax), p.subtract, a, b, y, count)
 }
 #else
 let quantizeTransposeAVX2IsCompiled = false
